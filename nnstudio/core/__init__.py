@@ -1,0 +1,5 @@
+"""The Qt-free heart of nnstudio.
+
+Nothing under ``nnstudio.core`` imports PySide6 or ``nnstudio.ui``; Keras is imported
+lazily inside the functions that need it (see ``nnstudio.core.keras_runtime``).
+"""

@@ -1,0 +1,223 @@
+"""Layer and parameter specifications: the data the palette, inspector, validation,
+shape inference and compiler are generated from.
+
+Must not import Qt or Keras.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from typing import Any, Callable
+
+Shape = tuple  # (None, 28, 28, 1): batch dimension first, None for unknown sizes
+
+PARAM_KINDS = (
+    "int",          # an integer within [minimum, maximum]
+    "float",        # a finite number within [minimum, maximum]
+    "bool",
+    "choice",       # one of ``choices`` (strings)
+    "str",
+    "ints",         # an int or a list of ``length`` ints (kernel_size, strides, pool_size)
+    "shape",        # a list of positive ints or None (Input shape, Reshape target)
+    "int_list",     # a list of ints (Permute dims, axes)
+    "activation",   # an activation name (see ACTIVATIONS)
+    "initializer",  # an initializer name, or {"class_name": ..., "config": {...}}
+    "regularizer",  # None, or {"l1": float, "l2": float}
+    "constraint",   # None, a constraint name, or {"class_name": ..., "config": {...}}
+    "layer",        # a wrapped layer: {"type": "LSTM", "params": {...}} (Bidirectional, TimeDistributed)
+    "json",         # any JSON value (generic specs derived from a Keras config)
+)
+
+ACTIVATIONS = (
+    "linear", "relu", "sigmoid", "tanh", "softmax", "gelu", "elu", "selu", "leaky_relu",
+    "swish", "silu", "softplus", "softsign", "relu6", "hard_sigmoid", "mish", "exponential",
+    "log_softmax",
+)
+INITIALIZERS = (
+    "glorot_uniform", "glorot_normal", "he_uniform", "he_normal", "lecun_uniform",
+    "lecun_normal", "orthogonal", "random_normal", "random_uniform", "truncated_normal",
+    "zeros", "ones", "identity",
+)
+CONSTRAINTS = ("max_norm", "min_max_norm", "non_neg", "unit_norm")
+
+
+class ShapeError(Exception):
+    """Raised by a spec's ``infer`` when its inputs cannot be accepted.
+
+    The message reads alone, as a tooltip: what the layer needs, then
+    ``Received: shape=(None, 64).``
+    """
+
+
+@dataclass(frozen=True)
+class ParamSpec:
+    """One parameter of a layer: its kind, default, range or choices, and a one-line doc."""
+
+    name: str
+    kind: str
+    default: Any = None
+    doc: str = ""
+    minimum: float | None = None
+    maximum: float | None = None
+    choices: tuple = ()
+    optional: bool = False   # None is an accepted value
+    length: int | None = None
+    advanced: bool = False   # shown folded in the inspector
+
+    def __post_init__(self) -> None:
+        if self.kind not in PARAM_KINDS:
+            raise ValueError(f"Unknown parameter kind {self.kind!r} for `{self.name}`.")
+
+    @property
+    def label(self) -> str:
+        return self.name.replace("_", " ").capitalize()
+
+    def validate(self, value: Any) -> str | None:
+        """Return why ``value`` is not acceptable, or None when it is."""
+        if value is None:
+            return None if self.optional or self.kind in ("regularizer", "constraint") else (
+                f"`{self.name}` needs a value. Received: None."
+            )
+        kind = self.kind
+        if kind == "int":
+            if isinstance(value, bool) or not isinstance(value, int):
+                return f"`{self.name}` must be an integer. Received: {value!r}."
+            return self._check_range(value)
+        if kind == "float":
+            if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
+                return f"`{self.name}` must be a finite number. Received: {value!r}."
+            return self._check_range(value)
+        if kind == "bool":
+            return None if isinstance(value, bool) else f"`{self.name}` must be true or false. Received: {value!r}."
+        if kind in ("choice", "activation"):
+            options = self.choices or (ACTIVATIONS if kind == "activation" else ())
+            if value not in options:
+                shown = ", ".join(map(str, options[:12]))
+                return f"`{self.name}` must be one of {shown}. Received: {value!r}."
+            return None
+        if kind == "str":
+            return None if isinstance(value, str) else f"`{self.name}` must be text. Received: {value!r}."
+        if kind == "ints":
+            values = [value] if isinstance(value, int) and not isinstance(value, bool) else value
+            if (
+                not isinstance(values, (list, tuple))
+                or not values
+                or not all(isinstance(v, int) and not isinstance(v, bool) for v in values)
+                or (self.length is not None and len(values) not in (1, self.length))
+            ):
+                n = self.length or "n"
+                return f"`{self.name}` must be an integer or a list of {n} integers. Received: {value!r}."
+            for v in values:
+                problem = self._check_range(v)
+                if problem:
+                    return problem
+            return None
+        if kind in ("shape", "int_list"):
+            if not isinstance(value, (list, tuple)) or not all(
+                (v is None and kind == "shape") or (isinstance(v, int) and not isinstance(v, bool)) for v in value
+            ):
+                return f"`{self.name}` must be a list of integers. Received: {value!r}."
+            if kind == "shape" and any(v is not None and v < 1 for v in value):
+                return f"`{self.name}` must hold positive sizes. Received: {list(value)!r}."
+            if self.length is not None and len(value) != self.length:
+                return f"`{self.name}` must hold {self.length} values. Received: {list(value)!r}."
+            return None
+        if kind == "initializer":
+            if isinstance(value, str):
+                return None if value in INITIALIZERS else (
+                    f"`{self.name}` must be one of {', '.join(INITIALIZERS)}. Received: {value!r}."
+                )
+            return None if isinstance(value, dict) and isinstance(value.get("class_name"), str) else (
+                f"`{self.name}` must be an initializer name. Received: {value!r}."
+            )
+        if kind == "regularizer":
+            if not isinstance(value, dict) or not set(value) <= {"l1", "l2"}:
+                return f"`{self.name}` must be none or {{'l1': ..., 'l2': ...}}. Received: {value!r}."
+            for k, v in value.items():
+                if isinstance(v, bool) or not isinstance(v, (int, float)) or not math.isfinite(v) or v < 0:
+                    return f"`{self.name}`: {k} must be a non-negative number. Received: {v!r}."
+            return None
+        if kind == "constraint":
+            if isinstance(value, str):
+                return None if value in CONSTRAINTS else (
+                    f"`{self.name}` must be one of {', '.join(CONSTRAINTS)}. Received: {value!r}."
+                )
+            return None if isinstance(value, dict) and isinstance(value.get("class_name"), str) else (
+                f"`{self.name}` must be a constraint name. Received: {value!r}."
+            )
+        if kind == "layer":
+            if not isinstance(value, dict) or not isinstance(value.get("type"), str):
+                return f"`{self.name}` must be a layer {{'type': ..., 'params': {{...}}}}. Received: {value!r}."
+            return None
+        return None
+
+    def _check_range(self, value: float) -> str | None:
+        if self.minimum is not None and value < self.minimum:
+            return f"`{self.name}` must be at least {self.minimum:g}. Received: {value!r}."
+        if self.maximum is not None and value > self.maximum:
+            return f"`{self.name}` must be at most {self.maximum:g}. Received: {value!r}."
+        return None
+
+
+InferFn = Callable[[list, dict], list]
+CountFn = Callable[[list, dict], tuple]
+
+
+@dataclass(frozen=True)
+class LayerSpec:
+    """Everything nnstudio knows about one layer type.
+
+    ``infer(input_shapes, params) -> output_shapes`` and
+    ``count_params(input_shapes, params) -> (trainable, non_trainable)`` are pure Python:
+    they never import Keras and never allocate weights, so that absurd values are reported,
+    not allocated. ``params`` passed to them are complete (defaults filled in) and valid.
+    """
+
+    type: str
+    category: str
+    doc: str
+    params: tuple[ParamSpec, ...] = ()
+    inputs: tuple[str, ...] = ("input",)
+    outputs: tuple[str, ...] = ("output",)
+    variadic: bool = False
+    min_inputs: int = 1
+    keras_class: str | None = None
+    infer: InferFn | None = None
+    count_params: CountFn | None = None
+    key_params: tuple[str, ...] = ()
+    generic: bool = False
+    extra: dict = field(default_factory=dict, compare=False, hash=False)
+
+    def param(self, name: str) -> ParamSpec | None:
+        for p in self.params:
+            if p.name == name:
+                return p
+        return None
+
+    def defaults(self) -> dict[str, Any]:
+        """Default parameter values (fresh copies)."""
+        import copy
+
+        return {p.name: copy.deepcopy(p.default) for p in self.params}
+
+    def resolved(self, params: dict[str, Any]) -> dict[str, Any]:
+        """``params`` completed with defaults for the parameters not given."""
+        full = self.defaults()
+        full.update(params)
+        return full
+
+    def validate(self, params: dict[str, Any]) -> list[tuple[str, str]]:
+        """Return ``(param_name, message)`` for every invalid or unknown parameter."""
+        problems = []
+        known = {p.name for p in self.params}
+        if not self.generic:
+            for name in params:
+                if name not in known:
+                    problems.append((name, f"{self.type} has no parameter `{name}`."))
+        for p in self.params:
+            if p.name in params:
+                message = p.validate(params[p.name])
+                if message:
+                    problems.append((p.name, message))
+        return problems
