@@ -351,6 +351,12 @@ class Graph:
         self._touch()
         return old
 
+    def notify_block_edited(self, node_id: str) -> None:
+        """Announce that block ``node_id``'s inner graph was edited in place (its own tab)."""
+        self.node(node_id)
+        self.block_changed.emit(node_id)
+        self._touch()
+
     def clear(self) -> None:
         """Remove everything, emitting ``reset``."""
         self._nodes, self._edges = {}, []
