@@ -1,7 +1,8 @@
 """The layer registry: every spec by type name, and the palette's categories.
 
 Built-in specs register themselves when the registry is first used (the ``builtin``
-modules are imported lazily, so ``import nnstudio`` stays cheap). Must not import Qt or Keras.
+modules are imported lazily, so ``import nnstudio`` stays cheap); generic specs for Keras
+layers outside the palette are registered on demand. Must not import Qt or Keras.
 """
 
 from __future__ import annotations
@@ -46,9 +47,19 @@ def _ensure_loaded() -> None:
 
 
 def find(type_name: str) -> LayerSpec | None:
-    """The spec named ``type_name``, or None."""
+    """The spec named ``type_name``, or None.
+
+    A generic type (``keras.ConvLSTM2D``, see :mod:`nnstudio.core.catalog.generic`) is
+    registered on first use without importing Keras, so a project holding one loads.
+    """
     _ensure_loaded()
-    return _SPECS.get(type_name)
+    spec = _SPECS.get(type_name)
+    if spec is None:
+        from nnstudio.core.catalog.generic import GENERIC_PREFIX, generic_spec
+
+        if type_name.startswith(GENERIC_PREFIX):
+            spec = generic_spec(type_name)
+    return spec
 
 
 def get(type_name: str) -> LayerSpec:

@@ -50,6 +50,17 @@ class ShapeError(Exception):
     """
 
 
+class ParamError(ShapeError):
+    """Raised by a spec's ``infer`` when a parameter value is unusable with these inputs.
+
+    ``param`` names the parameter, so that the diagnostic points at it in the inspector.
+    """
+
+    def __init__(self, param: str, message: str) -> None:
+        super().__init__(message)
+        self.param = param
+
+
 @dataclass(frozen=True)
 class ParamSpec:
     """One parameter of a layer: its kind, default, range or choices, and a one-line doc."""
@@ -188,6 +199,7 @@ class LayerSpec:
     key_params: tuple[str, ...] = ()
     generic: bool = False
     extra: dict = field(default_factory=dict, compare=False, hash=False)
+    optional_inputs: tuple[str, ...] = ()
 
     def param(self, name: str) -> ParamSpec | None:
         for p in self.params:

@@ -1,3 +1,16 @@
-"""Built-in layer specs; importing this package registers them all."""
+"""Built-in layer specs (the curated palette); importing this package registers them all.
 
-from nnstudio.core.catalog.builtin import core  # noqa: F401
+One module per palette category. Must not import Qt or Keras.
+"""
+
+from nnstudio.core.catalog.builtin import (  # noqa: F401  (each module registers its specs)
+    core,
+    convolution,
+    pooling,
+    normalization,
+    reshaping,
+    merging,
+    recurrent,
+    attention,
+    preprocessing,
+)

@@ -1,10 +1,25 @@
-"""Specs for Input, Output and Dense: the smallest network."""
+"""Specs for Input, Output, Dense, Activation and Embedding: the smallest networks.
+
+Must not import Qt or Keras.
+"""
 
 from __future__ import annotations
 
+from nnstudio.core.catalog.builtin.common import (
+    activation_param,
+    bias_params,
+    kernel_params,
+    no_params,
+    received,
+    require_known_last,
+    require_min_rank,
+    same_shape,
+    weight_params,
+)
 from nnstudio.core.catalog.registry import register
 from nnstudio.core.catalog.spec import LayerSpec, ParamSpec, ShapeError
-from nnstudio.core.catalog.builtin.common import activation_param, bias_params, kernel_params, fmt_shape
+
+MAX_UNITS = 1_000_000_000_000  # far beyond memory: shape inference reports the size instead
 
 
 def _infer_input(shapes: list, params: dict) -> list:
@@ -15,11 +30,14 @@ register(LayerSpec(
     type="Input",
     category="Input & Output",
     doc="Where data enters the network; `shape` excludes the batch dimension.",
-    params=(ParamSpec("shape", "shape", [2], "Shape of one sample, without the batch dimension."),
-            ParamSpec("dtype", "choice", "float32", "Data type of the input.", choices=("float32", "int32", "float16", "bool"), advanced=True)),
+    params=(
+        ParamSpec("shape", "shape", [2], "Shape of one sample, without the batch dimension (empty entry: any size)."),
+        ParamSpec("dtype", "choice", "float32", "Data type of the input.", choices=("float32", "float16", "float64", "int32", "int64", "uint8", "bool"), advanced=True),
+    ),
     inputs=(),
+    keras_class="InputLayer",
     infer=_infer_input,
-    count_params=lambda shapes, params: (0, 0),
+    count_params=no_params,
     key_params=("shape",),
 ))
 
@@ -27,32 +45,30 @@ register(LayerSpec(
     type="Output",
     category="Input & Output",
     doc="Marks a network output explicitly (otherwise every unconnected node is an output).",
-    infer=lambda shapes, params: [shapes[0]],
-    count_params=lambda shapes, params: (0, 0),
+    infer=same_shape,
+    count_params=no_params,
     outputs=(),
 ))
 
 
 def _infer_dense(shapes: list, params: dict) -> list:
     (shape,) = shapes
-    if len(shape) < 2:
-        raise ShapeError(f"Dense needs an input of rank 2 or more (batch, ..., features). Received: shape={fmt_shape(shape)}.")
-    if shape[-1] is None:
-        raise ShapeError(f"Dense needs a known last dimension. Received: shape={fmt_shape(shape)}.")
+    require_min_rank(shape, 2, "Dense", "(batch, ..., features)")
+    require_known_last(shape, "Dense")
     return [(*shape[:-1], params["units"])]
 
 
 def _count_dense(shapes: list, params: dict) -> tuple:
-    fan_in = shapes[0][-1]
-    return (fan_in * params["units"] + (params["units"] if params["use_bias"] else 0), 0)
+    fan_in, units = shapes[0][-1], params["units"]
+    return (fan_in * units + (units if params["use_bias"] else 0), 0)
 
 
 register(LayerSpec(
     type="Dense",
     category="Core",
-    doc="Fully connected layer: output = activation(input · kernel + bias).",
+    doc="Fully connected layer: output = activation(input · kernel + bias), applied to the last axis.",
     params=(
-        ParamSpec("units", "int", 32, "Number of output features.", minimum=1, maximum=1_000_000_000_000),
+        ParamSpec("units", "int", 32, "Number of output features.", minimum=1, maximum=MAX_UNITS),
         activation_param(),
         *bias_params(),
         *kernel_params(),
@@ -61,4 +77,54 @@ register(LayerSpec(
     infer=_infer_dense,
     count_params=_count_dense,
     key_params=("units", "activation"),
+    extra={"examples": [
+        {"inputs": [(None, 16)], "params": {"units": 8, "activation": "relu"}},
+        {"inputs": [(None, 5, 7)], "params": {"units": 3, "use_bias": False,
+                                                "kernel_regularizer": {"l2": 0.01},
+                                                "kernel_constraint": "max_norm"}},
+    ]},
+))
+
+register(LayerSpec(
+    type="Activation",
+    category="Activation",
+    doc="Applies an activation function element-wise; the shape is unchanged.",
+    params=(activation_param("relu", doc="The function applied to every value."),),
+    keras_class="Activation",
+    infer=same_shape,
+    count_params=no_params,
+    key_params=("activation",),
+    extra={"examples": [
+        {"inputs": [(None, 10)], "params": {"activation": "softmax"}},
+        {"inputs": [(None, 4, 4, 3)], "params": {"activation": "leaky_relu"}},
+        {"inputs": [(None, 6)], "params": {"activation": "swish"}},
+    ]},
+))
+
+
+def _infer_embedding(shapes: list, params: dict) -> list:
+    (shape,) = shapes
+    if len(shape) < 1:
+        raise ShapeError(f"Embedding needs integer indices of shape (batch, ...). {received(shape)}")
+    return [(*shape, params["output_dim"])]
+
+
+register(LayerSpec(
+    type="Embedding",
+    category="Core",
+    doc="Maps integer token ids (0 … input_dim-1) to learned vectors of size output_dim.",
+    params=(
+        ParamSpec("input_dim", "int", 1000, "Vocabulary size: the largest token id + 1.", minimum=1, maximum=MAX_UNITS),
+        ParamSpec("output_dim", "int", 64, "Size of each embedding vector.", minimum=1, maximum=MAX_UNITS),
+        ParamSpec("mask_zero", "bool", False, "Treat id 0 as padding and mask it for later layers."),
+        *weight_params("embeddings", "random_uniform", "embeddings"),
+    ),
+    keras_class="Embedding",
+    infer=_infer_embedding,
+    count_params=lambda shapes, params: (params["input_dim"] * params["output_dim"], 0),
+    key_params=("input_dim", "output_dim"),
+    extra={"examples": [
+        {"inputs": [(None, 12)], "params": {"input_dim": 50, "output_dim": 8}, "dtype": "int32"},
+        {"inputs": [(None, None)], "params": {"input_dim": 20, "output_dim": 4, "mask_zero": True}, "dtype": "int32"},
+    ]},
 ))

@@ -1,0 +1,224 @@
+"""Generic specs: any built-in Keras layer the curated palette lacks (ConvLSTM2D, Attention...).
+
+A generic type is named ``keras.<ClassName>`` (one input, one output) or
+``keras.<ClassName>:<inputs>:<outputs>`` (e.g. ``keras.LSTM:1:3`` for an LSTM with
+``return_state=True``). Its only parameter, ``config`` (kind ``json``), holds the layer's full
+Keras config without its ``name``; the layer is rebuilt with ``cls.from_config``. Specs are
+registered on demand (:func:`generic_spec`, called by the registry) without importing Keras.
+
+Shape inference and parameter counts of generic layers go through Keras: outputs are
+computed symbolically, and the layer is built on a symbolic input to count its weights only
+when a rough estimate of its size is sane. This module is the only part of shape inference
+that imports Keras, always inside functions. Must not import Qt.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import re
+from collections import OrderedDict
+from typing import Any
+
+from nnstudio.core.catalog.builtin.common import fmt_shape
+from nnstudio.core.catalog.spec import LayerSpec, ParamError, ParamSpec, ShapeError
+
+GENERIC_PREFIX = "keras."
+_TYPE_RE = re.compile(r"^keras\.([A-Za-z_][A-Za-z0-9_]*)(?::(\d{1,2}):(\d{1,2}))?$")
+#: Layers estimated above this many weights are not built to be measured.
+MAX_BUILD_ESTIMATE = 200_000_000
+_CACHE: OrderedDict[tuple, tuple] = OrderedDict()
+_CACHE_SIZE = 512
+
+
+class UnsafeLayerError(ValueError):
+    """A config that would run arbitrary code (a Lambda layer, possibly nested)."""
+
+
+class UnknownKerasClassError(ShapeError):
+    """A generic type naming a class that this Keras does not have."""
+
+
+def generic_type_for(class_name: str, inputs: int = 1, outputs: int = 1) -> str:
+    """Return the generic node type for Keras layer class ``class_name``.
+
+    Parameters
+    ----------
+    class_name:
+        A class of ``keras.layers`` (``"ConvLSTM2D"``).
+    inputs, outputs:
+        How many tensors the layer takes and returns where it is used.
+    """
+    if (inputs, outputs) == (1, 1):
+        return f"{GENERIC_PREFIX}{class_name}"
+    return f"{GENERIC_PREFIX}{class_name}:{inputs}:{outputs}"
+
+
+def parse_generic_type(type_name: str) -> tuple[str, int, int] | None:
+    """Return ``(class_name, inputs, outputs)`` for a generic type name, or None."""
+    match = _TYPE_RE.match(type_name)
+    if match is None:
+        return None
+    cls, n_in, n_out = match.groups()
+    return cls, int(n_in or 1), int(n_out or 1)
+
+
+def generic_spec(type_name: str) -> LayerSpec | None:
+    """Return (registering it on first use) the generic spec ``type_name``; None if malformed."""
+    from nnstudio.core.catalog.registry import register
+
+    parsed = parse_generic_type(type_name)
+    if parsed is None or parsed[1] < 1 or parsed[2] < 1:
+        return None
+    cls, n_in, n_out = parsed
+    spec = LayerSpec(
+        type=type_name,
+        category="Other",
+        doc=f"Keras `{cls}` layer (imported; not in nnstudio's palette). Its full Keras configuration "
+            "is kept as is.",
+        params=(ParamSpec("config", "json", {}, "The layer's Keras configuration, without its name."),),
+        inputs=("input",) if n_in == 1 else tuple(f"input_{i}" for i in range(n_in)),
+        outputs=("output",) if n_out == 1 else tuple(f"output_{i}" for i in range(n_out)),
+        keras_class=cls,
+        infer=lambda shapes, params: _measure(cls, params, shapes)[0],
+        count_params=lambda shapes, params: _measure(cls, params, shapes)[1],
+        generic=True,
+        extra={"call": "single" if n_in == 1 else "generic"},
+    )
+    return register(spec, replace=True)
+
+
+def check_safe(config: Any) -> None:
+    """Raise :class:`UnsafeLayerError` when ``config`` holds a Lambda layer anywhere."""
+    if isinstance(config, dict):
+        if config.get("class_name") == "Lambda":
+            raise UnsafeLayerError("Lambda")
+        for value in config.values():
+            check_safe(value)
+    elif isinstance(config, (list, tuple)):
+        for value in config:
+            check_safe(value)
+
+
+def keras_layer_class(class_name: str):
+    """Return the ``keras.layers`` class ``class_name``; raise ``LookupError`` when there is none."""
+    import keras
+
+    cls = getattr(keras.layers, class_name, None)
+    if not (isinstance(cls, type) and issubclass(cls, keras.layers.Layer)):
+        raise LookupError(f"Keras has no layer class `{class_name}`.")
+    return cls
+
+
+def build_generic(class_name: str, name: str, config: dict):
+    """Build ``keras.layers.<class_name>`` named ``name`` from ``config``.
+
+    Raises
+    ------
+    LookupError
+        When Keras has no such layer class.
+    UnsafeLayerError
+        When the config holds a Lambda layer.
+    ValueError, TypeError
+        When Keras refuses the config.
+    """
+    cls = keras_layer_class(class_name)
+    if class_name == "Lambda":
+        raise UnsafeLayerError("Lambda")
+    check_safe(config)
+    return cls.from_config({**config, "name": name})
+
+
+def _config_of(class_name: str, params: dict) -> dict:
+    config = params.get("config")
+    if not isinstance(config, dict):
+        raise ParamError("config", f"{class_name}'s config must be an object. Received: {config!r}.")
+    return config
+
+
+def _measure(class_name: str, params: dict, shapes: list) -> tuple[list, tuple]:
+    """Output shapes and (trainable, non_trainable) of a generic layer, through Keras (cached)."""
+    config = _config_of(class_name, params)
+    key = (class_name, json.dumps(config, sort_keys=True, default=repr), tuple(shapes))
+    if key in _CACHE:
+        _CACHE.move_to_end(key)
+        return _CACHE[key]
+    result = _measure_uncached(class_name, config, shapes)
+    _CACHE[key] = result
+    if len(_CACHE) > _CACHE_SIZE:
+        _CACHE.popitem(last=False)
+    return result
+
+
+def _keras_message(exc: Exception, shapes: list) -> str:
+    text = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+    text = text.rstrip(".") + "."
+    if "Received" not in text:
+        text += f" Received: shape={', '.join(fmt_shape(s) for s in shapes)}."
+    return text
+
+
+def _measure_uncached(class_name: str, config: dict, shapes: list) -> tuple[list, tuple]:
+    import keras
+
+    try:
+        layer = build_generic(class_name, "nnstudio_probe", config)
+    except LookupError as exc:
+        raise UnknownKerasClassError(f"{exc} Received: layer type `{GENERIC_PREFIX}{class_name}`.") from None
+    except UnsafeLayerError:
+        raise ParamError("config", f"{class_name}'s config holds a Lambda layer, which nnstudio refuses to run. "
+                                   "Received: a Lambda layer.") from None
+    except (ValueError, TypeError, KeyError) as exc:
+        raise ParamError("config", f"Keras refuses this {class_name} config: {_keras_message(exc, shapes)}") from None
+    tensors = [keras.KerasTensor(shape) for shape in shapes]
+    args = tensors[0] if len(tensors) == 1 else tensors
+    try:
+        spec_out = layer.compute_output_spec(args) if len(tensors) == 1 or _takes_list(layer) else layer.compute_output_spec(*tensors)
+    except Exception as exc:  # Keras raises many types for unacceptable inputs
+        raise ShapeError(f"{class_name} cannot accept its input: {_keras_message(exc, shapes)}") from None
+    outputs = spec_out if isinstance(spec_out, (list, tuple)) else [spec_out]
+    out_shapes = [tuple(t.shape) for t in outputs]
+    estimate = _estimate(config, shapes, out_shapes)
+    if estimate > MAX_BUILD_ESTIMATE:
+        raise ParamError(
+            "config",
+            f"{class_name} looks too large to build safely (roughly {estimate:,} weights). "
+            f"Received: shape={', '.join(fmt_shape(s) for s in shapes)}.",
+        )
+    try:
+        layer(args) if len(tensors) == 1 or _takes_list(layer) else layer(*tensors)
+    except Exception as exc:  # building may fail where the symbolic spec did not
+        raise ShapeError(f"{class_name} cannot accept its input: {_keras_message(exc, shapes)}") from None
+    counts = (
+        sum(math.prod(w.shape) for w in layer.trainable_weights),
+        sum(math.prod(w.shape) for w in layer.non_trainable_weights),
+    )
+    return out_shapes, counts
+
+
+def _takes_list(layer) -> bool:
+    import inspect
+
+    names = list(inspect.signature(layer.call).parameters)
+    return bool(names) and names[0] == "inputs"
+
+
+def _estimate(config: dict, shapes: list, out_shapes: list) -> int:
+    """A generous guess of a layer's weight count: largest feature size × config sizes × 16."""
+    fan = max([s[-1] for s in list(shapes) + list(out_shapes) if s and s[-1] is not None] or [1])
+    sizes = [v for v in _ints(config) if v > 1]
+    return 16 * fan * math.prod(sizes)
+
+
+def _ints(value: Any):
+    if isinstance(value, bool):
+        return
+    if isinstance(value, int):
+        yield value
+    elif isinstance(value, dict):
+        for key, item in value.items():
+            if key not in ("seed", "dtype"):
+                yield from _ints(item)
+    elif isinstance(value, (list, tuple)):
+        for item in value:
+            yield from _ints(item)

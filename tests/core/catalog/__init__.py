@@ -1,0 +1,1 @@
+"""Tests of the layer catalog and the Keras bridge."""
