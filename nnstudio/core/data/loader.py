@@ -1,0 +1,145 @@
+"""``load_dataset(spec)``: read a source, split it, preprocess it, describe it.
+
+The spec is ``project.data``: ``{"source", "params", "split", "preprocess", "augment"}``.
+A seed makes every step deterministic. Must not import Qt or Keras.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from nnstudio.core.data import (  # noqa: F401  (importing the modules registers their sources)
+    arrays, builtin, idx, image_folder, points, sequences, shapes, tabular, text,
+)
+from nnstudio.core.data.augment import resolve_augment
+from nnstudio.core.data.dataset import Dataset
+from nnstudio.core.data.errors import InvalidDataParamError
+from nnstudio.core.data.params import SourceInfo
+from nnstudio.core.data.registry import RawData, get_source, registered_sources
+from nnstudio.core.data.split import (
+    PREPROCESS_DEFAULTS, SPLIT_DEFAULTS, apply_scaler, fit_scaler, one_hot, resolve_preprocess, resolve_split,
+    split_indices,
+)
+from nnstudio.core.data.text import build_vocabulary, encode_texts
+
+SPEC_KEYS = ("source", "params", "split", "preprocess", "augment")
+
+
+def list_sources() -> list[SourceInfo]:
+    """Return every data source with its description and parameters, grouped in display order.
+
+    Returns
+    -------
+    list of SourceInfo
+        Built-in sources first, then generated ones, then imports.
+    """
+    order = {"built-in": 0, "generated": 1, "import": 2}
+    return sorted(registered_sources(), key=lambda info: order[info.group])
+
+
+def default_spec(source: str) -> dict[str, Any]:
+    """Return a complete data spec for ``source`` with every default filled in.
+
+    Raises
+    ------
+    UnknownSourceError
+        If no source has that name.
+    """
+    info, _ = get_source(source)
+    return {"source": source, "params": info.defaults(), "split": dict(SPLIT_DEFAULTS),
+            "preprocess": dict(PREPROCESS_DEFAULTS), "augment": {}}
+
+
+def load_dataset(spec: dict[str, Any]) -> Dataset:
+    """Load, split and preprocess the data a spec describes.
+
+    Parameters
+    ----------
+    spec:
+        ``project.data``: ``source`` (a name from :func:`list_sources`), ``params`` (that
+        source's parameters; missing ones take their defaults), ``split`` (``validation``,
+        ``test``, ``seed``, ``shuffle``), ``preprocess`` (``scale``: none / standard /
+        minmax, fitted on the training split only; ``one_hot``) and ``augment`` (used by
+        :func:`nnstudio.core.data.augmentation_layers`, checked here).
+
+    Returns
+    -------
+    Dataset
+        The split arrays and their description. The same spec always gives the same arrays.
+
+    Raises
+    ------
+    DataError
+        A subclass naming the file or parameter and the problem: ``UnknownSourceError``,
+        ``InvalidDataParamError``, ``DataFileNotFoundError``, ``DataFormatError`` (and its
+        ``TruncatedFileError``, ``ImageReadError``, ``ColumnError``, ``MissingValuesError``,
+        ``LabelRangeError``), ``DataTooLargeError``.
+    """
+    if not isinstance(spec, dict) or "source" not in spec:
+        raise InvalidDataParamError(f"A data spec needs a `source`. Received: {spec!r}.")
+    unknown = sorted(set(spec) - set(SPEC_KEYS))
+    if unknown:
+        raise InvalidDataParamError(f"Unknown data spec key `{unknown[0]}`; the keys are {', '.join(SPEC_KEYS)}. "
+                                    f"Received: {unknown[0]}={spec[unknown[0]]!r}.")
+    info, function = get_source(spec["source"])
+    params = info.resolved(spec.get("params"))
+    split = resolve_split(spec.get("split"))
+    preprocess = resolve_preprocess(spec.get("preprocess"))
+    resolve_augment(spec.get("augment"))
+    raw = function(params, np.random.default_rng(split["seed"]))
+    return _prepare(raw, split, preprocess, np.random.default_rng([split["seed"], 1]))
+
+
+def _prepare(raw: RawData, split: dict[str, Any], preprocess: dict[str, Any], rng: np.random.Generator) -> Dataset:
+    stratify = raw.y if raw.task in ("classification", "text_classification") else None
+    # A source's own test split (IDX t10k, .npz x_test) stays; only validation comes from the rest.
+    test_fraction = 0.0 if raw.x_test is not None else split["test"]
+    train, val, test = split_indices(
+        raw.x.shape[0], split["validation"], test_fraction, rng, labels=stratify,
+        shuffle=split["shuffle"] and not raw.chronological,
+    )
+    if train.size == 0:
+        raise InvalidDataParamError(f"`{raw.name}` has too few samples to split; no training samples are left. "
+                                    f"Received: {raw.x.shape[0]} samples.")
+    if split["shuffle"] and not raw.chronological:
+        train = rng.permutation(train)
+
+    def take(array: np.ndarray | None, index: np.ndarray) -> np.ndarray | None:
+        return None if array is None or index.size == 0 else array[index]
+
+    x_train, y_train = raw.x[train], take(raw.y, train)
+    x_val, y_val = take(raw.x, val), take(raw.y, val)
+    if raw.x_test is not None:
+        x_test, y_test = raw.x_test, raw.y_test
+    else:
+        x_test, y_test = take(raw.x, test), take(raw.y, test)
+    extras = dict(raw.extras)
+    vocabulary: tuple[str, ...] = ()
+    applied: dict[str, Any] = {"scale": "none", "one_hot": False}
+    if raw.task == "text_classification":
+        vocabulary = build_vocabulary(x_train, extras["max_tokens"])
+        extras["texts"] = {"train": list(x_train[:200])}
+        length, padding = extras["length"], extras["padding"]
+        x_train, x_val, x_test = (None if a is None else encode_texts(list(a), vocabulary, length, padding)
+                                  for a in (x_train, x_val, x_test))
+    elif preprocess["scale"] != "none":
+        offset, scale_by = fit_scaler(x_train, preprocess["scale"])
+        x_train, x_val, x_test = (apply_scaler(a, offset, scale_by) for a in (x_train, x_val, x_test))
+        if raw.task == "forecast":  # targets are future values of the same series
+            y_train, y_val, y_test = (apply_scaler(a, offset, scale_by) for a in (y_train, y_val, y_test))
+        applied = {"scale": preprocess["scale"], "offset": offset.tolist(), "scale_by": scale_by.tolist()}
+    label_format = {"regression": "values", "forecast": "values", "segmentation": "values",
+                    "unsupervised": "none"}.get(raw.task, "sparse")
+    if preprocess["one_hot"] and label_format == "sparse":
+        y_train, y_val, y_test = (one_hot(a, raw.num_classes) for a in (y_train, y_val, y_test))
+        label_format = "one_hot"
+    applied["one_hot"] = label_format == "one_hot"
+    return Dataset(
+        name=raw.name, task=raw.task, x_train=x_train, y_train=y_train, x_val=x_val, y_val=y_val,
+        x_test=x_test, y_test=y_test, input_shape=tuple(int(d) for d in x_train.shape[1:]),
+        num_classes=raw.num_classes, class_names=raw.class_names, feature_names=raw.feature_names,
+        vocabulary=vocabulary, domain=raw.domain, description=raw.description, label_format=label_format,
+        preprocessing=applied, extras=extras,
+    )

@@ -1,0 +1,164 @@
+"""Descriptions of data sources and their parameters, for building forms and validating specs.
+
+A :class:`DataParam` is like the catalog's ``ParamSpec`` but adds the kinds a data form
+needs (``path``, ``folder``, ``column``, ``columns``). Must not import Qt or Keras.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from typing import Any
+
+from nnstudio.core.data.errors import InvalidDataParamError
+
+DATA_PARAM_KINDS = (
+    "int", "float", "bool", "choice", "str",
+    "path",     # a file path; ``extensions`` lists accepted suffixes for the file dialog
+    "folder",   # a folder path
+    "column",   # one column name of a table (choices come from the file's header)
+    "columns",  # a list of column names, or None for "all the others"
+)
+
+
+@dataclass(frozen=True)
+class DataParam:
+    """One parameter of a data source: kind, default, range or choices, and a one-line doc."""
+
+    name: str
+    kind: str
+    default: Any = None
+    doc: str = ""
+    minimum: float | None = None
+    maximum: float | None = None
+    choices: tuple = ()
+    optional: bool = False
+    extensions: tuple[str, ...] = ()
+
+    def __post_init__(self) -> None:
+        if self.kind not in DATA_PARAM_KINDS:
+            raise ValueError(f"Unknown data parameter kind {self.kind!r} for `{self.name}`.")
+
+    @property
+    def label(self) -> str:
+        """The parameter's name as a form label ("n_samples" -> "N samples")."""
+        return self.name.replace("_", " ").capitalize()
+
+    def validate(self, value: Any) -> str | None:
+        """Return why ``value`` is not acceptable, or None when it is.
+
+        Parameters
+        ----------
+        value:
+            The candidate value.
+
+        Returns
+        -------
+        str or None
+            A one-line message ending with the received value, or None.
+        """
+        if value is None:
+            if self.optional or self.kind == "columns":
+                return None
+            return f"`{self.name}` needs a value. Received: None."
+        kind = self.kind
+        if kind == "int":
+            if isinstance(value, bool) or not isinstance(value, int):
+                return f"`{self.name}` must be an integer. Received: {value!r}."
+            return self._check_range(value)
+        if kind == "float":
+            if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
+                return f"`{self.name}` must be a finite number. Received: {value!r}."
+            return self._check_range(value)
+        if kind == "bool":
+            return None if isinstance(value, bool) else f"`{self.name}` must be true or false. Received: {value!r}."
+        if kind == "choice":
+            if value not in self.choices:
+                shown = ", ".join(map(repr, self.choices))
+                return f"`{self.name}` must be one of {shown}. Received: {value!r}."
+            return None
+        if kind == "columns":
+            if not isinstance(value, (list, tuple)) or not all(isinstance(v, (str, int)) for v in value):
+                return f"`{self.name}` must be a list of column names. Received: {value!r}."
+            return None
+        if kind == "column" and isinstance(value, int) and not isinstance(value, bool):
+            return None
+        if not isinstance(value, str):
+            return f"`{self.name}` must be text. Received: {value!r}."
+        if kind in ("path", "folder") and not value.strip():
+            return f"`{self.name}` needs a {'file' if kind == 'path' else 'folder'}. Received: ''."
+        return None
+
+    def _check_range(self, value: float) -> str | None:
+        if self.minimum is not None and value < self.minimum:
+            return f"`{self.name}` must be at least {self.minimum:g}. Received: {value!r}."
+        if self.maximum is not None and value > self.maximum:
+            return f"`{self.name}` must be at most {self.maximum:g}. Received: {value!r}."
+        return None
+
+
+@dataclass(frozen=True)
+class SourceInfo:
+    """A data source as the data panel lists it.
+
+    Attributes
+    ----------
+    name:
+        The value of ``project.data["source"]``.
+    title:
+        Shown in the source picker.
+    group:
+        ``"built-in"``, ``"generated"`` or ``"import"``.
+    task:
+        The usual task of the source (``"classification"``, ``"regression"``...);
+        import sources say ``"any"``.
+    description:
+        One or two sentences for the panel.
+    params:
+        The source's parameters, in form order.
+    """
+
+    name: str
+    title: str
+    group: str
+    task: str
+    description: str
+    params: tuple[DataParam, ...] = field(default_factory=tuple)
+
+    def defaults(self) -> dict[str, Any]:
+        """Return every parameter's default value."""
+        return {p.name: p.default for p in self.params}
+
+    def resolved(self, params: dict[str, Any] | None) -> dict[str, Any]:
+        """Return ``params`` completed with defaults and validated.
+
+        Parameters
+        ----------
+        params:
+            The spec's ``params`` dict (may be partial or None).
+
+        Returns
+        -------
+        dict
+            Every parameter of the source with its value.
+
+        Raises
+        ------
+        InvalidDataParamError
+            If a parameter is unknown or its value is not acceptable.
+        """
+        params = dict(params or {})
+        known = {p.name for p in self.params}
+        unknown = sorted(set(params) - known)
+        if unknown:
+            raise InvalidDataParamError(
+                f"Source `{self.name}` has no parameter `{unknown[0]}`; it takes "
+                f"{', '.join(sorted(known)) or 'none'}. Received: {unknown[0]}={params[unknown[0]]!r}."
+            )
+        values = self.defaults()
+        values.update(params)
+        for p in self.params:
+            problem = p.validate(values[p.name])
+            if problem:
+                raise InvalidDataParamError(f"Source `{self.name}`: {problem}")
+        return values

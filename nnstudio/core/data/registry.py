@@ -1,0 +1,91 @@
+"""The source registry: each source's :class:`SourceInfo` and the function that reads it.
+
+A source function takes the resolved params and a seeded ``numpy.random.Generator`` and
+returns :class:`RawData` (all samples, unsplit); :func:`nnstudio.core.data.load_dataset`
+splits and preprocesses it. Must not import Qt or Keras.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Callable
+
+import numpy as np
+
+from nnstudio.core.data.errors import UnknownSourceError
+from nnstudio.core.data.params import SourceInfo
+
+GROUPS = ("built-in", "generated", "import")
+
+
+@dataclass
+class RawData:
+    """All samples of a source before splitting and preprocessing.
+
+    ``x_test``/``y_test`` are set by sources that come with their own test split (IDX
+    ``t10k`` files, ``.npz`` ``x_test``); ``chronological`` keeps the sample order when
+    splitting (forecast windows must not leak the future into training).
+    """
+
+    x: np.ndarray
+    y: np.ndarray | None
+    task: str
+    name: str = ""
+    x_test: np.ndarray | None = None
+    y_test: np.ndarray | None = None
+    num_classes: int = 0
+    class_names: tuple[str, ...] = ()
+    feature_names: tuple[str, ...] = ()
+    vocabulary: tuple[str, ...] = ()
+    domain: tuple[tuple[float, float], tuple[float, float]] | None = None
+    description: str = ""
+    chronological: bool = False
+    extras: dict[str, Any] = field(default_factory=dict)
+
+
+SourceFunction = Callable[[dict[str, Any], np.random.Generator], RawData]
+
+_SOURCES: dict[str, tuple[SourceInfo, SourceFunction]] = {}
+
+
+def register(info: SourceInfo) -> Callable[[SourceFunction], SourceFunction]:
+    """Register a source function under ``info.name`` (used as a decorator).
+
+    Parameters
+    ----------
+    info:
+        The source's description and parameters.
+
+    Returns
+    -------
+    callable
+        A decorator returning the function unchanged.
+    """
+    if info.group not in GROUPS:
+        raise ValueError(f"Source `{info.name}` has unknown group {info.group!r}.")
+
+    def decorate(function: SourceFunction) -> SourceFunction:
+        _SOURCES[info.name] = (info, function)
+        return function
+
+    return decorate
+
+
+def get_source(name: str) -> tuple[SourceInfo, SourceFunction]:
+    """Return a registered source's info and function.
+
+    Raises
+    ------
+    UnknownSourceError
+        If no source has that name.
+    """
+    try:
+        return _SOURCES[name]
+    except KeyError:
+        known = ", ".join(sorted(_SOURCES))
+        raise UnknownSourceError(f"Unknown data source; choose one of {known}. Received: source={name!r}.") from None
+
+
+def registered_sources() -> list[SourceInfo]:
+    """Return every registered source's info, in registration order."""
+    return [info for info, _ in _SOURCES.values()]

@@ -1,0 +1,1 @@
+"""Data files shipped with nnstudio (the sentiment corpus). Holds no code."""

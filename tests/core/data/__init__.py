@@ -1,0 +1,1 @@
+"""Tests of nnstudio.core.data: sources, splits, preprocessing, imports, compatibility."""
