@@ -13,8 +13,21 @@ from __future__ import annotations
 import copy
 from typing import Any, Iterable
 
-from nnstudio.core.graph.model import BLOCK_TYPE, UNSET, Edge, Graph, Node
+from nnstudio.core.graph.model import BLOCK_TYPE, UNSET, Edge, Graph, Node, snake_case
 from nnstudio.core.graph.topology import INPUT_TYPE, OUTPUT_TYPE
+
+# Canvas spacing used when a command has to place new nodes (inputs and outputs of a block).
+_ROW_STEP = 140.0
+_SIBLING_STEP = 240.0
+
+
+def _free_id(node_type: str, taken: set[str]) -> str:
+    """The first ``<type>_<n>`` id not in ``taken`` (like :meth:`Graph.unique_id`)."""
+    base = snake_case(node_type)
+    n = 1
+    while f"{base}_{n}" in taken:
+        n += 1
+    return f"{base}_{n}"
 
 
 class Command:
@@ -56,7 +69,8 @@ class RemoveNodes(Command):
     """Remove nodes together with their edges; undo restores both in their original order."""
 
     def __init__(self, graph: Graph, node_ids: Iterable[str]) -> None:
-        ids = [nid for nid in graph.nodes if nid in set(node_ids)]
+        wanted = set(node_ids)
+        ids = [nid for nid in graph.nodes if nid in wanted]
         if len(ids) == 1:
             node = graph.node(ids[0])
             text = f"Remove {node.type} '{node.id}'"
@@ -253,11 +267,16 @@ class GroupNodes(_SnapshotCommand):
 
     Edges entering the selection become the block's inputs (one inner ``Input`` per
     distinct source port); edges leaving it become the block's outputs (one inner
-    ``Output`` per distinct source port).
+    ``Output`` per distinct source port). Selected ``Input`` and ``Output`` nodes stay
+    outside: inside a block they would turn into the block's own ports.
     """
 
     def __init__(self, graph: Graph, node_ids: Iterable[str], block_id: str | None = None, title: str = "") -> None:
-        ids = [nid for nid in graph.nodes if nid in set(node_ids)]
+        wanted = set(node_ids)
+        ids = [
+            nid for nid, node in graph.nodes.items()
+            if nid in wanted and node.type not in (INPUT_TYPE, OUTPUT_TYPE)
+        ]
         self.node_ids = ids
         self.block_id = block_id or graph.unique_id("block")
         self.title = title or self.block_id
@@ -282,13 +301,19 @@ class GroupNodes(_SnapshotCommand):
         for e in sorted(leaving, key=lambda e: (order.index(e.src), e.src_port)):
             if (e.src, e.src_port) not in outs:
                 outs.append((e.src, e.src_port))
+        # Inner positions are relative to the block's corner, so ungrouping (which adds the
+        # block's position back) puts every node where it was. Data flows top to bottom:
+        # the block's inputs sit above its layers, its outputs below.
+        x0, y0 = min(xs), min(ys)
         in_ids = []
         for i, _src in enumerate(sources):
             nid = inner.unique_id("input")
-            inner.add_node(Node(nid, INPUT_TYPE, {}, (min(xs) - 220.0, min(ys) + 120.0 * i)))
+            inner.add_node(Node(nid, INPUT_TYPE, {}, (_SIBLING_STEP * i, -_ROW_STEP)))
             in_ids.append(nid)
         for nid in sorted(inside, key=order.index):
-            inner.add_node(work.node(nid).clone())
+            clone = work.node(nid).clone()
+            clone.pos = (clone.pos[0] - x0, clone.pos[1] - y0)
+            inner.add_node(clone)
         for e in internal:
             inner.connect(e)
         for e in entering:
@@ -296,14 +321,14 @@ class GroupNodes(_SnapshotCommand):
         out_ids = []
         for j, (src, port) in enumerate(outs):
             nid = inner.unique_id("output")
-            inner.add_node(Node(nid, OUTPUT_TYPE, {}, (max(xs) + 260.0, min(ys) + 120.0 * j)))
+            inner.add_node(Node(nid, OUTPUT_TYPE, {}, (_SIBLING_STEP * j, max(ys) - y0 + _ROW_STEP)))
             inner.connect(Edge(src, port, nid, 0))
             out_ids.append(nid)
         first = min(work.node_index(n) for n in self.node_ids) if self.node_ids else len(work)
         with work.batch():
             for nid in self.node_ids:
                 work.remove_node(nid)
-            block = Node(self.block_id, BLOCK_TYPE, {"title": self.title}, (min(xs), min(ys)), inner)
+            block = Node(self.block_id, BLOCK_TYPE, {"title": self.title}, (x0, y0), inner)
             work.add_node(block, index=first)
             for i, (src, port) in enumerate(sources):
                 work.connect(Edge(src, port, self.block_id, i))
@@ -327,12 +352,17 @@ class UngroupBlock(_SnapshotCommand):
         outs = [n.id for n in output_nodes(inner)]
         outer_in = {e.dst_port: (e.src, e.src_port) for e in work.in_edges(self.block_id)}
         outer_out = work.out_edges(self.block_id)
+        movers = [n for n in inner.nodes.values() if n.id not in ins and n.type != OUTPUT_TYPE]
+        taken = set(work.nodes) - {self.block_id}
+        kept = {n.id for n in movers if n.id not in taken}
+        taken |= kept
         rename: dict[str, str] = {}
-        for node in inner.nodes.values():
-            if node.id in ins or node.type == OUTPUT_TYPE:
-                continue
-            new_id = node.id if node.id not in work.nodes or node.id == self.block_id else work.unique_id(node.type)
-            rename[node.id] = new_id
+        for node in movers:
+            if node.id in kept:
+                rename[node.id] = node.id
+            else:
+                rename[node.id] = _free_id(node.type, taken)
+                taken.add(rename[node.id])
         index = work.node_index(self.block_id)
         dx, dy = block.pos
         with work.batch():

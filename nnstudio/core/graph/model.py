@@ -85,8 +85,9 @@ class Node:
 
 def snake_case(type_name: str) -> str:
     """Return the Keras-style base name for a layer type (``Conv2DTranspose`` → ``conv2d_transpose``)."""
-    name = re.sub(r"([a-z0-9])([A-Z])", r"\1_\2", type_name)
-    name = re.sub(r"([A-Z]+)([A-Z][a-z])", r"\1_\2", name)
+    # Keras' own rule (keras.src.utils.naming.to_snake_case): MaxPooling2D → max_pooling2d.
+    name = re.sub(r"(.)([A-Z][a-z0-9]+)", r"\1_\2", type_name)
+    name = re.sub(r"([a-z])([A-Z])", r"\1_\2", name)
     return re.sub(r"[^a-z0-9_]", "_", name.lower())
 
 

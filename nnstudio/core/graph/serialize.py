@@ -11,6 +11,7 @@ graph: they decide output order and the canvas' stacking)::
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 from nnstudio.core.graph.model import Edge, Graph, Node
@@ -70,9 +71,9 @@ def node_from_dict(record: Any) -> Node:
     if (
         not isinstance(pos, (list, tuple))
         or len(pos) != 2
-        or not all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in pos)
+        or not all(_is_coordinate(v) for v in pos)
     ):
-        raise ValueError(f"The position of node `{node_id}` must be two numbers. Received: {pos!r}.")
+        raise ValueError(f"The position of node `{node_id}` must be two finite numbers. Received: {pos!r}.")
     block = record.get("block")
     return Node(
         id=node_id,
@@ -93,6 +94,13 @@ def edge_from_list(item: Any) -> Edge:
     ):
         raise ValueError(f"An edge must be [source, port, target, port]. Received: {item!r}.")
     return Edge(item[0], item[1], item[2], item[3])
+
+
+def _is_coordinate(value: Any) -> bool:
+    """A finite canvas coordinate (huge integers would overflow ``float``)."""
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        return False
+    return abs(value) < 1e12 and math.isfinite(value)
 
 
 def _plain(value: Any) -> Any:

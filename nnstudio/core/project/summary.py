@@ -1,0 +1,130 @@
+"""A text summary of a project's networks, in the spirit of Keras' ``model.summary()``.
+
+One table per network (layer, type, output shape, parameter count, what it is connected
+to; a block's layers indented under it), the trainable and non-trainable totals, then every
+diagnostic of shape inference. Plain ASCII so any terminal prints it. Must not import Qt or
+Keras (shape inference is pure Python).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from nnstudio.core.graph import Graph, topological_order
+from nnstudio.core.project.model import Project
+
+_HEADERS = ("Layer (type)", "Output shape", "Param #", "Connected to")
+
+
+def project_summary(project: Project) -> tuple[str, int]:
+    """Summarize every network of ``project``.
+
+    Parameters
+    ----------
+    project:
+        The project; its networks are not modified.
+
+    Returns
+    -------
+    tuple of (str, int)
+        The text (no trailing newline) and the number of error diagnostics found.
+    """
+    from nnstudio.core.shapes import infer_shapes
+
+    parts, errors = [], 0
+    for name, graph in project.networks.items():
+        report = infer_shapes(graph)
+        parts.append(network_summary(name, graph, report, has_weights=bool(project.weights.get(name))))
+        errors += sum(1 for d in report.diagnostics if d.severity == "error")
+    return "\n\n".join(parts), errors
+
+
+def network_summary(name: str, graph: Graph, report: Any, *, has_weights: bool = False) -> str:
+    """Return the table, totals and diagnostics of one network.
+
+    Parameters
+    ----------
+    name:
+        The network's name, shown in the title.
+    graph:
+        The network.
+    report:
+        Its :class:`~nnstudio.core.shapes.ShapeReport`.
+    has_weights:
+        Whether the project holds trained weights for it (said under the totals).
+
+    Returns
+    -------
+    str
+        Several lines, no trailing newline.
+    """
+    rows = _rows(graph, report, depth=0)
+    widths = [max(len(h), *(len(r[i]) for r in rows)) if rows else len(h) for i, h in enumerate(_HEADERS)]
+    rule = "  ".join("-" * w for w in widths)
+
+    def line(cells: tuple[str, ...]) -> str:
+        return "  ".join(
+            cell.rjust(w) if i == 2 else cell.ljust(w) for i, (cell, w) in enumerate(zip(cells, widths))
+        ).rstrip()
+
+    total = report.trainable + report.non_trainable
+    lines = [f'Network: "{name}"', rule.replace("-", "="), line(_HEADERS), rule.replace("-", "=")]
+    lines += [line(r) for r in rows] or ["(no layers)"]
+    lines += [
+        rule,
+        f"Total params: {total:,} ({_size(total)})",
+        f"Trainable params: {report.trainable:,} ({_size(report.trainable)})",
+        f"Non-trainable params: {report.non_trainable:,} ({_size(report.non_trainable)})",
+        f"Trained weights: {'saved in the project' if has_weights else 'none'}",
+    ]
+    diagnostics = list(report.diagnostics)
+    if diagnostics:
+        lines.append(f"Diagnostics ({len(diagnostics)}):")
+        lines += [f"  {d.severity}: {_where(d)}: {d.message}" for d in diagnostics]
+    else:
+        lines.append("Diagnostics: none")
+    return "\n".join(lines)
+
+
+def _rows(graph: Graph, report: Any, depth: int) -> list[tuple[str, str, str, str]]:
+    order, cyclic = topological_order(graph)
+    rows = []
+    for node_id in order + cyclic:
+        node = graph.node(node_id)
+        info = report.nodes.get(node_id) if report is not None else None
+        if info is None or info.output_shapes is None:
+            shape = "?"
+        else:
+            shape = "; ".join(_shape(s) for s in info.output_shapes) or "-"
+        params = f"{info.trainable + info.non_trainable:,}" if info is not None else "?"
+        sources = [e.src if e.src_port == 0 else f"{e.src}[{e.src_port}]" for e in graph.in_edges(node_id)]
+        label = f"{'  ' * depth}{node_id} ({node.type})"
+        rows.append((label, shape, params, ", ".join(sources) or "-"))
+        if node.is_block and node.block is not None:
+            rows += _rows(node.block, getattr(info, "inner", None), depth + 1)
+    return rows
+
+
+def _shape(shape: Any) -> str:
+    if shape is None:
+        return "?"
+    inner = ", ".join("None" if d is None else str(d) for d in shape)
+    return f"({inner},)" if len(shape) == 1 else f"({inner})"
+
+
+def _where(diagnostic: Any) -> str:
+    """``block_1/dense_1.units``: the node, the path inside it for block errors, the parameter."""
+    parts = [str(diagnostic.node_id)] if diagnostic.node_id else []
+    parts += [str(p) for p in getattr(diagnostic, "path", ()) or ()]
+    where = "/".join(parts) or "network"
+    param = getattr(diagnostic, "param", None)
+    return f"{where}.{param}" if param else where
+
+
+def _size(count: int) -> str:
+    size = count * 4.0  # float32
+    for unit in ("B", "KB", "MB", "GB"):
+        if size < 1024 or unit == "GB":
+            return f"{size:.2f} {unit}" if unit != "B" else f"{int(size)} B"
+        size /= 1024
+    return f"{size:.2f} GB"

@@ -1,0 +1,3 @@
+"""Built-in templates; importing this package registers them all, family by family."""
+
+from nnstudio.core.templates.builtin import basics, vision  # noqa: F401

@@ -1,0 +1,1 @@
+"""Tests of the graph model, its topology, ports, serialization and undoable commands."""
