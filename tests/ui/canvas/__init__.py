@@ -1,0 +1,1 @@
+"""Canvas tests: scene, view, interactions and actions with real Qt objects."""
