@@ -1,0 +1,457 @@
+"""Exporting a project as readable Keras Python code.
+
+The generated file is what a person would write: ``import keras``, a ``build_model()``
+returning the uncompiled functional model layer by layer (variables named after the node
+ids, keyword arguments only where they differ from Keras' defaults, layer names kept), one
+helper function per distinct block (``def residual_block(x, name=...)``, building the block
+as a nested model exactly as nnstudio compiles it), ``compile_model`` and ``train`` functions
+with the project's training settings, and a ``__main__`` section that compiles the model and
+prints its summary. nnstudio's own layers (PositionalEmbedding) are embedded by source, so
+the file runs with only Keras installed.
+
+Must not import Qt. Keras is imported inside the functions only (to find layer classes and
+their defaults).
+"""
+
+from __future__ import annotations
+
+import ast
+import builtins
+import inspect
+import json
+import keyword
+import re
+import sys
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from nnstudio.core.compile.errors import ExportError
+from nnstudio.core.export.atomic import write_atomically
+from nnstudio.core.export.training_code import compile_function, literal, main_block, settings_block, train_function
+from nnstudio.core.graph import Graph, Node, graph_to_dict, input_nodes, output_nodes, snake_case, topological_order
+from nnstudio.core.graph.topology import INPUT_TYPE, OUTPUT_TYPE
+
+if TYPE_CHECKING:
+    from nnstudio.core.project.model import Project
+
+_RESERVED = frozenset(dir(builtins)) | frozenset(keyword.kwlist) | {
+    "keras", "model", "name", "build_model", "compile_model", "train", "callbacks", "history",
+    "validation_data", "BATCH_SIZE", "EPOCHS", "SEED",
+}
+
+
+def export_python(project: "Project", path: str | Path, network: str | None = None) -> Path:
+    """Write :func:`generate_python`'s code to ``path``, atomically.
+
+    Parameters
+    ----------
+    project:
+        The project.
+    path:
+        The destination ``.py`` file.
+    network:
+        Which network; defaults to the first.
+
+    Returns
+    -------
+    Path
+        ``path``.
+    """
+    code = generate_python(project, network)
+    return write_atomically(path, lambda tmp: tmp.write_text(code, encoding="utf-8"))
+
+
+def generate_python(project: "Project", network: str | None = None) -> str:
+    """Return a self-contained Python script that rebuilds the project's network with Keras.
+
+    Parameters
+    ----------
+    project:
+        The project.
+    network:
+        Which network; defaults to the first.
+
+    Returns
+    -------
+    str
+        The source code. Running it builds the model (same layer names and parameter
+        count as :func:`~nnstudio.core.compile.compile_graph`), compiles it with the
+        project's settings and prints the summary.
+
+    Raises
+    ------
+    InvalidGraphError
+        When the network has errors.
+    ExportError
+        When a layer's class cannot be written as code.
+    """
+    from nnstudio.core.compile.build import check_graph
+
+    name = network or next(iter(project.networks))
+    graph = project.networks[name]
+    check_graph(graph)
+    writer = _ScriptWriter()
+    writer.name_blocks(graph)
+    body = writer.model_function(graph, name)
+    try:
+        return writer.assemble(project, body)
+    except ValueError as exc:  # an unknown optimizer name
+        raise ExportError(f"Cannot export the training settings of `{project.name}`: {exc}") from exc
+
+
+class _Namer:
+    """Python identifiers from node ids, unique within one function."""
+
+    def __init__(self, taken: set[str]) -> None:
+        self.taken = set(taken)
+        self.names: dict[str, str] = {}
+
+    def __call__(self, node_id: str) -> str:
+        if node_id not in self.names:
+            self.names[node_id] = self.fresh(node_id)
+        return self.names[node_id]
+
+    def fresh(self, wanted: str) -> str:
+        base = re.sub(r"\W", "_", wanted) or "layer"
+        if base[0].isdigit():
+            base = "layer_" + base
+        if base in _RESERVED:
+            base += "_"
+        candidate, n = base, 2
+        while candidate in self.taken:
+            candidate, n = f"{base}_{n}", n + 1
+        self.taken.add(candidate)
+        return candidate
+
+
+class _ScriptWriter:
+    def __init__(self) -> None:
+        self.functions: list[str] = []        # block helpers, inner first
+        self.block_names: dict[str, str] = {}  # block structure key -> function name
+        self.module_names: set[str] = set(_RESERVED)
+        self.embedded: list[type] = []
+        self.written: set[str] = set()
+        from nnstudio.core.layers import class_names
+
+        self.module_names.update(class_names())
+
+    # ------------------------------------------------------------------ functions
+    def model_function(self, graph: Graph, model_name: str) -> str:
+        namer = _Namer(self.module_names)
+        lines = [f"def build_model():", f'    """Build the uncompiled model `{model_name}`."""']
+        inputs = []
+        for node in input_nodes(graph):
+            lines.append(f"    {namer(node.id)} = {self._input_expr(node)}")
+            inputs.append(namer(node.id))
+        outputs = self._body(graph, namer, lines)
+        lines.append(
+            f"    return keras.Model(inputs={_seq(inputs)}, outputs={_seq(outputs)}, name={literal(model_name)})"
+        )
+        return "\n".join(lines)
+
+    def name_blocks(self, graph: Graph) -> None:
+        """Name every distinct block's helper function up front, so no variable shadows one."""
+        for node in graph.nodes.values():
+            if not node.is_block or node.block is None:
+                continue
+            key = _block_key(node)
+            if key not in self.block_names:
+                title = str(node.params.get("title") or node.id)
+                base = snake_case(re.sub(r"\W+", "_", title)).strip("_") or "block"
+                if not base.endswith("block"):
+                    base += "_block"
+                fn = _Namer(self.module_names).fresh(base)
+                self.module_names.add(fn)
+                self.block_names[key] = fn
+            self.name_blocks(node.block)
+
+    def _block_function(self, node: Node) -> str:
+        """Return the helper function's name for block ``node``, writing it on first use."""
+        key = _block_key(node)
+        fn = self.block_names[key]
+        if key in self.written:
+            return fn
+        self.written.add(key)
+        inner = node.block
+        title = str(node.params.get("title") or node.id)
+        namer = _Namer(self.module_names | {"block"})
+        ins = input_nodes(inner)
+        params = ["x"] if len(ins) == 1 else [f"x_{i + 1}" for i in range(len(ins))]
+        for p in params:
+            namer.taken.add(p)
+        lines = [
+            f"def {fn}({', '.join(params)}, name={literal(node.id)}):",
+            f'    """{_docstring_text(title)}: build the block as a nested model and apply it to its '
+            f'input{"s" if len(ins) > 1 else ""}."""',
+        ]
+        for param, inp in zip(params, ins):
+            lines.append(
+                f"    {namer(inp.id)} = keras.Input(shape={param}.shape[1:], dtype={param}.dtype, name={literal(inp.id)})"
+            )
+        outputs = self._body(inner, namer, lines)
+        lines.append(
+            f"    block = keras.Model(inputs={_seq([namer(n.id) for n in ins])}, outputs={_seq(outputs)}, name=name)"
+        )
+        lines.append(f"    return block({_seq(params)})")
+        self.functions.append("\n".join(lines))
+        return fn
+
+    def _body(self, graph: Graph, namer: _Namer, lines: list[str]) -> list[str]:
+        """Append one line per node; return the output expressions."""
+        refs: dict[tuple[str, int], str] = {}
+        for node in input_nodes(graph):
+            refs[(node.id, 0)] = namer(node.id)
+        order, _ = topological_order(graph)
+        for node_id in order:
+            node = graph.node(node_id)
+            if node.type == INPUT_TYPE:
+                continue
+            feeds = {e.dst_port: refs[(e.src, e.src_port)] for e in graph.in_edges(node_id)}
+            if node.type == OUTPUT_TYPE:
+                refs[(node_id, 0)] = feeds[0]
+                continue
+            var = namer(node_id)
+            ports = _output_ports(node)
+            if node.is_block:
+                fn = self._block_function(node)
+                args = ", ".join(feeds[p] for p in sorted(feeds))
+                lines.append(f"    {var} = {fn}({args}, name={literal(node.id)})")
+            else:
+                expr, layer = self._layer_expr(node)
+                lines.append(f"    {var} = {expr}({_call_args(node, feeds, layer)})")
+            for port in range(max(ports, 1)):
+                refs[(node_id, port)] = var if ports <= 1 else f"{var}[{port}]"
+        outputs = []
+        for node in output_nodes(graph):
+            if node.type == OUTPUT_TYPE:
+                outputs.append(refs[(node.id, 0)])
+            else:
+                outputs.extend(refs[(node.id, p)] for p in range(max(_output_ports(node), 1)))
+        return outputs
+
+    # ------------------------------------------------------------------ expressions
+    def _input_expr(self, node: Node) -> str:
+        from nnstudio.core.catalog import registry
+
+        params = registry.get(INPUT_TYPE).resolved(node.params)
+        shape = tuple(params["shape"])
+        dtype = params.get("dtype") or "float32"
+        extra = f", dtype={literal(dtype)}" if dtype != "float32" else ""
+        return f"keras.Input(shape={literal(shape)}{extra}, name={literal(node.id)})"
+
+    def _layer_expr(self, node: Node) -> tuple[str, Any]:
+        """Return the constructor expression of ``node``'s layer, and the layer itself."""
+        import keras
+
+        from nnstudio.core.catalog import registry
+        from nnstudio.core.catalog.keras_bridge import build_layer
+
+        spec = registry.get(node.type)
+        layer = build_layer(node.type, node.id, dict(node.params))
+        cls = type(layer)
+        if getattr(keras.layers, cls.__name__, None) is cls:
+            constructor = f"keras.layers.{cls.__name__}"
+        elif cls.__module__.startswith("nnstudio."):
+            self._embed(cls)
+            constructor = cls.__name__
+        else:
+            raise ExportError(
+                f"Cannot write layer `{node.id}` as code: its class is not part of keras.layers. "
+                f"Received: {cls.__module__}.{cls.__name__}."
+            )
+        if spec.generic:
+            config = {"name": node.id, **dict(node.params.get("config") or {})}
+            return f"{constructor}.from_config({literal(config)})", layer
+        defaults = _constructor_defaults(cls)
+        params = spec.resolved(node.params)
+        args = []
+        for key, value in params.items():
+            pspec = spec.param(key)
+            if key in defaults:
+                if _same(value, defaults[key], pspec):
+                    continue
+            elif pspec is not None and _same(value, pspec.default, pspec):
+                continue
+            args.append(f"{key}={self._value(value, pspec, layer)}")
+        args.append(f"name={literal(node.id)}")
+        return f"{constructor}({', '.join(args)})", layer
+
+    def _value(self, value: Any, pspec: Any, layer: Any) -> str:
+        kind = pspec.kind if pspec is not None else "json"
+        if kind == "regularizer" and isinstance(value, dict):
+            if set(value) == {"l1"}:
+                return f"keras.regularizers.L1({float(value['l1'])!r})"
+            if set(value) == {"l2"}:
+                return f"keras.regularizers.L2({float(value['l2'])!r})"
+            l1, l2 = float(value.get("l1", 0.0)), float(value.get("l2", 0.0))
+            return f"keras.regularizers.L1L2(l1={l1!r}, l2={l2!r})"
+        if kind == "layer" and isinstance(value, dict):
+            # build_layer names a wrapped layer `<wrapper>_<type>` (Bidirectional then adds
+            # its `forward_` / `backward_` prefixes itself).
+            inner_name = f"{layer.name}_{snake_case(value['type'])}"
+            inner = Node(inner_name, value["type"], dict(value.get("params") or {}))
+            return self._layer_expr(inner)[0]
+        return literal(value)
+
+    # ------------------------------------------------------------------ embedding
+    def _embed(self, cls: type) -> None:
+        if cls not in self.embedded:
+            self.embedded.append(cls)
+            self.module_names.add(cls.__name__)
+
+    def _embedded_source(self) -> tuple[list[str], list[str]]:
+        imports: list[str] = []
+        blocks: list[str] = []
+        seen_modules = []
+        for cls in self.embedded:
+            module = sys.modules[cls.__module__]
+            if module in seen_modules:
+                continue
+            seen_modules.append(module)
+            source = inspect.getsource(module)
+            tree = ast.parse(source)
+            for i, stmt in enumerate(tree.body):
+                if i == 0 and isinstance(stmt, ast.Expr) and isinstance(getattr(stmt, "value", None), ast.Constant):
+                    continue  # the module docstring
+                segment = ast.get_source_segment(source, stmt, padded=True)
+                if isinstance(stmt, (ast.Import, ast.ImportFrom)):
+                    if isinstance(stmt, ast.ImportFrom) and (stmt.module or "").startswith(("nnstudio", "__future__")):
+                        raise ExportError(f"Cannot embed `{cls.__name__}`: its module imports {stmt.module}.")
+                    if segment != "import keras" and segment not in imports:
+                        imports.append(segment)
+                    continue
+                start = stmt.decorator_list[0].lineno if getattr(stmt, "decorator_list", None) else stmt.lineno
+                blocks.append("\n".join(source.splitlines()[start - 1:stmt.end_lineno]))
+        return imports, blocks
+
+    # ------------------------------------------------------------------ the file
+    def assemble(self, project: "Project", model_function: str) -> str:
+        from nnstudio.core.compile.settings import DEFAULT_TRAINING
+
+        training = dict(DEFAULT_TRAINING)
+        training.update(project.training or {})
+        imports, embedded = self._embedded_source()
+        description = " ".join(str(project.description or "").split())
+        header = [f'"""{_docstring_text(project.name)}: a Keras model exported from nnstudio.', ""]
+        if description:
+            header += _wrap(_docstring_text(description), 88) + [""]
+        header += [
+            "Run `python <this file>` to build and compile the model and print its summary;",
+            "call `train(model, x, y, x_val, y_val)` with your data to train it with the",
+            'project\'s settings. Needs only Keras 3 (and a backend such as TensorFlow)."""',
+        ]
+        parts = ["\n".join(header), "\n".join(["import keras", *imports])]
+        if embedded:
+            parts.append("# nnstudio's own layers, embedded so that this file runs without nnstudio.\n\n"
+                         + "\n\n\n".join(embedded))
+        parts.append(settings_block(training))
+        parts.extend(self.functions)
+        parts.append(model_function)
+        parts.append(compile_function(training))
+        parts.append(train_function(training))
+        parts.append(main_block())
+        return "\n\n\n".join(p.rstrip() for p in parts) + "\n"
+
+
+# ---------------------------------------------------------------------------- helpers
+def _block_key(node: Node) -> str:
+    """Blocks with the same inside (positions aside) share one helper function."""
+    return json.dumps(_strip_positions(graph_to_dict(node.block)), sort_keys=True)
+
+
+def _strip_positions(record: dict) -> dict:
+    nodes = []
+    for node in record["nodes"]:
+        node = {k: v for k, v in node.items() if k != "pos"}
+        if "block" in node:
+            node["block"] = _strip_positions(node["block"])
+        nodes.append(node)
+    return {"nodes": nodes, "edges": record["edges"]}
+
+
+def _output_ports(node: Node) -> int:
+    from nnstudio.core.graph.ports import output_port_count
+
+    return output_port_count(node)
+
+
+def _call_args(node: Node, feeds: dict[int, str], layer: Any) -> str:
+    """The call's arguments, as :func:`nnstudio.core.catalog.keras_bridge.call_layer` passes them."""
+    from nnstudio.core.catalog import registry
+
+    spec = registry.get(node.type)
+    ordered = [feeds[p] for p in sorted(feeds)]
+    convention = spec.extra.get("call", "single")
+    if convention == "list" or spec.variadic:
+        return f"[{', '.join(ordered)}]"
+    if convention == "attention":
+        key = f", key={feeds[2]}" if 2 in feeds else ""
+        return f"{feeds[0]}, {feeds[1]}{key}"
+    if convention == "generic":
+        takes_list = list(inspect.signature(layer.call).parameters)[:1] == ["inputs"]
+        return f"[{', '.join(ordered)}]" if takes_list else ", ".join(ordered)
+    return ordered[0]
+
+
+def _constructor_defaults(cls: type) -> dict[str, Any]:
+    defaults: dict[str, Any] = {}
+    for klass in reversed(cls.__mro__):
+        init = klass.__dict__.get("__init__")
+        if init is None:
+            continue
+        try:
+            signature = inspect.signature(init)
+        except (TypeError, ValueError):
+            continue
+        for p in signature.parameters.values():
+            if p.default is not inspect.Parameter.empty:
+                defaults[p.name] = p.default
+            elif p.kind not in (p.VAR_KEYWORD, p.VAR_POSITIONAL) and p.name != "self":
+                defaults.pop(p.name, None)
+    return defaults
+
+
+def _same(value: Any, default: Any, pspec: Any) -> bool:
+    if pspec is not None and pspec.kind == "initializer" and isinstance(value, str) and isinstance(default, str):
+        import keras
+
+        try:  # "uniform" and "random_uniform" are the same initializer
+            return keras.initializers.serialize(keras.initializers.get(value)) == keras.initializers.serialize(
+                keras.initializers.get(default)
+            )
+        except ValueError:
+            return False
+
+    def norm(v: Any) -> Any:
+        if isinstance(v, (list, tuple)):
+            return tuple(norm(x) for x in v)
+        if v is None and pspec is not None and pspec.kind == "activation":
+            return "linear"
+        return v
+
+    try:
+        return bool(norm(value) == norm(default))
+    except Exception:  # numpy arrays and other exotic defaults compare ambiguously
+        return False
+
+
+def _docstring_text(text: str) -> str:
+    """``text`` made safe inside a triple-quoted docstring."""
+    return str(text).replace("\\", "\\\\").replace('"""', '\\"\\"\\"')
+
+
+def _seq(items: list[str]) -> str:
+    return items[0] if len(items) == 1 else f"[{', '.join(items)}]"
+
+
+def _wrap(text: str, width: int) -> list[str]:
+    lines, line = [], ""
+    for word in text.split():
+        if line and len(line) + 1 + len(word) > width:
+            lines.append(line)
+            line = word
+        else:
+            line = f"{line} {word}" if line else word
+    if line:
+        lines.append(line)
+    return lines

@@ -1,0 +1,1 @@
+"""Tests of graph compilation, model import and auto layout."""
