@@ -147,6 +147,22 @@ def _comparable(value: Any) -> Any:
     return plain(value)
 
 
+def _unbuilt_attention_axes(layer, config: dict) -> dict:
+    """``config`` with ``attention_axes`` as before building when building only filled in the default.
+
+    Keras replaces ``attention_axes=None`` by every axis but batch, heads and features when
+    the layer is built; the curated spec writes ``None``, which means the same thing.
+    """
+    nodes = getattr(layer, "_inbound_nodes", None) or []
+    axes = config.get("attention_axes")
+    if not nodes or axes is None or not nodes[0].input_tensors:
+        return config
+    query_rank = len(nodes[0].input_tensors[0].shape)
+    if tuple(axes) == tuple(range(1, query_rank - 1)):
+        return {**config, "attention_axes": None}
+    return config
+
+
 def _usage_counts(layer) -> tuple[int, int]:
     """How many tensors the layer takes and returns where it was first called (1, 1 if never)."""
     nodes = getattr(layer, "_inbound_nodes", None) or []
@@ -234,6 +250,8 @@ def layer_to_node(layer) -> tuple[str, dict]:
     if class_name == "InputLayer":
         return _input_node(layer)
     config = layer.get_config()
+    if class_name == "MultiHeadAttention":
+        config = _unbuilt_attention_axes(layer, config)
     try:
         check_safe(config)
     except UnsafeLayerError:

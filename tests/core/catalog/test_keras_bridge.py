@@ -132,3 +132,13 @@ def test_multi_head_attention_works_with_and_without_key():
     layer2 = build_layer("MultiHeadAttention", "mha2", {"num_heads": 2, "key_dim": 4})
     (out2,) = call_layer(layer2, "MultiHeadAttention", [q, v, keras.Input((7, 3))])
     assert tuple(out2.shape) == (None, 5, 8)
+
+
+@pytest.mark.parametrize("query_shape", [(5, 8), (4, 4, 8)])
+def test_layer_to_node_keeps_a_called_multi_head_attention_curated(query_shape):
+    """Keras fills in ``attention_axes`` when the layer is built; that default is not information."""
+    x = keras.Input(query_shape)
+    model = keras.Model(x, keras.layers.MultiHeadAttention(num_heads=2, key_dim=4, name="mha")(x, x))
+    layer_type, params = layer_to_node(model.get_layer("mha"))
+    assert layer_type == "MultiHeadAttention"
+    assert params.get("attention_axes") is None
