@@ -1,0 +1,205 @@
+"""The supervised and autoencoder recipes: one ``model.fit`` with one engine callback.
+
+The callback forwards Keras hooks to a :class:`~nnstudio.core.training.monitor.RunMonitor`
+(events, stop, pause, NaN, best epoch, checkpoints); an autoencoder is a supervised run
+whose targets are its inputs, with reconstructions as its samples. Must not import Qt;
+imports Keras lazily.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from nnstudio.core.training import events as ev
+from nnstudio.core.training.batches import epoch_seed, fit_arguments
+from nnstudio.core.training.checkpoints import load_checkpoint, restore_checkpoint, save_checkpoint
+from nnstudio.core.training.config import (
+    ConfigError, build_callbacks, build_loss, build_metrics, build_optimizer, class_weights,
+    current_backend, keras_device_name)
+from nnstudio.core.training.context import (
+    RecipeResult, RunContext, as_float_inputs, build_model, current_learning_rate, load_data,
+    steps_for)
+from nnstudio.core.training.monitor import RunMonitor
+from nnstudio.core.training.telemetry import Telemetry, to_numpy
+
+
+class _Halted(Exception):
+    """Raised inside ``fit`` to skip the validation pass of an epoch that was cut short."""
+
+
+def engine_callback(monitor: RunMonitor, seed: int | None, samples: int):
+    """Return a Keras callback that drives ``monitor`` from ``fit``'s hooks.
+
+    Parameters
+    ----------
+    monitor:
+        Receives every batch and epoch.
+    seed:
+        Reseeds NumPy's global RNG per epoch (the JAX/PyTorch shuffle), when not None.
+    samples:
+        Training samples per epoch (the last batch may be partial).
+    """
+    import keras
+
+    last_batch = samples - (monitor.steps_per_epoch - 1) * monitor.batch_size
+
+    class EngineCallback(keras.callbacks.Callback):
+        def on_train_begin(self, logs=None):
+            monitor.train_begin()
+
+        def on_epoch_begin(self, epoch, logs=None):
+            if seed is not None:
+                np.random.seed(epoch_seed(seed, epoch))
+            monitor.epoch_begin(epoch)
+
+        def on_train_batch_end(self, batch, logs=None):
+            size = last_batch if batch == monitor.steps_per_epoch - 1 else monitor.batch_size
+            if monitor.batch_end(batch, logs or {}, samples=size):
+                self.model.stop_training = True
+
+        def on_test_begin(self, logs=None):
+            if monitor.halted:
+                raise _Halted()
+
+        def on_epoch_end(self, epoch, logs=None):
+            monitor.epoch_end(epoch, logs or {}, current_learning_rate(self.model.optimizer))
+
+    return EngineCallback()
+
+
+def reconstruction_errors(model, x: np.ndarray, batch_size: int = 256) -> np.ndarray:
+    """Return each sample's mean squared reconstruction error (an anomaly score).
+
+    Parameters
+    ----------
+    model:
+        A trained autoencoder (output shape equals input shape).
+    x:
+        Samples, sample axis first.
+    batch_size:
+        Samples per forward pass.
+
+    Returns
+    -------
+    numpy.ndarray
+        ``(n,)`` float errors; larger means less like the training data.
+    """
+    import keras
+    x = as_float_inputs(x)
+    errors = []
+    for start in range(0, len(x), batch_size):
+        chunk = x[start:start + batch_size]
+        out = np.asarray(keras.ops.convert_to_numpy(model(chunk, training=False)))
+        errors.append(((out.reshape(len(chunk), -1) - chunk.reshape(len(chunk), -1)) ** 2).mean(axis=1))
+    return np.concatenate(errors) if errors else np.zeros(0, np.float32)
+
+
+def train_supervised(ctx: RunContext) -> RecipeResult:
+    """Run the supervised or autoencoder recipe (see :func:`run_training`)."""
+    import keras
+    cfg = ctx.config
+    if cfg.seed is not None:
+        keras.utils.set_random_seed(cfg.seed)
+    data = load_data(ctx)
+    autoencoder = cfg.recipe == "autoencoder"
+    x_train = as_float_inputs(data.x_train)
+    x_val = None if data.x_val is None else as_float_inputs(data.x_val)
+    x_test = None if data.x_test is None else as_float_inputs(data.x_test)
+    y_train, y_val, y_test = (x_train, x_val, x_test) if autoencoder else (data.y_train, data.y_val, data.y_test)
+    if y_train is None:
+        raise ConfigError(f"The supervised recipe needs labelled data; use the autoencoder recipe "
+                          f"for unlabelled data. Received: dataset {data.name!r} with task={data.task!r}.")
+    has_val = x_val is not None and y_val is not None and len(x_val) > 0
+    steps = steps_for(len(x_train), cfg.batch_size)
+    with keras.device(keras_device_name(cfg.device)):
+        model = build_model(ctx, ctx.network)
+        model.compile(optimizer=build_optimizer(cfg, steps), loss=build_loss(cfg.loss),
+                      metrics=build_metrics(cfg.metrics), jit_compile=cfg.jit_compile)
+        initial_epoch, history, best = 0, [], {}
+        checkpoint = load_checkpoint(ctx.checkpoint_dir) if ctx.resume and ctx.checkpoint_dir else None
+        if checkpoint is not None:
+            restore_checkpoint({ctx.network: model}, checkpoint)
+            initial_epoch, history, best = checkpoint.epoch, checkpoint.history, checkpoint.extra
+        monitor = _monitor(ctx, model, steps, initial_epoch, history, best, checkpoint,
+                           has_val, data, x_train, y_train, x_val, y_val)
+        ctx.monitor = monitor
+        callbacks = [engine_callback(monitor, cfg.seed, len(x_train)), *build_callbacks(cfg, has_val)]
+        fit_kwargs = fit_arguments(x_train, y_train, batch_size=cfg.batch_size, shuffle=cfg.shuffle,
+                                   seed=cfg.seed, epochs=cfg.epochs, initial_epoch=initial_epoch)
+        metric_names = ("loss", *cfg.metrics)
+        ctx.started = True
+        ctx.report(ev.RunStarted(
+            ctx.run_id, cfg.recipe, cfg.epochs, steps, cfg.batch_size, len(x_train),
+            current_backend(), cfg.device,
+            metric_names + (tuple(f"val_{m}" for m in metric_names) if has_val else ()),
+            tuple(layer.name for layer in model.layers), initial_epoch))
+        if initial_epoch < cfg.epochs:
+            try:
+                model.fit(**fit_kwargs, epochs=cfg.epochs, initial_epoch=initial_epoch,
+                          validation_data=(x_val, y_val) if has_val else None,
+                          class_weight=None if autoencoder else class_weights(cfg.class_weight, y_train),
+                          callbacks=callbacks, verbose=0)
+            except _Halted:
+                pass
+        weights_kind = _choose_weights(ctx, model, monitor)
+        test_metrics = {}
+        if x_test is not None and y_test is not None and len(x_test) and monitor.status != "nan":
+            test_metrics = model.evaluate(x_test, y_test, batch_size=cfg.batch_size, verbose=0, return_dict=True)
+            test_metrics = {k: float(v) for k, v in test_metrics.items()}
+    if monitor.status == "completed" and len(monitor.history) < cfg.epochs:
+        monitor.message = (f"Early stopping after epoch {len(monitor.history)}: "
+                           f"`{cfg.early_stopping['monitor']}` stopped improving.")
+    from nnstudio.core.training.engine import store_weights
+    store_weights(ctx.project, {ctx.network: model})
+    return RecipeResult(monitor, {ctx.network: model}, test_metrics, weights_kind, initial_epoch)
+
+
+def _monitor(ctx, model, steps, initial_epoch, history, best, checkpoint, has_val, data,
+             x_train, y_train, x_val, y_val) -> RunMonitor:
+    from nnstudio.core.compile import apply_weights, extract_weights
+    cfg = ctx.config
+    monitor_key = cfg.early_stopping["monitor"] if has_val else "loss"
+
+    def save(epoch: int, hist: list) -> None:
+        if ctx.checkpoint_dir:
+            extra = {"best_epoch": monitor.best_epoch, "best_value": monitor.best_value}
+            best_weights = {"best": monitor.best_weights} if monitor.best_weights else None
+            save_checkpoint(ctx.checkpoint_dir, epoch + 1, hist, {ctx.network: model}, extra, best_weights)
+
+    x_fixed, y_fixed = (x_val, y_val) if has_val else (x_train, y_train)
+    samples_fn = None
+    if cfg.recipe == "autoencoder":
+        count = ctx.telemetry.sample_count
+        samples_fn = lambda: ("reconstruction", to_numpy(model(x_fixed[:count], training=False)),  # noqa: E731
+                              np.asarray(x_fixed[:count]))
+    vocabulary = tuple(getattr(data, "vocabulary", ()) or ())
+    tokens_fn = None
+    if vocabulary:
+        tokens_fn = lambda sample: tuple(vocabulary[int(t)] if 0 <= int(t) < len(vocabulary) else str(int(t))  # noqa: E731
+                                         for t in np.ravel(sample))
+    telemetry = Telemetry(model, ctx.report, ctx.telemetry, x=x_fixed, y=y_fixed,
+                          loss_fn=build_loss(cfg.loss), domain=getattr(data, "domain", None),
+                          samples_fn=samples_fn, tokens_fn=tokens_fn)
+    monitor = RunMonitor(ctx.report, ctx.should_stop, ctx.pause, epochs=cfg.epochs,
+                         steps_per_epoch=steps, batch_size=cfg.batch_size,
+                         initial_epoch=initial_epoch, monitor=monitor_key,
+                         snapshot=lambda: extract_weights(model),
+                         restore=lambda weights: apply_weights(model, weights), on_epoch_saved=save,
+                         telemetry=telemetry, history=history)
+    monitor.best_epoch = best.get("best_epoch")
+    monitor.best_value = best.get("best_value")
+    if checkpoint is not None and "best" in checkpoint.weights:
+        monitor.best_weights = checkpoint.weights["best"]
+    return monitor
+
+
+def _choose_weights(ctx: RunContext, model, monitor: RunMonitor) -> str:
+    """Put the weights to keep into ``model``; return which they are."""
+    if monitor.status == "nan":
+        if monitor.last_good is not None:
+            monitor.restore(monitor.last_good)
+        return "last_good"
+    if ctx.config.checkpoint_best and monitor.best_weights is not None:
+        monitor.restore(monitor.best_weights)
+        return "best"
+    return "final"
