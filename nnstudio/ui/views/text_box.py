@@ -1,0 +1,197 @@
+"""Type a sentence, see the text model's prediction with its probability.
+
+The box holds a predictor, a callable ``sentences -> (n, classes) probabilities`` that runs on
+a background thread (see :class:`~nnstudio.ui.views.background.BackgroundCall`), so Keras
+never runs on the UI thread; typing is debounced so that a prediction runs at most every
+:data:`DEBOUNCE_MS`. :meth:`TextPredictionBox.set_project` builds the predictor from a
+trained text project. Must not import Keras.
+"""
+
+from __future__ import annotations
+
+from typing import Callable, Sequence
+
+import numpy as np
+from PySide6.QtCore import QTimer
+from PySide6.QtWidgets import QComboBox, QLabel, QLineEdit, QProgressBar, QVBoxLayout, QWidget
+
+from nnstudio.core.training.events import RunStarted
+from nnstudio.ui.views.background import BackgroundCall
+from nnstudio.ui.views.base import FamilyView
+
+DEBOUNCE_MS = 250
+EXAMPLES = (
+    "a truly wonderful film with superb acting",
+    "not good at all, a dull and boring story",
+    "the plot was slow but the ending was superb",
+    "i did not like it",
+)
+
+#: ``predictor(sentences) -> (n, classes)`` probabilities; runs on a background thread.
+Predictor = Callable[[Sequence[str]], np.ndarray]
+
+
+class TextPredictionBox(FamilyView):
+    """A line edit for a sentence and the predicted class with its probability bars.
+
+    The predictor is set with :meth:`set_predictor` (or built by :meth:`set_project`); the
+    class names label the bars.
+    """
+
+    title = "Try a sentence"
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self._predictor: Predictor | None = None
+        self.class_names: tuple[str, ...] = ()
+        self.probabilities: np.ndarray | None = None
+        self.predicted_text = ""
+        self._background = BackgroundCall(self)
+        self._background.finished.connect(self._on_predicted)
+        self._background.failed.connect(self._on_failed)
+        self._debounce = QTimer(self)
+        self._debounce.setSingleShot(True)
+        self._debounce.setInterval(DEBOUNCE_MS)
+        self._debounce.timeout.connect(self.predict_now)
+
+        self.edit = QLineEdit()
+        self.edit.setPlaceholderText("Type a sentence, e.g. “not good at all”")
+        self.edit.setClearButtonEnabled(True)
+        self.edit.textChanged.connect(lambda _: self._debounce.start())
+        self.examples = QComboBox()
+        self.examples.addItem("Examples…")
+        self.examples.addItems(EXAMPLES)
+        self.examples.activated.connect(self._on_example)
+        self.result = QLabel("Train the model, then type a sentence.")
+        self.result.setStyleSheet("font-size: 15pt; font-weight: 600; padding: 6px 0;")
+        self.result.setWordWrap(True)
+        self.bars_layout = QVBoxLayout()
+        self.bars: list[tuple[QLabel, QProgressBar]] = []
+
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(8, 8, 8, 8)
+        layout.addLayout(self.make_toolbar(self.examples))
+        layout.addWidget(self.edit)
+        layout.addWidget(self.result)
+        layout.addLayout(self.bars_layout)
+        layout.addStretch(1)
+
+    # ---- model -----------------------------------------------------------------
+    def set_predictor(self, predictor: Predictor | None, class_names: Sequence[str] = ()) -> None:
+        """Use ``predictor`` for typed sentences; None disables predictions.
+
+        Parameters
+        ----------
+        predictor:
+            ``sentences -> (n, classes)`` probabilities, called on a background thread.
+        class_names:
+            One name per class column.
+        """
+        self._predictor = predictor
+        self.class_names = tuple(class_names)
+        self._build_bars(len(self.class_names))
+        if predictor is None:
+            self.result.setText("Train the model, then type a sentence.")
+        elif self.edit.text().strip():
+            self.predict_now()
+        else:
+            self.result.setText("Type a sentence to see what the model thinks.")
+
+    def set_project(self, project) -> None:
+        """Build the predictor from a trained text project (on the background thread).
+
+        Parameters
+        ----------
+        project:
+            A project whose data is a text source and whose main network has weights;
+            without weights the box waits for a finished run.
+        """
+        name = next(iter(project.networks))
+        if not project.weights.get(name):
+            self.set_predictor(None)
+            return
+        self.result.setText("Loading the model…")
+        self._background.run(_classifier_for, project)
+
+    def handle(self, event) -> None:
+        """Disable predictions while a run trains (``set_project`` turns them back on)."""
+        if isinstance(event, RunStarted):
+            self.set_predictor(None)
+            self.result.setText("Training… type a sentence when the run ends.")
+
+    # ---- predictions -----------------------------------------------------------
+    def _on_example(self, index: int) -> None:
+        if index > 0:
+            self.edit.setText(self.examples.itemText(index))
+            self.examples.setCurrentIndex(0)
+
+    def predict_now(self) -> None:
+        """Predict the current text now (skipping the debounce)."""
+        text = self.edit.text().strip()
+        if self._predictor is None or not text:
+            return
+        self._background.run(_predict_one, self._predictor, text)
+
+    def _on_predicted(self, result) -> None:
+        if isinstance(result, _Classifier):
+            self.set_predictor(result.predict, result.class_names)
+            return
+        text, probabilities = result
+        self.predicted_text = text
+        self.probabilities = np.asarray(probabilities, np.float64).ravel()
+        self.dirty = True
+        self.refresh()
+
+    def _on_failed(self, message: str) -> None:
+        self.result.setText(f"Could not predict: {message}")
+
+    # ---- drawing ---------------------------------------------------------------
+    def _build_bars(self, count: int) -> None:
+        while self.bars:
+            label, bar = self.bars.pop()
+            label.deleteLater()
+            bar.deleteLater()
+        for i in range(count):
+            label = QLabel(self.class_names[i] if i < len(self.class_names) else str(i))
+            bar = QProgressBar()
+            bar.setRange(0, 1000)
+            self.bars_layout.addWidget(label)
+            self.bars_layout.addWidget(bar)
+            self.bars.append((label, bar))
+
+    def _redraw(self) -> None:
+        if self.probabilities is None:
+            return
+        p = self.probabilities
+        if len(self.bars) != len(p):
+            names = self.class_names if len(self.class_names) == len(p) else tuple(str(i) for i in range(len(p)))
+            self.class_names = names
+            self._build_bars(len(p))
+        best = int(np.argmax(p))
+        for (label, bar), value in zip(self.bars, p):
+            bar.setValue(int(round(1000 * value)))
+            bar.setFormat(f"{value:.0%}")
+        name = self.class_names[best] if best < len(self.class_names) else str(best)
+        self.result.setText(f"{name} ({p[best]:.0%})")
+
+
+class _Classifier:
+    """A built sentence classifier handed back to the UI thread (used only off it)."""
+
+    def __init__(self, classifier) -> None:
+        self._classifier = classifier
+        self.class_names = classifier.class_names
+
+    def predict(self, sentences: Sequence[str]) -> np.ndarray:
+        return self._classifier.predict(sentences)
+
+
+def _classifier_for(project) -> _Classifier:
+    from nnstudio.core.analysis.inference import SentenceClassifier
+    classifier = SentenceClassifier(project)
+    classifier.predict(["warm up"])  # build the Keras model now, on this thread
+    return _Classifier(classifier)
+
+
+def _predict_one(predictor: Predictor, text: str) -> tuple[str, np.ndarray]:
+    return text, np.asarray(predictor([text]))[0]
