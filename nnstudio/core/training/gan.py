@@ -23,6 +23,8 @@ from nnstudio.core.training.telemetry import Telemetry, TelemetryOptions, to_num
 
 GAN_METRICS = ("d_loss", "g_loss", "d_acc_real", "d_acc_fake")
 COLLAPSE_THRESHOLD = 0.5
+#: Epochs before the collapse check starts: an untrained generator always covers little.
+COLLAPSE_GRACE_EPOCHS = 3
 CHECK_SAMPLES = 512
 
 
@@ -125,7 +127,8 @@ def train_gan(ctx: RunContext) -> RecipeResult:
             if monitor.halted:
                 break
             monitor.epoch_end(epoch, logs, current_learning_rate(combined.optimizer))
-            collapsed = _check_collapse(ctx, generator, real, latent, seed, epoch, collapsed)
+            if epoch + 1 > COLLAPSE_GRACE_EPOCHS or epoch + 1 == cfg.epochs:
+                collapsed = _check_collapse(ctx, generator, real, latent, seed, epoch, collapsed)
     from nnstudio.core.training.engine import store_weights
     store_weights(ctx.project, {g_name: generator, d_name: discriminator})
     return RecipeResult(monitor, {g_name: generator, d_name: discriminator},
@@ -176,4 +179,8 @@ def _check_collapse(ctx, generator, real, latent, seed, epoch, collapsed) -> boo
             f"Possible mode collapse at epoch {epoch + 1}: generated samples cover only "
             f"{coverage:.0%} of the data. Try a lower learning rate, label smoothing or more "
             f"discriminator steps.")))
+    elif collapsed and not now:
+        ctx.report(ev.LogMessage("info", (
+            f"Mode collapse recovered at epoch {epoch + 1}: generated samples cover "
+            f"{coverage:.0%} of the data again.")))
     return now

@@ -128,7 +128,7 @@ class Telemetry:
         self._prev_weights: dict[str, np.ndarray] = {}
         self._sub_model = None
         self._sub_names: list[str] = []
-        self._attention: list = []
+        self._attention: list[str] | None = None  # attention layer paths, found on first use
         self._warned: set[str] = set()
         count = options.sample_count
         single_input = len(getattr(model, "inputs", None) or [None]) == 1
@@ -258,28 +258,17 @@ class Telemetry:
                                         values.reshape(n, n).astype(np.float32)))
 
     def _attention_maps(self, epoch: int, global_step: int) -> None:
-        import keras
+        from nnstudio.core.analysis.attention import attention_layer_paths, attention_scores
+
+        if self._attention is None:
+            self._attention = attention_layer_paths(self.model)
         if not self._attention:
-            for layer in self.model.layers:
-                if type(layer).__name__ != "MultiHeadAttention" or not layer._inbound_nodes:
-                    continue
-                node = layer._inbound_nodes[0]
-                tensors = list(node.arguments.keras_tensors)
-                feed = keras.Model(self.model.inputs[0], tensors)
-                self._attention.append((layer, node, tensors, feed))
-            if not self._attention:
-                self.options = replace(self.options, attention=False)
-                return
-        scores = {}
-        for layer, node, tensors, feed in self._attention[: self.options.max_layers]:
-            values = feed(self._x[:1], training=False)
-            values = values if isinstance(values, (list, tuple)) else [values]
-            lookup = {id(t): v for t, v in zip(tensors, values)}
-            args, kwargs = keras.tree.map_structure(
-                lambda a: lookup.get(id(a), a), (node.arguments.args, node.arguments.kwargs))
-            kwargs = {**kwargs, "return_attention_scores": True, "training": False}
-            _, attention = layer(*args, **kwargs)
-            scores[layer.name] = to_numpy(attention)[0]
+            self.options = replace(self.options, attention=False)
+            return
+        found = attention_scores(self.model, self._x[:1], self.options.max_layers)
+        scores = {path: np.asarray(values)[0] for path, values in found.items()}
+        if not scores:
+            return
         first = next(iter(scores.values()))
         tokens = (self.tokens_fn(self._x[0]) if self.tokens_fn is not None
                   else tuple(str(i) for i in range(first.shape[-1])))

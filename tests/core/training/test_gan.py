@@ -7,7 +7,7 @@ import pytest
 
 from nnstudio.core.data import Dataset
 from nnstudio.core.training.engine import run_training
-from nnstudio.core.training.gan import GAN_METRICS, mode_coverage
+from nnstudio.core.training.gan import COLLAPSE_GRACE_EPOCHS, GAN_METRICS, mode_coverage
 from nnstudio.core.training.telemetry import TelemetryOptions
 
 from .conftest import project
@@ -96,3 +96,26 @@ def test_gan_recipe_warns_about_mode_collapse(recorder):
                  dataset=Dataset("ring", "unsupervised", ring()), models=models)
     warnings = [e for e in recorder.of("LogMessage") if e.level == "warning"]
     assert warnings and "mode collapse" in warnings[0].message
+
+
+def test_collapse_check_waits_for_the_generator_to_start_learning(recorder):
+    """An untrained generator covers little; warning at epoch 1 of a long run would be noise."""
+    import keras
+    models = gan_models()
+    keras.utils.set_random_seed(0)
+    z = keras.Input((4,))
+    models["generator"] = keras.Model(z, keras.layers.Dense(2, kernel_initializer="zeros")(z))
+    stop_after = {"epochs": 0}
+
+    def should_stop() -> bool:
+        return stop_after["epochs"] >= COLLAPSE_GRACE_EPOCHS
+
+    def report(event) -> None:
+        recorder(event)
+        if type(event).__name__ == "EpochEnded":
+            stop_after["epochs"] += 1
+
+    run_training(project(recipe="gan", epochs=10, batch_size=128, optimizer={"name": "sgd", "learning_rate": 1e-6}),
+                 report=report, should_stop=should_stop, telemetry=TelemetryOptions.none(),
+                 dataset=Dataset("ring", "unsupervised", ring()), models=models)
+    assert not [e for e in recorder.of("LogMessage") if "mode collapse" in e.message.lower()]

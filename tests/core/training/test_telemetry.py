@@ -80,3 +80,18 @@ def test_telemetry_reports_attention_maps_of_multi_head_attention(recorder):
     np.testing.assert_allclose(maps.scores["mha"].sum(-1), 1.0, rtol=1e-5)
     assert maps.tokens == tuple(f"w{int(t)}" for t in x[0])
     assert recorder.of("Activations")[-1].outputs["embed"].shape == (5, 8)
+
+
+def test_telemetry_finds_attention_inside_a_block(recorder):
+    """A transformer encoder placed as a block compiles to a nested model; its maps still come."""
+    import keras
+    keras.utils.set_random_seed(0)
+    inner_in = keras.Input((5, 8))
+    inner = keras.Model(inner_in, keras.layers.MultiHeadAttention(2, 4, name="mha")(inner_in, inner_in),
+                        name="encoder_1")
+    tokens = keras.Input((5,), dtype="int32")
+    h = inner(keras.layers.Embedding(20, 8, name="embed")(tokens))
+    model = keras.Model(tokens, keras.layers.Dense(2, activation="softmax")(keras.layers.GlobalAveragePooling1D()(h)))
+    x = np.random.default_rng(0).integers(0, 20, (8, 5))
+    Telemetry(model, recorder, EVERY_STEP, x=x, y=np.zeros(8, int)).sample(0, 0)
+    assert recorder.of("AttentionMaps")[-1].scores["encoder_1/mha"].shape == (2, 5, 5)
