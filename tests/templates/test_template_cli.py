@@ -15,28 +15,10 @@ from nnstudio.core.project import save_project
 from nnstudio.core.templates import create_project, list_templates
 
 NAMES = [info.name for info in list_templates()]
-NEEDS_DATA_CLASSES = {"anomaly-digits"}
-
-
-def _digits_have_a_class_filter() -> bool:
-    from nnstudio.core.data.registry import get_source
-
-    info, _ = get_source("digits")
-    return any(p.name == "classes" for p in info.params)
-
-
-def _cases():
-    for name in NAMES:
-        marks = []
-        if name in NEEDS_DATA_CLASSES:
-            marks.append(pytest.mark.xfail(
-                not _digits_have_a_class_filter(), strict=True,
-                reason="the digits source needs its `classes` parameter (keep only these digits)"))
-        yield pytest.param(name, marks=marks, id=name)
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("name", list(_cases()))
+@pytest.mark.parametrize("name", NAMES)
 def test_cli_train_json_prints_finite_losses_for_the_template(name, tmp_path, capsys):
     from nnstudio.cli import main
 

@@ -10,22 +10,32 @@ from typing import Any
 
 import numpy as np
 
-from nnstudio.core.data.params import SourceInfo
+from nnstudio.core.data.params import DataParam, SourceInfo
 from nnstudio.core.data.registry import RawData, register
 
 
 @register(SourceInfo(
     "digits", "Digits (8×8 images)", "built-in", "classification",
     "1,797 handwritten digits as 8×8 grayscale images scaled to 0..1, 10 classes.",
+    (DataParam("classes", "int_list", None, "Keep only these digits, e.g. [0] to train an anomaly "
+               "detector on zeros; empty keeps all ten.", minimum=0, maximum=9, optional=True),),
 ))
 def digits(params: dict[str, Any], rng: np.random.Generator) -> RawData:
-    """Load scikit-learn's digits as ``(n, 8, 8, 1)`` images in 0..1."""
+    """Load scikit-learn's digits as ``(n, 8, 8, 1)`` images in 0..1, optionally only some digits.
+
+    Labels keep their digit values (a subset is still a 10-class problem), so a model trained
+    on a subset can be evaluated on the others.
+    """
     from sklearn.datasets import load_digits
 
     bunch = load_digits()
     x = (bunch.images / 16.0).astype(np.float32)[..., None]
+    y = bunch.target.astype(np.int64)
+    if params.get("classes"):
+        keep = np.isin(y, params["classes"])
+        x, y = x[keep], y[keep]
     return RawData(
-        x=x, y=bunch.target.astype(np.int64), task="classification", name="digits",
+        x=x, y=y, task="classification", name="digits",
         num_classes=10, class_names=tuple(str(d) for d in range(10)),
         description="Handwritten digits (UCI), 8×8 pixels, 16 grey levels scaled to 0..1.",
     )

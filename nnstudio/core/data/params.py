@@ -18,6 +18,7 @@ DATA_PARAM_KINDS = (
     "folder",   # a folder path
     "column",   # one column name of a table (choices come from the file's header)
     "columns",  # a list of column names, or None for "all the others"
+    "int_list", # a list of integers within [minimum, maximum], or None for "all"
 )
 
 
@@ -58,7 +59,7 @@ class DataParam:
             A one-line message ending with the received value, or None.
         """
         if value is None:
-            if self.optional or self.kind == "columns":
+            if self.optional or self.kind in ("columns", "int_list"):
                 return None
             return f"`{self.name}` needs a value. Received: None."
         kind = self.kind
@@ -80,6 +81,16 @@ class DataParam:
         if kind == "columns":
             if not isinstance(value, (list, tuple)) or not all(isinstance(v, (str, int)) for v in value):
                 return f"`{self.name}` must be a list of column names. Received: {value!r}."
+            return None
+        if kind == "int_list":
+            if not isinstance(value, (list, tuple)) or not value or not all(
+                isinstance(v, int) and not isinstance(v, bool) for v in value
+            ):
+                return f"`{self.name}` must be a list of integers such as [0, 3]. Received: {value!r}."
+            for v in value:
+                problem = self._check_range(v)
+                if problem:
+                    return problem
             return None
         if kind == "column" and isinstance(value, int) and not isinstance(value, bool):
             return None

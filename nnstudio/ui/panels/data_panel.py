@@ -261,6 +261,8 @@ class DataPanel(QWidget):
             widget = QListWidget()
             widget.setMaximumHeight(110)
             widget.itemChanged.connect(self._on_edited)
+        elif kind == "int_list":
+            widget = self._path_editor(param, ", ".join(str(v) for v in value or ()))
         else:
             widget = self._path_editor(param, value or "")
         widget.setToolTip(param.doc)
@@ -389,7 +391,13 @@ class DataPanel(QWidget):
             ticked = [widget.item(i).text() for i in range(widget.count())
                       if widget.item(i).checkState() == Qt.CheckState.Checked]
             return ticked or None
-        return widget.findChild(QLineEdit, "edit").text().strip()
+        text = widget.findChild(QLineEdit, "edit").text().strip()
+        if param.kind == "int_list":
+            parts = [part.strip() for part in text.replace(";", ",").split(",") if part.strip()]
+            if not parts:
+                return None
+            return [int(part) if part.lstrip("-").isdigit() else part for part in parts]
+        return text
 
     def _spec_from_controls(self) -> dict[str, Any]:
         name = self.source_combo.currentData(Qt.ItemDataRole.UserRole)

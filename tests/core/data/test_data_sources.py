@@ -91,6 +91,21 @@ def test_digits_are_images_scaled_to_unit_range():
     assert dataset.x_train.shape[0] + dataset.x_val.shape[0] + dataset.x_test.shape[0] == 1797
 
 
+def test_digits_classes_keep_only_those_digits_with_their_own_labels():
+    ds = load_dataset({"source": "digits", "params": {"classes": [0, 7]}, "split": {"validation": 0.2, "test": 0.1}})
+    labels = np.concatenate([ds.y_train, ds.y_val, ds.y_test])
+    assert set(np.unique(labels)) == {0, 7}
+    assert ds.num_classes == 10
+
+
+@pytest.mark.parametrize("classes", [[], [10], ["zero"]])
+def test_digits_classes_refuse_values_that_are_not_digits(classes):
+    from nnstudio.core.data import DataError
+
+    with pytest.raises(DataError, match="classes"):
+        load_dataset({"source": "digits", "params": {"classes": classes}})
+
+
 def test_spirals_params_control_arms_and_count_and_domain_covers_points():
     dataset = load_dataset({"source": "spirals", "params": {"arms": 4, "n_samples": 400, "noise": 0.0},
                             "split": {"validation": 0.0, "test": 0.0}})
