@@ -13,7 +13,8 @@ from nnstudio.core.templates.registry import register_template
     "Spirals with a small MLP",
     "Teaches how depth and non-linear activations let a dense network bend its decision "
     "boundary around two interleaved spirals. Three hidden tanh layers of 32 units learn "
-    "them in about 75 epochs (0.99 test accuracy after the default 100); watch the boundary plot curl as the loss falls. "
+    "them in about 75 epochs (0.99 test accuracy after the default 100); watch the "
+    "boundary plot curl as the loss falls. "
     "Try next: remove a hidden layer or switch tanh to relu and compare the boundary, "
     "raise the noise of the data, or lower the learning rate to see training slow down.",
     "Basics",
