@@ -126,6 +126,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         The exit status: 0 success, 1 invalid project, 2 unreadable or hostile input.
     """
     args = build_parser().parse_args(argv)
+    if not args.debug:
+        # TensorFlow's start-up notices (oneDNN, CPU features) are not the user's business;
+        # its errors still show. An explicit setting wins.
+        os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
     backend = getattr(args, "backend", None)
     if backend:
         os.environ["KERAS_BACKEND"] = backend
@@ -135,12 +139,27 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("nnstudio: error: interrupted.", file=sys.stderr)
         return 130
+    except BrokenPipeError:
+        # The reader went away (`nnstudio templates | head -1`): stop quietly, as `cat` does.
+        _silence_stdout()
+        return EXIT_OK
     except Exception as err:  # noqa: BLE001 - every failure becomes one line and an exit status
         code, message = _describe(err, args.debug)
         if args.debug:
             traceback.print_exc()
         print(f"nnstudio: error: {message}", file=sys.stderr)
         return code
+
+
+def _silence_stdout() -> None:
+    """Point stdout at the null device so the interpreter's final flush cannot fail again."""
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    try:
+        os.dup2(devnull, sys.stdout.fileno())
+    except (OSError, ValueError):  # stdout without a file descriptor (captured in tests)
+        pass
+    finally:
+        os.close(devnull)
 
 
 def _describe(err: Exception, debug: bool) -> tuple[int, str]:
@@ -162,8 +181,10 @@ def _describe(err: Exception, debug: bool) -> tuple[int, str]:
     if isinstance(err, unreadable):
         return EXIT_UNREADABLE, text
     if isinstance(err, OSError):
+        if not err.strerror:  # raised by nnstudio with a whole sentence
+            return EXIT_UNREADABLE, text
         where = f" `{err.filename}`" if err.filename else ""
-        return EXIT_UNREADABLE, f"cannot access{where}: {err.strerror or text}."
+        return EXIT_UNREADABLE, f"Cannot access{where}: {err.strerror}."
     if isinstance(err, invalid):
         return EXIT_INVALID, text
     hint = "" if debug else " (run with --debug for the traceback)"
@@ -193,10 +214,12 @@ def _writable_target(path: str, force: bool) -> Path:
     target = Path(path)
     if not target.suffix:
         target = target.with_suffix(PROJECT_SUFFIX)
+    if target.is_dir():
+        raise UsageError(f"Cannot write `{target}`: it is a folder.")
     if target.exists() and not force:
-        raise UsageError(f"`{target}` already exists; pass --force to replace it.")
+        raise UsageError(f"Cannot write `{target}`: it already exists; pass --force to replace it.")
     if not target.parent.is_dir():
-        raise UsageError(f"the folder `{target.parent}` does not exist.")
+        raise UsageError(f"Cannot write `{target}`: the folder `{target.parent}` does not exist.")
     return target
 
 
@@ -251,8 +274,11 @@ def _cmd_import(args: argparse.Namespace) -> int:
     from nnstudio.core.compile import import_keras_file
     from nnstudio.core.project.io import save_project
 
-    if not Path(args.model).is_file():
-        raise UsageError(f"the model file `{args.model}` does not exist.")
+    model = Path(args.model)
+    if model.is_dir():
+        raise UsageError(f"Cannot import `{model}`: it is a folder, not a model file.")
+    if not model.exists():
+        raise UsageError(f"Cannot import `{model}`: the file does not exist.")
     target = _writable_target(args.output, args.force)
     project = import_keras_file(args.model)
     save_project(project, target)
@@ -267,8 +293,14 @@ def _cmd_export(args: argparse.Namespace) -> int:
     project = load_project(args.project)
     if args.network is not None and args.network not in project.networks:
         raise UsageError(
-            f"the project has no network `{args.network}`. Received: networks={list(project.networks)}."
+            f"Cannot export `{args.project}`: the project has no network `{args.network}`. "
+            f"Received: networks={list(project.networks)}."
         )
+    output = Path(args.output)
+    if output.is_dir():
+        raise UsageError(f"Cannot export to `{output}`: it is a folder.")
+    if args.format == "keras" and output.suffix.lower() != ".keras":
+        raise UsageError(f"Cannot export to `{output}`: Keras model files end in `.keras`. Received: `{output.suffix}`.")
     if args.format == "keras":
         from nnstudio.core.export import export_keras
 

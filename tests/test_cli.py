@@ -237,3 +237,21 @@ def test_train_end_to_end_for_one_epoch(tmp_path):
     assert summary["backend"] == "tensorflow"
     trained = load_project(summary["output"])
     assert trained.weights.get("main")
+
+
+def test_import_of_a_folder_or_a_missing_model_exits_2_naming_it(capsys, tmp_path):
+    code, _, err = run(capsys, "import", str(tmp_path), "-o", str(tmp_path / "p.nnstudio"))
+    assert code == 2 and "is a folder" in err
+    assert_one_line_error(err)
+    code, _, err = run(capsys, "import", str(tmp_path / "ghost.keras"), "-o", str(tmp_path / "p.nnstudio"))
+    assert code == 2 and "ghost.keras" in err and "does not exist" in err
+    assert_one_line_error(err)
+
+
+def test_export_to_a_folder_or_a_wrong_suffix_or_a_missing_folder_exits_2(capsys, tmp_path):
+    for output, expected in ((tmp_path, "is a folder"), (tmp_path / "model.txt", "end in `.keras`"),
+                             (tmp_path / "ghost" / "model.keras", "does not exist")):
+        code, _, err = run(capsys, "export", str(GOLDEN), "--format", "keras", "-o", str(output))
+        assert code == 2 and expected in err, err
+        assert_one_line_error(err)
+    assert list(tmp_path.iterdir()) == []

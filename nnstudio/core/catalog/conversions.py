@@ -96,24 +96,15 @@ def _strip(serialized: dict) -> tuple[str, dict]:
     return serialized.get("class_name"), plain(serialized.get("config") or {})
 
 
-@functools.lru_cache(maxsize=1)
-def _named_initializers() -> dict[tuple, str]:
+@functools.lru_cache(maxsize=2)
+def _named_table(kind: str) -> dict[tuple, str]:
+    """``{(class, config) key: short name}`` of the initializers or constraints the catalog names."""
     import keras
 
+    module, names = (keras.initializers, INITIALIZERS) if kind == "initializer" else (keras.constraints, CONSTRAINTS)
     table = {}
-    for name in INITIALIZERS:
-        cls, cfg = _strip(keras.initializers.serialize(keras.initializers.get(name)))
-        table.setdefault(_key(cls, cfg), name)
-    return table
-
-
-@functools.lru_cache(maxsize=1)
-def _named_constraints() -> dict[tuple, str]:
-    import keras
-
-    table = {}
-    for name in CONSTRAINTS:
-        cls, cfg = _strip(keras.constraints.serialize(keras.constraints.get(name)))
+    for name in names:
+        cls, cfg = _strip(module.serialize(module.get(name)))
         table.setdefault(_key(cls, cfg), name)
     return table
 
@@ -150,7 +141,7 @@ def from_config(param: ParamSpec, value: Any) -> Any:
         if not isinstance(value, dict) or not _builtin_module(value, module):
             raise NotExpressible(param.name)
         cls, cfg = _strip(value)
-        table = _named_initializers() if kind == "initializer" else _named_constraints()
+        table = _named_table(kind)
         return table.get(_key(cls, cfg)) or {"class_name": cls, "config": cfg}
     if kind == "ints":
         return _ints_from_config(param, value)

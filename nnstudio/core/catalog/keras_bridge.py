@@ -133,17 +133,26 @@ def call_layer(layer, node_type: str, inputs: list) -> list:
     return list(result) if isinstance(result, (list, tuple)) else [result]
 
 
-def _comparable(value: Any) -> Any:
-    """A config reduced to what defines the layer: names of layers and build state removed."""
+def comparable_config(value: Any) -> Any:
+    """A layer config reduced to what defines the layer, for comparing two configs.
+
+    Layer names and build state are removed, values made plain, and a one-element ``axis``
+    list read as its element.
+    """
     if isinstance(value, dict):
         is_layer_config = "trainable" in value and "dtype" in value
-        return {
-            k: _comparable(v)
+        reduced = {
+            k: comparable_config(v)
             for k, v in value.items()
             if k not in ("build_config", "compile_config") and not (is_layer_config and k == "name")
         }
+        axis = reduced.get("axis")
+        if is_layer_config and isinstance(axis, list) and len(axis) == 1:
+            # Building turns ``axis=-1`` into ``[-1]`` (LayerNormalization): the same layer.
+            reduced["axis"] = axis[0]
+        return reduced
     if isinstance(value, (list, tuple)):
-        return [_comparable(v) for v in value]
+        return [comparable_config(v) for v in value]
     return plain(value)
 
 
@@ -264,7 +273,7 @@ def layer_to_node(layer) -> tuple[str, dict]:
         try:
             params = _curated_params(spec, config)
             rebuilt = build_layer(spec.type, layer.name, params)
-            if _comparable(rebuilt.get_config()) == _comparable(config):
+            if comparable_config(rebuilt.get_config()) == comparable_config(config):
                 return spec.type, params
         except (NotExpressible, InvalidParameterError, UnsupportedLayerError):
             pass

@@ -82,6 +82,7 @@ class ParamSpec:
 
     @property
     def label(self) -> str:
+        """The name as a person reads it: ``kernel_size`` → "Kernel size"."""
         return self.name.replace("_", " ").capitalize()
 
     def validate(self, value: Any) -> str | None:
@@ -202,6 +203,7 @@ class LayerSpec:
     optional_inputs: tuple[str, ...] = ()
 
     def param(self, name: str) -> ParamSpec | None:
+        """The parameter called ``name``, or None."""
         for p in self.params:
             if p.name == name:
                 return p

@@ -19,11 +19,16 @@ from pathlib import Path, PurePosixPath
 from typing import Any
 
 from nnstudio.core.compile.errors import UnreadableModelError, UnsafeModelError, UnsupportedModelError
+from nnstudio.core.project.io import json_nesting_exceeds
 
 MAX_MEMBERS = 10_000
 MAX_CONFIG_BYTES = 64 * 1024 * 1024
 MAX_TOTAL_BYTES = 16 * 1024 ** 3
 MAX_RATIO = 1_000  # uncompressed / compressed, for members over 1 MiB (zip bombs)
+#: Deepest JSON nesting read. A model nests about 7 levels plus 7 per nested model, so this
+#: allows dozens of levels of nested models while Keras' recursive loader stays far from
+#: Python's recursion limit.
+MAX_JSON_DEPTH = 200
 
 HDF5_SIGNATURE = b"\x89HDF\r\n\x1a\n"
 UNSAFE_CLASSES = frozenset({"Lambda", "TFOpLambda", "SlicingOpLambda", "__lambda__"})
@@ -102,8 +107,13 @@ def _check_members(path: Path, infos: list[zipfile.ZipInfo]) -> None:
     if len(infos) > MAX_MEMBERS:
         raise UnreadableModelError(f"Cannot import `{path.name}`: the archive holds too many files. Received: {len(infos)} members.")
     total = 0
+    seen: set[str] = set()
     for info in infos:
         name = info.filename
+        if name in seen:
+            # Readers disagree on which of two same-named members counts: refuse both.
+            raise UnsafeModelError(f"Cannot import `{path.name}`: two members share one name. Received: {name!r}.")
+        seen.add(name)
         parts = PurePosixPath(name).parts
         if (
             name.startswith(("/", "\\"))
@@ -132,8 +142,14 @@ def _read_json(archive: zipfile.ZipFile, member: str, path: Path) -> Any:
     if len(raw) > MAX_CONFIG_BYTES:
         raise UnreadableModelError(f"Cannot import `{path.name}`: {member} is too large.")
     try:
-        return json.loads(raw.decode("utf-8"))
-    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise UnreadableModelError(f"Cannot import `{path.name}`: {member} is not UTF-8 text ({exc.reason}).") from exc
+    if json_nesting_exceeds(text, MAX_JSON_DEPTH):
+        raise UnsafeModelError(f"Cannot import `{path.name}`: {member} is nested deeper than {MAX_JSON_DEPTH} levels.")
+    try:
+        return json.loads(text)
+    except json.JSONDecodeError as exc:
         raise UnreadableModelError(f"Cannot import `{path.name}`: {member} is not valid JSON ({_one_line(exc)}).") from exc
 
 

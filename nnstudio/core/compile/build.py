@@ -24,7 +24,7 @@ import numpy as np
 
 from nnstudio.core.compile.errors import CompileError, InvalidGraphError
 from nnstudio.core.graph import Graph, Node, input_nodes, output_nodes, topological_order
-from nnstudio.core.graph.topology import INPUT_TYPE, OUTPUT_TYPE
+from nnstudio.core.graph.topology import INPUT_TYPE, evaluate
 
 if TYPE_CHECKING:
     import keras
@@ -147,7 +147,6 @@ def _build(graph: Graph, given: list | None, path: tuple[str, ...]) -> tuple[lis
     """
     import keras
 
-    tensors: dict[tuple[str, int], Any] = {}
     inputs = []
     for i, node in enumerate(input_nodes(graph)):
         if given is None:
@@ -155,27 +154,9 @@ def _build(graph: Graph, given: list | None, path: tuple[str, ...]) -> tuple[lis
         else:
             outer = given[i]
             tensor = keras.Input(shape=tuple(outer.shape[1:]), dtype=outer.dtype, name=node.id)
-        tensors[(node.id, 0)] = tensor
         inputs.append(tensor)
-    order, _ = topological_order(graph)
-    for node_id in order:
-        node = graph.node(node_id)
-        if node.type == INPUT_TYPE:
-            continue
-        feeds = {e.dst_port: tensors[(e.src, e.src_port)] for e in graph.in_edges(node_id)}
-        if node.type == OUTPUT_TYPE:
-            tensors[(node_id, 0)] = feeds[0]
-            continue
-        results = _call_node(node, feeds, path)
-        for port, tensor in enumerate(results):
-            tensors[(node_id, port)] = tensor
-    outputs = []
-    for node in output_nodes(graph):
-        if node.type == OUTPUT_TYPE:
-            outputs.append(tensors[(node.id, 0)])
-        else:
-            ports = sum(1 for nid, _ in tensors if nid == node.id)
-            outputs.extend(tensors[(node.id, port)] for port in range(ports))
+    values = {node.id: tensor for node, tensor in zip(input_nodes(graph), inputs)}
+    outputs = evaluate(graph, values, lambda node, feeds: _call_node(node, feeds, path))
     return inputs, outputs
 
 

@@ -36,7 +36,7 @@ from nnstudio.core.compile.errors import (
     UnsafeModelError,
     UnsupportedModelError,
 )
-from nnstudio.core.compile.settings import training_from_compile_config
+from nnstudio.core.compile.settings import dropped_loss_arguments, training_from_compile_config
 from nnstudio.core.graph import BLOCK_TYPE, Edge, Graph, GraphError, Node, output_nodes
 from nnstudio.core.graph.layout import auto_layout
 from nnstudio.core.graph.topology import INPUT_TYPE, OUTPUT_TYPE
@@ -138,10 +138,15 @@ def model_to_project(model: "keras.Model", *, name: str | None = None) -> Projec
         except Exception:  # a model compiled with unserializable objects keeps the defaults
             compile_config = None
     total = int(sum(int(np.prod(w.shape)) for w in model.weights))
+    description = f"Imported from the Keras model `{model.name}` ({len(graph)} nodes, {total:,} parameters)."
+    dropped = dropped_loss_arguments(compile_config)
+    if dropped:
+        description += (f" Its loss was compiled with {', '.join(dropped)}, which the training settings do not "
+                        "keep: check the output activations and the loss before training.")
     return Project(
         name=name or model.name,
         networks={"main": graph},
-        description=f"Imported from the Keras model `{model.name}` ({len(graph)} nodes, {total:,} parameters).",
+        description=description,
         training=training_from_compile_config(compile_config),
         weights={"main": weights},
     )
@@ -207,9 +212,10 @@ def _convert_functional(model: Any, config: dict, graph: Graph, weights: dict, p
         cfg = entry.get("config") or {}
         shape = tuple(cfg.get("batch_shape") or cfg.get("batch_input_shape") or (None,))
         ids[layer_name] = _add_node(graph, Node(_fresh_id(graph, layer_name), INPUT_TYPE, _input_params(shape, cfg.get("dtype"))))
+    mask_ops = _mask_only_operations(model, config)
     for entry in config["layers"]:
         layer_name = entry["name"]
-        if layer_name in ids:
+        if layer_name in ids or layer_name in mask_ops:
             continue
         if entry.get("class_name") == "InputLayer":
             raise UnsupportedModelError(
@@ -222,7 +228,7 @@ def _convert_functional(model: Any, config: dict, graph: Graph, weights: dict, p
                 f"Cannot import model `{model.name}`: layer `{layer_name}` is called {len(inbound)} times "
                 "(a shared layer); nnstudio gives each layer one call. Received: shared weights."
             )
-        layer = model.get_layer(layer_name)
+        layer = _find_layer(model, layer_name, entry)
         node = _layer_node(layer, graph, weights, prefix)
         ids[layer_name] = node.id
         graph.add_node(node)
@@ -234,6 +240,46 @@ def _convert_functional(model: Any, config: dict, graph: Graph, weights: dict, p
                 )
             _connect(graph, Edge(ids[src_layer], tensor_index, node.id, port), model)
     _add_outputs(graph, [(ids[name], tensor_index) for name, _, tensor_index in _refs(config["output_layers"])], model)
+
+
+def _find_layer(model: Any, layer_name: str, entry: dict) -> Any:
+    """The layer called ``layer_name``; a plain Keras operation (``keras.ops.*`` applied to
+    a tensor, e.g. ``x + 1``) is not a layer and has no node type."""
+    for layer in model.layers:
+        if layer.name == layer_name:
+            return layer
+    raise UnsupportedModelError(
+        f"Cannot import model `{model.name}`: `{layer_name}` is a Keras operation applied to a tensor, "
+        "not a layer; an nnstudio graph holds layers only (use the matching layer, e.g. `Add`). "
+        f"Received: class_name={entry.get('class_name')!r}."
+    )
+
+
+def _mask_only_operations(model: Any, config: dict) -> set[str]:
+    """Names of the operations (not layers) whose outputs only feed ``mask=`` arguments.
+
+    Keras records the mask of ``Embedding(mask_zero=True)`` as a ``NotEqual`` operation
+    passed as ``mask=`` to later layers. The compiled graph recomputes masks on its own
+    (Keras propagates them between layers), so these operations have no node.
+    """
+    layer_names = {layer.name for layer in model.layers}
+    candidates = {entry["name"] for entry in config["layers"]
+                  if entry["name"] not in layer_names and entry.get("class_name") != "InputLayer"}
+    outputs = {name for name, _, _ in _refs(config["output_layers"])}
+    candidates -= outputs
+    changed = True
+    while changed:
+        changed = False
+        for entry in config["layers"]:
+            if entry["name"] in candidates:
+                continue
+            for call in entry.get("inbound_nodes") or []:
+                plain = [call.get("args"), {k: v for k, v in (call.get("kwargs") or {}).items() if k != "mask"}]
+                used = {name for name, _, _ in _tensors(plain)} & candidates
+                if used:
+                    candidates -= used
+                    changed = True
+    return candidates
 
 
 def _refs(value: Any) -> list[tuple[str, int, int]]:

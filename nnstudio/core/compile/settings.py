@@ -73,6 +73,38 @@ def training_from_compile_config(config: dict[str, Any] | None) -> dict[str, Any
     return training
 
 
+def dropped_loss_arguments(config: dict[str, Any] | None) -> list[str]:
+    """Loss arguments in a Keras compile config that the training schema cannot keep.
+
+    The schema names a loss (``"binary_crossentropy"``); arguments such as
+    ``from_logits=True`` change what the loss computes, so an import says it dropped them.
+
+    Parameters
+    ----------
+    config:
+        A Keras compile config, or None.
+
+    Returns
+    -------
+    list of str
+        ``"from_logits=True"``-style texts, each once, in the order found.
+    """
+    found: list[str] = []
+    stack = [config.get("loss") if isinstance(config, dict) else None]
+    while stack:
+        item = stack.pop(0)
+        if isinstance(item, (list, tuple)):
+            stack.extend(item)
+        elif isinstance(item, dict) and "class_name" in item:
+            cfg = item.get("config") if isinstance(item.get("config"), dict) else {}
+            for key in ("from_logits", "label_smoothing"):
+                if cfg.get(key) and f"{key}={cfg[key]!r}" not in found:
+                    found.append(f"{key}={cfg[key]!r}")
+        elif isinstance(item, dict):
+            stack.extend(item.values())
+    return found
+
+
 def _optimizer_settings(value: Any) -> dict[str, Any] | None:
     if isinstance(value, str):
         return {"name": value.lower(), "learning_rate": DEFAULT_TRAINING["optimizer"]["learning_rate"]}

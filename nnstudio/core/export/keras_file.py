@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from nnstudio.core.compile.errors import ExportError
-from nnstudio.core.export.atomic import write_atomically
+from nnstudio.core.project.atomic import write_atomically
 
 if TYPE_CHECKING:
     from nnstudio.core.project.model import Project

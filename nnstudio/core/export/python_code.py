@@ -26,10 +26,11 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from nnstudio.core.compile.errors import ExportError
-from nnstudio.core.export.atomic import write_atomically
+from nnstudio.core.export.arguments import constructor_signature, generic_layer_expr, same_value
 from nnstudio.core.export.training_code import compile_function, literal, main_block, settings_block, train_function
-from nnstudio.core.graph import Graph, Node, graph_to_dict, input_nodes, output_nodes, snake_case, topological_order
-from nnstudio.core.graph.topology import INPUT_TYPE, OUTPUT_TYPE
+from nnstudio.core.graph import Graph, Node, graph_to_dict, input_nodes, snake_case
+from nnstudio.core.graph.topology import INPUT_TYPE, evaluate
+from nnstudio.core.project.atomic import write_atomically
 
 if TYPE_CHECKING:
     from nnstudio.core.project.model import Project
@@ -198,20 +199,8 @@ class _ScriptWriter:
 
     def _body(self, graph: Graph, namer: _Namer, lines: list[str]) -> list[str]:
         """Append one line per node; return the output expressions."""
-        refs: dict[tuple[str, int], str] = {}
-        for node in input_nodes(graph):
-            refs[(node.id, 0)] = namer(node.id)
-        order, _ = topological_order(graph)
-        for node_id in order:
-            node = graph.node(node_id)
-            if node.type == INPUT_TYPE:
-                continue
-            feeds = {e.dst_port: refs[(e.src, e.src_port)] for e in graph.in_edges(node_id)}
-            if node.type == OUTPUT_TYPE:
-                refs[(node_id, 0)] = feeds[0]
-                continue
-            var = namer(node_id)
-            ports = _output_ports(node)
+        def write(node: Node, feeds: dict[int, str]) -> list[str]:
+            var = namer(node.id)
             if node.is_block:
                 fn = self._block_function(node)
                 args = ", ".join(feeds[p] for p in sorted(feeds))
@@ -219,15 +208,10 @@ class _ScriptWriter:
             else:
                 expr, layer = self._layer_expr(node)
                 lines.append(f"    {var} = {expr}({_call_args(node, feeds, layer)})")
-            for port in range(max(ports, 1)):
-                refs[(node_id, port)] = var if ports <= 1 else f"{var}[{port}]"
-        outputs = []
-        for node in output_nodes(graph):
-            if node.type == OUTPUT_TYPE:
-                outputs.append(refs[(node.id, 0)])
-            else:
-                outputs.extend(refs[(node.id, p)] for p in range(max(_output_ports(node), 1)))
-        return outputs
+            ports = _output_ports(node)
+            return [var] if ports <= 1 else [f"{var}[{port}]" for port in range(ports)]
+
+        return evaluate(graph, {node.id: namer(node.id) for node in input_nodes(graph)}, write)
 
     # ------------------------------------------------------------------ expressions
     def _input_expr(self, node: Node) -> str:
@@ -259,18 +243,22 @@ class _ScriptWriter:
                 f"Cannot write layer `{node.id}` as code: its class is not part of keras.layers. "
                 f"Received: {cls.__module__}.{cls.__name__}."
             )
+        defaults, required = constructor_signature(cls)
         if spec.generic:
-            config = {"name": node.id, **dict(node.params.get("config") or {})}
-            return f"{constructor}.from_config({literal(config)})", layer
-        defaults = _constructor_defaults(cls)
+            return generic_layer_expr(constructor, cls, node, layer, defaults, required), layer
         params = spec.resolved(node.params)
-        args = []
+        # A lone required argument leads, positionally, as people write it: Dense(8, ...);
+        # several (Conv2D's filters and kernel_size) are clearer by name.
+        leading = required[:1] if len(required) == 1 and required[0] in params else []
+        args = [self._value(params[key], spec.param(key), layer) for key in leading]
         for key, value in params.items():
             pspec = spec.param(key)
+            if key in leading:
+                continue
             if key in defaults:
-                if _same(value, defaults[key], pspec):
+                if same_value(value, defaults[key], pspec):
                     continue
-            elif pspec is not None and _same(value, pspec.default, pspec):
+            elif key not in required and pspec is not None and same_value(value, pspec.default, pspec):
                 continue
             args.append(f"{key}={self._value(value, pspec, layer)}")
         args.append(f"name={literal(node.id)}")
@@ -391,48 +379,6 @@ def _call_args(node: Node, feeds: dict[int, str], layer: Any) -> str:
         takes_list = list(inspect.signature(layer.call).parameters)[:1] == ["inputs"]
         return f"[{', '.join(ordered)}]" if takes_list else ", ".join(ordered)
     return ordered[0]
-
-
-def _constructor_defaults(cls: type) -> dict[str, Any]:
-    defaults: dict[str, Any] = {}
-    for klass in reversed(cls.__mro__):
-        init = klass.__dict__.get("__init__")
-        if init is None:
-            continue
-        try:
-            signature = inspect.signature(init)
-        except (TypeError, ValueError):
-            continue
-        for p in signature.parameters.values():
-            if p.default is not inspect.Parameter.empty:
-                defaults[p.name] = p.default
-            elif p.kind not in (p.VAR_KEYWORD, p.VAR_POSITIONAL) and p.name != "self":
-                defaults.pop(p.name, None)
-    return defaults
-
-
-def _same(value: Any, default: Any, pspec: Any) -> bool:
-    if pspec is not None and pspec.kind == "initializer" and isinstance(value, str) and isinstance(default, str):
-        import keras
-
-        try:  # "uniform" and "random_uniform" are the same initializer
-            return keras.initializers.serialize(keras.initializers.get(value)) == keras.initializers.serialize(
-                keras.initializers.get(default)
-            )
-        except ValueError:
-            return False
-
-    def norm(v: Any) -> Any:
-        if isinstance(v, (list, tuple)):
-            return tuple(norm(x) for x in v)
-        if v is None and pspec is not None and pspec.kind == "activation":
-            return "linear"
-        return v
-
-    try:
-        return bool(norm(value) == norm(default))
-    except Exception:  # numpy arrays and other exotic defaults compare ambiguously
-        return False
 
 
 def _docstring_text(text: str) -> str:

@@ -70,6 +70,7 @@ class Node:
 
     @property
     def is_block(self) -> bool:
+        """True for a ``Block`` node, whose ``block`` holds an inner graph."""
         return self.type == BLOCK_TYPE
 
     def clone(self, new_id: str | None = None) -> "Node":
@@ -167,9 +168,11 @@ class Graph:
         return self._in.get(node_id, {}).get(port)
 
     def predecessors(self, node_id: str) -> list[str]:
+        """Ids of the nodes feeding ``node_id``, one per incoming edge."""
         return [e.src for e in self.in_edges(node_id)]
 
     def successors(self, node_id: str) -> list[str]:
+        """Ids of the nodes ``node_id`` feeds, one per outgoing edge."""
         return [e.dst for e in self._out.get(node_id, ())]
 
     def unique_id(self, base: str) -> str:
@@ -284,6 +287,7 @@ class Graph:
         return edge
 
     def edge_index(self, edge: Edge) -> int:
+        """Position of ``edge`` in :attr:`edges` (undo re-inserts an edge where it was)."""
         return self._edges.index(edge)
 
     def disconnect(self, edge: Edge) -> None:
@@ -314,6 +318,7 @@ class Graph:
         return old
 
     def move_node(self, node_id: str, pos: tuple[float, float]) -> None:
+        """Set the top-left corner of ``node_id`` to ``pos`` and emit ``node_moved(id, old, new)``."""
         node = self.node(node_id)
         old = node.pos
         node.pos = (float(pos[0]), float(pos[1]))

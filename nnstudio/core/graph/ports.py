@@ -41,6 +41,7 @@ def output_port_names(node: Node) -> list[str]:
 
 
 def input_port_count(node: Node, connected: int = 0) -> int:
+    """How many input ports ``node`` accepts; unbounded (65,536) for a variadic merge layer."""
     if node.is_block or _spec(node) is None or not _spec(node).variadic:
         return len(input_port_names(node, connected))
     # Any index is acceptable for variadic inputs; compile orders them by port.
@@ -48,6 +49,7 @@ def input_port_count(node: Node, connected: int = 0) -> int:
 
 
 def output_port_count(node: Node) -> int:
+    """How many output ports ``node`` has."""
     return len(output_port_names(node))
 
 

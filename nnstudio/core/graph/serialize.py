@@ -59,6 +59,7 @@ def graph_from_dict(data: dict[str, Any]) -> Graph:
 
 
 def node_from_dict(record: Any) -> Node:
+    """Rebuild a node (and its block, recursively) from its record; raise ``GraphError`` when malformed."""
     if not isinstance(record, dict):
         raise ValueError(f"A node must be an object. Received: {type(record).__name__}.")
     node_id, node_type = record.get("id"), record.get("type")
@@ -85,6 +86,7 @@ def node_from_dict(record: Any) -> Node:
 
 
 def edge_from_list(item: Any) -> Edge:
+    """Rebuild an edge from ``[src, src_port, dst, dst_port]``; raise ``GraphError`` when malformed."""
     if (
         not isinstance(item, (list, tuple))
         or len(item) != 4

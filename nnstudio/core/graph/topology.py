@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+from typing import Callable, TypeVar
+
 from nnstudio.core.graph.model import Graph, Node
+
+T = TypeVar("T")
 
 INPUT_TYPE = "Input"
 OUTPUT_TYPE = "Output"
@@ -60,3 +64,44 @@ def downstream(graph: Graph, node_ids: set[str]) -> set[str]:
         seen.add(nid)
         stack.extend(graph.successors(nid))
     return seen
+
+
+def evaluate(
+    graph: Graph,
+    input_values: dict[str, T],
+    call: Callable[[Node, dict[int, T]], list[T]],
+) -> list[T]:
+    """Push values through ``graph`` in topological order; return the network's outputs.
+
+    The one walk behind compiling a graph (values are Keras tensors) and writing it as code
+    (values are Python expressions).
+
+    Parameters
+    ----------
+    graph:
+        An acyclic graph whose every input port is connected.
+    input_values:
+        The value of each ``Input`` node, by id.
+    call:
+        ``call(node, feeds) -> values``: ``feeds`` maps the node's input ports to values; it
+        returns the node's outputs by port. Never called for ``Input`` and ``Output`` nodes
+        (an ``Output`` node passes its one feed through).
+
+    Returns
+    -------
+    list
+        The outputs in :func:`output_nodes` order, every port of a sink in port order.
+    """
+    values: dict[tuple[str, int], T] = {(node_id, 0): value for node_id, value in input_values.items()}
+    ports: dict[str, int] = dict.fromkeys(input_values, 1)
+    order, _ = topological_order(graph)
+    for node_id in order:
+        node = graph.node(node_id)
+        if node.type == INPUT_TYPE:
+            continue
+        feeds = {e.dst_port: values[(e.src, e.src_port)] for e in graph.in_edges(node_id)}
+        results = [feeds[0]] if node.type == OUTPUT_TYPE else call(node, feeds)
+        for port, value in enumerate(results):
+            values[(node_id, port)] = value
+        ports[node_id] = len(results)
+    return [values[(node.id, port)] for node in output_nodes(graph) for port in range(ports[node.id])]

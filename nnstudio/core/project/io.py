@@ -19,16 +19,14 @@ Must not import Qt or Keras.
 
 from __future__ import annotations
 
-import contextlib
 import json
 import os
 import re
-import tempfile
 import zipfile
 import zlib
 from dataclasses import dataclass
 from pathlib import Path
-from typing import IO, Any, Callable
+from typing import IO, Any
 
 import numpy as np
 
@@ -41,6 +39,7 @@ from nnstudio.core.project.errors import (
     ProjectSaveError,
     UnsafeProjectError,
 )
+from nnstudio.core.project.atomic import write_atomically
 from nnstudio.core.project.migrations import migrate
 from nnstudio.core.project.model import Project
 from nnstudio.core.project.schema import (
@@ -103,8 +102,7 @@ def save_project(project: Project, path: str | os.PathLike) -> None:
         no temporary file remains.
     """
     members = _encode(project)
-    target = Path(os.path.realpath(os.fspath(path)))
-    _atomic_write(target, lambda fh: _write_zip(fh, members))
+    write_atomically(path, lambda tmp: _write_zip(tmp, members))
 
 
 def _encode(project: Project) -> list[tuple[str, bytes, int]]:
@@ -166,48 +164,13 @@ def _format_json(value: Any, level: int) -> str:
     return json.dumps(value, ensure_ascii=False)
 
 
-def _write_zip(fh: IO[bytes], members: list[tuple[str, bytes, int]]) -> None:
-    with zipfile.ZipFile(fh, "w") as archive:
+def _write_zip(path: Path, members: list[tuple[str, bytes, int]]) -> None:
+    with zipfile.ZipFile(path, "w") as archive:
         for name, data, method in members:
             info = zipfile.ZipInfo(name, date_time=_FIXED_DATE)
             info.compress_type = method
             info.external_attr = 0o644 << 16
             archive.writestr(info, data)
-
-
-def _atomic_write(target: Path, write: Callable[[IO[bytes]], None]) -> None:
-    folder = target.parent
-    fd, temp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=folder)
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            write(fh)
-            fh.flush()
-            os.fsync(fh.fileno())
-        try:
-            mode = os.stat(target).st_mode & 0o777
-        except FileNotFoundError:
-            mode = 0o644
-        os.chmod(temp, mode)
-        os.replace(temp, target)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            os.unlink(temp)
-        raise
-    _fsync_folder(folder)
-
-
-def _fsync_folder(folder: Path) -> None:
-    """Make the rename durable; some systems cannot open a folder, which is harmless."""
-    try:
-        fd = os.open(folder, os.O_RDONLY)
-    except OSError:
-        return
-    try:
-        os.fsync(fd)
-    except OSError:
-        pass
-    finally:
-        os.close(fd)
 
 
 def _app_version() -> str:

@@ -14,6 +14,8 @@ from nnstudio.core.graph import Graph, topological_order
 from nnstudio.core.project.model import Project
 
 _HEADERS = ("Layer (type)", "Output shape", "Param #", "Connected to")
+#: The widest "Connected to" cell; longer lists of sources continue on the next lines.
+CONNECTED_WIDTH = 40
 
 
 def project_summary(project: Project) -> tuple[str, int]:
@@ -59,7 +61,8 @@ def network_summary(name: str, graph: Graph, report: Any, *, has_weights: bool =
         Several lines, no trailing newline.
     """
     rows = _rows(graph, report, depth=0)
-    widths = [max(len(h), *(len(r[i]) for r in rows)) if rows else len(h) for i, h in enumerate(_HEADERS)]
+    cells = [c for r in rows for c in _wrapped(r)]
+    widths = [max(len(h), *(len(c[i]) for c in cells)) if cells else len(h) for i, h in enumerate(_HEADERS)]
     rule = "  ".join("-" * w for w in widths)
 
     def line(cells: tuple[str, ...]) -> str:
@@ -69,7 +72,7 @@ def network_summary(name: str, graph: Graph, report: Any, *, has_weights: bool =
 
     total = report.trainable + report.non_trainable
     lines = [f'Network: "{name}"', rule.replace("-", "="), line(_HEADERS), rule.replace("-", "=")]
-    lines += [line(r) for r in rows] or ["(no layers)"]
+    lines += [line(cells) for r in rows for cells in _wrapped(r)] or ["(no layers)"]
     lines += [
         rule,
         f"Total params: {total:,} ({_size(total)})",
@@ -103,6 +106,21 @@ def _rows(graph: Graph, report: Any, depth: int) -> list[tuple[str, str, str, st
         if node.is_block and node.block is not None:
             rows += _rows(node.block, getattr(info, "inner", None), depth + 1)
     return rows
+
+
+def _wrapped(row: tuple[str, str, str, str]) -> list[tuple[str, str, str, str]]:
+    """``row`` as printed: a long "Connected to" list continues on lines of its own."""
+    sources = row[3].split(", ")
+    chunks, current = [], ""
+    for source in sources:
+        candidate = f"{current}, {source}" if current else source
+        if current and len(candidate) + 1 > CONNECTED_WIDTH:
+            chunks.append(current + ",")
+            current = source
+        else:
+            current = candidate
+    chunks.append(current)
+    return [row[:3] + (chunks[0],)] + [("", "", "", chunk) for chunk in chunks[1:]]
 
 
 def _shape(shape: Any) -> str:

@@ -56,6 +56,7 @@ class ShapeInference:
 
     @property
     def recomputed(self) -> list[str]:
+        """Ids of the nodes the last refresh had to infer again (the rest were reused)."""
         return list(self._engine.recomputed)
 
     def refresh(self) -> ShapeReport:

@@ -95,6 +95,7 @@ class ShapeReport:
 
     @property
     def errors(self) -> list[Diagnostic]:
+        """The diagnostics of severity "error"."""
         return [d for d in self.diagnostics if d.severity == ERROR]
 
     def errors_for(self, node_id: str) -> list[Diagnostic]:

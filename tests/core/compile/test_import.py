@@ -151,3 +151,31 @@ def test_model_to_project_ignores_the_training_flag_of_a_nested_call():
     project = model_to_project(model)
     assert project.main.node("frozen").type == BLOCK_TYPE
     assert_same_predictions(model, compile_project(project), sample((2, 3)))
+
+
+def test_import_keras_file_reads_a_masked_text_model_and_keeps_its_masking(tmp_path):
+    """Keras saves the mask of ``Embedding(mask_zero=True)`` as a NotEqual operation passed
+    as ``mask=``; the graph leaves it out and the compiled model masks by itself."""
+    tokens = keras.Input((7,), dtype="int32", name="tokens")
+    x = keras.layers.Embedding(30, 4, mask_zero=True, name="embedding")(tokens)
+    x = keras.layers.Bidirectional(keras.layers.LSTM(3, return_sequences=True), name="bi")(x)
+    x = keras.layers.GRU(2, name="gru")(x)
+    model = keras.Model(tokens, keras.layers.Dense(1, name="head")(x))
+    path = tmp_path / "masked.keras"
+    model.save(path)
+    project = import_keras_file(path)
+    assert list(project.main.nodes) == ["tokens", "embedding", "bi", "gru", "head"]
+    x = np.random.default_rng(0).integers(1, 30, size=(3, 7)).astype("int32")
+    x[:, 4:] = 0
+    assert_same_predictions(model, compile_project(project), x)
+
+
+def test_import_keras_file_says_which_loss_arguments_it_dropped(tmp_path):
+    x = keras.Input((3,), name="x")
+    model = keras.Model(x, keras.layers.Dense(4, name="logits")(x))
+    model.compile("adam", keras.losses.SparseCategoricalCrossentropy(from_logits=True))
+    path = tmp_path / "logits.keras"
+    model.save(path)
+    project = import_keras_file(path)
+    assert project.training["loss"] == "sparse_categorical_crossentropy"
+    assert "from_logits=True" in project.description

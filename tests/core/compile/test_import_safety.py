@@ -30,6 +30,15 @@ def dense_model() -> keras.Model:
     return keras.Sequential([keras.Input((3,)), keras.layers.Dense(2, name="dense")])
 
 
+def copy_with(source, target, extra: list[tuple[str, bytes]]) -> None:
+    """Write ``target``: every member of ``source``, then the ``extra`` members."""
+    with zipfile.ZipFile(source) as good, zipfile.ZipFile(target, "w") as bad:
+        for info in good.infolist():
+            bad.writestr(info.filename, good.read(info))
+        for name, data in extra:
+            bad.writestr(name, data)
+
+
 def test_import_refuses_a_lambda_layer_before_keras_loads_it(tmp_path, monkeypatch):
     model = keras.Sequential([keras.Input((3,)), keras.layers.Dense(2), keras.layers.Lambda(lambda t: t * 2, name="doubler")])
     path = tmp_path / "lambda.keras"
@@ -81,10 +90,7 @@ def test_import_refuses_a_zip_with_path_traversal(tmp_path):
     source = tmp_path / "good.keras"
     dense_model().save(source)
     evil = tmp_path / "evil.keras"
-    with zipfile.ZipFile(source) as good, zipfile.ZipFile(evil, "w") as bad:
-        for info in good.infolist():
-            bad.writestr(info.filename, good.read(info))
-        bad.writestr("../../escaped.txt", b"gotcha")
+    copy_with(source, evil, [("../../escaped.txt", b"gotcha")])
     with pytest.raises(UnsafeModelError) as caught:
         import_keras_file(evil)
     assert "escaped" in one_line(caught.value)
@@ -151,3 +157,38 @@ def test_model_to_project_refuses_a_lambda_layer_in_memory():
     with pytest.raises(UnsafeModelError) as caught:
         model_to_project(model)
     assert "plus_one" in one_line(caught.value)
+
+
+def test_import_refuses_a_config_nested_past_the_depth_limit_before_parsing_it(tmp_path):
+    path = tmp_path / "deep.keras"
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr("config.json", "[" * 100_000 + "]" * 100_000)
+    with pytest.raises(UnsafeModelError, match="nested deeper than 200 levels") as caught:
+        import_keras_file(path)
+    one_line(caught.value)
+
+
+def test_import_refuses_two_members_with_one_name_before_keras_loads_it(tmp_path, monkeypatch):
+    source = tmp_path / "good.keras"
+    dense_model().save(source)
+    evil = tmp_path / "twice.keras"
+    with pytest.warns(UserWarning, match="Duplicate name"):
+        copy_with(source, evil, [("config.json", zipfile.ZipFile(source).read("config.json"))])
+
+    def never(*args, **kwargs):
+        raise AssertionError("Keras must not be asked to load an unsafe file")
+
+    monkeypatch.setattr(keras.saving, "load_model", never)
+    with pytest.raises(UnsafeModelError, match="two members share one name") as caught:
+        import_keras_file(evil)
+    one_line(caught.value)
+
+
+def test_import_refuses_a_keras_operation_applied_to_a_tensor(tmp_path):
+    x = keras.Input((3,), name="x")
+    model = keras.Model(x, keras.layers.Dense(2, name="dense")(keras.ops.abs(x)))
+    path = tmp_path / "op.keras"
+    model.save(path)
+    with pytest.raises(UnsupportedModelError, match="Keras operation") as caught:
+        import_keras_file(path)
+    one_line(caught.value)

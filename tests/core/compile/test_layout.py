@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import random
 import time
 
@@ -129,9 +130,12 @@ def test_auto_layout_of_an_empty_selection_is_empty():
 
 def test_auto_layout_lays_out_2000_nodes_well_under_a_second():
     graph = random_dag(2000, seed=1)
-    started = time.perf_counter()
+    # CPU time of this process, after a collection: neither the other processes on a busy
+    # machine nor the garbage left by earlier tests (Keras models) count against the layout.
+    gc.collect()
+    started = time.process_time()
     pos = auto_layout(graph)
-    elapsed = time.perf_counter() - started
+    elapsed = time.process_time() - started
     assert len(pos) == 2000
     assert_no_overlap(pos)
     assert elapsed < 1.0

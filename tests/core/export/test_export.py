@@ -23,7 +23,7 @@ from nnstudio.core.compile import (
     model_to_project,
 )
 from nnstudio.core.export import export_keras, export_python, generate_python
-from nnstudio.core.export.atomic import write_atomically
+from nnstudio.core.project.atomic import write_atomically
 from nnstudio.core.project import Project
 
 from ..compile.keras_models import (
@@ -137,7 +137,7 @@ def test_generate_python_reads_like_hand_written_keras():
     code = generate_python(project)
     ast.parse(code)
     assert "import keras" in code and "nnstudio import" not in code and "import nnstudio" not in code
-    assert 'dense_1 = keras.layers.Dense(units=8, activation="relu", name="dense_1")(features)' in code
+    assert 'dense_1 = keras.layers.Dense(8, activation="relu", name="dense_1")(features)' in code
     assert "def residual_block(x, name=\"block_1\"):" in code
     assert 'block_1 = residual_block(dense_1, name="block_1")' in code
     assert 'keras.layers.Concatenate(name="concatenate_1")([block_1, extra])' in code
@@ -248,3 +248,41 @@ def test_generate_python_refuses_an_unknown_optimizer():
     project.training["optimizer"] = {"name": "no_such_optimizer"}
     with pytest.raises(ExportError, match="no_such_optimizer"):
         generate_python(project)
+
+
+def test_generate_python_always_writes_keras_required_arguments_even_at_nnstudio_defaults():
+    """The catalog's default `units` (and `filters`, `kernel_size`) are not Keras' defaults:
+    Keras has none, so the code must name them."""
+    from nnstudio.core.catalog import registry
+
+    dense_units = registry.get("Dense").param("units").default
+    conv = registry.get("Conv2D").defaults()
+    graph = graph_of(
+        [("image", "Input", {"shape": [8, 8, 1]}),
+         ("conv", "Conv2D", {"filters": conv["filters"], "kernel_size": conv["kernel_size"]}),
+         ("flat", "Flatten", {}),
+         ("hidden", "Dense", {"units": dense_units})],
+        [("image", 0, "conv", 0), ("conv", 0, "flat", 0), ("flat", 0, "hidden", 0)],
+    )
+    code = generate_python(graph_project(graph))
+    assert f'keras.layers.Dense({dense_units}, name="hidden")' in code
+    assert f"keras.layers.Conv2D(filters={conv['filters']}, kernel_size=" in code
+    namespace: dict = {}
+    exec(compile(code, "generated.py", "exec"), namespace)
+    assert namespace["build_model"]().count_params() == compile_graph(graph).count_params()
+
+
+def test_generate_python_writes_layers_outside_the_palette_as_constructor_calls():
+    x = keras.Input((4, 4, 2), name="x")
+    y = keras.layers.ReLU(max_value=6.0, name="relu6")(keras.layers.ZeroPadding2D(((0, 1), (0, 1)), name="pad")(x))
+    project = model_to_project(keras.Model(x, y))
+    code = generate_python(project)
+    assert 'keras.layers.ReLU(max_value=6.0, name="relu6")' in code
+    assert 'keras.layers.ZeroPadding2D(padding=((0, 1), (0, 1)), name="pad")' in code
+    assert "from_config" not in code
+
+
+def test_exported_files_are_readable_by_others_like_project_files(tmp_path):
+    project = graph_project(branching_graph())
+    for path in (export_python(project, tmp_path / "model.py"), export_keras(project, tmp_path / "model.keras")):
+        assert path.stat().st_mode & 0o777 == 0o644

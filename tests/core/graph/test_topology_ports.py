@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from nnstudio.core.graph import Edge, Graph, Node, input_nodes, output_nodes, topological_order
 from nnstudio.core.graph.ports import input_port_names, output_port_names
-from nnstudio.core.graph.topology import downstream
+from nnstudio.core.graph.topology import downstream, evaluate
 
 from .builders import diamond, with_block
 
@@ -86,3 +86,28 @@ def test_block_without_explicit_outputs_exposes_its_sinks():
     inner.connect(Edge("input_1", 0, "dense_1", 0))
     inner.connect(Edge("input_1", 0, "dense_2", 0))
     assert output_port_names(Node("block_1", "Block", block=inner)) == ["dense_1", "dense_2"]
+
+
+def test_evaluate_feeds_each_node_its_ports_in_order_and_returns_the_outputs():
+    graph = diamond()
+    calls = []
+
+    def call(node, feeds):
+        calls.append(node.id)
+        return [f"{node.id}({', '.join(feeds[p] for p in sorted(feeds))})"]
+
+    outputs = evaluate(graph, {"input_1": "x"}, call)
+    assert calls == ["dense_1", "dense_2", "dense_3", "add_1", "dense_4"]
+    assert outputs == ["dense_4(add_1(dense_2(dense_1(x)), dense_3(dense_1(x))))"]
+
+
+def test_evaluate_passes_output_nodes_through_and_returns_every_port_of_a_sink():
+    graph = Graph("main")
+    graph.add_node(Node("x", "Input", {"shape": [2]}))
+    graph.add_node(Node("split", "Dense", {"units": 2}))
+    graph.add_node(Node("out", "Output", {}))
+    graph.connect(Edge("x", 0, "split", 0))
+    graph.connect(Edge("split", 0, "out", 0))
+    assert evaluate(graph, {"x": 1}, lambda node, feeds: [feeds[0] + 1, feeds[0] + 2]) == [2]
+    graph.remove_node("out")
+    assert evaluate(graph, {"x": 1}, lambda node, feeds: [feeds[0] + 1, feeds[0] + 2]) == [2, 3]

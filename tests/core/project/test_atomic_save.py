@@ -23,8 +23,8 @@ def saved(tmp_path):
 def test_exception_mid_write_keeps_the_old_file_and_removes_the_temp(saved, monkeypatch):
     old = saved.read_bytes()
 
-    def half_write(fh, members):
-        fh.write(b"PK\x03\x04 half an archive")
+    def half_write(path, members):
+        path.write_bytes(b"PK\x03\x04 half an archive")
         raise RuntimeError("disk unplugged")
 
     monkeypatch.setattr(project_io, "_write_zip", half_write)
@@ -87,3 +87,4 @@ def test_save_through_a_symlink_replaces_its_target(saved, tmp_path):
     save_project(changed, link)
     assert link.is_symlink()
     assert load_project(saved).name == "Through the link"
+

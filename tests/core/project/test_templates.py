@@ -44,11 +44,22 @@ def test_template_builds_a_fresh_project_each_time(name):
     assert second.description == template_info(name).description
 
 
+def nodes_within(graph):
+    """Every node of ``graph`` and, recursively, of its blocks."""
+    for node in graph:
+        yield node
+        if node.block is not None:
+            yield from nodes_within(node.block)
+
+
 @pytest.mark.parametrize("name", NAMES)
 def test_template_uses_known_layers_with_valid_parameters(name):
     project = create_project(name)
     for graph in project.networks.values():
-        for node in graph:
+        for node in nodes_within(graph):
+            if node.is_block:
+                assert node.block is not None and str(node.params.get("title", "")), f"{name}: {node.id}"
+                continue
             spec = registry.get(node.type)
             assert spec.validate(node.params) == [], f"{name}: {node.id}"
 

@@ -93,6 +93,7 @@ def spatial_output(
 
 
 def fmt_tuple(values: tuple) -> str:
+    """``values`` written as a Python tuple: ``(3,)``, ``(2, 2)``."""
     return "(" + ", ".join(map(str, values)) + ("," if len(values) == 1 else "") + ")"
 
 
@@ -123,14 +124,17 @@ def activation_param(default: str = "linear", name: str = "activation", doc: str
 
 
 def initializer_param(name: str, default: str, doc: str) -> ParamSpec:
+    """An advanced initializer parameter."""
     return ParamSpec(name, "initializer", default, doc, advanced=True)
 
 
 def regularizer_param(name: str, doc: str) -> ParamSpec:
+    """An advanced regularizer parameter, off by default."""
     return ParamSpec(name, "regularizer", None, doc, advanced=True)
 
 
 def constraint_param(name: str, doc: str) -> ParamSpec:
+    """An advanced constraint parameter, off by default."""
     return ParamSpec(name, "constraint", None, doc, advanced=True)
 
 
@@ -144,6 +148,7 @@ def weight_params(prefix: str, initializer: str = "glorot_uniform", what: str = 
 
 
 def use_bias_param() -> ParamSpec:
+    """``use_bias``, on by default."""
     return ParamSpec("use_bias", "bool", True, "Add a learned bias.")
 
 
@@ -153,6 +158,7 @@ def bias_params() -> tuple[ParamSpec, ...]:
 
 
 def activity_param() -> ParamSpec:
+    """``activity_regularizer``: a penalty on the layer's output."""
     return regularizer_param("activity_regularizer", "L1/L2 penalty on the layer's output.")
 
 
@@ -163,10 +169,12 @@ def kernel_params(prefix: str = "kernel") -> tuple[ParamSpec, ...]:
 
 
 def seed_param() -> ParamSpec:
+    """An optional, advanced random ``seed``."""
     return ParamSpec("seed", "int", None, "Random seed (empty: a different draw every run).", minimum=0, optional=True, advanced=True)
 
 
 def padding_param(choices: tuple = ("valid", "same")) -> ParamSpec:
+    """``padding``, "valid" by default."""
     return ParamSpec(
         "padding", "choice", "valid",
         "'valid': no padding, the output shrinks; 'same': zero padding keeps size/stride.",
@@ -175,4 +183,5 @@ def padding_param(choices: tuple = ("valid", "same")) -> ParamSpec:
 
 
 def ints_param(name: str, default, n: int, doc: str, minimum: int = 1, maximum: int = 1_000_000) -> ParamSpec:
+    """A size per spatial axis (``kernel_size``, ``strides``): one int or ``n`` ints."""
     return ParamSpec(name, "ints", default, doc, minimum=minimum, maximum=maximum, length=n)
