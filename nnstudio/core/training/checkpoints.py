@@ -14,12 +14,13 @@ from __future__ import annotations
 
 import json
 import os
-import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import numpy as np
+
+from nnstudio.core.project.atomic import write_atomically
 
 POINTER = "checkpoint.json"
 FORMAT = 1
@@ -60,19 +61,6 @@ def training_state(model) -> list:
     weight_ids = {id(w) for w in model.weights}
     variables += [v for v in model.variables if id(v) not in weight_ids]
     return variables
-
-
-def _atomic_write(path: Path, write) -> None:
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "wb") as handle:
-            write(handle)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
 
 
 def save_checkpoint(directory: str | os.PathLike, epoch: int, history: list[dict[str, float]],
@@ -126,11 +114,11 @@ def save_checkpoint(directory: str | os.PathLike, epoch: int, history: list[dict
             arrays.update(zip(layers[layer], (np.asarray(v) for v in values)))
         manifest[name] = {"weights": layers, "state": []}
     npz_name = f"epoch-{epoch:04d}.npz"
-    _atomic_write(folder / npz_name, lambda handle: np.savez(handle, **arrays))
+    write_atomically(folder / npz_name, lambda tmp: np.savez(tmp, **arrays))
     pointer = {"format": FORMAT, "epoch": epoch, "arrays": npz_name, "history": history,
                "manifest": manifest, "extra": extra or {}}
     text = json.dumps(pointer, indent=1, allow_nan=True).encode("utf-8")
-    _atomic_write(folder / POINTER, lambda handle: handle.write(text))
+    write_atomically(folder / POINTER, lambda tmp: tmp.write_bytes(text))
     for old in folder.glob("epoch-*.npz"):
         if old.name != npz_name:
             old.unlink(missing_ok=True)
