@@ -1,0 +1,213 @@
+"""What the live dashboards cost: plain ``model.fit`` vs the full nnstudio training stack.
+
+Same data (scikit-learn digits, 8×8×1), batch size, optimizer, backend and model, for a
+small MLP and a small CNN. Runs alternate (plain, stack, plain, stack...) and the medians
+are compared. "Plain" is ``model.fit`` on the main thread with no callbacks beyond an
+epoch timer. "Stack" is the real path: ``TrainingWorker`` (QThread) → ``run_training``
+with its default telemetry → queued signals → a ``Dashboard`` shown offscreen, redrawn by
+its 20 Hz timer. Throughput is steady state: samples per second from the end of the first
+epoch (tracing excluded) to the end of the last one, validation included in both.
+
+Also measured during the stack runs: the GUI event loop's lateness (a 10 ms precise QTimer;
+p99 and max) and the latency from a batch's end (in the training thread) to the moment the
+dashboard has drawn it (p50 / p99). The last line is exactly
+``throughput ratio (dashboards/plain): X.XX`` (the lower of the MLP and CNN ratios).
+
+Run: ``QT_QPA_PLATFORM=offscreen python benchmarks/training_overhead.py [--reps 3] [--epochs 8]``
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import statistics
+import sys
+import time
+
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+
+import numpy as np  # noqa: E402
+from PySide6.QtCore import QEventLoop, Qt, QTimer  # noqa: E402
+from PySide6.QtWidgets import QApplication  # noqa: E402
+
+from nnstudio.core.graph import Graph  # noqa: E402
+from nnstudio.core.project.model import Project  # noqa: E402
+from nnstudio.core.training import events as ev  # noqa: E402
+
+BATCH = 32
+DATA = {"source": "digits", "params": {},
+        "split": {"validation": 0.2, "test": 0.0, "seed": 0, "shuffle": True},
+        "preprocess": {"scale": "none", "one_hot": False}}
+
+
+def build_model(kind: str):
+    """Return a fresh, seeded MLP (128-64-10) or CNN (Conv16-Conv32-Pool-Dense64-10)."""
+    import keras
+
+    keras.utils.set_random_seed(0)
+    inputs = keras.Input((8, 8, 1))
+    if kind == "mlp":
+        x = keras.layers.Flatten()(inputs)
+        x = keras.layers.Dense(128, activation="relu")(x)
+        x = keras.layers.Dense(64, activation="relu")(x)
+    else:
+        x = keras.layers.Conv2D(16, 3, padding="same", activation="relu")(inputs)
+        x = keras.layers.Conv2D(32, 3, padding="same", activation="relu")(x)
+        x = keras.layers.MaxPooling2D()(x)
+        x = keras.layers.Flatten()(x)
+        x = keras.layers.Dense(64, activation="relu")(x)
+    outputs = keras.layers.Dense(10, activation="softmax")(x)
+    return keras.Model(inputs, outputs, name=kind)
+
+
+def training_dict(epochs: int) -> dict:
+    return {"recipe": "supervised", "optimizer": {"name": "adam", "learning_rate": 0.001},
+            "loss": "sparse_categorical_crossentropy", "metrics": ["accuracy"],
+            "batch_size": BATCH, "epochs": epochs, "seed": 0, "checkpoint_best": False,
+            "backend": "tensorflow", "device": "cpu"}
+
+
+def plain_fit(kind: str, dataset, epochs: int) -> float:
+    """Steady-state samples/s of plain ``model.fit`` on this thread."""
+    import keras
+
+    marks: list[float] = []
+
+    class EpochTimer(keras.callbacks.Callback):
+        def on_epoch_end(self, epoch, logs=None):
+            marks.append(time.perf_counter())
+
+    model = build_model(kind)
+    model.compile(optimizer=keras.optimizers.Adam(0.001),
+                  loss="sparse_categorical_crossentropy", metrics=["accuracy"])
+    x, y = dataset.x_train.astype("float32"), dataset.y_train
+    model.fit(x, y, batch_size=BATCH, epochs=epochs, shuffle=True, verbose=0,
+              validation_data=(dataset.x_val.astype("float32"), dataset.y_val),
+              callbacks=[EpochTimer()])
+    return len(x) * (epochs - 1) / (marks[-1] - marks[0])
+
+
+def headless_engine(kind: str, dataset, epochs: int) -> float:
+    """Steady-state samples/s of ``run_training`` on this thread, no telemetry, no Qt."""
+    from nnstudio.core.training.engine import run_training
+    from nnstudio.core.training.telemetry import TelemetryOptions
+
+    marks: list[float] = []
+    project = Project(name=kind, networks={"main": Graph("main")}, data=dict(DATA),
+                      training=training_dict(epochs))
+    run_training(project, report=lambda e: isinstance(e, ev.EpochEnded)
+                 and marks.append(time.perf_counter()), should_stop=lambda: False,
+                 dataset=dataset, models={"main": build_model(kind)},
+                 telemetry=TelemetryOptions.none())
+    return len(dataset.x_train) * (epochs - 1) / (marks[-1] - marks[0])
+
+
+class StackRun:
+    """One run through TrainingWorker + engine telemetry + a visible Dashboard."""
+
+    def __init__(self, app: QApplication, dashboard) -> None:
+        self.app = app
+        self.dashboard = dashboard
+        self.batch_times: dict[int, float] = {}
+        self.epoch_marks: list[float] = []
+        self.latencies: list[float] = []
+        self.lateness: list[float] = []
+
+    def hook(self, event) -> None:
+        now = time.perf_counter()
+        if isinstance(event, ev.BatchEnded):
+            self.batch_times[event.global_step] = now
+        elif isinstance(event, ev.EpochEnded):
+            self.epoch_marks.append(now)
+
+    def on_redrawn(self, step: int) -> None:
+        sent = self.batch_times.get(step)
+        if sent is not None:
+            self.latencies.append(time.perf_counter() - sent)
+
+    def run(self, kind: str, dataset, epochs: int) -> float:
+        from nnstudio.ui.workers.training_worker import TrainingWorker
+
+        project = Project(name=kind, networks={"main": Graph("main")}, data=dict(DATA),
+                          training=training_dict(epochs))
+        worker = TrainingWorker(report_hook=self.hook)
+        worker.event.connect(self.dashboard.handle_event)
+        worker.dataset_ready.connect(self.dashboard.set_dataset)
+        self.dashboard.redrawn.connect(self.on_redrawn)
+        timer = QTimer()
+        timer.setTimerType(Qt.TimerType.PreciseTimer)
+        timer.setInterval(10)
+        last = [time.perf_counter()]
+
+        def tick() -> None:
+            now = time.perf_counter()
+            self.lateness.append(max(0.0, now - last[0] - 0.010))
+            last[0] = now
+
+        timer.timeout.connect(tick)
+        loop = QEventLoop()
+        result: list = []
+        worker.finished.connect(lambda r: (result.append(r), loop.quit()))
+        self.dashboard.flush()  # the previous run's last points are drawn before timing
+        self.app.processEvents()
+        self.batch_times = {}
+        timer.start()
+        worker.start(project, dataset=dataset, models={"main": build_model(kind)})
+        loop.exec()
+        timer.stop()
+        self.dashboard.redrawn.disconnect(self.on_redrawn)
+        if result[0].status != "completed":
+            raise RuntimeError(f"The stack run failed: {result[0].message}")
+        marks = self.epoch_marks[-epochs:]
+        return len(dataset.x_train) * (epochs - 1) / (marks[-1] - marks[0])
+
+
+def percentile(values: list[float], q: float) -> float:
+    return float(np.percentile(values, q)) if values else float("nan")
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run the benchmark and print the summary; returns the exit status."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--reps", type=int, default=3)
+    parser.add_argument("--epochs", type=int, default=8)
+    args = parser.parse_args(argv)
+    app = QApplication.instance() or QApplication(sys.argv)
+    from nnstudio.core.data import load_dataset
+    from nnstudio.ui.plots.dashboard import Dashboard
+
+    dataset = load_dataset(DATA)
+    dashboard = Dashboard()
+    dashboard.resize(1100, 700)
+    dashboard.show()
+    ratios = {}
+    for kind in ("mlp", "cnn"):
+        plain_fit(kind, dataset, 2)  # warm-up: tracing, allocator
+        plain, headless, stack = [], [], []
+        stack_run = StackRun(app, dashboard)
+        for _ in range(args.reps):
+            plain.append(plain_fit(kind, dataset, args.epochs))
+            headless.append(headless_engine(kind, dataset, args.epochs))
+            stack.append(stack_run.run(kind, dataset, args.epochs))
+        p, h, s = (statistics.median(v) for v in (plain, headless, stack))
+        ratios[kind] = s / p
+        lat = [1000 * v for v in stack_run.latencies]
+        late = [1000 * v for v in stack_run.lateness]
+        print(f"{kind}: plain {p:,.0f} samples/s {[round(v) for v in plain]}; "
+              f"dashboards {s:,.0f} samples/s {[round(v) for v in stack]}; ratio {s / p:.3f}")
+        print(f"{kind}: headless engine (no telemetry, no Qt) {h:,.0f} samples/s "
+              f"{[round(v) for v in headless]}; dashboards/headless {s / h:.3f}")
+        print(f"{kind}: event-loop lateness p50 {percentile(late, 50):.1f} ms, "
+              f"p99 {percentile(late, 99):.1f} ms, max {max(late, default=float('nan')):.1f} ms; "
+              f"batch-to-drawn latency p50 {percentile(lat, 50):.0f} ms, "
+              f"p99 {percentile(lat, 99):.0f} ms ({len(lat)} redraws of the loss plot)")
+    print(f"train samples {len(dataset.x_train)}, batch {BATCH}, epochs {args.epochs}, "
+          f"reps {args.reps}, backend tensorflow; dashboard 1100x700, redraw period now "
+          f"{dashboard.timer.interval()} ms, frame cost {1000 * dashboard.frame_cost:.1f} ms")
+    print(f"throughput ratio (dashboards/plain): {min(ratios.values()):.2f}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,213 @@
+"""Common frame of every live training view: dirty flag, refresh, export, styling.
+
+A view receives events through ``handle(event)`` (cheap: append to buffers, mark dirty)
+and redraws only in ``refresh()``, which the dashboard's single timer calls at most ~20
+times a second. Every view exports PNG and SVG. Must not import Keras.
+"""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+import pyqtgraph as pg
+from pyqtgraph.exporters import ImageExporter
+from PySide6.QtCore import QPoint, QRectF, QSize
+from PySide6.QtGui import QPainter
+from PySide6.QtSvg import QSvgGenerator
+from PySide6.QtWidgets import QFileDialog, QGraphicsView, QHBoxLayout, QLabel, QPushButton, QWidget
+
+#: Series colours (colour-blind friendly, Okabe–Ito order).
+PALETTE = (
+    "#0072B2", "#E69F00", "#009E73", "#D55E00", "#CC79A7", "#56B4E9", "#F0E442", "#000000",
+)
+TRAIN_COLOR = "#0072B2"
+VAL_COLOR = "#D55E00"
+FOREGROUND = "#333333"
+BACKGROUND = "#FFFFFF"
+
+
+
+class TimedCanvas(pg.GraphicsLayoutWidget):
+    """A pyqtgraph layout widget that adds up the CPU seconds spent painting it.
+
+    The dashboard reads ``paint_seconds`` to keep redraws within a share of the GUI
+    thread's time (painting holds the GIL that the training thread also needs). Thread
+    CPU time, not wall time: waiting for the GIL while training runs is not painting.
+    """
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.paint_seconds = 0.0
+
+    def paintEvent(self, event) -> None:  # noqa: N802 - Qt override
+        started = time.thread_time()
+        super().paintEvent(event)
+        self.paint_seconds += time.thread_time() - started
+
+
+def make_canvas() -> TimedCanvas:
+    """Return a white pyqtgraph layout widget (no global pyqtgraph options are changed)."""
+    canvas = TimedCanvas()
+    canvas.setBackground(BACKGROUND)
+    canvas.ci.setContentsMargins(4, 4, 4, 4)
+    return canvas
+
+
+def style_plot(plot: pg.PlotItem, title: str = "", left: str = "", bottom: str = "") -> None:
+    """Apply the dashboard look: labels, peak downsampling and clip-to-view.
+
+    No grid: translucent grid lines made painting a live plot about five times slower.
+    """
+    for name in ("left", "bottom"):
+        axis = plot.getAxis(name)
+        axis.setPen(pg.mkPen("#999999"))
+        axis.setTextPen(pg.mkPen(FOREGROUND))
+        axis.enableAutoSIPrefix(False)
+    if title:
+        plot.setTitle(title, size="10pt", color=FOREGROUND)
+    if left:
+        plot.setLabel("left", left)
+    if bottom:
+        plot.setLabel("bottom", bottom)
+    plot.setDownsampling(auto=True, mode="peak")
+    plot.setClipToView(True)
+    plot.getViewBox().setMouseEnabled(x=True, y=True)
+
+
+def export_canvas(canvas: pg.GraphicsView, path: str | Path) -> Path:
+    """Export a pyqtgraph canvas to ``.png`` (1200 px wide or more) or ``.svg`` (vector).
+
+    SVG goes through Qt's own ``QSvgGenerator`` painting the canvas, which handles every
+    item pyqtgraph draws (pyqtgraph's SVG exporter fails on some curve paths).
+
+    Parameters
+    ----------
+    canvas:
+        A ``GraphicsLayoutWidget`` or other ``GraphicsView``.
+    path:
+        Target file; its suffix must be ``.png`` or ``.svg``.
+
+    Returns
+    -------
+    pathlib.Path
+        The written file.
+
+    Raises
+    ------
+    ValueError
+        For any other suffix.
+    """
+    path = Path(path)
+    suffix = path.suffix.lower()
+    if suffix == ".png":
+        exporter = ImageExporter(canvas.scene())
+        if int(exporter.params["width"]) < 1200:
+            exporter.params["width"] = 1200
+        exporter.export(str(path))
+        return path
+    if suffix == ".svg":
+        return export_widget(canvas, path)
+    raise ValueError(f"Plots export to .png or .svg. Received: path={str(path)!r}.")
+
+
+def export_widget(widget: QWidget, path: str | Path) -> Path:
+    """Export any widget as it is drawn, to ``.png`` (pixels) or ``.svg`` (vector paint).
+
+    Parameters
+    ----------
+    widget:
+        The widget to render.
+    path:
+        Target file ending in ``.png`` or ``.svg``.
+
+    Returns
+    -------
+    pathlib.Path
+        The written file.
+    """
+    path = Path(path)
+    suffix = path.suffix.lower()
+    if suffix == ".png":
+        if not widget.grab().save(str(path), "PNG"):
+            raise OSError(f"Could not write the image file. Received: path={str(path)!r}.")
+    elif suffix == ".svg":
+        generator = QSvgGenerator()
+        generator.setFileName(str(path))
+        size = widget.size() if widget.width() > 1 else QSize(800, 600)
+        generator.setSize(size)
+        generator.setViewBox(QRectF(0, 0, size.width(), size.height()))
+        generator.setTitle(widget.windowTitle() or "nnstudio")
+        painter = QPainter(generator)
+        if isinstance(widget, QGraphicsView):
+            widget.render(painter)
+        else:
+            QWidget.render(widget, painter, QPoint(0, 0))
+        painter.end()
+    else:
+        raise ValueError(f"Views export to .png or .svg. Received: path={str(path)!r}.")
+    return path
+
+
+class LiveView(QWidget):
+    """Base class of the dashboard views.
+
+    Subclasses implement ``handle(event)`` (no drawing), ``refresh()`` (drawing),
+    ``reset()`` and ``export(path)``; ``dirty`` tells the dashboard a redraw is due.
+    """
+
+    title = "View"
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.dirty = False
+        self.redraws = 0
+
+    def handle(self, event) -> None:
+        """Take one training event into the view's buffers (never draws)."""
+
+    def refresh(self) -> None:
+        """Redraw from the buffers; called by the dashboard timer only when dirty."""
+        self.dirty = False
+        self.redraws += 1
+        self._redraw()
+
+    def _redraw(self) -> None:
+        """Subclasses draw here."""
+
+    def reset(self) -> None:
+        """Forget everything shown (a new run starts)."""
+        self.dirty = True
+
+    def export(self, path: str | Path) -> Path:
+        """Write the view to ``path`` (``.png`` or ``.svg``)."""
+        return export_widget(self, path)
+
+    def export_dialog(self) -> None:
+        """Ask for a file name and export the view there."""
+        name = self.title.lower().replace(" ", "_").replace("&", "and")
+        path, _ = QFileDialog.getSaveFileName(
+            self, f"Export {self.title}", f"{name}.png", "PNG image (*.png);;SVG drawing (*.svg)"
+        )
+        if path:
+            self.export(path)
+
+    def make_toolbar(self, *widgets: QWidget) -> QHBoxLayout:
+        """Return a row of controls ending with an Export button."""
+        row = QHBoxLayout()
+        row.setContentsMargins(4, 2, 4, 2)
+        for widget in widgets:
+            row.addWidget(widget)
+        row.addStretch(1)
+        button = QPushButton("Export…")
+        button.setToolTip("Save this view as a PNG image or an SVG drawing")
+        button.clicked.connect(self.export_dialog)
+        row.addWidget(button)
+        return row
+
+
+def caption(text: str) -> QLabel:
+    """A small grey label for toolbar captions."""
+    label = QLabel(text)
+    label.setStyleSheet("color: #555;")
+    return label

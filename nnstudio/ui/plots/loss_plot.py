@@ -1,0 +1,212 @@
+"""Live loss, metric and learning-rate curves of a training run (pyqtgraph).
+
+Per-batch loss is drawn raw (faint) and smoothed (EMA, adjustable like TensorBoard's
+slider); per-epoch values are drawn for every metric, training solid and validation
+dashed. NaN values appear as gaps. Events only append to bounded buffers; drawing happens
+in ``refresh`` when the dashboard timer fires. Must not import Keras.
+"""
+
+from __future__ import annotations
+
+import math
+from pathlib import Path
+
+import numpy as np
+import pyqtgraph as pg
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QCheckBox, QDoubleSpinBox, QVBoxLayout, QWidget
+
+from nnstudio.core.training.events import BatchEnded, EpochEnded, RunStarted
+from nnstudio.ui.plots.base import (
+    PALETTE,
+    TRAIN_COLOR,
+    VAL_COLOR,
+    LiveView,
+    caption,
+    export_canvas,
+    make_canvas,
+    style_plot,
+)
+from nnstudio.ui.plots.buffers import EmaState, MetricBuffer, ema
+
+#: Stored rows per curve; halves (averaging pairs) when full.
+CAPACITY = 4096
+
+
+def _is_finite(value) -> bool:
+    return isinstance(value, (int, float)) and math.isfinite(value)
+
+
+class LossPlot(LiveView):
+    """Loss (per batch and per epoch), metrics (per epoch) and learning rate."""
+
+    title = "Loss & metrics"
+
+    def __init__(self, parent: QWidget | None = None, capacity: int = CAPACITY) -> None:
+        super().__init__(parent)
+        self._capacity = capacity
+        self._steps_per_epoch = 1
+        self._smoothing = 0.6
+        self._ema = EmaState(self._smoothing)
+        self.batch = MetricBuffer(columns=3, capacity=capacity)   # x (epochs), raw, smoothed
+        self.epochs: dict[str, MetricBuffer] = {}
+        self.learning_rate = MetricBuffer(columns=2, capacity=capacity)
+        self._drawn: dict[str, int] = {}
+
+        self.smoothing_box = QDoubleSpinBox()
+        self.smoothing_box.setRange(0.0, 0.99)
+        self.smoothing_box.setSingleStep(0.05)
+        self.smoothing_box.setValue(self._smoothing)
+        self.smoothing_box.setToolTip("Exponential moving average of the per-batch loss")
+        self.smoothing_box.valueChanged.connect(self.set_smoothing)
+        self.log_box = QCheckBox("Log scale")
+        self.log_box.toggled.connect(self.set_log_scale)
+        self.raw_box = QCheckBox("Raw batches")
+        self.raw_box.setChecked(True)
+        self.raw_box.toggled.connect(self._on_raw_toggled)
+
+        self.canvas = make_canvas()
+        self.loss_plot = self.canvas.addPlot(row=0, col=0)
+        style_plot(self.loss_plot, "Loss", "loss", "epoch")
+        self.loss_plot.addLegend(offset=(-10, 10), labelTextSize="8pt", labelTextColor="#333333")
+        self.metric_plot = self.canvas.addPlot(row=1, col=0)
+        style_plot(self.metric_plot, "Metrics", "value", "epoch")
+        self.metric_plot.addLegend(offset=(-10, -10), labelTextSize="8pt", labelTextColor="#333333")
+        self.lr_plot = self.canvas.addPlot(row=2, col=0)
+        style_plot(self.lr_plot, "", "learning rate", "epoch")
+        self.metric_plot.setXLink(self.loss_plot)
+        self.lr_plot.setXLink(self.loss_plot)
+        self.canvas.ci.layout.setRowStretchFactor(0, 5)
+        self.canvas.ci.layout.setRowStretchFactor(1, 4)
+        self.canvas.ci.layout.setRowStretchFactor(2, 2)
+
+        self.raw_curve = self._curve(self.loss_plot, "#B9DDF3", None)  # opaque: cheaper to paint
+        self.smooth_curve = self._curve(self.loss_plot, TRAIN_COLOR, "batch loss (smoothed)", 2)
+        self.lr_curve = self._curve(self.lr_plot, "#7F7F7F", None)
+        self.epoch_curves: dict[str, pg.PlotDataItem] = {}
+        self._curve_plots: dict[str, pg.PlotItem] = {}
+
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addLayout(self.make_toolbar(
+            caption("Smoothing"), self.smoothing_box, self.raw_box, self.log_box))
+        layout.addWidget(self.canvas, 1)
+
+    @staticmethod
+    def _curve(plot: pg.PlotItem, color, name: str | None, width: float = 1,
+               style=Qt.PenStyle.SolidLine, symbol: str | None = None) -> pg.PlotDataItem:
+        pen = pg.mkPen(color, width=width, style=style)
+        curve = pg.PlotDataItem(
+            name=name, pen=pen, connect="finite", symbol=symbol, symbolSize=5,
+            symbolPen=None, symbolBrush=pg.mkBrush(color) if symbol else None,
+        )
+        plot.addItem(curve)
+        return curve
+
+    # ---- events ------------------------------------------------------------------
+    def handle(self, event) -> None:
+        """Append the event's numbers to the buffers."""
+        if isinstance(event, BatchEnded):
+            loss = event.logs.get("loss", math.nan)
+            loss = float(loss) if isinstance(loss, (int, float)) else math.nan
+            x = event.epoch + (event.step + 1) / self._steps_per_epoch
+            self.batch.append(x, loss, self._ema.update(loss))
+            self.dirty = True
+        elif isinstance(event, EpochEnded):
+            x = float(event.epoch + 1)
+            for name, value in event.logs.items():
+                if name == "learning_rate" or not isinstance(value, (int, float)):
+                    continue
+                buffer = self.epochs.get(name)
+                if buffer is None:
+                    buffer = self.epochs[name] = MetricBuffer(2, capacity=self._capacity)
+                buffer.append(x, float(value))
+            if _is_finite(event.learning_rate):
+                self.learning_rate.append(x, float(event.learning_rate))
+            self.dirty = True
+        elif isinstance(event, RunStarted):
+            self.reset()
+            self._steps_per_epoch = max(1, int(event.steps_per_epoch))
+
+    def reset(self) -> None:
+        """Clear every curve (a new run starts)."""
+        self.batch.clear()
+        self.learning_rate.clear()
+        self.epochs.clear()
+        self._ema = EmaState(self._smoothing)
+        for name, curve in self.epoch_curves.items():
+            self._curve_plots[name].removeItem(curve)
+        for plot in (self.loss_plot, self.metric_plot):
+            plot.legend.clear()
+        self.loss_plot.legend.addItem(self.smooth_curve, "batch loss (smoothed)")
+        self.epoch_curves.clear()
+        self._drawn.clear()
+        super().reset()
+
+    # ---- options -----------------------------------------------------------------
+    def set_smoothing(self, value: float) -> None:
+        """Set the EMA weight of the past (0..0.99) and recompute the smoothed curve."""
+        self._smoothing = min(max(float(value), 0.0), 0.99)
+        if abs(self.smoothing_box.value() - self._smoothing) > 1e-9:
+            self.smoothing_box.setValue(self._smoothing)
+        smoothed, self._ema = ema(self.batch.column(1), self._smoothing)
+        if len(self.batch):
+            self.batch.set_column(2, smoothed)
+        self.dirty = True
+
+    def set_log_scale(self, enabled: bool) -> None:
+        """Draw the loss on a logarithmic y axis."""
+        self.loss_plot.setLogMode(x=False, y=bool(enabled))
+        if self.log_box.isChecked() != bool(enabled):
+            self.log_box.setChecked(bool(enabled))
+
+    def _on_raw_toggled(self, shown: bool) -> None:
+        self.raw_curve.setVisible(shown)
+
+    # ---- drawing -----------------------------------------------------------------
+    def _redraw(self) -> None:
+        if self._drawn.get("__batch__") != self.batch.revision:
+            x = self.batch.x
+            self.raw_curve.setData(x, self.batch.column(1), connect="finite")
+            self.smooth_curve.setData(x, self.batch.column(2), connect="finite")
+            self._drawn["__batch__"] = self.batch.revision
+        for name, buffer in self.epochs.items():
+            if self._drawn.get(name) == buffer.revision:
+                continue
+            curve = self.epoch_curves.get(name) or self._make_epoch_curve(name)
+            curve.setData(buffer.x, buffer.column(1), connect="finite")
+            self._drawn[name] = buffer.revision
+        if self._drawn.get("__lr__") != self.learning_rate.revision:
+            values = self.learning_rate.column(1)
+            self.lr_curve.setData(self.learning_rate.x, values, connect="finite")
+            finite = values[np.isfinite(values) & (values > 0)]
+            spread = finite.max() / finite.min() if len(finite) else 1.0
+            self.lr_plot.setLogMode(x=False, y=bool(spread > 20))
+            if len(finite) and spread < 1.01:  # constant: centre it instead of a ±0.5 range
+                self.lr_plot.setYRange(0.0, 1.5 * finite.max(), padding=0)
+            else:
+                self.lr_plot.enableAutoRange(axis="y")
+            self._drawn["__lr__"] = self.learning_rate.revision
+        self.metric_plot.setVisible(any(not n.endswith("loss") for n in self.epochs))
+
+    def _make_epoch_curve(self, name: str) -> pg.PlotDataItem:
+        base = name[4:] if name.startswith("val_") else name
+        is_val = name.startswith("val_")
+        if base == "loss":
+            plot, color = self.loss_plot, (VAL_COLOR if is_val else "#1B3A6B")
+            label = "validation loss" if is_val else "training loss (epoch)"
+        else:
+            metrics = sorted({n[4:] if n.startswith("val_") else n for n in self.epochs
+                              if not n.endswith("loss")})
+            color = PALETTE[metrics.index(base) % len(PALETTE)] if base in metrics else PALETTE[0]
+            plot = self.loss_plot if base.endswith("loss") else self.metric_plot
+            label = f"val {base}" if is_val else base
+        style = Qt.PenStyle.DashLine if is_val else Qt.PenStyle.SolidLine
+        curve = self._curve(plot, color, label, 2, style, "o")
+        self.epoch_curves[name] = curve
+        self._curve_plots[name] = plot
+        return curve
+
+    def export(self, path: str | Path) -> Path:
+        """Write the three plots to ``path`` (``.png`` or ``.svg``)."""
+        return export_canvas(self.canvas, path)

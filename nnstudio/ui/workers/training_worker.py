@@ -1,0 +1,290 @@
+"""Run the training engine off the GUI thread and deliver its events as Qt signals.
+
+``TrainingWorker`` lives in the GUI thread. ``start`` snapshots the project, then either
+moves a job object to a fresh ``QThread`` that calls the blocking, Qt-free
+:func:`nnstudio.core.training.run_training` (when the chosen Keras backend is the one this
+process loaded), or runs ``python -m nnstudio train ... --events-jsonl`` in a subprocess
+(:mod:`nnstudio.ui.workers.process_run`) when the project asks for another backend. Either
+way the GUI receives the same ``event(object)`` and ``finished(object)`` signals, queued.
+Keras objects never leave the worker thread. Must not import Keras at module level.
+"""
+
+from __future__ import annotations
+
+import copy
+import threading
+import time
+import traceback
+from typing import Any, Callable
+
+from PySide6.QtCore import QObject, Qt, QThread, Signal, Slot
+
+from nnstudio.core.graph import graph_from_dict, graph_to_dict
+from nnstudio.core.project.model import Project
+from nnstudio.core.training.events import Paused, Resumed, RunFinished
+from nnstudio.core.training.telemetry import TelemetryOptions
+
+#: Telemetry for runs watched in the designer. The engine's budget is a share of pure
+#: batch time, a fraction of wall time for small models (validation, input pipeline,
+#: epoch ends), and its first, tracing sample is charged to it; 10 % lets the heavy views
+#: refresh after a few epochs instead of never, and keeps the stack above plain
+#: ``model.fit`` speed in ``benchmarks/training_overhead.py``.
+UI_TELEMETRY = TelemetryOptions(budget_fraction=0.1, min_interval_s=1.0, every_steps=20)
+
+
+def snapshot_project(project: Project) -> Project:
+    """Return an independent copy of ``project`` (graphs rebuilt from their dicts).
+
+    Graph signals may be connected to Qt items, so graphs are copied through their
+    serialized form rather than ``copy.deepcopy``.
+
+    Parameters
+    ----------
+    project:
+        The live project of the document.
+
+    Returns
+    -------
+    Project
+        A copy sharing no mutable state with ``project``.
+    """
+    return Project(
+        name=project.name,
+        networks={name: graph_from_dict(graph_to_dict(graph))
+                  for name, graph in project.networks.items()},
+        description=project.description,
+        data=copy.deepcopy(project.data),
+        training=copy.deepcopy(project.training),
+        runs=copy.deepcopy(project.runs),
+        weights={net: {layer: [array.copy() for array in arrays]
+                       for layer, arrays in layers.items()}
+                 for net, layers in project.weights.items()},
+        view=copy.deepcopy(project.view),
+    )
+
+
+def failed_run(message: str, seconds: float = 0.0) -> RunFinished:
+    """Return the ``RunFinished`` of a run that could not start or crashed."""
+    return RunFinished(status="failed", message=message, epochs_completed=0, history=(),
+                       seconds=seconds, samples_per_second=0.0)
+
+
+class _TrainingJob(QObject):
+    """Lives in the worker thread; calls the blocking engine."""
+
+    event = Signal(object)
+    dataset_ready = Signal(object)
+    done = Signal(object)
+
+    def __init__(self, project: Project, dataset, resume: bool, stop: threading.Event,
+                 pause: threading.Event, report_hook: Callable[[Any], None] | None,
+                 options: dict[str, Any]) -> None:
+        super().__init__()
+        self._project = project
+        self._dataset = dataset
+        self._resume = resume
+        self._stop = stop
+        self._pause = pause
+        self._hook = report_hook
+        self._options = options
+
+    def _report(self, event) -> None:
+        if self._hook is not None:
+            self._hook(event)
+        self.event.emit(event)
+
+    @Slot()
+    def run(self) -> None:
+        started = time.perf_counter()
+        try:
+            from nnstudio.core.training.engine import run_training
+
+            dataset = self._dataset
+            if dataset is None and self._project.data:
+                from nnstudio.core.data import load_dataset
+
+                dataset = load_dataset(self._project.data)
+            if dataset is not None:
+                self.dataset_ready.emit(dataset)
+            result = run_training(
+                self._project, report=self._report, should_stop=self._stop.is_set,
+                pause=self._pause, dataset=dataset, resume=self._resume, **self._options)
+        except Exception as exc:  # the UI must survive any failure of a run
+            message = f"{type(exc).__name__}: {exc}".strip()
+            result = failed_run(message, time.perf_counter() - started)
+            self.event.emit(result)
+            traceback.print_exc()
+        self.done.emit(result)
+
+
+class TrainingWorker(QObject):
+    """One training run at a time, in a background thread or a subprocess.
+
+    Signals
+    -------
+    event(object):
+        Every training event, in order, delivered in the GUI thread.
+    dataset_ready(object):
+        The loaded :class:`~nnstudio.core.data.dataset.Dataset` (for previews).
+    finished(object):
+        The run's :class:`~nnstudio.core.training.events.RunFinished`, once.
+
+    Parameters
+    ----------
+    report_hook:
+        Called in the training thread with each event before it is emitted (for
+        instrumentation such as the overhead benchmark); must be cheap.
+    """
+
+    event = Signal(object)
+    dataset_ready = Signal(object)
+    finished = Signal(object)
+
+    def __init__(self, parent: QObject | None = None,
+                 report_hook: Callable[[Any], None] | None = None) -> None:
+        super().__init__(parent)
+        self._report_hook = report_hook
+        self._stop = threading.Event()
+        self._pause = threading.Event()
+        self._thread: QThread | None = None
+        self._job: _TrainingJob | None = None
+        self._process = None
+        self.project: Project | None = None
+        self.mode = ""
+
+    # ---- control -----------------------------------------------------------------
+    def is_running(self) -> bool:
+        """True from ``start`` until ``finished`` has been emitted."""
+        return self._thread is not None or self._process is not None
+
+    def is_paused(self) -> bool:
+        """True while the run is paused."""
+        return self._pause.is_set()
+
+    def start(self, project_snapshot: Project, dataset=None, resume: bool = False,
+              **options: Any) -> None:
+        """Start training a copy of ``project_snapshot``.
+
+        Parameters
+        ----------
+        project_snapshot:
+            The project; it is copied again here, so later edits never reach the run.
+        dataset:
+            An already loaded dataset, or None to load ``project.data`` in the worker.
+        resume:
+            Continue from the run's last checkpoint.
+        **options:
+            Passed on to ``run_training`` (``telemetry=`` (default :data:`UI_TELEMETRY`),
+            ``checkpoint_dir=``, ``network=``, ``models=``).
+
+        Raises
+        ------
+        RuntimeError
+            When a run is already in progress.
+        """
+        if self.is_running():
+            raise RuntimeError("A training run is already in progress. Received: start() while "
+                               f"running in {self.mode} mode.")
+        self.project = snapshot_project(project_snapshot)
+        self._stop.clear()
+        self._pause.clear()
+        from nnstudio.core.training.config import current_backend
+
+        wanted = (self.project.training or {}).get("backend") or current_backend()
+        if wanted != current_backend():
+            self._start_process(wanted, dataset, resume)
+        else:
+            self._start_thread(dataset, resume, options)
+
+    def _start_thread(self, dataset, resume: bool, options: dict[str, Any]) -> None:
+        self.mode = "thread"
+        options = {"telemetry": UI_TELEMETRY, **options}
+        thread = QThread()
+        thread.setObjectName("nnstudio-training")
+        job = _TrainingJob(self.project, dataset, resume, self._stop, self._pause,
+                           self._report_hook, options)
+        job.moveToThread(thread)
+        job.event.connect(self.event)
+        job.dataset_ready.connect(self.dataset_ready)
+        job.done.connect(self._on_thread_done)
+        job.done.connect(thread.quit, Qt.ConnectionType.DirectConnection)
+        thread.started.connect(job.run)
+        self._thread, self._job = thread, job
+        thread.start()
+
+    def _start_process(self, backend: str, dataset, resume: bool) -> None:
+        from nnstudio.ui.workers.process_run import ProcessRun
+
+        self.mode = "process"
+        process = ProcessRun(self.project, backend, resume=resume, parent=self)
+        process.event.connect(self.event)
+        process.dataset_ready.connect(self.dataset_ready)
+        process.done.connect(self._on_process_done)
+        self._process = process
+        process.start(dataset)
+
+    @Slot(object)
+    def _on_thread_done(self, result) -> None:
+        thread, self._thread, self._job = self._thread, None, None
+        if thread is not None:
+            thread.quit()
+            thread.wait()
+            thread.deleteLater()
+        self.finished.emit(result)
+
+    @Slot(object)
+    def _on_process_done(self, result) -> None:
+        process, self._process = self._process, None
+        if process is not None:
+            process.deleteLater()
+        self.finished.emit(result)
+
+    def pause(self) -> None:
+        """Hold training after the current batch (the engine reports ``Paused``)."""
+        if not self.is_running() or self._pause.is_set():
+            return
+        self._pause.set()
+        if self._process is not None:
+            self._process.pause()
+            self.event.emit(Paused(global_step=self._process.last_step))
+
+    def resume(self) -> None:
+        """Continue a paused run."""
+        if not self._pause.is_set():
+            return
+        self._pause.clear()
+        if self._process is not None:
+            self._process.resume()
+            self.event.emit(Resumed(global_step=self._process.last_step))
+
+    def stop(self) -> None:
+        """Ask the run to stop after the current batch; ``finished`` follows."""
+        self._stop.set()
+        self._pause.clear()
+        if self._process is not None:
+            self._process.stop()
+
+    def stop_and_wait(self, timeout: float = 10.0) -> bool:
+        """Stop the run and block until it has ended (for closing the window).
+
+        Parameters
+        ----------
+        timeout:
+            Seconds to wait at most.
+
+        Returns
+        -------
+        bool
+            True when no run is left running.
+        """
+        if not self.is_running():
+            return True
+        self.stop()
+        if self._thread is not None:
+            thread = self._thread
+            if not thread.wait(int(timeout * 1000)):
+                return False
+            return True
+        if self._process is not None:
+            return self._process.wait(timeout)
+        return True

@@ -1,0 +1,131 @@
+"""Training, evaluation and runs panels: settings binding, a real run, charts, exports."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from nnstudio.core.project.model import Project
+from nnstudio.core.training.evaluation import evaluate_predictions
+from nnstudio.ui.panels.evaluation_panel import EvaluationPanel
+from nnstudio.ui.panels.runs_panel import RunsPanel, best_metric
+from nnstudio.ui.panels.training_panel import TrainingPanel, format_seconds
+
+
+@pytest.fixture
+def panel(qtbot):
+    widget = TrainingPanel()
+    qtbot.addWidget(widget)
+    widget.resize(1200, 800)
+    widget.show()
+    return widget
+
+
+def test_training_panel_form_shows_and_edits_project_training(panel, qtbot, tiny_project):
+    panel.set_project(tiny_project)
+    assert panel.form.learning_rate.value() == pytest.approx(0.01)
+    assert panel.form.metric_actions["accuracy"].isChecked()
+    with qtbot.waitSignal(panel.settings_changed) as blocker:
+        panel.form.epochs.setValue(7)
+    assert blocker.args[0]["epochs"] == 7
+    assert tiny_project.training["epochs"] == 7
+    panel.set_settings({**tiny_project.training, "batch_size": 16})
+    assert panel.form.batch_size.value() == 16
+
+
+def test_training_panel_refuses_invalid_settings_with_a_message(panel, tiny_project):
+    tiny_project.training["loss"] = "no_such_loss"
+    panel.set_project(tiny_project)
+    tiny_project.training["loss"] = "no_such_loss"
+    assert panel.start() is False
+    assert "no_such_loss" in panel.status.text()
+    assert not panel.is_training()
+
+
+def test_training_panel_runs_and_adopts_the_run(panel, qtbot, tiny_project):
+    panel.set_project(tiny_project)
+    with qtbot.waitSignal(panel.run_finished, timeout=120_000) as blocker:
+        assert panel.start()
+        assert panel.is_training() and not panel.start_button.isEnabled()
+    record = blocker.args[0]
+    assert record["status"] == "completed"
+    assert tiny_project.runs[-1]["id"] == record["id"]
+    assert "main" in tiny_project.weights
+    assert panel.status.text().startswith("Finished")
+    assert panel.start_button.isEnabled()
+    assert len(panel.dashboard.loss.epochs["val_loss"]) == 2
+
+
+def test_training_panel_stop_and_wait_ends_a_run(panel, qtbot, tiny_project):
+    tiny_project.training["epochs"] = 200
+    panel.set_project(tiny_project)
+    with qtbot.waitSignal(panel.dashboard.redrawn, timeout=120_000):
+        panel.start()
+    assert panel.stop_and_wait(30.0)
+    with qtbot.waitSignal(panel.run_finished, timeout=10_000) as blocker:
+        pass
+    assert blocker.args[0]["status"] == "stopped"
+
+
+def test_format_seconds_reads_like_a_clock():
+    assert (format_seconds(65), format_seconds(3725), format_seconds(None)) == ("1:05", "1:02:05", "--")
+
+
+@pytest.fixture
+def evaluation(qtbot):
+    widget = EvaluationPanel()
+    qtbot.addWidget(widget)
+    widget.resize(1000, 700)
+    widget.show()
+    return widget
+
+
+def test_evaluation_panel_shows_classification_charts_and_exports(evaluation, tmp_path):
+    rng = np.random.default_rng(0)
+    truth = rng.integers(0, 3, 120)
+    probs = rng.dirichlet(np.ones(3), 120) + np.eye(3)[truth] * 0.8
+    result = evaluate_predictions("classification", truth, probs / probs.sum(1, keepdims=True),
+                                  ("cat", "dog", "owl"))
+    evaluation.set_result(result, rng.random((120, 8, 8, 1)))
+    assert set(evaluation.figures) == {"Confusion matrix", "ROC", "Precision–recall",
+                                       "Per-class accuracy", "Misclassified"}
+    assert evaluation.table.item(0, 0).text() == "accuracy"
+    assert len(evaluation.figures["ROC"].figure.axes[0].lines) == 4  # 3 classes + diagonal
+    misclassified = evaluation.figures["Misclassified"].figure.axes
+    assert len(misclassified) == min(24, len(result.misclassified))
+    for title, view in evaluation.figures.items():
+        for suffix in (".png", ".svg"):
+            assert view.export(tmp_path / f"{title}{suffix}").stat().st_size > 1000
+    evaluation.export_csv(tmp_path / "metrics.csv")
+    assert "confusion,cat->cat" in (tmp_path / "metrics.csv").read_text()
+
+
+def test_evaluation_panel_shows_regression_residuals(evaluation):
+    truth = np.linspace(0, 1, 50)
+    result = evaluate_predictions("regression", truth, truth + 0.05)
+    evaluation.set_result(result)
+    assert set(evaluation.figures) == {"Predicted vs actual", "Residuals"}
+    assert "R²" in evaluation.figures["Predicted vs actual"].caption.text()
+
+
+def _run(started: str, losses: list[float], status: str = "completed") -> dict:
+    return {"id": started, "started": started, "status": status, "seconds": 12.5,
+            "epochs_completed": len(losses), "backend": "tensorflow", "device": "cpu",
+            "history": [{"loss": v, "val_loss": v * 1.1} for v in losses]}
+
+
+def test_runs_panel_lists_overlays_and_deletes_runs(qtbot):
+    project = Project(runs=[_run("2026-01-01T10:00:00", [1.0, 0.5]),
+                            _run("2026-01-02T10:00:00", [0.9, 0.4, 0.2], "stopped")])
+    panel = RunsPanel()
+    qtbot.addWidget(panel)
+    panel.set_project(project)
+    assert panel.table.rowCount() == 2
+    assert panel.table.item(1, 3).text() == "val_loss 0.2200"
+    panel.select_rows([0, 1])
+    assert [len(c.yData) for c in panel.curves] == [2, 3]
+    panel.select_rows([1])
+    with qtbot.waitSignal(panel.runs_changed):
+        assert panel.delete_selected() == 1
+    assert [r["id"] for r in project.runs] == ["2026-01-01T10:00:00"]
+    assert best_metric(project.runs[0]) == ("val_loss", pytest.approx(0.55))
