@@ -14,7 +14,7 @@ from nnstudio.core.templates import create_project, list_templates
 
 #: Epochs used here; the templates ship with more (see each template's training settings).
 TEST_EPOCHS = {
-    "mlp-spirals": 100, "cnn-digits": 8, "mlp-digits": 20, "resnet-digits": 8,
+    "mlp-spirals": 25, "cnn-digits": 8, "mlp-digits": 20, "resnet-digits": 8,
     "rnn-adding": 10, "lstm-adding": 12, "gru-adding": 10, "text-sentiment": 8,
     "transformer-sentiment": 20, "autoencoder-digits": 40, "conv-autoencoder-digits": 15,
     "anomaly-digits": 60, "gan-ring": 30, "gan-digits": 40,

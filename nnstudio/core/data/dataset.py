@@ -39,7 +39,8 @@ class Dataset:
     vocabulary:
         Token list for text: index 0 is padding, index 1 the out-of-vocabulary token.
     domain:
-        ``((xmin, xmax), (ymin, ymax))`` for 2-D point sets, else None.
+        ``((xmin, xmax), (ymin, ymax))`` for 2-D point sets, else None; in the units the
+        model sees (after scaling).
     description:
         What the data is, for the panel.
     label_format:

@@ -118,6 +118,7 @@ def _prepare(raw: RawData, split: dict[str, Any], preprocess: dict[str, Any], rn
     extras = dict(raw.extras)
     vocabulary: tuple[str, ...] = ()
     applied: dict[str, Any] = {"scale": "none", "one_hot": False}
+    domain = raw.domain
     if raw.task == "text_classification":
         vocabulary = build_vocabulary(x_train, extras["max_tokens"])
         extras["texts"] = {"train": list(x_train[:200])}
@@ -130,6 +131,11 @@ def _prepare(raw: RawData, split: dict[str, Any], preprocess: dict[str, Any], rn
         if raw.task == "forecast":  # targets are future values of the same series
             y_train, y_val, y_test = (apply_scaler(a, offset, scale_by) for a in (y_train, y_val, y_test))
         applied = {"scale": preprocess["scale"], "offset": offset.tolist(), "scale_by": scale_by.tolist()}
+        if domain is not None:  # the boundary is drawn in the model's input units
+            domain = tuple(
+                tuple(float((bound - offset.ravel()[axis]) / scale_by.ravel()[axis]) for bound in domain[axis])
+                for axis in (0, 1)
+            )
     label_format = {"regression": "values", "forecast": "values", "segmentation": "values",
                     "unsupervised": "none"}.get(raw.task, "sparse")
     if preprocess["one_hot"] and label_format == "sparse":
@@ -140,6 +146,6 @@ def _prepare(raw: RawData, split: dict[str, Any], preprocess: dict[str, Any], rn
         name=raw.name, task=raw.task, x_train=x_train, y_train=y_train, x_val=x_val, y_val=y_val,
         x_test=x_test, y_test=y_test, input_shape=tuple(int(d) for d in x_train.shape[1:]),
         num_classes=raw.num_classes, class_names=raw.class_names, feature_names=raw.feature_names,
-        vocabulary=vocabulary, domain=raw.domain, description=raw.description, label_format=label_format,
+        vocabulary=vocabulary, domain=domain, description=raw.description, label_format=label_format,
         preprocessing=applied, extras=extras,
     )

@@ -176,7 +176,10 @@ class Telemetry:
             kind, samples, originals = self.samples_fn()
             self.report(ev.Samples(epoch, global_step, kind, samples, originals))
         end = time.perf_counter()
-        self.spent += end - start
+        if self.samples_taken:
+            # The first sample builds sub-models and traces functions once; charging that
+            # to the budget would starve every later sample of a short run.
+            self.spent += end - start
         self.samples_taken += 1
         self._last_time = end
         self._last_step = global_step

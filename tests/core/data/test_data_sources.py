@@ -91,6 +91,16 @@ def test_digits_are_images_scaled_to_unit_range():
     assert dataset.x_train.shape[0] + dataset.x_val.shape[0] + dataset.x_test.shape[0] == 1797
 
 
+@pytest.mark.parametrize("scale", ["standard", "minmax"])
+def test_point_set_domain_is_in_the_scaled_units_the_model_sees(scale):
+    ds = load_dataset({"source": "spirals", "preprocess": {"scale": scale}})
+    points = np.concatenate([ds.x_train, ds.x_val, ds.x_test])
+    (x0, x1), (y0, y1) = ds.domain
+    assert x0 <= points[:, 0].min() and points[:, 0].max() <= x1
+    assert y0 <= points[:, 1].min() and points[:, 1].max() <= y1
+    assert x1 - x0 < 3 * np.ptp(points[:, 0])
+
+
 def test_digits_classes_keep_only_those_digits_with_their_own_labels():
     ds = load_dataset({"source": "digits", "params": {"classes": [0, 7]}, "split": {"validation": 0.2, "test": 0.1}})
     labels = np.concatenate([ds.y_train, ds.y_val, ds.y_test])

@@ -47,6 +47,15 @@ def test_telemetry_respects_its_time_budget(recorder):
     assert telemetry.spent <= 0.05 * train_seconds + telemetry.spent / telemetry.samples_taken
 
 
+def test_first_sample_setup_is_not_charged_to_the_budget(recorder):
+    """Building sub-models on the first sample is one-off; later samples still fit the budget."""
+    options = TelemetryOptions(min_interval_s=0, every_steps=1, budget_fraction=0.05)
+    telemetry = Telemetry(mlp(), recorder, options, x=points_dataset().x_val, y=points_dataset().y_val)
+    telemetry.sample(0, 0)
+    assert telemetry.samples_taken == 1 and telemetry.spent == 0.0
+    assert telemetry.due(1, train_seconds=0.001)
+
+
 def test_telemetry_respects_step_and_interval_limits(recorder):
     telemetry = Telemetry(mlp(), recorder, TelemetryOptions(min_interval_s=0, every_steps=10,
                                                             budget_fraction=1.0))

@@ -12,21 +12,22 @@ from nnstudio.core.templates.registry import register_template
     "mlp-spirals",
     "Spirals with a small MLP",
     "Teaches how depth and non-linear activations let a dense network bend its decision "
-    "boundary around two interleaved spirals. Three hidden tanh layers of 32 units learn "
-    "them in about 75 epochs (0.99 test accuracy after the default 100); watch the "
-    "boundary plot curl as the loss falls. "
-    "Try next: remove a hidden layer or switch tanh to relu and compare the boundary, "
-    "raise the noise of the data, or lower the learning rate to see training slow down.",
+    "boundary around two interleaved spirals. Three hidden ReLU layers of 32 units go from "
+    "a straight cut (about 0.65 accuracy) to the full spirals (0.99 or better on validation) "
+    "in about 20 epochs; watch the boundary plot curl as the loss falls. "
+    "Try next: switch the activations to tanh (smoother boundaries, but it needs a learning "
+    "rate near 0.03 and about 30 epochs), remove a hidden layer, raise the noise of the data, "
+    "or lower the learning rate to see training slow down.",
     "Basics",
 )
 def mlp_spirals() -> Project:
-    """Build the spirals project: Input(2) → 3 × Dense(32, tanh) → Dense(2, softmax)."""
+    """Build the spirals project: Input(2) → 3 × Dense(32, relu) → Dense(2, softmax)."""
     graph = Graph("main")
     add_chain(graph, [
         ("Input", {"shape": [2]}),
-        ("Dense", {"units": 32, "activation": "tanh"}),
-        ("Dense", {"units": 32, "activation": "tanh"}),
-        ("Dense", {"units": 32, "activation": "tanh"}),
+        ("Dense", {"units": 32, "activation": "relu"}),
+        ("Dense", {"units": 32, "activation": "relu"}),
+        ("Dense", {"units": 32, "activation": "relu"}),
         ("Dense", {"units": 2, "activation": "softmax"}),
     ])
     return Project(
@@ -40,12 +41,12 @@ def mlp_spirals() -> Project:
         },
         training={
             "recipe": "supervised",
-            "optimizer": {"name": "adam", "learning_rate": 0.01},
+            "optimizer": {"name": "adam", "learning_rate": 0.003},
             "schedule": {"name": "constant"},
             "loss": "sparse_categorical_crossentropy",
             "metrics": ["accuracy"],
             "batch_size": 32,
-            "epochs": 100,
+            "epochs": 40,
             "seed": 42,
             "early_stopping": {"enabled": False, "monitor": "val_loss", "patience": 20,
                                "restore_best_weights": True},
