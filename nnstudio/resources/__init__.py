@@ -1,0 +1,1 @@
+"""Run-time resources shipped inside the package (application icons)."""

@@ -1,0 +1,1 @@
+"""Dialogs of the designer: file choosers and prompts, template gallery, recovery, about."""

@@ -1,0 +1,499 @@
+"""The open project: its networks, undo stack, file path, modified flag and crash recovery.
+
+:class:`ProjectDocument` is the one object the window, panels and canvases share. Every
+graph edit goes through its ``QUndoStack``; edits that are not graph commands (training
+settings, data source) call :meth:`ProjectDocument.mark_modified`. While the project is
+modified it is autosaved to a separate recovery file in ``AppDataLocation/recovery`` (never
+over the user's file), with a JSON sidecar naming the original path and the process id; a
+recovery file whose process is gone is offered at the next start (:func:`find_recoverable`).
+
+Must not import Keras (project I/O imports it lazily only for weights).
+"""
+
+from __future__ import annotations
+
+import copy
+import json
+import os
+import threading
+import time
+import uuid
+from dataclasses import dataclass
+from pathlib import Path
+
+from PySide6.QtCore import QObject, QTimer, Signal
+from PySide6.QtGui import QUndoCommand, QUndoStack
+
+from nnstudio.core.graph import Graph
+from nnstudio.core.project import Project
+from nnstudio.ui import settings
+
+DEFAULT_AUTOSAVE_MS = 120_000
+SUFFIX = ".nnstudio"
+
+
+def autosave_interval_ms() -> int:
+    """Return the autosave interval: ``NNSTUDIO_AUTOSAVE_MS`` if set (tests), else 2 minutes."""
+    value = os.environ.get("NNSTUDIO_AUTOSAVE_MS", "")
+    return int(value) if value.isdigit() and int(value) > 0 else DEFAULT_AUTOSAVE_MS
+
+
+class ProjectDocument(QObject):
+    """The open project with its undo history, path, modified state and autosave.
+
+    Signals
+    -------
+    project_changed():
+        A different project was loaded (new, open, template, import, recovery).
+    networks_changed():
+        A network was added, renamed or removed.
+    modified_changed(bool):
+        The project became modified or clean.
+    title_changed(str):
+        The window title text changed (``"<name>[*] — nnstudio"``).
+    path_changed(str):
+        The file path changed (save as, open); empty for an unsaved project.
+    autosaved(str):
+        A recovery file was written (its path).
+    """
+
+    project_changed = Signal()
+    networks_changed = Signal()
+    modified_changed = Signal(bool)
+    title_changed = Signal(str)
+    path_changed = Signal(str)
+    autosaved = Signal(str)
+    report_updated = Signal(str)
+    _background_saved = Signal(str, int)
+
+    def __init__(self, project: Project | None = None, path: str | None = None,
+                 autosave_ms: int | None = None, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self.undo_stack = QUndoStack(self)
+        self._project = project or blank_project()
+        self._path = path or ""
+        self._extra_dirty = False
+        self._was_modified = False
+        self._edits = 0
+        self._autosaved_edits = 0
+        self._recovery_id = uuid.uuid4().hex
+        self._shapes: dict[int, object] = {}
+        self._autosave = QTimer(self)
+        self._autosave.setInterval(autosave_ms or autosave_interval_ms())
+        self._autosave.timeout.connect(self._autosave_in_background)
+        self._autosave_thread: threading.Thread | None = None
+        self._background_saved.connect(self._on_background_saved)
+        self.undo_stack.cleanChanged.connect(self._on_clean_changed)
+        self.undo_stack.indexChanged.connect(self._count_edit)
+
+    # ----------------------------------------------------------------- state
+    @property
+    def project(self) -> Project:
+        return self._project
+
+    @property
+    def path(self) -> str:
+        """The project's file, or ``""`` when it was never saved."""
+        return self._path
+
+    @property
+    def is_modified(self) -> bool:
+        return self._extra_dirty or not self.undo_stack.isClean()
+
+    @property
+    def title(self) -> str:
+        """The window title, with Qt's ``[*]`` placeholder for the modified mark."""
+        return f"{self._project.name}[*] — nnstudio"
+
+    @property
+    def recovery_path(self) -> Path:
+        """Where this document autosaves (a file in the recovery folder)."""
+        return settings.recovery_dir() / f"{self._recovery_id}{SUFFIX}"
+
+    def network(self, name: str) -> Graph:
+        """Return the network ``name``; raise ``KeyError`` naming the known ones."""
+        try:
+            return self._project.networks[name]
+        except KeyError:
+            known = ", ".join(self._project.networks)
+            raise KeyError(f"There is no network named `{name}` (networks: {known}). Received: {name!r}.") from None
+
+    def shapes(self, graph: Graph):
+        """Return the incremental shape inference of top-level network ``graph`` (created once)."""
+        inference = self._shapes.get(id(graph))
+        if inference is None or inference.graph is not graph:
+            from nnstudio.core.shapes import ShapeInference
+
+            inference = ShapeInference(graph)
+            inference.updated.connect(lambda _report, g=graph: self.report_updated.emit(g.name))
+            self._shapes[id(graph)] = inference
+        return inference
+
+    def block_shapes(self, graph: Graph, path: tuple[str, ...]) -> "InnerShapes":
+        """Return the shapes inside the block reached from network ``graph`` by ``path`` (block ids)."""
+        return InnerShapes(self.shapes(graph), path)
+
+    def set_autosave_interval(self, ms: int) -> None:
+        """Change the autosave interval (milliseconds)."""
+        self._autosave.setInterval(ms)
+
+    def mark_modified(self) -> None:
+        """Record a change that is not on the undo stack (data source, training settings)."""
+        self._extra_dirty = True
+        self._count_edit()
+        self._update_modified()
+
+    def _on_clean_changed(self, _clean: bool) -> None:
+        self._update_modified()
+
+    def _count_edit(self, *_args: object) -> None:
+        self._edits += 1
+
+    def _update_modified(self) -> None:
+        modified = self.is_modified
+        if modified and not self._autosave.isActive():
+            self._autosave.start()
+        elif not modified:
+            self._autosave.stop()
+        if modified != self._was_modified:
+            self._was_modified = modified
+            self.modified_changed.emit(modified)
+
+    # --------------------------------------------------------------- loading
+    def set_project(self, project: Project, path: str | None = None, *, modified: bool = False) -> None:
+        """Replace the open project (new, open, import, recovery) and clear the history.
+
+        Parameters
+        ----------
+        project:
+            The project to show.
+        path:
+            Its file, or None for an unsaved project.
+        modified:
+            True when the project differs from ``path`` (recovered or imported work).
+        """
+        self.discard_recovery()
+        self._recovery_id = uuid.uuid4().hex
+        for inference in self._shapes.values():
+            inference.close()
+        self._shapes.clear()
+        self.undo_stack.clear()
+        self._project = project
+        self._path = path or ""
+        self._extra_dirty = modified
+        self._edits = self._autosaved_edits = 0
+        self.project_changed.emit()
+        self.path_changed.emit(self._path)
+        self.title_changed.emit(self.title)
+        self._update_modified()
+        if modified:
+            self.autosave_now()
+
+    def load(self, path: str) -> None:
+        """Open the project file ``path``; on failure the open project stays untouched.
+
+        Raises
+        ------
+        ProjectLoadError
+            When the file cannot be read as a project (the message is one line).
+        """
+        from nnstudio.core.project.io import load_project
+
+        project = load_project(path)
+        self.set_project(project, str(Path(path).resolve()))
+        settings.add_recent_file(self._path)
+
+    def save(self, path: str | None = None) -> str:
+        """Write the project to ``path`` (default: its current file) and mark it clean.
+
+        Returns
+        -------
+        str
+            The file written.
+
+        Raises
+        ------
+        ValueError
+            When the project has no file yet and no ``path`` is given.
+        """
+        from nnstudio.core.project.io import save_project
+
+        target = path or self._path
+        if not target:
+            raise ValueError("This project has never been saved: choose a file name. Received: path=None.")
+        if not target.endswith(SUFFIX):
+            target += SUFFIX
+        target = str(Path(target).resolve())
+        save_project(self._project, target)
+        path_changed = target != self._path
+        self._path = target
+        self._extra_dirty = False
+        self.undo_stack.setClean()
+        self._update_modified()
+        self.discard_recovery()
+        settings.add_recent_file(target)
+        if path_changed:
+            self.path_changed.emit(target)
+        return target
+
+    # --------------------------------------------------------------- networks
+    def add_network(self, name: str) -> Graph:
+        """Add an empty network ``name`` (undoable) and return it."""
+        self._check_network_name(name)
+        command = _NetworkCommand(self, f"Add network '{name}'", add=(name, Graph(name)))
+        self.undo_stack.push(command)
+        return self._project.networks[name]
+
+    def rename_network(self, old: str, new: str) -> None:
+        """Rename network ``old`` to ``new`` (undoable), keeping its place."""
+        self.network(old)
+        if new == old:
+            return
+        self._check_network_name(new)
+        self.undo_stack.push(_NetworkCommand(self, f"Rename network '{old}' to '{new}'", rename=(old, new)))
+
+    def remove_network(self, name: str) -> None:
+        """Remove network ``name`` (undoable); the last network cannot be removed."""
+        self.network(name)
+        if len(self._project.networks) == 1:
+            raise ValueError(f"A project needs at least one network; `{name}` is the only one. Received: {name!r}.")
+        self.undo_stack.push(_NetworkCommand(self, f"Remove network '{name}'", remove=name))
+
+    def _check_network_name(self, name: str) -> None:
+        from nnstudio.core.project.schema import NETWORK_NAME_RE
+
+        if not isinstance(name, str) or not NETWORK_NAME_RE.match(name):
+            raise ValueError(
+                "A network name uses letters, digits, `_`, `.` or `-` and starts with a letter or `_`. "
+                f"Received: {name!r}."
+            )
+        if name in self._project.networks:
+            raise ValueError(f"A network named `{name}` already exists. Received: {name!r}.")
+
+    def _set_networks(self, networks: dict[str, Graph]) -> None:
+        self._project.networks = networks
+        self.networks_changed.emit()
+
+    # -------------------------------------------------------------- recovery
+    def autosave_now(self) -> str | None:
+        """Write the recovery file now if anything changed since the last autosave.
+
+        Returns
+        -------
+        str or None
+            The recovery file written, or None when nothing needed saving.
+        """
+        if not self._needs_autosave():
+            return None
+        target = _write_recovery(self._snapshot(), self.recovery_path, self._path)
+        self._autosaved_edits = self._edits
+        self.autosaved.emit(target)
+        return target
+
+    def _needs_autosave(self) -> bool:
+        return self.is_modified and (self._edits != self._autosaved_edits or not self.recovery_path.exists())
+
+    def _snapshot(self) -> Project:
+        """A copy of the project that later edits cannot change (weights arrays are shared)."""
+        p = self._project
+        return Project(
+            name=p.name, networks={k: g.clone() for k, g in p.networks.items()}, description=p.description,
+            data=copy.deepcopy(p.data), training=copy.deepcopy(p.training), runs=copy.deepcopy(p.runs),
+            weights={k: dict(v) for k, v in p.weights.items()}, view=copy.deepcopy(p.view),
+        )
+
+    def _autosave_in_background(self) -> None:
+        """Timer slot: snapshot the project and write it on a worker thread (no UI stall)."""
+        if not self._needs_autosave() or (self._autosave_thread is not None and self._autosave_thread.is_alive()):
+            return
+        snapshot, target, original, edits = self._snapshot(), self.recovery_path, self._path, self._edits
+
+        def work() -> None:
+            try:
+                self._background_saved.emit(_write_recovery(snapshot, target, original), edits)
+            except (OSError, ValueError):
+                self._background_saved.emit("", edits)
+
+        self._autosave_thread = threading.Thread(target=work, name="nnstudio-autosave", daemon=True)
+        self._autosave_thread.start()
+
+    def _on_background_saved(self, target: str, edits: int) -> None:
+        if not target:
+            return
+        if target != str(self.recovery_path) or not self.is_modified:  # saved or replaced meanwhile
+            for p in (Path(target), Path(target).with_suffix(".json")):
+                p.unlink(missing_ok=True)
+            return
+        self._autosaved_edits = edits
+        self.autosaved.emit(target)
+
+    def discard_recovery(self) -> None:
+        """Delete this document's recovery file and sidecar (after a save or a clean close)."""
+        for p in (self.recovery_path, self.recovery_path.with_suffix(".json")):
+            p.unlink(missing_ok=True)
+
+    def restore(self, entry: "RecoveryEntry") -> None:
+        """Open the work saved in ``entry`` as a modified project, then remove ``entry``'s files.
+
+        Raises
+        ------
+        ProjectLoadError
+            When the recovery file cannot be read (the entry is left in place).
+        """
+        from nnstudio.core.project.io import load_project
+
+        project = load_project(str(entry.project_path))
+        self.set_project(project, entry.original_path, modified=True)
+        entry.discard()
+
+    def close(self) -> None:
+        """Stop autosaving and remove the recovery file (a clean close)."""
+        self._autosave.stop()
+        self.discard_recovery()
+
+
+def _write_recovery(project: Project, target: Path, original_path: str) -> str:
+    """Save ``project`` to the recovery file ``target`` and write its sidecar; return the path."""
+    from nnstudio.core.project.io import save_project
+
+    save_project(project, str(target))
+    sidecar = {"original_path": original_path or None, "pid": os.getpid(), "name": project.name,
+               "saved_at": time.time()}
+    target.with_suffix(".json").write_text(json.dumps(sidecar, indent=1), encoding="utf-8")
+    return str(target)
+
+
+def blank_project(name: str = "Untitled") -> Project:
+    """Return a project with one network holding a single 2-feature ``Input``."""
+    from nnstudio.core.graph import Node
+
+    graph = Graph("main")
+    graph.add_node(Node("input_1", "Input", {"shape": [2]}, (0.0, 0.0)))
+    return Project(name=name, networks={"main": graph})
+
+
+class InnerShapes:
+    """The shape report inside a block, following the outer network's shape inference.
+
+    Offers what a canvas scene expects of a shape source: ``report`` and an ``updated``
+    signal carrying the inner report (None while the block cannot be inferred).
+    """
+
+    def __init__(self, outer, path: tuple[str, ...]) -> None:
+        from nnstudio.core.signals import Signal as CoreSignal
+
+        self.outer = outer
+        self.path = tuple(path)
+        self.updated = CoreSignal()
+        outer.updated.connect(self._on_outer)
+
+    @property
+    def report(self):
+        report = self.outer.report
+        for block_id in self.path:
+            info = report.nodes.get(block_id) if report is not None else None
+            report = getattr(info, "inner", None)
+        return report
+
+    def _on_outer(self, _report) -> None:
+        self.updated.emit(self.report)
+
+    def detach(self) -> None:
+        """Stop following the outer inference."""
+        self.outer.updated.disconnect(self._on_outer)
+
+
+class _NetworkCommand(QUndoCommand):
+    """Add, rename or remove a whole network (the project's list of networks)."""
+
+    def __init__(self, doc: ProjectDocument, text: str, *, add: tuple[str, Graph] | None = None,
+                 rename: tuple[str, str] | None = None, remove: str | None = None) -> None:
+        super().__init__(text)
+        self._doc = doc
+        before = dict(doc.project.networks)
+        if add is not None:
+            after = {**before, add[0]: add[1]}
+        elif rename is not None:
+            old, new = rename
+            after = {}
+            for key, graph in before.items():
+                after[new if key == old else key] = graph
+        else:
+            after = {k: g for k, g in before.items() if k != remove}
+        self._before, self._after = before, after
+        self._rename = rename
+
+    def redo(self) -> None:
+        if self._rename:
+            self._before[self._rename[0]].name = self._rename[1]
+        self._doc._set_networks(dict(self._after))
+
+    def undo(self) -> None:
+        if self._rename:
+            self._before[self._rename[0]].name = self._rename[0]
+        self._doc._set_networks(dict(self._before))
+
+
+@dataclass(frozen=True)
+class RecoveryEntry:
+    """Autosaved work left behind by an nnstudio process that is no longer running."""
+
+    project_path: Path
+    original_path: str | None
+    name: str
+    saved_at: float
+
+    @property
+    def sidecar_path(self) -> Path:
+        return self.project_path.with_suffix(".json")
+
+    def describe(self) -> str:
+        """One line for the recovery dialog: name, original file, time of the autosave."""
+        when = time.strftime("%Y-%m-%d %H:%M", time.localtime(self.saved_at))
+        where = self.original_path or "never saved"
+        return f"{self.name} ({where}), autosaved {when}"
+
+    def discard(self) -> None:
+        """Delete the recovery file and its sidecar."""
+        self.project_path.unlink(missing_ok=True)
+        self.sidecar_path.unlink(missing_ok=True)
+
+
+def _pid_alive(pid: int) -> bool:
+    if pid <= 0:
+        return False
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def find_recoverable() -> list[RecoveryEntry]:
+    """Return the recovery files whose process has ended, newest first.
+
+    Files of running nnstudio processes (another open window) are not offered; a sidecar
+    that cannot be read is treated as belonging to an ended process.
+    """
+    entries = []
+    for sidecar in settings.recovery_dir().glob("*.json"):
+        project_path = sidecar.with_suffix(SUFFIX)
+        if not project_path.is_file():
+            continue
+        try:
+            meta = json.loads(sidecar.read_text(encoding="utf-8"))
+            pid = int(meta.get("pid", 0))
+        except (OSError, ValueError, TypeError, AttributeError):
+            meta, pid = {}, 0
+        if pid == os.getpid() or _pid_alive(pid):
+            continue
+        original = meta.get("original_path")
+        entries.append(RecoveryEntry(
+            project_path=project_path,
+            original_path=original if isinstance(original, str) else None,
+            name=str(meta.get("name", project_path.stem)),
+            saved_at=float(meta.get("saved_at", project_path.stat().st_mtime)),
+        ))
+    return sorted(entries, key=lambda e: e.saved_at, reverse=True)

@@ -1,0 +1,1 @@
+"""Tests of the designer shell: window, document, panels, dialogs, start-up."""
