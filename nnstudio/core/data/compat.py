@@ -160,8 +160,13 @@ def _loss_messages(dataset: Dataset, loss: str, output_shape: Sequence[Any] | No
         if loss == "sparse_categorical_crossentropy" and units == 1:
             return ["`sparse_categorical_crossentropy` needs one output unit per class, but the output has 1. "
                     "Use `binary_crossentropy` with a sigmoid unit, or set the units to the number of classes."]
-        if loss not in CROSSENTROPY and loss not in ("hinge", "squared_hinge", "categorical_hinge"):
-            return [f"The data are class labels but the loss is `{loss}`. Use `{dataset.suggested_loss()}`."]
+        value_by_value = loss not in CROSSENTROPY and loss not in ("hinge", "squared_hinge", "categorical_hinge")
+        if value_by_value and fmt == "sparse" and units not in (None, 1):
+            # MSE on one-hot labels is a legitimate (if slower) classifier; on class indices
+            # against several units it broadcasts silently into nonsense.
+            return [f"`{loss}` compares the output with the labels value by value, but the labels are "
+                    f"class indices and the output has {units} units. Turn on one-hot in the data's "
+                    f"preprocessing, or use `{dataset.suggested_loss()}`."]
         return []
     if dataset.task in ("regression", "forecast") and loss in CROSSENTROPY:
         return [f"The targets are real values but `{loss}` is a classification loss. Use `mse` or `mae`."]

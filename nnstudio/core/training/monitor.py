@@ -201,7 +201,8 @@ class RunMonitor:
 
     def finished(self, seconds: float, test_metrics: dict[str, float], record: dict) -> ev.RunFinished:
         """Build the :class:`RunFinished` event for this run's state."""
-        message = self.message or (f"Finished {len(self.history)} epochs in {seconds:.1f} s.")
+        epochs = len(self.history)
+        message = self.message or f"Finished {epochs} epoch{'s' if epochs != 1 else ''} in {seconds:.1f} s."
         return ev.RunFinished(self.status, message, len(self.history), tuple(self.history), seconds,
                               self.samples_seen / self.train_seconds if self.train_seconds else 0.0,
                               self.best_epoch, dict(test_metrics), record)

@@ -94,6 +94,19 @@ def reconstruction_errors(model, x: np.ndarray, batch_size: int = 256) -> np.nda
     return np.concatenate(errors) if errors else np.zeros(0, np.float32)
 
 
+def data_model_problems(data, model, loss: str | None) -> list[str]:
+    """Say how ``data`` does not fit ``model`` (empty when it fits), before Keras would fail.
+
+    ``loss`` is None for the autoencoder recipe, whose targets are the inputs themselves.
+    """
+    from nnstudio.core.data import check_compatibility
+
+    inputs = [(tensor.name.split(":")[0], tuple(tensor.shape)) for tensor in model.inputs]
+    single_output = len(model.outputs) == 1 and loss is not None
+    output_shape = tuple(model.outputs[0].shape) if single_output else None
+    return check_compatibility(data, inputs, output_shape, loss=loss)
+
+
 def train_supervised(ctx: RunContext) -> RecipeResult:
     """Run the supervised or autoencoder recipe (see :func:`run_training`)."""
     import keras
@@ -113,6 +126,9 @@ def train_supervised(ctx: RunContext) -> RecipeResult:
     steps = steps_for(len(x_train), cfg.batch_size)
     with keras.device(keras_device_name(cfg.device)):
         model = build_model(ctx, ctx.network)
+        problems = data_model_problems(data, model, None if autoencoder else cfg.loss)
+        if problems:
+            raise ConfigError(" ".join(problems))
         model.compile(optimizer=build_optimizer(cfg, steps), loss=build_loss(cfg.loss),
                       metrics=build_metrics(cfg.metrics), jit_compile=cfg.jit_compile)
         initial_epoch, history, best = 0, [], {}

@@ -63,6 +63,7 @@ class Dashboard(QWidget):
         self.predictions = PredictionsView()
         self.views: list[LiveView] = [self.loss, self.distributions, self.feature_maps,
                                       self.boundary, self.predictions]
+        self.family_views: list[LiveView] = []
         self.tabs = QTabWidget()
         self.tabs.setDocumentMode(True)
         for view in self.views:
@@ -108,6 +109,25 @@ class Dashboard(QWidget):
         inputs = dataset.x_val if dataset.x_val is not None else dataset.x_train
         self.predictions.set_inputs(inputs, list(dataset.class_names) or None)
 
+    def set_family_views(self, views: list[tuple[str, LiveView]]) -> None:
+        """Replace the tabs made for the project's model family (attention maps, GAN samples...).
+
+        Parameters
+        ----------
+        views:
+            ``(tab title, view)`` pairs, as ``nnstudio.ui.views.views_for_project`` returns
+            them. Each view receives every training event and is redrawn by this
+            dashboard's timer like the built-in views.
+        """
+        for old in self.family_views:
+            self.tabs.removeTab(self.tabs.indexOf(old))
+            self.views.remove(old)
+            old.deleteLater()
+        self.family_views = [view for _, view in views]
+        for title, view in views:
+            self.tabs.addTab(view, title.replace("&", "&&"))
+            self.views.append(view)
+
     def _set_tab_shown(self, view: LiveView, shown: bool) -> None:
         self.tabs.setTabVisible(self.tabs.indexOf(view), shown)
 
@@ -115,12 +135,15 @@ class Dashboard(QWidget):
     def handle_event(self, event) -> None:
         """Route one training event to the views (no drawing here)."""
         self.events_received += 1
+        for view in self.family_views:
+            view.handle(event)
         if isinstance(event, BatchEnded):
             self.last_step = event.global_step
             self.loss.handle(event)
         elif isinstance(event, RunStarted):
             for view in self.views:
-                view.handle(event)
+                if view not in self.family_views:
+                    view.handle(event)
             self.last_step = self.last_drawn_step = -1
             self.running = True
         elif isinstance(event, DecisionBoundary):

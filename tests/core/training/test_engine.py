@@ -150,11 +150,21 @@ def test_run_training_reports_invalid_settings_as_failed(recorder):
     assert "`batch_size`" in finished.message and "`loss`" in finished.message
 
 
-def test_run_training_turns_model_errors_into_one_line_failures(recorder):
+def test_run_training_turns_errors_inside_keras_into_one_line_failures(recorder):
     proj = project()
-    finished = train(proj, recorder, model=mlp(inputs=3))
+    data = points_dataset()
+    data.y_train = data.y_train + 5          # class indices beyond the 2 softmax units
+    finished = train(proj, recorder, dataset=data)
     assert finished.status == "failed" and "\n" not in finished.message
     assert proj.runs[-1]["status"] == "failed"
+
+
+def test_run_training_refuses_data_that_does_not_fit_the_model_before_starting(recorder):
+    proj = project()
+    finished = train(proj, recorder, model=mlp(inputs=3))
+    assert finished.status == "failed"
+    assert "Input `features` expects (3,)" in finished.message and "Set the Input shape to (2,)" in finished.message
+    assert not recorder.of("RunStarted") and proj.runs == []
 
 
 def test_run_training_keeps_best_epoch_weights(recorder):
