@@ -149,6 +149,8 @@ def _build_menus(window: "MainWindow", a: dict[str, QAction]) -> None:
     window.edit_menu = edit_menu
 
     view_menu = bar.addMenu("&View")
+    view_menu.addActions(window.pages.page_actions)
+    view_menu.addSeparator()
     _slot(window, view_menu, "view_zoom")
     _slot(window, view_menu, "view_layout")
     window.panels_menu = view_menu.addMenu("&Panels")

@@ -21,6 +21,7 @@ from nnstudio.ui.actions import build_actions, install_canvas_actions
 from nnstudio.ui.dialogs import files
 from nnstudio.ui.document import ProjectDocument, blank_project, find_recoverable
 from nnstudio.ui.icons import severity_icon
+from nnstudio.ui.modes import ModePages
 from nnstudio.ui.panels.history import HistoryPanel
 from nnstudio.ui.panels.inspector import InspectorPanel
 from nnstudio.ui.panels.palette import PalettePanel
@@ -52,7 +53,8 @@ class MainWindow(QMainWindow):
         self.setObjectName("MainWindow")
         self.setDockNestingEnabled(True)
         self.workspace = Workspace(self.document, self)
-        self.setCentralWidget(self.workspace)
+        self.pages = ModePages(self.document, self.workspace, self)
+        self.setCentralWidget(self.pages)
         self.palette_panel = PalettePanel()
         self.inspector = InspectorPanel()
         self.summary = SummaryPanel()
@@ -69,6 +71,8 @@ class MainWindow(QMainWindow):
         self.docks["summary_dock"].raise_()
         self.resizeDocks([self.docks["palette_dock"], self.docks["inspector_dock"]], [230, 310], Qt.Orientation.Horizontal)
         self.resizeDocks([self.docks["summary_dock"]], [210], Qt.Orientation.Vertical)
+        self._design_docks_shown: list[QDockWidget] = []
+        self.pages.currentChanged.connect(self._on_page_changed)
         self.actions_by_name = build_actions(self)
         self._build_status_bar()
         self._wire()
@@ -120,6 +124,17 @@ class MainWindow(QMainWindow):
         self.summary.node_selected.connect(self.select_node)
         self.problems.node_activated.connect(self.reveal_node)
         self.problems.count_changed.connect(self._on_problem_count)
+
+    def _on_page_changed(self, index: int) -> None:
+        """Design docks (palette, inspector, summary...) only take room on the Design page."""
+        if index == 0:
+            for dock in self._design_docks_shown:
+                dock.show()
+            self._design_docks_shown = []
+        elif not self._design_docks_shown:
+            self._design_docks_shown = [dock for dock in self.docks.values() if dock.isVisible()]
+            for dock in self._design_docks_shown:
+                dock.hide()
 
     # ----------------------------------------------------------- current tab
     def current_tab(self) -> CanvasTab | None:
@@ -483,7 +498,7 @@ class MainWindow(QMainWindow):
             self.restoreState(state)
 
     def closeEvent(self, event: QCloseEvent) -> None:
-        if not self.maybe_save_changes("closing"):
+        if not self.pages.confirm_close() or not self.maybe_save_changes("closing"):
             event.ignore()
             return
         store = settings.settings()

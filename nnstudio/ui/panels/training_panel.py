@@ -238,6 +238,19 @@ class TrainingSettingsForm(QScrollArea):
             self.changed.emit(self.settings())
 
 
+def finished_text(result: RunFinished, title: str) -> str:
+    """The status line after a run: the engine's message, speed and the last epoch's scores."""
+    text = result.message.rstrip(".") if result.status == "completed" else f"{title}: {result.message.rstrip('.')}"
+    parts = [text]
+    if result.samples_per_second:
+        parts.append(f"{result.samples_per_second:,.0f} samples/s")
+    last = result.history[-1] if result.history else {}
+    for key in ("val_accuracy", "val_loss") if "val_loss" in last else ("accuracy", "loss"):
+        if key in last:
+            parts.append(f"{key} {last[key]:.4g}")
+    return " · ".join(parts) + "."
+
+
 class TrainingPanel(QWidget):
     """Settings, run controls, progress and live dashboards for the project's training.
 
@@ -445,10 +458,7 @@ class TrainingPanel(QWidget):
         level = {"completed": "ok", "stopped": "warning"}.get(result.status, "error")
         title = {"completed": "Finished", "stopped": "Stopped", "nan": "Diverged (NaN loss)",
                  "failed": "Failed"}.get(result.status, result.status)
-        detail = f"{result.epochs_completed} epochs in {format_seconds(result.seconds)}"
-        if result.samples_per_second:
-            detail += f", {result.samples_per_second:,.0f} samples/s"
-        self._set_status(f"{title}: {result.message} ({detail})", level)
+        self._set_status(finished_text(result, title), level)
         if result.status == "completed":
             self.progress.setValue(1000)
         self.progress_label.setText(title)

@@ -23,7 +23,8 @@ def panel(qtbot):
 
 def test_training_panel_form_shows_and_edits_project_training(panel, qtbot, tiny_project):
     panel.set_project(tiny_project)
-    assert panel.form.learning_rate.value() == pytest.approx(0.01)
+    expected = tiny_project.training["optimizer"]["learning_rate"]
+    assert panel.form.learning_rate.value() == pytest.approx(expected)
     assert panel.form.metric_actions["accuracy"].isChecked()
     with qtbot.waitSignal(panel.settings_changed) as blocker:
         panel.form.epochs.setValue(7)

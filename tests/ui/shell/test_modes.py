@@ -1,0 +1,111 @@
+"""The Design, Data, Train and Evaluate pages around one project, and what crosses between them."""
+
+from __future__ import annotations
+
+import pytest
+from PySide6.QtWidgets import QMessageBox
+
+from nnstudio.core.graph import input_nodes
+from nnstudio.ui.main_window import MainWindow
+from nnstudio.ui.modes import PAGES
+
+
+@pytest.fixture
+def window(qtbot):
+    win = MainWindow()
+    win.new_from_template("mlp-spirals", ask=False)
+    win.show()
+    qtbot.waitExposed(win)
+    yield win
+    win.pages.training_panel.stop_and_wait(10)
+    win.document.undo_stack.setClean()
+    win.document._extra_dirty = False
+    win.close()
+    win.deleteLater()
+
+
+def test_pages_switch_with_their_shortcut_actions(window):
+    assert [window.pages.tabText(i) for i in range(window.pages.count())] == list(PAGES)
+    window.pages.page_actions[2].trigger()
+    assert window.pages.currentWidget() is window.pages.training_panel
+    assert window.pages.page_actions[2].shortcut().toString() == "Ctrl+3"
+
+
+def test_design_docks_make_room_on_other_pages_and_come_back(window):
+    palette = window.docks["palette_dock"]
+    assert palette.isVisible()
+    window.pages.setCurrentIndex(PAGES.index("Train"))
+    assert not palette.isVisible()
+    window.pages.setCurrentIndex(PAGES.index("Design"))
+    assert palette.isVisible()
+
+
+def test_changing_the_data_source_is_undoable(window):
+    doc = window.document
+    spec = window.pages.data_panel.spec() or dict(doc.project.data)
+    moons = {**spec, "source": "moons", "params": {}}
+    window.pages.data_panel.data_changed.emit(moons)
+    assert doc.project.data["source"] == "moons" and doc.is_modified
+    assert doc.undo_stack.undoText() == "Change data source"
+    doc.undo_stack.undo()
+    assert doc.project.data["source"] == "spirals"
+    assert window.pages.data_panel.spec()["source"] == "spirals"
+
+
+def test_training_edits_are_undoable_and_one_setting_dragged_is_one_step(window):
+    doc = window.document
+    panel = window.pages.training_panel
+    before = dict(doc.project.training)
+    for lr in (0.004, 0.005, 0.006):
+        panel.settings_changed.emit({**before, "optimizer": {**before["optimizer"], "learning_rate": lr}})
+    panel.settings_changed.emit({**before, "optimizer": {**before["optimizer"], "learning_rate": 0.006},
+                                 "epochs": 7})
+    assert doc.undo_stack.count() == 2
+    doc.undo_stack.undo()
+    assert doc.project.training["epochs"] == before["epochs"]
+    doc.undo_stack.undo()
+    assert doc.project.training == before
+    assert panel.form.settings()["optimizer"]["learning_rate"] == pytest.approx(0.003)
+
+
+def test_input_shape_from_data_sets_the_first_input_node(window):
+    graph = window.document.project.main
+    window.pages.data_panel.apply_input_shape_requested.emit((3,))
+    assert input_nodes(graph)[0].params["shape"] == [3]
+    window.document.undo_stack.undo()
+    assert input_nodes(graph)[0].params["shape"] == [2]
+
+
+def test_transformer_project_gets_attention_and_sentence_views(window):
+    window.new_from_template("transformer-sentiment", ask=False)
+    titles = [window.pages.training_panel.dashboard.tabs.tabText(i)
+              for i in range(window.pages.training_panel.dashboard.tabs.count())]
+    assert "Attention maps" in titles and "Try a sentence" in titles
+
+
+@pytest.mark.slow
+def test_a_finished_run_lands_in_the_project_runs_and_marks_it_modified(window, qtbot):
+    window.document.project.training["epochs"] = 2
+    panel = window.pages.training_panel
+    with qtbot.waitSignal(panel.run_finished, timeout=120_000) as finished:
+        assert panel.start()
+    assert finished.args[0]["status"] == "completed"
+    assert window.document.project.runs and window.document.is_modified
+    assert window.pages.runs_panel.runs()
+    assert window.pages.currentWidget() is panel
+
+
+@pytest.mark.slow
+def test_closing_during_training_asks_then_stops_the_run(window, qtbot, monkeypatch):
+    window.document.project.training["epochs"] = 500
+    panel = window.pages.training_panel
+    with qtbot.waitSignal(panel.worker.event, timeout=120_000):
+        assert panel.start()
+    asked = []
+    monkeypatch.setattr(QMessageBox, "question",
+                        lambda *args, **kwargs: asked.append(args) or QMessageBox.StandardButton.Cancel)
+    assert not window.pages.confirm_close()
+    assert asked and panel.is_training()
+    monkeypatch.setattr(QMessageBox, "question", lambda *args, **kwargs: QMessageBox.StandardButton.Yes)
+    assert window.pages.confirm_close()
+    assert not panel.is_training()
