@@ -1,4 +1,4 @@
-"""The layer palette: every catalog layer by category, a search box, and the user's blocks.
+"""The layer palette: every catalog layer by category, a search box, built-in and user blocks.
 
 Dragging a layer carries its type name as ``application/x-nnstudio-layer``; dragging a saved
 block carries its node record (``graph_to_dict`` form with its ``block``) as
@@ -27,6 +27,7 @@ from nnstudio.ui.icons import action_icon, category_icon
 
 LAYER_MIME = "application/x-nnstudio-layer"
 BLOCK_MIME = "application/x-nnstudio-block"
+BUILT_IN_BLOCKS = "Blocks"
 MY_BLOCKS = "My blocks"
 _KIND_ROLE = Qt.ItemDataRole.UserRole
 _VALUE_ROLE = Qt.ItemDataRole.UserRole + 1
@@ -158,6 +159,7 @@ class PalettePanel(QWidget):
                 item.setData(0, _KIND_ROLE, "layer")
                 item.setData(0, _VALUE_ROLE, spec.type)
                 item.setData(0, _SEARCH_ROLE, f"{spec.type} {spec.doc} {category}".lower())
+        self._add_library_blocks(self._category_item(BUILT_IN_BLOCKS))
         self._blocks_root = self._category_item(MY_BLOCKS)
         self.refresh_blocks()
         self.tree.expandAll()
@@ -171,6 +173,19 @@ class PalettePanel(QWidget):
         root.setFlags(Qt.ItemFlag.ItemIsEnabled)
         root.setData(0, _KIND_ROLE, "category")
         return root
+
+    def _add_library_blocks(self, root: QTreeWidgetItem) -> None:
+        """List nnstudio's ready-made blocks (residual, transformer encoder, conv-BN-ReLU...)."""
+        from nnstudio.core.blocks import list_blocks, make_block
+
+        for info in list_blocks():
+            record = node_record(make_block(info.name))
+            item = QTreeWidgetItem(root, [info.title])
+            item.setIcon(0, category_icon("Block"))
+            item.setToolTip(0, f"<b>{doc_html(info.title)}</b><br>{doc_html(info.description)}")
+            item.setData(0, _KIND_ROLE, "block")
+            item.setData(0, _VALUE_ROLE, record)
+            item.setData(0, _SEARCH_ROLE, f"{info.title} {info.name} {info.description} block".lower())
 
     def refresh_blocks(self) -> None:
         """Reload "My blocks" from disk."""

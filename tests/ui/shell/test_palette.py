@@ -5,10 +5,13 @@ from __future__ import annotations
 import json
 
 from PySide6.QtCore import Qt
+from PySide6.QtGui import QUndoStack
 
+from nnstudio.core.blocks import list_blocks, make_block
 from nnstudio.core.graph import Edge, Graph, Node
 from nnstudio.core.graph.serialize import node_from_dict
-from nnstudio.ui.panels.palette import BLOCK_MIME, LAYER_MIME, MY_BLOCKS, PalettePanel
+from nnstudio.ui.canvas import CanvasController
+from nnstudio.ui.panels.palette import BLOCK_MIME, BUILT_IN_BLOCKS, LAYER_MIME, MY_BLOCKS, PalettePanel, node_record
 
 
 def _panel(qtbot) -> PalettePanel:
@@ -89,3 +92,26 @@ def test_palette_saved_block_appears_in_my_blocks_with_block_mime(qtbot):
     # A new palette (next start) finds it again.
     again = _panel(qtbot)
     assert again.tree.findItems("Tiny MLP", Qt.MatchFlag.MatchRecursive)
+
+
+def test_palette_offers_the_built_in_blocks_as_draggable_blocks(qtbot):
+    panel = _panel(qtbot)
+    root = next(panel.tree.topLevelItem(i) for i in range(panel.tree.topLevelItemCount())
+                if panel.tree.topLevelItem(i).text(0) == BUILT_IN_BLOCKS)
+    titles = [root.child(i).text(0) for i in range(root.childCount())]
+    assert titles == [info.title for info in list_blocks()]
+    residual = root.child(titles.index(next(t for t in titles if "esidual" in t)))
+    record = json.loads(bytes(panel.tree.mimeData([residual]).data(BLOCK_MIME)).decode())
+    node = node_from_dict(record)
+    assert node.is_block and any(n.type == "Add" for n in node.block.nodes.values())
+    panel.search.setText("transformer")
+    assert not root.isHidden() and any(not root.child(i).isHidden() for i in range(root.childCount()))
+
+
+def test_a_built_in_block_dropped_twice_gets_two_ids(qtbot):
+    graph, stack = Graph("main"), QUndoStack()
+    controller = CanvasController(graph, stack)
+    record = node_record(make_block("conv-bn-relu"))
+    controller.add_block_at(record, None)
+    controller.add_block_at(record, None)
+    assert len([n for n in graph if n.is_block]) == 2
