@@ -172,7 +172,10 @@ class ModePages(QTabWidget):
 
     # ---- training ----------------------------------------------------------------
     def _refresh_family_views(self) -> None:
-        self.training_panel.dashboard.set_family_views(views_for_project(self.document.project, self._dataset))
+        project = self.document.project
+        dashboard = self.training_panel.dashboard
+        dashboard.set_recipe(project.training.get("recipe", "supervised"))
+        dashboard.set_family_views(views_for_project(project, self._dataset))
 
     def _on_dataset(self, dataset) -> None:
         self._dataset = dataset

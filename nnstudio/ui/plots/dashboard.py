@@ -64,6 +64,7 @@ class Dashboard(QWidget):
         self.views: list[LiveView] = [self.loss, self.distributions, self.feature_maps,
                                       self.boundary, self.predictions]
         self.family_views: list[LiveView] = []
+        self._gan = False
         self.tabs = QTabWidget()
         self.tabs.setDocumentMode(True)
         for view in self.views:
@@ -102,7 +103,7 @@ class Dashboard(QWidget):
             self._set_tab_shown(self.boundary, False)
             self.predictions.set_inputs(None)
             return
-        two_d = tuple(dataset.input_shape) == (2,)
+        two_d = tuple(dataset.input_shape) == (2,) and not self._gan
         self._set_tab_shown(self.boundary, two_d)
         if two_d:
             self.boundary.set_points(dataset.x_train, dataset.labels("train"))
@@ -128,6 +129,18 @@ class Dashboard(QWidget):
             self.tabs.addTab(view, title.replace("&", "&&"))
             self.views.append(view)
 
+    def set_recipe(self, recipe: str) -> None:
+        """Show only the built-in views that mean something for ``recipe``.
+
+        A GAN has no labels to predict nor a classifier's boundary: its views come from
+        :meth:`set_family_views` (generated samples, both losses).
+        """
+        self._gan = recipe == "gan"
+        for view in (self.feature_maps, self.predictions):
+            self._set_tab_shown(view, not self._gan)
+        if self._gan:
+            self._set_tab_shown(self.boundary, False)
+
     def _set_tab_shown(self, view: LiveView, shown: bool) -> None:
         self.tabs.setTabVisible(self.tabs.indexOf(view), shown)
 
@@ -147,7 +160,7 @@ class Dashboard(QWidget):
             self.last_step = self.last_drawn_step = -1
             self.running = True
         elif isinstance(event, DecisionBoundary):
-            self._set_tab_shown(self.boundary, True)
+            self._set_tab_shown(self.boundary, not self._gan)
             self.boundary.handle(event)
         elif isinstance(event, (Predictions, Samples)):
             self.predictions.handle(event)

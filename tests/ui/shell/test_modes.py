@@ -83,6 +83,14 @@ def test_transformer_project_gets_attention_and_sentence_views(window):
     assert "Attention maps" in titles and "Try a sentence" in titles
 
 
+def test_gan_project_shows_gan_views_instead_of_a_classifier_s(window):
+    window.new_from_template("gan-ring", ask=False)
+    tabs = window.pages.training_panel.dashboard.tabs
+    shown = [tabs.tabText(i) for i in range(tabs.count()) if tabs.isTabVisible(i)]
+    assert "Generated samples" in shown and "GAN losses" in shown
+    assert "Decision boundary" not in shown and "Predictions" not in shown
+
+
 @pytest.mark.slow
 def test_a_finished_run_lands_in_the_project_runs_and_marks_it_modified(window, qtbot):
     window.document.project.training["epochs"] = 2
