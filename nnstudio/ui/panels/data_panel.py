@@ -16,7 +16,7 @@ from PySide6.QtCore import QObject, QRunnable, Qt, QThreadPool, QTimer, Signal
 from PySide6.QtGui import QColor, QImage, QPainter, QPixmap, QStandardItem, QStandardItemModel
 from PySide6.QtWidgets import (
     QAbstractItemView, QCheckBox, QComboBox, QDoubleSpinBox, QFileDialog, QFormLayout, QGroupBox, QHBoxLayout,
-    QLabel, QLineEdit, QListWidget, QListWidgetItem, QPushButton, QScrollArea, QSpinBox, QStackedWidget,
+    QLabel, QLineEdit, QListWidget, QListWidgetItem, QPushButton, QScrollArea, QSpinBox, QSplitter, QStackedWidget,
     QTableWidget, QTableWidgetItem, QToolButton, QVBoxLayout, QWidget,
 )
 
@@ -197,11 +197,14 @@ class DataPanel(QWidget):
         self.apply_shape_button.setToolTip("Set the model's Input shape to one sample's shape.")
         self.apply_shape_button.setEnabled(False)
         self.apply_shape_button.clicked.connect(self._on_apply_shape)
+        column.addStretch(1)
+        overview = QWidget()
+        right = QVBoxLayout(overview)
         for widget in (self.error_label, self.info_label, self.shape_label):
-            column.addWidget(widget)
-        column.addWidget(self.apply_shape_button, 0, Qt.AlignmentFlag.AlignRight)
+            right.addWidget(widget)
+        right.addWidget(self.apply_shape_button, 0, Qt.AlignmentFlag.AlignRight)
         self.balance_bars = ClassBalanceBars()
-        column.addWidget(self.balance_bars)
+        right.addWidget(self.balance_bars)
 
         self.preview = QStackedWidget()
         self.preview.setMinimumHeight(260)
@@ -218,14 +221,21 @@ class DataPanel(QWidget):
         self.empty_label = QLabel("No preview", alignment=Qt.AlignmentFlag.AlignCenter)
         for widget in (self.empty_label, self.table, self.image_label, self.plot):
             self.preview.addWidget(widget)
-        column.addWidget(self.preview, 1)
+        right.addWidget(self.preview, 1)
 
+        # Settings on the left (they scroll), what the data looks like on the right.
         scroll = QScrollArea(widgetResizable=True)
         scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         scroll.setWidget(settings)
+        scroll.setMinimumWidth(300)
+        splitter = QSplitter(Qt.Orientation.Horizontal)
+        splitter.addWidget(scroll)
+        splitter.addWidget(overview)
+        splitter.setStretchFactor(1, 1)
+        splitter.setSizes([440, 900])
         outer = QVBoxLayout(self)
         outer.setContentsMargins(0, 0, 0, 0)
-        outer.addWidget(scroll)
+        outer.addWidget(splitter)
         self._fill_controls(default_spec("spirals"), source_known=False)
 
     def _fraction_spin(self) -> QDoubleSpinBox:

@@ -91,8 +91,12 @@ class RunsPanel(QWidget):
 
     @Slot()
     def refresh(self) -> None:
-        """Rebuild the table from ``project.runs`` (call after a run finished)."""
+        """Rebuild the table from ``project.runs`` (call after a run finished).
+
+        The selection is kept; with nothing selected the newest run is, so its curves show.
+        """
         runs = self.runs()
+        kept = [row for row in self.selected_rows() if row < len(runs)]
         self.table.setRowCount(len(runs))
         for row, run in enumerate(runs):
             name, value = best_metric(run)
@@ -113,6 +117,9 @@ class RunsPanel(QWidget):
         self.metric_box.setCurrentText(preferred or (metrics[0] if metrics else ""))
         self.metric_box.blockSignals(False)
         self.delete_button.setEnabled(bool(runs))
+        self.table.blockSignals(True)
+        self.select_rows(kept or ([len(runs) - 1] if runs else []))
+        self.table.blockSignals(False)
         self._redraw()
 
     def runs(self) -> list[dict]:

@@ -123,6 +123,7 @@ def test_runs_panel_lists_overlays_and_deletes_runs(qtbot):
     panel.set_project(project)
     assert panel.table.rowCount() == 2
     assert panel.table.item(1, 3).text() == "val_loss 0.2200"
+    assert panel.selected_rows() == [1] and [len(c.yData) for c in panel.curves] == [3]  # the newest, shown
     panel.select_rows([0, 1])
     assert [len(c.yData) for c in panel.curves] == [2, 3]
     panel.select_rows([1])
