@@ -15,6 +15,7 @@ from typing import Any, Callable
 
 from nnstudio.core.graph import BLOCK_TYPE, Graph, Node
 from nnstudio.core.graph.layout import auto_layout
+from nnstudio.core.named_registry import NamedRegistry
 
 BlockBuilder = Callable[..., Graph]
 
@@ -48,7 +49,20 @@ class UnknownBlockError(KeyError):
         return str(self.args[0]) if self.args else ""
 
 
-_BLOCKS: dict[str, tuple[BlockInfo, BlockBuilder]] = {}
+def _import_builtins() -> None:
+    from nnstudio.core.blocks import builtin  # noqa: F401  (registers the blocks)
+
+
+def _unknown_block(name: str, known: list[str]) -> UnknownBlockError:
+    return UnknownBlockError(f"There is no built-in block named `{name}`. Known blocks: {', '.join(known)}. "
+                             f"Received: name={name!r}.")
+
+
+_BLOCKS: NamedRegistry[BlockInfo, BlockBuilder] = NamedRegistry(
+    _import_builtins,
+    taken_message=lambda name: f"A block named `{name}` is already registered. Received: name={name!r}.",
+    unknown_error=_unknown_block,
+)
 
 
 def register_block(name: str, title: str, description: str) -> Callable[[BlockBuilder], BlockBuilder]:
@@ -73,16 +87,13 @@ def register_block(name: str, title: str, description: str) -> Callable[[BlockBu
     ValueError
         When the name is taken.
     """
-    if name in _BLOCKS:
-        raise ValueError(f"A block named `{name}` is already registered. Received: name={name!r}.")
 
-    def register(builder: BlockBuilder) -> BlockBuilder:
+    def info_for(builder: BlockBuilder) -> BlockInfo:
         options = {p.name: p.default for p in inspect.signature(builder).parameters.values()
                    if p.default is not inspect.Parameter.empty}
-        _BLOCKS[name] = (BlockInfo(name, title, " ".join(description.split()), options), builder)
-        return builder
+        return BlockInfo(name, title, " ".join(description.split()), options)
 
-    return register
+    return _BLOCKS.register(name, info_for)
 
 
 def list_blocks() -> list[BlockInfo]:
@@ -92,8 +103,7 @@ def list_blocks() -> list[BlockInfo]:
     -------
     list of BlockInfo
     """
-    _ensure_loaded()
-    return [info for info, _ in _BLOCKS.values()]
+    return _BLOCKS.infos()
 
 
 def block_info(name: str) -> BlockInfo:
@@ -104,7 +114,7 @@ def block_info(name: str) -> BlockInfo:
     UnknownBlockError
         When no block has that name.
     """
-    return _lookup(name)[0]
+    return _BLOCKS.info(name)
 
 
 def make_block(name: str, block_id: str | None = None, **options: Any) -> Node:
@@ -133,7 +143,7 @@ def make_block(name: str, block_id: str | None = None, **options: Any) -> Node:
     TypeError
         When an option is not one the block knows; the message lists the known ones.
     """
-    info, builder = _lookup(name)
+    info, builder = _BLOCKS.lookup(name)
     unknown = sorted(set(options) - set(info.options))
     if unknown:
         known = ", ".join(info.options) or "none"
@@ -143,17 +153,3 @@ def make_block(name: str, block_id: str | None = None, **options: Any) -> Node:
     for node_id, pos in auto_layout(inner).items():
         inner.node(node_id).pos = pos
     return Node(block_id or name.replace("-", "_"), BLOCK_TYPE, {"title": info.title}, (0.0, 0.0), inner)
-
-
-def _lookup(name: str) -> tuple[BlockInfo, BlockBuilder]:
-    _ensure_loaded()
-    try:
-        return _BLOCKS[name]
-    except KeyError:
-        known = ", ".join(_BLOCKS)
-        raise UnknownBlockError(f"There is no built-in block named `{name}`. Known blocks: {known}. "
-                                f"Received: name={name!r}.") from None
-
-
-def _ensure_loaded() -> None:
-    from nnstudio.core.blocks import builtin  # noqa: F401  (registers the blocks)

@@ -10,6 +10,16 @@ import math
 from dataclasses import dataclass, field
 from typing import Any, Callable
 
+from nnstudio.core.validation import (
+    SCALAR_KINDS,
+    check_choice,
+    check_each_in_range,
+    check_scalar,
+    check_text,
+    is_integer,
+    missing_value,
+)
+
 Shape = tuple  # (None, 28, 28, 1): batch dimension first, None for unknown sizes
 
 PARAM_KINDS = (
@@ -88,46 +98,30 @@ class ParamSpec:
     def validate(self, value: Any) -> str | None:
         """Return why ``value`` is not acceptable, or None when it is."""
         if value is None:
-            return None if self.optional or self.kind in ("regularizer", "constraint") else (
-                f"`{self.name}` needs a value. Received: None."
-            )
+            optional = self.optional or self.kind in ("regularizer", "constraint")
+            return None if optional else missing_value(self.name)
         kind = self.kind
-        if kind == "int":
-            if isinstance(value, bool) or not isinstance(value, int):
-                return f"`{self.name}` must be an integer. Received: {value!r}."
-            return self._check_range(value)
-        if kind == "float":
-            if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
-                return f"`{self.name}` must be a finite number. Received: {value!r}."
-            return self._check_range(value)
-        if kind == "bool":
-            return None if isinstance(value, bool) else f"`{self.name}` must be true or false. Received: {value!r}."
+        if kind in SCALAR_KINDS:
+            return check_scalar(kind, self.name, value, self.minimum, self.maximum)
         if kind in ("choice", "activation"):
             options = self.choices or (ACTIVATIONS if kind == "activation" else ())
-            if value not in options:
-                shown = ", ".join(map(str, options[:12]))
-                return f"`{self.name}` must be one of {shown}. Received: {value!r}."
-            return None
+            return check_choice(self.name, value, options, show=str, limit=12)
         if kind == "str":
-            return None if isinstance(value, str) else f"`{self.name}` must be text. Received: {value!r}."
+            return check_text(self.name, value)
         if kind == "ints":
-            values = [value] if isinstance(value, int) and not isinstance(value, bool) else value
+            values = [value] if is_integer(value) else value
             if (
                 not isinstance(values, (list, tuple))
                 or not values
-                or not all(isinstance(v, int) and not isinstance(v, bool) for v in values)
+                or not all(is_integer(v) for v in values)
                 or (self.length is not None and len(values) not in (1, self.length))
             ):
                 n = self.length or "n"
                 return f"`{self.name}` must be an integer or a list of {n} integers. Received: {value!r}."
-            for v in values:
-                problem = self._check_range(v)
-                if problem:
-                    return problem
-            return None
+            return check_each_in_range(self.name, values, self.minimum, self.maximum)
         if kind in ("shape", "int_list"):
             if not isinstance(value, (list, tuple)) or not all(
-                (v is None and kind == "shape") or (isinstance(v, int) and not isinstance(v, bool)) for v in value
+                (v is None and kind == "shape") or is_integer(v) for v in value
             ):
                 return f"`{self.name}` must be a list of integers. Received: {value!r}."
             if kind == "shape" and any(v is not None and v < 1 for v in value):
@@ -162,13 +156,6 @@ class ParamSpec:
             if not isinstance(value, dict) or not isinstance(value.get("type"), str):
                 return f"`{self.name}` must be a layer {{'type': ..., 'params': {{...}}}}. Received: {value!r}."
             return None
-        return None
-
-    def _check_range(self, value: float) -> str | None:
-        if self.minimum is not None and value < self.minimum:
-            return f"`{self.name}` must be at least {self.minimum:g}. Received: {value!r}."
-        if self.maximum is not None and value > self.maximum:
-            return f"`{self.name}` must be at most {self.maximum:g}. Received: {value!r}."
         return None
 
 

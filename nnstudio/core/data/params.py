@@ -6,11 +6,19 @@ needs (``path``, ``folder``, ``column``, ``columns``). Must not import Qt or Ker
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass, field
 from typing import Any
 
 from nnstudio.core.data.errors import InvalidDataParamError
+from nnstudio.core.validation import (
+    SCALAR_KINDS,
+    check_choice,
+    check_each_in_range,
+    check_scalar,
+    check_text,
+    is_integer,
+    missing_value,
+)
 
 DATA_PARAM_KINDS = (
     "int", "float", "bool", "choice", "str",
@@ -61,51 +69,25 @@ class DataParam:
         if value is None:
             if self.optional or self.kind in ("columns", "int_list"):
                 return None
-            return f"`{self.name}` needs a value. Received: None."
+            return missing_value(self.name)
         kind = self.kind
-        if kind == "int":
-            if isinstance(value, bool) or not isinstance(value, int):
-                return f"`{self.name}` must be an integer. Received: {value!r}."
-            return self._check_range(value)
-        if kind == "float":
-            if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
-                return f"`{self.name}` must be a finite number. Received: {value!r}."
-            return self._check_range(value)
-        if kind == "bool":
-            return None if isinstance(value, bool) else f"`{self.name}` must be true or false. Received: {value!r}."
+        if kind in SCALAR_KINDS:
+            return check_scalar(kind, self.name, value, self.minimum, self.maximum)
         if kind == "choice":
-            if value not in self.choices:
-                shown = ", ".join(map(repr, self.choices))
-                return f"`{self.name}` must be one of {shown}. Received: {value!r}."
-            return None
+            return check_choice(self.name, value, self.choices)
         if kind == "columns":
             if not isinstance(value, (list, tuple)) or not all(isinstance(v, (str, int)) for v in value):
                 return f"`{self.name}` must be a list of column names. Received: {value!r}."
             return None
         if kind == "int_list":
-            if not isinstance(value, (list, tuple)) or not value or not all(
-                isinstance(v, int) and not isinstance(v, bool) for v in value
-            ):
+            if not isinstance(value, (list, tuple)) or not value or not all(is_integer(v) for v in value):
                 return f"`{self.name}` must be a list of integers such as [0, 3]. Received: {value!r}."
-            for v in value:
-                problem = self._check_range(v)
-                if problem:
-                    return problem
+            return check_each_in_range(self.name, value, self.minimum, self.maximum)
+        if kind == "column" and is_integer(value):
             return None
-        if kind == "column" and isinstance(value, int) and not isinstance(value, bool):
-            return None
-        if not isinstance(value, str):
-            return f"`{self.name}` must be text. Received: {value!r}."
-        if kind in ("path", "folder") and not value.strip():
+        if kind in ("path", "folder") and isinstance(value, str) and not value.strip():
             return f"`{self.name}` needs a {'file' if kind == 'path' else 'folder'}. Received: ''."
-        return None
-
-    def _check_range(self, value: float) -> str | None:
-        if self.minimum is not None and value < self.minimum:
-            return f"`{self.name}` must be at least {self.minimum:g}. Received: {value!r}."
-        if self.maximum is not None and value > self.maximum:
-            return f"`{self.name}` must be at most {self.maximum:g}. Received: {value!r}."
-        return None
+        return check_text(self.name, value)
 
 
 @dataclass(frozen=True)

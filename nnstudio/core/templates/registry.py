@@ -11,6 +11,7 @@ import re
 from dataclasses import dataclass
 from typing import Callable
 
+from nnstudio.core.named_registry import NamedRegistry
 from nnstudio.core.project.model import Project
 
 #: Template names: lowercase letters and digits in dash-separated words (``mlp-spirals``).
@@ -53,8 +54,20 @@ class UnknownTemplateError(KeyError):
         return str(self.args[0]) if self.args else ""
 
 
-_TEMPLATES: dict[str, tuple[TemplateInfo, Builder]] = {}
-_LOADED = False
+def _import_builtins() -> None:
+    from nnstudio.core.templates import builtin  # noqa: F401  (registers the templates)
+
+
+def _unknown_template(name: str, known: list[str]) -> UnknownTemplateError:
+    listed = ", ".join(known) or "none"
+    return UnknownTemplateError(f"There is no template named `{name}`. Known templates: {listed}.")
+
+
+_TEMPLATES: NamedRegistry[TemplateInfo, Builder] = NamedRegistry(
+    _import_builtins,
+    taken_message=lambda name: f"A template named `{name}` is already registered.",
+    unknown_error=_unknown_template,
+)
 
 
 def register_template(name: str, title: str, description: str, family: str) -> Callable[[Builder], Builder]:
@@ -79,17 +92,11 @@ def register_template(name: str, title: str, description: str, family: str) -> C
     """
     if not TEMPLATE_NAME_RE.match(name):
         raise ValueError(f"A template name uses lowercase letters, digits and dashes. Received: {name!r}.")
-    if name in _TEMPLATES:
-        raise ValueError(f"A template named `{name}` is already registered.")
+    _TEMPLATES.check_available(name)  # a taken name is reported before empty texts
     if not title.strip() or not description.strip() or not family.strip():
         raise ValueError(f"Template `{name}` needs a title, a description and a family.")
     info = TemplateInfo(name, title, " ".join(description.split()), family)
-
-    def register(builder: Builder) -> Builder:
-        _TEMPLATES[name] = (info, builder)
-        return builder
-
-    return register
+    return _TEMPLATES.register(name, lambda _builder: info)
 
 
 def list_templates() -> list[TemplateInfo]:
@@ -99,8 +106,7 @@ def list_templates() -> list[TemplateInfo]:
     -------
     list of TemplateInfo
     """
-    _ensure_loaded()
-    return [info for info, _ in _TEMPLATES.values()]
+    return _TEMPLATES.infos()
 
 
 def template_info(name: str) -> TemplateInfo:
@@ -111,7 +117,7 @@ def template_info(name: str) -> TemplateInfo:
     UnknownTemplateError
         When no template has that name.
     """
-    return _lookup(name)[0]
+    return _TEMPLATES.info(name)
 
 
 def create_project(name: str) -> Project:
@@ -132,7 +138,7 @@ def create_project(name: str) -> Project:
     UnknownTemplateError
         When no template has that name; the message lists the known names.
     """
-    info, builder = _lookup(name)
+    info, builder = _TEMPLATES.lookup(name)
     project = builder()
     if not project.description:
         project.description = info.description
@@ -143,19 +149,3 @@ def first_sentence(text: str) -> str:
     """Return the first sentence of ``text`` (up to the first ``.``, ``!`` or ``?`` and a space)."""
     match = re.match(r"^(.+?[.!?])(?:\s|$)", text.strip(), re.S)
     return " ".join((match.group(1) if match else text).split())
-
-
-def _lookup(name: str) -> tuple[TemplateInfo, Builder]:
-    _ensure_loaded()
-    try:
-        return _TEMPLATES[name]
-    except KeyError:
-        known = ", ".join(_TEMPLATES) or "none"
-        raise UnknownTemplateError(f"There is no template named `{name}`. Known templates: {known}.") from None
-
-
-def _ensure_loaded() -> None:
-    global _LOADED
-    if not _LOADED:
-        _LOADED = True
-        from nnstudio.core.templates import builtin  # noqa: F401  (registers the templates)

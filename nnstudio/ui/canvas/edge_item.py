@@ -13,6 +13,7 @@ from PySide6.QtGui import QPainter, QPainterPath, QPainterPathStroker, QPolygonF
 from PySide6.QtWidgets import QGraphicsItem, QStyleOptionGraphicsItem, QWidget
 
 from nnstudio.core.graph import Edge
+from nnstudio.ui.canvas.hover import HoverHighlight
 from nnstudio.ui.canvas.node_item import static_text
 from nnstudio.ui.canvas.style import LOD_EDGE_LABELS, LOD_SIMPLE, PORT_RADIUS, CanvasStyle
 
@@ -31,7 +32,7 @@ def curve_path(p1: QPointF, p2: QPointF) -> QPainterPath:
     return path
 
 
-class EdgeItem(QGraphicsItem):
+class EdgeItem(HoverHighlight, QGraphicsItem):
     """A selectable connection between two node items.
 
     Parameters
@@ -162,13 +163,3 @@ class EdgeItem(QGraphicsItem):
             painter.setPen(s.error_pen if self._error else s.muted_pen)
             painter.setFont(s.small_font)
             painter.drawStaticText(self._label_rect.topLeft() + QPointF(5.0, 1.5), self._label)
-
-    def hoverEnterEvent(self, event) -> None:
-        self._hover = True
-        self.update()
-        super().hoverEnterEvent(event)
-
-    def hoverLeaveEvent(self, event) -> None:
-        self._hover = False
-        self.update()
-        super().hoverLeaveEvent(event)

@@ -19,6 +19,7 @@ from PySide6.QtCore import QPointF, QRectF, Qt
 from PySide6.QtGui import QFontMetricsF, QPainter, QPainterPath, QPolygonF, QStaticText
 from PySide6.QtWidgets import QGraphicsItem, QStyleOptionGraphicsItem, QWidget
 
+from nnstudio.ui.canvas.hover import HoverHighlight
 from nnstudio.ui.canvas.style import (
     CORNER_RADIUS,
     LOD_SIMPLE,
@@ -73,7 +74,7 @@ def static_text(text: str, font, width: float | None = None) -> QStaticText:
     return st
 
 
-class NodeItem(QGraphicsItem):
+class NodeItem(HoverHighlight, QGraphicsItem):
     """A movable, selectable card for one node.
 
     Parameters
@@ -425,16 +426,6 @@ class NodeItem(QGraphicsItem):
                 painter.drawEllipse(center, radius, radius)
 
     # ----------------------------------------------------------------- events
-    def hoverEnterEvent(self, event) -> None:
-        self._hover = True
-        self.update()
-        super().hoverEnterEvent(event)
-
-    def hoverLeaveEvent(self, event) -> None:
-        self._hover = False
-        self.update()
-        super().hoverLeaveEvent(event)
-
     def itemChange(self, change: QGraphicsItem.GraphicsItemChange, value):
         if change == QGraphicsItem.GraphicsItemChange.ItemPositionHasChanged:
             scene = self.scene()

@@ -134,7 +134,7 @@ def test_register_template_refuses_taken_names_and_empty_texts():
 def test_registered_template_is_listed_and_built(monkeypatch):
     from nnstudio.core.project import Project
 
-    monkeypatch.setattr(template_registry, "_TEMPLATES", dict(template_registry._TEMPLATES))
+    monkeypatch.setattr(template_registry, "_TEMPLATES", template_registry._TEMPLATES.copy())
 
     @register_template("tiny-1", "Tiny", "A tiny project.   Nothing else.", "Tests")
     def tiny() -> Project:
