@@ -40,6 +40,13 @@ def recovery_dir() -> Path:
     return path
 
 
+def checkpoints_dir() -> Path:
+    """Return the folder holding training checkpoints (one sub-folder per project), creating it."""
+    path = app_data_dir() / "checkpoints"
+    path.mkdir(parents=True, exist_ok=True)
+    return path
+
+
 def blocks_dir() -> Path:
     """Return the folder holding the user's saved blocks ("My blocks"), creating it if needed."""
     path = app_data_dir() / "blocks"

@@ -10,35 +10,26 @@ import Keras at module level.
 
 from __future__ import annotations
 
-import importlib.util
+import shutil
 import sys
 import time
+import uuid
+from pathlib import Path
 from typing import Any
 
 from PySide6.QtCore import Qt, QTimer, Signal, Slot
-from PySide6.QtGui import QAction
-from PySide6.QtWidgets import (
-    QCheckBox, QComboBox, QDoubleSpinBox, QFormLayout, QGroupBox, QHBoxLayout, QLabel, QMenu,
-    QProgressBar, QPushButton, QScrollArea, QSpinBox, QSplitter, QToolButton, QVBoxLayout,
-    QWidget,
-)
+from PySide6.QtWidgets import QHBoxLayout, QLabel, QProgressBar, QPushButton, QSplitter, QVBoxLayout, QWidget
 
-from nnstudio.core.training.config import (
-    BACKENDS, LOSSES, METRICS, OPTIMIZERS, SCHEDULES, TrainingConfig,
-)
+from nnstudio.core.training.config import TrainingConfig
 from nnstudio.core.training.events import (
     BatchEnded, EpochEnded, LogMessage, Paused, Resumed, RunFinished, RunStarted,
 )
+from nnstudio.ui import settings as app_settings
+from nnstudio.ui.panels.training_settings import TrainingSettingsForm
 from nnstudio.ui.plots.dashboard import Dashboard
 from nnstudio.ui.workers.training_worker import TrainingWorker
 
 STATUS_COLORS = {"info": "#444444", "ok": "#1E7B34", "warning": "#9A6700", "error": "#B42318"}
-
-
-def installed_backends() -> list[str]:
-    """Keras backends whose package is installed (found without importing it)."""
-    modules = {"tensorflow": "tensorflow", "jax": "jax", "torch": "torch"}
-    return [b for b in BACKENDS if importlib.util.find_spec(modules[b]) is not None]
 
 
 def format_seconds(seconds: float | None) -> str:
@@ -48,194 +39,6 @@ def format_seconds(seconds: float | None) -> str:
     minutes, secs = divmod(int(round(seconds)), 60)
     hours, minutes = divmod(minutes, 60)
     return f"{hours}:{minutes:02d}:{secs:02d}" if hours else f"{minutes}:{secs:02d}"
-
-
-class TrainingSettingsForm(QScrollArea):
-    """Editors for every ``project.training`` key; emits ``changed(dict)`` on user edits."""
-
-    changed = Signal(dict)
-
-    def __init__(self, parent: QWidget | None = None) -> None:
-        super().__init__(parent)
-        self._config = TrainingConfig()
-        self._extra: dict[str, Any] = {}
-        self._loading = False
-        body = QWidget()
-        column = QVBoxLayout(body)
-        column.setContentsMargins(6, 6, 6, 6)
-
-        self.optimizer = self._combo(OPTIMIZERS)
-        self.learning_rate = self._double(1e-7, 10.0, 6, 0.0001)
-        self.momentum = self._double(0.0, 0.999, 3, 0.05)
-        self.nesterov = QCheckBox("Nesterov momentum")
-        self.schedule = self._combo(SCHEDULES)
-        column.addWidget(self._group("Optimizer", [
-            ("Optimizer", self.optimizer), ("Learning rate", self.learning_rate),
-            ("Momentum", self.momentum), ("", self.nesterov), ("LR schedule", self.schedule)]))
-
-        self.loss = self._combo(LOSSES)
-        self.metrics_button = QToolButton()
-        self.metrics_button.setPopupMode(QToolButton.ToolButtonPopupMode.InstantPopup)
-        self.metrics_menu = QMenu(self.metrics_button)
-        self.metric_actions: dict[str, QAction] = {}
-        for name in METRICS:
-            action = self.metrics_menu.addAction(name)
-            action.setCheckable(True)
-            action.toggled.connect(self._edited)
-            self.metric_actions[name] = action
-        self.metrics_button.setMenu(self.metrics_menu)
-        self.class_weight = self._combo(["none", "balanced"])
-        column.addWidget(self._group("Objective", [
-            ("Loss", self.loss), ("Metrics", self.metrics_button),
-            ("Class weights", self.class_weight)]))
-
-        self.batch_size = self._int(1, 65536)
-        self.epochs = self._int(1, 100000)
-        self.seed = self._int(-1, 2**31 - 1)
-        self.seed.setSpecialValueText("random")
-        self.early_stopping = QCheckBox("Early stopping")
-        self.patience = self._int(0, 1000)
-        self.patience.setPrefix("patience ")
-        self.keep_best = QCheckBox("Keep the best weights")
-        stopping = QHBoxLayout()
-        stopping.addWidget(self.early_stopping)
-        stopping.addWidget(self.patience)
-        stop_row = QWidget()
-        stop_row.setLayout(stopping)
-        stopping.setContentsMargins(0, 0, 0, 0)
-        column.addWidget(self._group("Run", [
-            ("Batch size", self.batch_size), ("Epochs", self.epochs), ("Seed", self.seed),
-            ("", stop_row), ("", self.keep_best)]))
-
-        self.backend = self._combo(installed_backends() or ["tensorflow"])
-        self.device = self._combo(["cpu"])
-        self.mixed_precision = QCheckBox("Mixed precision (float16)")
-        self.jit = QCheckBox("XLA compilation")
-        column.addWidget(self._group("Hardware", [
-            ("Backend", self.backend), ("Device", self.device), ("", self.mixed_precision),
-            ("", self.jit)]))
-        column.addStretch(1)
-        for box in (self.nesterov, self.early_stopping, self.keep_best, self.mixed_precision,
-                    self.jit):
-            box.toggled.connect(self._edited)
-        self.setWidget(body)
-        self.setWidgetResizable(True)
-        self.setMinimumWidth(280)
-        self.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
-        self.setFrameShape(QScrollArea.Shape.NoFrame)
-
-    # ---- editor factories --------------------------------------------------------
-    def _combo(self, items) -> QComboBox:
-        box = QComboBox()
-        box.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
-        box.setMinimumContentsLength(8)
-        box.addItems(list(items))
-        box.currentTextChanged.connect(self._edited)
-        return box
-
-    def _double(self, low: float, high: float, decimals: int, step: float) -> QDoubleSpinBox:
-        box = QDoubleSpinBox()
-        box.setRange(low, high)
-        box.setDecimals(decimals)
-        box.setSingleStep(step)
-        box.valueChanged.connect(self._edited)
-        return box
-
-    def _int(self, low: int, high: int) -> QSpinBox:
-        box = QSpinBox()
-        box.setRange(low, high)
-        box.valueChanged.connect(self._edited)
-        return box
-
-    @staticmethod
-    def _group(title: str, rows) -> QGroupBox:
-        group = QGroupBox(title)
-        form = QFormLayout(group)
-        form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
-        for label, widget in rows:
-            form.addRow(label, widget) if label else form.addRow(widget)
-        return group
-
-    # ---- binding -----------------------------------------------------------------
-    def set_settings(self, training: dict[str, Any] | None) -> None:
-        """Show ``training`` (a ``project.training`` dict) without emitting ``changed``."""
-        self._extra = dict(training or {})
-        cfg = self._config = TrainingConfig.from_dict(training)
-        self._loading = True
-        try:
-            self.optimizer.setCurrentText(cfg.optimizer.get("name", "adam"))
-            self.learning_rate.setValue(float(cfg.optimizer.get("learning_rate") or 0.001))
-            self.momentum.setValue(float(cfg.optimizer.get("momentum") or 0.0))
-            self.nesterov.setChecked(bool(cfg.optimizer.get("nesterov")))
-            self.schedule.setCurrentText(cfg.schedule.get("name", "constant"))
-            self.loss.setCurrentText(cfg.loss)
-            for name, action in self.metric_actions.items():
-                action.setChecked(name in cfg.metrics)
-            self.class_weight.setCurrentText("balanced" if cfg.class_weight == "balanced" else "none")
-            self.batch_size.setValue(int(cfg.batch_size))
-            self.epochs.setValue(int(cfg.epochs))
-            self.seed.setValue(-1 if cfg.seed is None else int(cfg.seed))
-            self.early_stopping.setChecked(bool(cfg.early_stopping.get("enabled")))
-            self.patience.setValue(int(cfg.early_stopping.get("patience", 5)))
-            self.keep_best.setChecked(bool(cfg.checkpoint_best))
-            if self.backend.findText(cfg.backend) < 0:
-                self.backend.addItem(cfg.backend)
-            self.backend.setCurrentText(cfg.backend)
-            if self.device.findText(cfg.device) < 0:
-                self.device.addItem(cfg.device)
-            self.device.setCurrentText(cfg.device)
-            self.mixed_precision.setChecked(bool(cfg.mixed_precision))
-            self.jit.setChecked(bool(cfg.jit_compile))
-        finally:
-            self._loading = False
-        self._update_enabled()
-
-    def set_devices(self, devices: list[str]) -> None:
-        """Offer ``devices`` (``"cpu"``, ``"gpu:0"``...) keeping the current choice."""
-        current = self.device.currentText()
-        self.device.blockSignals(True)
-        self.device.clear()
-        self.device.addItems(devices)
-        if current and self.device.findText(current) < 0:
-            self.device.addItem(current)
-        self.device.setCurrentText(current or devices[0])
-        self.device.blockSignals(False)
-
-    def settings(self) -> dict[str, Any]:
-        """Return the ``project.training`` dict the form shows (unknown keys kept)."""
-        cfg = self._config
-        cfg.optimizer.update(name=self.optimizer.currentText(),
-                             learning_rate=self.learning_rate.value(),
-                             momentum=self.momentum.value(), nesterov=self.nesterov.isChecked())
-        cfg.schedule["name"] = self.schedule.currentText()
-        cfg.loss = self.loss.currentText()
-        cfg.metrics = [n for n, a in self.metric_actions.items() if a.isChecked()]
-        cfg.class_weight = "balanced" if self.class_weight.currentText() == "balanced" else (
-            cfg.class_weight if isinstance(cfg.class_weight, dict) else None)
-        cfg.batch_size = self.batch_size.value()
-        cfg.epochs = self.epochs.value()
-        cfg.seed = None if self.seed.value() < 0 else self.seed.value()
-        cfg.early_stopping.update(enabled=self.early_stopping.isChecked(),
-                                  patience=self.patience.value())
-        cfg.checkpoint_best = self.keep_best.isChecked()
-        cfg.backend = self.backend.currentText()
-        cfg.device = self.device.currentText()
-        cfg.mixed_precision = self.mixed_precision.isChecked()
-        cfg.jit_compile = self.jit.isChecked()
-        return {**self._extra, **cfg.to_dict()}
-
-    def _update_enabled(self) -> None:
-        sgd_like = self.optimizer.currentText() in ("sgd", "rmsprop")
-        self.momentum.setEnabled(sgd_like)
-        self.nesterov.setEnabled(self.optimizer.currentText() == "sgd")
-        self.patience.setEnabled(self.early_stopping.isChecked())
-        metrics = [n for n, a in self.metric_actions.items() if a.isChecked()]
-        self.metrics_button.setText(", ".join(metrics) or "none")
-
-    def _edited(self, *_args) -> None:
-        self._update_enabled()
-        if not self._loading:
-            self.changed.emit(self.settings())
 
 
 def finished_text(result: RunFinished, title: str) -> str:
@@ -286,6 +89,10 @@ class TrainingPanel(QWidget):
         self.pause_button = QPushButton("Pause")
         self.resume_button = QPushButton("Resume")
         self.stop_button = QPushButton("Stop")
+        self.continue_button = QPushButton("Continue interrupted run")
+        self.continue_button.setToolTip("Resume the last run of this project from its last saved epoch")
+        self.continue_button.clicked.connect(lambda: self.start(resume=True))
+        self.continue_button.hide()
         self.start_button.setToolTip("Train a snapshot of the project (edits made during the "
                                      "run do not affect it)")
         self.start_button.clicked.connect(self._on_start_clicked)
@@ -303,7 +110,7 @@ class TrainingPanel(QWidget):
         self.dashboard = Dashboard()
 
         controls = QHBoxLayout()
-        for button in (self.start_button, self.pause_button, self.resume_button,
+        for button in (self.start_button, self.continue_button, self.pause_button, self.resume_button,
                        self.stop_button):
             controls.addWidget(button)
         controls.addWidget(self.progress, 1)
@@ -333,6 +140,7 @@ class TrainingPanel(QWidget):
         self.form.set_settings(project.training if project is not None else None)
         self.form.setEnabled(project is not None)
         self._set_state(self._state)
+        self._offer_to_continue()
 
     def set_settings(self, training: dict[str, Any]) -> None:
         """Show new settings (after undo/redo) without emitting ``settings_changed``."""
@@ -356,13 +164,17 @@ class TrainingPanel(QWidget):
         """True while a run is in progress (paused included)."""
         return self.worker.is_running()
 
-    def start(self, dataset=None) -> bool:
+    def start(self, dataset=None, resume: bool = False) -> bool:
         """Validate the recipe and start a run; returns False (with a message) if it cannot.
+
+        Every epoch is checkpointed, so a run cut short by a crash can continue later.
 
         Parameters
         ----------
         dataset:
             An already loaded dataset; None loads ``project.data`` in the worker.
+        resume:
+            Continue from the project's last checkpoint instead of starting afresh.
         """
         if self.project is None or self.is_training():
             return False
@@ -376,10 +188,45 @@ class TrainingPanel(QWidget):
         self.progress.setValue(0)
         self.progress_label.setText("Building the model…")
         self._set_status("Starting: loading data and building the model…", "info")
-        self.worker.start(self.project, dataset=dataset)
+        self.continue_button.hide()
+        self.worker.start(self.project, dataset=dataset, resume=resume,
+                          checkpoint_dir=str(self.checkpoint_dir(create=True)))
         self._set_state("running")
         self.run_started.emit()
         return True
+
+    def checkpoint_dir(self, create: bool = False) -> Path | None:
+        """The folder where this project's runs save a checkpoint each epoch.
+
+        It is keyed by ``project.view["checkpoint_key"]``, saved with the project, so the
+        folder is found again after a crash (through the recovered or saved file).
+        """
+        if self.project is None:
+            return None
+        key = self.project.view.get("checkpoint_key")
+        if key is None:
+            if not create:
+                return None
+            key = self.project.view["checkpoint_key"] = uuid.uuid4().hex[:12]
+        return app_settings.checkpoints_dir() / str(key)
+
+    def _offer_to_continue(self, announce: bool = True) -> None:
+        """Show "Continue interrupted run" when a checkpoint of an unfinished run exists."""
+        from nnstudio.core.training.checkpoints import CheckpointError, load_checkpoint
+
+        folder = self.checkpoint_dir()
+        checkpoint = None
+        if folder is not None and folder.is_dir() and not self.is_training():
+            try:
+                checkpoint = load_checkpoint(folder)
+            except CheckpointError:
+                checkpoint = None
+        epochs = int(self.project.training.get("epochs", 0)) if self.project is not None else 0
+        interrupted = checkpoint is not None and 0 < checkpoint.epoch < epochs
+        self.continue_button.setVisible(interrupted)
+        if interrupted and announce:
+            self._set_status(f"A run of this project stopped after epoch {checkpoint.epoch} of {epochs}. "
+                             "Press Continue interrupted run to resume it, or Start for a new run.", "warning")
 
     @Slot()
     def _on_start_clicked(self) -> None:
@@ -463,6 +310,10 @@ class TrainingPanel(QWidget):
             self.progress.setValue(1000)
         self.progress_label.setText(title)
         self._set_state("idle")
+        folder = self.checkpoint_dir()
+        if result.status == "completed" and folder is not None:
+            shutil.rmtree(folder, ignore_errors=True)
+        self._offer_to_continue(announce=False)
         self.run_finished.emit(dict(result.record))
 
     def _adopt_results(self, result: RunFinished) -> None:

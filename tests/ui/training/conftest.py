@@ -8,6 +8,16 @@ import numpy as np
 import pytest
 
 from nnstudio.core.training import events as ev
+from nnstudio.ui import settings as app_settings
+
+
+@pytest.fixture(autouse=True)
+def checkpoints_in_tmp(tmp_path, monkeypatch):
+    """Runs checkpoint every epoch; keep those files out of the user's data folder."""
+    folder = tmp_path / "checkpoints"
+    folder.mkdir()
+    monkeypatch.setattr(app_settings, "checkpoints_dir", lambda: folder)
+    return folder
 
 
 def synthetic_run(epochs: int = 3, steps: int = 20, nan_at: int | None = None,

@@ -68,6 +68,32 @@ def test_training_panel_stop_and_wait_ends_a_run(panel, qtbot, tiny_project):
     assert blocker.args[0]["status"] == "stopped"
 
 
+def test_an_interrupted_run_can_be_continued_from_its_last_epoch(panel, qtbot, tiny_project, checkpoints_in_tmp):
+    """A run cut short (here: stopped; after a crash: never finished) resumes where it was."""
+    tiny_project.training["epochs"] = 4
+    panel.set_project(tiny_project)
+    stopped_after_epoch = []
+
+    def stop_after_two_epochs(event) -> None:
+        if type(event).__name__ == "EpochEnded" and event.epoch == 1 and not stopped_after_epoch:
+            stopped_after_epoch.append(event.epoch)
+            panel.stop()
+
+    panel.worker.event.connect(stop_after_two_epochs)
+    with qtbot.waitSignal(panel.run_finished, timeout=120_000) as first:
+        panel.start()
+    assert first.args[0]["status"] == "stopped"
+    again = type(panel)()                       # the next session opens the same project
+    qtbot.addWidget(again)
+    again.set_project(tiny_project)
+    assert not again.continue_button.isHidden() and "after epoch 2 of 4" in again.status.text()
+    with qtbot.waitSignal(again.run_finished, timeout=120_000) as second:
+        again.continue_button.click()
+    record = second.args[0]
+    assert record["status"] == "completed" and record["initial_epoch"] == 2 and record["epochs_completed"] == 4
+    assert not any(checkpoints_in_tmp.iterdir()), "a completed run leaves no checkpoint behind"
+
+
 def test_format_seconds_reads_like_a_clock():
     assert (format_seconds(65), format_seconds(3725), format_seconds(None)) == ("1:05", "1:02:05", "--")
 
