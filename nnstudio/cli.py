@@ -103,8 +103,12 @@ def build_parser() -> argparse.ArgumentParser:
     cmd.add_argument("project", help="the project file")
     cmd.add_argument("--data", metavar="SRC", help="a data source name or file, instead of the project's")
     cmd.add_argument("--epochs", type=_positive_int, metavar="N", help="number of epochs (default: the project's)")
-    cmd.add_argument("--backend", choices=BACKENDS, help="the Keras backend (default: KERAS_BACKEND or tensorflow)")
+    cmd.add_argument("--backend", choices=BACKENDS,
+                     help="the Keras backend (default: KERAS_BACKEND, else the project's, else tensorflow)")
     cmd.add_argument("--output", "-o", metavar="OUT", help="where to save the trained project (default: in place)")
+    cmd.add_argument("--checkpoints", metavar="DIR",
+                     help="save a checkpoint every epoch in DIR; when DIR holds one of an unfinished run "
+                          "(a crash, Ctrl+C), continue from it")
     cmd.add_argument("--json", action="store_true", help="print one JSON object per event instead of text")
     cmd.add_argument("--events-jsonl", action="store_true",
                      help="also stream telemetry events (histograms, activations) as JSON lines")

@@ -125,6 +125,14 @@ def save_checkpoint(directory: str | os.PathLike, epoch: int, history: list[dict
     return folder / POINTER
 
 
+def discard_checkpoint(directory: str | os.PathLike) -> None:
+    """Remove the checkpoint files in ``directory`` (only those: it may be a user's folder)."""
+    folder = Path(directory)
+    (folder / POINTER).unlink(missing_ok=True)
+    for old in folder.glob("epoch-*.npz"):
+        old.unlink(missing_ok=True)
+
+
 def load_checkpoint(directory: str | os.PathLike) -> Checkpoint | None:
     """Read the latest checkpoint in ``directory``; ``None`` when there is none.
 

@@ -185,12 +185,17 @@ def _run(args) -> int:
         signal.signal(signal.SIGINT, lambda *_: stop.set())
     from nnstudio.core.training.engine import run_training
     from nnstudio.core.training.telemetry import TelemetryOptions
+    checkpoints, resume = _checkpoints(getattr(args, "checkpoints", None))
     try:
         finished = run_training(project, report=report, should_stop=stop.is_set,
-                                telemetry=TelemetryOptions() if stream_events else TelemetryOptions.none())
+                                telemetry=TelemetryOptions() if stream_events else TelemetryOptions.none(),
+                                checkpoint_dir=checkpoints, resume=resume)
     finally:
         if previous is not None:
             signal.signal(signal.SIGINT, previous)
+    if checkpoints and finished.status == "completed":
+        from nnstudio.core.training.checkpoints import discard_checkpoint
+        discard_checkpoint(checkpoints)
     output = None
     if finished.status in ("completed", "stopped"):
         output = str(getattr(args, "output", None) or args.project)
@@ -204,6 +209,23 @@ def _run(args) -> int:
     if finished.status in ("failed", "nan"):
         raise CliError(finished.message)
     return EXIT_OK
+
+
+def _checkpoints(folder: str | None) -> tuple[str | None, bool]:
+    """Return ``(folder, resume)``: resume when the folder holds an unfinished run's checkpoint."""
+    if not folder:
+        return None, False
+    from nnstudio.core.training.checkpoints import CheckpointError, load_checkpoint
+    try:
+        checkpoint = load_checkpoint(folder)
+    except CheckpointError as exc:
+        raise CliError(str(exc), EXIT_UNREADABLE) from exc
+    if checkpoint is None:
+        os.makedirs(folder, exist_ok=True)
+        return folder, False
+    print(f"nnstudio: continuing from the checkpoint of epoch {checkpoint.epoch} in {folder}",
+          file=sys.stderr, flush=True)
+    return folder, True
 
 
 def _reporter(as_lines: bool, progress_stream: TextIO):

@@ -78,3 +78,31 @@ def test_data_spec_accepts_source_names_and_paths(tmp_path):
     assert data_spec(str(tmp_path), {})["source"] == "image_folder"
     with pytest.raises(Exception, match="Received: 'nowhere'"):
         data_spec("nowhere", {})
+
+
+def test_nnstudio_train_killed_mid_run_continues_from_its_checkpoint(tmp_path):
+    """Rerunning the same command after a crash picks up at the last saved epoch."""
+    import signal
+    import time
+
+    src, checkpoints = tmp_path / "spirals.nnstudio", tmp_path / "checkpoints"
+    _new_project(src)
+    command = [sys.executable, "-m", "nnstudio", "train", str(src), "--epochs", "40", "--json",
+               "--checkpoints", str(checkpoints)]
+    env = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3"}
+    first = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=env)
+    deadline = time.monotonic() + 180
+    while not (checkpoints / "checkpoint.json").exists() and time.monotonic() < deadline and first.poll() is None:
+        time.sleep(0.05)
+    first.send_signal(signal.SIGKILL)
+    first.wait(timeout=30)
+    assert (checkpoints / "checkpoint.json").exists(), "the first run saved no checkpoint before the kill"
+
+    again = subprocess.run(command, capture_output=True, text=True, env=env, timeout=300)
+    assert again.returncode == 0, again.stderr[-2000:]
+    assert "continuing from the checkpoint of epoch" in again.stderr
+    lines = again.stdout.strip().splitlines()
+    started = deserialize_event(lines[0])
+    assert type(started).__name__ == "RunStarted" and started.initial_epoch >= 1
+    assert json.loads(lines[-1])["status"] == "completed"
+    assert not (checkpoints / "checkpoint.json").exists(), "a completed run discards its checkpoint"
