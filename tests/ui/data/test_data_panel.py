@@ -25,7 +25,7 @@ def _choose(panel, qtbot, source):
 def test_choosing_a_source_emits_its_spec_and_previews_points(panel, qtbot):
     spec = _choose(panel, qtbot, "moons")
     assert spec["source"] == "moons" and spec["params"]["n_samples"] == 500
-    assert panel.preview.currentWidget() is panel.plot
+    assert panel.preview.currentWidget() is panel.preview.plot
     assert panel.dataset.input_shape == (2,)
     assert "Input shape: <b>(2,)</b>" in panel.shape_label.text()
     assert panel.balance_bars.isVisibleTo(panel)
@@ -45,7 +45,7 @@ def test_editing_a_param_reloads_with_the_new_value(panel, qtbot):
 ])
 def test_each_kind_of_data_gets_its_preview(panel, qtbot, source, widget):
     _choose(panel, qtbot, source)
-    assert panel.preview.currentWidget() is getattr(panel, widget)
+    assert panel.preview.currentWidget() is getattr(panel.preview, widget)
     assert panel.augment_box.isVisibleTo(panel) == panel.dataset.is_image
 
 
@@ -91,8 +91,8 @@ def test_csv_columns_are_offered_after_reading_the_header(panel, qtbot, tmp_path
         target.setCurrentIndex(2)
     assert changed.args[0]["params"]["target"] == "income"
     assert loaded.args[0].task == "regression"
-    assert panel.preview.currentWidget() is panel.table
-    assert np.isclose(float(panel.table.item(0, 0).text()), loaded.args[0].x_train[0, 0], rtol=1e-3)
+    assert panel.preview.currentWidget() is panel.preview.table
+    assert np.isclose(float(panel.preview.table.item(0, 0).text()), loaded.args[0].x_train[0, 0], rtol=1e-3)
 
 
 def test_loading_runs_off_the_gui_thread(panel, qtbot, monkeypatch):
