@@ -8,6 +8,8 @@ imports Keras lazily.
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 
 from nnstudio.core.training import events as ev
@@ -107,6 +109,30 @@ def data_model_problems(data, model, loss: str | None) -> list[str]:
     return check_compatibility(data, inputs, output_shape, loss=loss)
 
 
+def with_augmentation(model, data_spec: dict, data, report) -> Any:
+    """Return ``model`` behind the data's image augmentation layers (``model`` when there are none).
+
+    The wrapper shares ``model``'s weights; Keras' random layers are identity outside
+    training, so validation and test see the images as they are. Segmentation masks would
+    not follow the random transforms, so segmentation data is never augmented.
+    """
+    if not getattr(data, "is_image", False) or data.task == "segmentation" or len(model.inputs) != 1:
+        return model
+    from nnstudio.core.data import augmentation_layers
+    layers = augmentation_layers(data_spec)
+    if not layers:
+        return model
+    import keras
+    source = model.inputs[0]
+    inputs = keras.Input(tuple(source.shape[1:]), dtype=source.dtype, name="augment_input")
+    x = inputs
+    for layer in layers:
+        x = layer(x)
+    names = ", ".join(layer.name.removeprefix("augment_") for layer in layers)
+    report(ev.LogMessage("info", f"Training images are augmented on the fly: {names}."))
+    return keras.Model(inputs, model(x), name=f"{model.name}_augmented")
+
+
 def train_supervised(ctx: RunContext) -> RecipeResult:
     """Run the supervised or autoencoder recipe (see :func:`run_training`)."""
     import keras
@@ -129,8 +155,11 @@ def train_supervised(ctx: RunContext) -> RecipeResult:
         problems = data_model_problems(data, model, None if autoencoder else cfg.loss)
         if problems:
             raise ConfigError(" ".join(problems))
-        model.compile(optimizer=build_optimizer(cfg, steps), loss=build_loss(cfg.loss),
-                      metrics=build_metrics(cfg.metrics), jit_compile=cfg.jit_compile)
+        fit_model = model if autoencoder else with_augmentation(model, ctx.project.data, data, ctx.report)
+        optimizer = build_optimizer(cfg, steps)
+        for compiled in {id(m): m for m in (fit_model, model)}.values():  # one optimizer, shared
+            compiled.compile(optimizer=optimizer, loss=build_loss(cfg.loss),
+                             metrics=build_metrics(cfg.metrics), jit_compile=cfg.jit_compile)
         initial_epoch, history, best = 0, [], {}
         checkpoint = load_checkpoint(ctx.checkpoint_dir) if ctx.resume and ctx.checkpoint_dir else None
         if checkpoint is not None:
@@ -151,7 +180,7 @@ def train_supervised(ctx: RunContext) -> RecipeResult:
             tuple(layer.name for layer in model.layers), initial_epoch))
         if initial_epoch < cfg.epochs:
             try:
-                model.fit(**fit_kwargs, epochs=cfg.epochs, initial_epoch=initial_epoch,
+                fit_model.fit(**fit_kwargs, epochs=cfg.epochs, initial_epoch=initial_epoch,
                           validation_data=(x_val, y_val) if has_val else None,
                           class_weight=None if autoencoder else class_weights(cfg.class_weight, y_train),
                           callbacks=callbacks, verbose=0)

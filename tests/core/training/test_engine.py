@@ -198,3 +198,20 @@ def test_run_training_autoencoder_reports_reconstructions(recorder):
     from nnstudio.core.training import reconstruction_errors
     errors = reconstruction_errors(model, points_dataset().x_val)
     assert errors.shape == (16,) and (errors >= 0).all()
+
+
+def test_image_augmentation_from_the_data_spec_is_applied_in_training_only(recorder):
+    from nnstudio.core.data import load_dataset
+    from nnstudio.core.templates import create_project
+
+    proj = create_project("cnn-digits")
+    proj.training.update({"epochs": 3})
+    proj.data["augment"] = {"rotation": 0.05, "zoom": 0.1}
+    finished = run_training(proj, report=recorder, should_stop=lambda: False, telemetry=NO_TELEMETRY,
+                            dataset=load_dataset(proj.data))
+    assert finished.status == "completed", finished.message
+    [note] = [e.message for e in recorder.of("LogMessage") if "augmented" in e.message]
+    assert "rotation" in note and "zoom" in note and "flip" not in note
+    assert finished.test_metrics["accuracy"] > 0.8
+    stored = proj.weights["main"]
+    assert "conv2d_1" in stored and not any(key.startswith("augment") for key in stored)
