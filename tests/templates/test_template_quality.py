@@ -17,9 +17,9 @@ TEST_EPOCHS = {
     "mlp-spirals": 25, "cnn-digits": 8, "mlp-digits": 20, "resnet-digits": 8,
     "rnn-adding": 10, "lstm-adding": 12, "gru-adding": 10, "text-sentiment": 8,
     "transformer-sentiment": 20, "autoencoder-digits": 40, "conv-autoencoder-digits": 15,
-    "anomaly-digits": 60, "gan-ring": 30, "gan-digits": 40,
+    "anomaly-digits": 60, "gan-ring": 30, "gan-digits": 40, "rnn-lstm-gru-adding": 12,
 }
-SLOW = {"transformer-sentiment", "gan-ring", "anomaly-digits"}
+SLOW = {"transformer-sentiment", "gan-ring", "anomaly-digits", "rnn-lstm-gru-adding"}
 
 
 def train(project, dataset=None):
@@ -65,6 +65,24 @@ def bar_plain_rnn_forgets(name: str) -> None:
 
     _, finished = trained(name)
     assert finished.test_metrics["loss"] > 0.5 * BASELINE_MSE, finished.test_metrics
+
+
+def bar_gates_beat_the_plain_rnn(name: str) -> None:
+    """All three networks of one project trained in turn: only the gated cells remember."""
+    from nnstudio.core.templates.families.sequences import BASELINE_MSE
+    from nnstudio.core.training import TelemetryOptions, run_training
+
+    project = create_project(name)
+    epochs = {"simple_rnn": 6, "lstm": TEST_EPOCHS[name], "gru": 10}
+    losses = {}
+    for network, count in epochs.items():
+        project.training["epochs"] = count
+        finished = run_training(project, report=lambda event: None, should_stop=lambda: False,
+                                network=network, telemetry=TelemetryOptions.none())
+        assert finished.status == "completed", finished.message
+        losses[network] = finished.test_metrics["loss"]
+    assert losses["simple_rnn"] > 0.5 * BASELINE_MSE and losses["lstm"] <= 0.01 and losses["gru"] <= 0.01, losses
+    assert [run["network"] for run in project.runs] == list(epochs)
 
 
 def bar_anomaly_auc(name: str) -> None:
@@ -134,6 +152,7 @@ BARS = {
     "anomaly-digits": bar_anomaly_auc,
     "gan-ring": bar_ring_covered,
     "gan-digits": bar_digits_recognisable,
+    "rnn-lstm-gru-adding": bar_gates_beat_the_plain_rnn,
 }
 
 

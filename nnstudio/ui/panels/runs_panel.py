@@ -19,7 +19,7 @@ from PySide6.QtWidgets import (
 
 from nnstudio.ui.plots.base import PALETTE, export_canvas, make_canvas, style_plot
 
-COLUMNS = ("Date", "Status", "Epochs", "Best val metric", "Duration", "Backend", "Device")
+COLUMNS = ("Date", "Network", "Status", "Epochs", "Best val metric", "Duration", "Backend", "Device")
 
 
 def best_metric(run: dict) -> tuple[str, float | None]:
@@ -101,7 +101,7 @@ class RunsPanel(QWidget):
         for row, run in enumerate(runs):
             name, value = best_metric(run)
             seconds = run.get("seconds") or 0.0
-            cells = (str(run.get("started", "")).replace("T", " ")[:19], run.get("status", ""),
+            cells = (str(run.get("started", "")).replace("T", " ")[:19], run.get("network", ""), run.get("status", ""),
                      str(run.get("epochs_completed", len(run.get("history") or []))),
                      f"{name} {value:.4f}" if value is not None else "—",
                      f"{seconds:.1f} s" if seconds < 120 else f"{seconds / 60:.1f} min",
@@ -156,7 +156,7 @@ class RunsPanel(QWidget):
                                else np.nan for h in history], dtype=np.float64)
             x = np.arange(first + 1, first + 1 + len(values), dtype=np.float64)
             color = PALETTE[n % len(PALETTE)]
-            label = f"{str(run.get('started', ''))[5:16].replace('T', ' ')} ({run.get('status', '')})"
+            label = f"{run.get('network', '')} {str(run.get('started', ''))[5:16].replace('T', ' ')} ({run.get('status', '')})"
             curve = self.plot.plot(x, values, pen=pg.mkPen(color, width=2), symbol="o",
                                    symbolSize=4, symbolBrush=color, symbolPen=None,
                                    name=label, connect="finite")

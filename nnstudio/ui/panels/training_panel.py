@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from PySide6.QtCore import Qt, QTimer, Signal, Slot
-from PySide6.QtWidgets import QHBoxLayout, QLabel, QProgressBar, QPushButton, QSplitter, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QProgressBar, QPushButton, QSplitter, QVBoxLayout, QWidget
 
 from nnstudio.core.training.config import TrainingConfig
 from nnstudio.core.training.events import (
@@ -99,6 +99,12 @@ class TrainingPanel(QWidget):
         self.pause_button.clicked.connect(self.pause)
         self.resume_button.clicked.connect(self.resume)
         self.stop_button.clicked.connect(self.stop)
+        self.network_box = QComboBox()
+        self.network_box.setToolTip("The network to train (a project can hold several)")
+        self.network_box.currentIndexChanged.connect(lambda _i: self._offer_to_continue())
+        self.network_label = QLabel("Network")
+        self.network_box.hide()
+        self.network_label.hide()
         self.progress = QProgressBar()
         self.progress.setRange(0, 1000)
         self.progress.setTextVisible(False)
@@ -110,6 +116,8 @@ class TrainingPanel(QWidget):
         self.dashboard = Dashboard()
 
         controls = QHBoxLayout()
+        controls.addWidget(self.network_label)
+        controls.addWidget(self.network_box)
         for button in (self.start_button, self.continue_button, self.pause_button, self.resume_button,
                        self.stop_button):
             controls.addWidget(button)
@@ -139,6 +147,7 @@ class TrainingPanel(QWidget):
         self.project = project
         self.form.set_settings(project.training if project is not None else None)
         self.form.setEnabled(project is not None)
+        self._fill_networks()
         self._set_state(self._state)
         self._offer_to_continue()
 
@@ -189,11 +198,30 @@ class TrainingPanel(QWidget):
         self.progress_label.setText("Building the model…")
         self._set_status("Starting: loading data and building the model…", "info")
         self.continue_button.hide()
-        self.worker.start(self.project, dataset=dataset, resume=resume,
-                          checkpoint_dir=str(self.checkpoint_dir(create=True)))
+        folder = self.checkpoint_dir(create=True)
+        folder.mkdir(parents=True, exist_ok=True)
+        options = {"network": self.network()} if self.network() else {}
+        self.worker.start(self.project, dataset=dataset, resume=resume, checkpoint_dir=str(folder), **options)
         self._set_state("running")
         self.run_started.emit()
         return True
+
+    def _fill_networks(self) -> None:
+        """Offer the project's networks when there are several (a GAN trains its pair at once)."""
+        names = list(self.project.networks) if self.project is not None else []
+        several = len(names) > 1 and self.project.training.get("recipe") != "gan"
+        self.network_box.blockSignals(True)
+        self.network_box.clear()
+        self.network_box.addItems(names)
+        self.network_box.blockSignals(False)
+        self.network_box.setHidden(not several)
+        self.network_label.setHidden(not several)
+
+    def network(self) -> str | None:
+        """The network that Start trains (None: the project's first, or a GAN's pair)."""
+        if self.network_box.isHidden():
+            return None
+        return self.network_box.currentText() or None
 
     def checkpoint_dir(self, create: bool = False) -> Path | None:
         """The folder where this project's runs save a checkpoint each epoch.
@@ -208,7 +236,7 @@ class TrainingPanel(QWidget):
             if not create:
                 return None
             key = self.project.view["checkpoint_key"] = uuid.uuid4().hex[:12]
-        return app_settings.checkpoints_dir() / str(key)
+        return app_settings.checkpoints_dir() / str(key) / (self.network() or "default")
 
     def _offer_to_continue(self, announce: bool = True) -> None:
         """Show "Continue interrupted run" when a checkpoint of an unfinished run exists."""
@@ -263,6 +291,7 @@ class TrainingPanel(QWidget):
         self.resume_button.setEnabled(state == "paused")
         self.stop_button.setEnabled(state in ("running", "paused"))
         self.form.setEnabled(has_project and state == "idle")
+        self.network_box.setEnabled(state == "idle")
 
     def _set_status(self, text: str, level: str = "info") -> None:
         self.status.setText(text)
@@ -313,6 +342,8 @@ class TrainingPanel(QWidget):
         folder = self.checkpoint_dir()
         if result.status == "completed" and folder is not None:
             shutil.rmtree(folder, ignore_errors=True)
+            if folder.parent.is_dir() and not any(folder.parent.iterdir()):
+                folder.parent.rmdir()  # the project's folder, once no network has a checkpoint
         self._offer_to_continue(announce=False)
         self.run_finished.emit(dict(result.record))
 

@@ -148,7 +148,7 @@ def test_runs_panel_lists_overlays_and_deletes_runs(qtbot):
     qtbot.addWidget(panel)
     panel.set_project(project)
     assert panel.table.rowCount() == 2
-    assert panel.table.item(1, 3).text() == "val_loss 0.2200"
+    assert panel.table.item(1, 4).text() == "val_loss 0.2200"
     assert panel.selected_rows() == [1] and [len(c.yData) for c in panel.curves] == [3]  # the newest, shown
     panel.select_rows([0, 1])
     assert [len(c.yData) for c in panel.curves] == [2, 3]
@@ -157,3 +157,22 @@ def test_runs_panel_lists_overlays_and_deletes_runs(qtbot):
         assert panel.delete_selected() == 1
     assert [r["id"] for r in project.runs] == ["2026-01-01T10:00:00"]
     assert best_metric(project.runs[0]) == ("val_loss", pytest.approx(0.55))
+
+
+def test_a_project_with_several_networks_trains_the_one_chosen(panel, qtbot):
+    from nnstudio.core.templates import create_project
+
+    project = create_project("rnn-lstm-gru-adding")
+    project.training["epochs"] = 1
+    panel.set_project(project)
+    assert [panel.network_box.itemText(i) for i in range(panel.network_box.count())] == ["simple_rnn", "lstm", "gru"]
+    assert not panel.network_box.isHidden()
+    panel.network_box.setCurrentText("gru")
+    with qtbot.waitSignal(panel.run_finished, timeout=120_000) as finished:
+        assert panel.start()
+    assert finished.args[0]["network"] == "gru" and "gru" in project.weights and "lstm" not in project.weights
+
+
+def test_the_network_choice_is_hidden_for_a_single_network(panel, tiny_project):
+    panel.set_project(tiny_project)
+    assert panel.network_box.isHidden() and panel.network() is None
