@@ -5,3 +5,21 @@ import os
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 os.environ.setdefault("KERAS_BACKEND", "tensorflow")
+
+
+def pytest_sessionfinish(session, exitstatus):
+    """Release what the tests put on the clipboard while Python is still alive.
+
+    Qt keeps clipboard data in a global destroyed after Python has shut down; a QMimeData
+    made in Python and freed that late crashes the process (exit status 139). The app does
+    the same on quit (``nnstudio.ui.canvas.clipboard.release_clipboard``); tests may leave
+    any kind of data there, so everything is cleared.
+    """
+    import sys
+
+    if "PySide6.QtGui" not in sys.modules:
+        return
+    from PySide6.QtGui import QGuiApplication
+
+    if QGuiApplication.instance() is not None:
+        QGuiApplication.clipboard().clear()

@@ -151,7 +151,10 @@ def main(path: str | None = None, example: bool = False) -> int:
         The application's exit code.
     """
     app = create_application()
+    from nnstudio.ui.canvas.clipboard import release_clipboard
     from nnstudio.ui.main_window import MainWindow
+
+    app.aboutToQuit.connect(release_clipboard)
 
     window = MainWindow()
     size = _env("NNSTUDIO_SCREENSHOT_SIZE")

@@ -141,3 +141,20 @@ def _single(node: Node) -> Graph:
     g = Graph("block")
     g.add_node(node.clone())
     return g
+
+
+def release_clipboard() -> None:
+    """Take copied nodes off the system clipboard while Python is still running.
+
+    Qt keeps the clipboard's data in a global destroyed after Python has shut down; a
+    ``QMimeData`` made in Python and freed that late crashes the process on exit. Call this
+    when the application is about to quit. Other applications' clipboard data is left alone.
+    """
+    from PySide6.QtGui import QGuiApplication
+
+    if QGuiApplication.instance() is None:
+        return
+    clipboard = QGuiApplication.clipboard()
+    data = clipboard.mimeData()
+    if data is not None and data.hasFormat(NODES_MIME):
+        clipboard.clear()

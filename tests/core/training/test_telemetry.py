@@ -43,8 +43,10 @@ def test_telemetry_respects_its_time_budget(recorder):
         train_seconds += 0.002            # a 2 ms training step
         if telemetry.due(step, train_seconds):
             telemetry.sample(0, step)
-    assert telemetry.samples_taken >= 1
-    assert telemetry.spent <= 0.05 * train_seconds + telemetry.spent / telemetry.samples_taken
+    charged = telemetry.samples_taken - 1     # the first sample's one-off setup is free
+    assert charged >= 1
+    # ``due`` checks the budget before a sample, so it can be exceeded by one sample at most.
+    assert telemetry.spent <= 0.05 * train_seconds + telemetry.spent / charged
 
 
 def test_first_sample_setup_is_not_charged_to_the_budget(recorder):

@@ -18,7 +18,7 @@ from nnstudio.ui.views import (
 EXPECTED = {
     "mlp-spirals": [], "cnn-digits": [], "mlp-digits": [], "resnet-digits": [],
     "rnn-adding": [SequencePredictionView], "lstm-adding": [SequencePredictionView],
-    "gru-adding": [SequencePredictionView],
+    "gru-adding": [SequencePredictionView], "rnn-lstm-gru-adding": [SequencePredictionView],
     "text-sentiment": [TextPredictionBox],
     "transformer-sentiment": [TextPredictionBox, AttentionMapView],
     "autoencoder-digits": [ReconstructionView], "conv-autoencoder-digits": [ReconstructionView],
