@@ -215,3 +215,18 @@ def test_image_augmentation_from_the_data_spec_is_applied_in_training_only(recor
     assert finished.test_metrics["accuracy"] > 0.8
     stored = proj.weights["main"]
     assert "conv2d_1" in stored and not any(key.startswith("augment") for key in stored)
+
+
+def test_a_watched_run_gives_the_same_result_as_a_headless_one(tmp_path):
+    """Telemetry and checkpoints observe training without changing it (same seed, same numbers)."""
+    from nnstudio.core.templates import create_project
+
+    def run(telemetry, **kwargs):
+        proj = create_project("cnn-digits")      # dropout and batch norm: random and stateful
+        proj.training["epochs"] = 2
+        finished = run_training(proj, report=lambda event: None, should_stop=lambda: False,
+                                telemetry=telemetry, **kwargs)
+        return [epoch["val_loss"] for epoch in finished.history], finished.test_metrics
+
+    watched = TelemetryOptions(min_interval_s=0.0, every_steps=5, budget_fraction=1.0)
+    assert run(NO_TELEMETRY) == run(watched, checkpoint_dir=str(tmp_path))
