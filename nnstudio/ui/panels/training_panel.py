@@ -29,7 +29,7 @@ from nnstudio.ui.panels.training_settings import TrainingSettingsForm
 from nnstudio.ui.plots.dashboard import Dashboard
 from nnstudio.ui.workers.training_worker import TrainingWorker
 
-STATUS_COLORS = {"info": "#444444", "ok": "#1E7B34", "warning": "#9A6700", "error": "#B42318"}
+STATUS_COLORS = {"ok": "#2E8B47", "warning": "#B07A00", "error": "#D03A2B"}
 
 
 def format_seconds(seconds: float | None) -> str:
@@ -295,7 +295,8 @@ class TrainingPanel(QWidget):
 
     def _set_status(self, text: str, level: str = "info") -> None:
         self.status.setText(text)
-        self.status.setStyleSheet(f"color: {STATUS_COLORS.get(level, STATUS_COLORS['info'])};")
+        color = STATUS_COLORS.get(level)  # plain information keeps the theme's text colour
+        self.status.setStyleSheet(f"color: {color};" if color else "")
 
     # ---- events ------------------------------------------------------------------
     @Slot(object)

@@ -12,20 +12,32 @@ from pathlib import Path
 
 import pyqtgraph as pg
 from pyqtgraph.exporters import ImageExporter
-from PySide6.QtCore import QPoint, QRectF, QSize
-from PySide6.QtGui import QPainter
+from PySide6.QtCore import QEvent, QPoint, QRectF, QSize
+from PySide6.QtGui import QColor, QPainter, QPalette
 from PySide6.QtSvg import QSvgGenerator
-from PySide6.QtWidgets import QFileDialog, QGraphicsView, QHBoxLayout, QLabel, QPushButton, QWidget
+from PySide6.QtWidgets import QApplication, QFileDialog, QGraphicsView, QHBoxLayout, QLabel, QPushButton, QWidget
 
 #: Series colours (colour-blind friendly, Okabe–Ito order).
 PALETTE = (
-    "#0072B2", "#E69F00", "#009E73", "#D55E00", "#CC79A7", "#56B4E9", "#F0E442", "#000000",
+    "#0072B2", "#E69F00", "#009E73", "#D55E00", "#CC79A7", "#56B4E9", "#F0E442", "#8C8C8C",
 )
 TRAIN_COLOR = "#0072B2"
 VAL_COLOR = "#D55E00"
 FOREGROUND = "#333333"
 BACKGROUND = "#FFFFFF"
 
+
+def plot_colors() -> tuple[QColor, QColor]:
+    """Return ``(background, foreground)`` for plots from the application's palette.
+
+    Plots follow the light or dark theme; without an application (never in practice) the
+    light defaults are used.
+    """
+    app = QApplication.instance()
+    if app is None:
+        return QColor(BACKGROUND), QColor(FOREGROUND)
+    palette = app.palette()
+    return palette.color(QPalette.ColorRole.Base), palette.color(QPalette.ColorRole.Text)
 
 
 class TimedCanvas(pg.GraphicsLayoutWidget):
@@ -40,6 +52,11 @@ class TimedCanvas(pg.GraphicsLayoutWidget):
         super().__init__()
         self.paint_seconds = 0.0
 
+    def changeEvent(self, event) -> None:  # noqa: N802 - Qt override
+        if event.type() == QEvent.Type.PaletteChange:
+            self.setBackground(plot_colors()[0])  # the theme changed
+        super().changeEvent(event)
+
     def paintEvent(self, event) -> None:  # noqa: N802 - Qt override
         started = time.thread_time()
         super().paintEvent(event)
@@ -47,9 +64,9 @@ class TimedCanvas(pg.GraphicsLayoutWidget):
 
 
 def make_canvas() -> TimedCanvas:
-    """Return a white pyqtgraph layout widget (no global pyqtgraph options are changed)."""
+    """Return a pyqtgraph layout widget in the theme's colours (no global pyqtgraph options change)."""
     canvas = TimedCanvas()
-    canvas.setBackground(BACKGROUND)
+    canvas.setBackground(plot_colors()[0])
     canvas.ci.setContentsMargins(4, 4, 4, 4)
     return canvas
 
@@ -59,13 +76,14 @@ def style_plot(plot: pg.PlotItem, title: str = "", left: str = "", bottom: str =
 
     No grid: translucent grid lines made painting a live plot about five times slower.
     """
+    foreground = plot_colors()[1]
     for name in ("left", "bottom"):
         axis = plot.getAxis(name)
         axis.setPen(pg.mkPen("#999999"))
-        axis.setTextPen(pg.mkPen(FOREGROUND))
+        axis.setTextPen(pg.mkPen(foreground))
         axis.enableAutoSIPrefix(False)
     if title:
-        plot.setTitle(title, size="10pt", color=FOREGROUND)
+        plot.setTitle(title, size="10pt", color=foreground.name())
     if left:
         plot.setLabel("left", left)
     if bottom:

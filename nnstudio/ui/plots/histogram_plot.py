@@ -16,7 +16,7 @@ import pyqtgraph as pg
 from PySide6.QtWidgets import QComboBox, QVBoxLayout, QWidget
 
 from nnstudio.core.training.events import RunStarted, WeightStats
-from nnstudio.ui.plots.base import PALETTE, LiveView, caption, export_canvas, make_canvas, style_plot
+from nnstudio.ui.plots.base import PALETTE, LiveView, caption, export_canvas, make_canvas, plot_colors, style_plot
 from nnstudio.ui.plots.buffers import MetricBuffer
 
 #: TensorBoard's distribution percentiles (in %).
@@ -96,7 +96,7 @@ class HistogramPlot(LiveView):
         self.ratio_plot = self.canvas.addPlot(row=1, col=0)
         style_plot(self.ratio_plot, "Update / weight ratio  |Δw| / |w|  since the previous sample", "ratio", "step")
         self.ratio_plot.setLogMode(x=False, y=True)
-        self.ratio_plot.addLegend(offset=(-10, 10), labelTextSize="8pt", labelTextColor="#333333")
+        self.ratio_plot.addLegend(offset=(-10, 10), labelTextSize="8pt", labelTextColor=plot_colors()[1])
         self.canvas.ci.layout.setRowStretchFactor(0, 3)
         self.canvas.ci.layout.setRowStretchFactor(1, 2)
 

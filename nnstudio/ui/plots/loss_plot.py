@@ -25,6 +25,7 @@ from nnstudio.ui.plots.base import (
     caption,
     export_canvas,
     make_canvas,
+    plot_colors,
     style_plot,
 )
 from nnstudio.ui.plots.buffers import EmaState, MetricBuffer, ema
@@ -68,10 +69,10 @@ class LossPlot(LiveView):
         self.canvas = make_canvas()
         self.loss_plot = self.canvas.addPlot(row=0, col=0)
         style_plot(self.loss_plot, "Loss", "loss", "epoch")
-        self.loss_plot.addLegend(offset=(-10, 10), labelTextSize="8pt", labelTextColor="#333333")
+        self.loss_plot.addLegend(offset=(-10, 10), labelTextSize="8pt", labelTextColor=plot_colors()[1])
         self.metric_plot = self.canvas.addPlot(row=1, col=0)
         style_plot(self.metric_plot, "Metrics", "value", "epoch")
-        self.metric_plot.addLegend(offset=(-10, -10), labelTextSize="8pt", labelTextColor="#333333")
+        self.metric_plot.addLegend(offset=(-10, -10), labelTextSize="8pt", labelTextColor=plot_colors()[1])
         self.lr_plot = self.canvas.addPlot(row=2, col=0)
         style_plot(self.lr_plot, "", "learning rate", "epoch")
         self.metric_plot.setXLink(self.loss_plot)

@@ -103,7 +103,7 @@ class PredictionsView(LiveView):
         self.latest_samples: Samples | None = None
         self._shown = None
         self.heading = QLabel("Predictions appear after the first epoch.")
-        self.heading.setStyleSheet("color: #555;")
+        self.heading.setStyleSheet("color: palette(placeholder-text);")
         self._cards = [_Card() for _ in range(MAX_CARDS)]
         grid = QGridLayout()
         grid.setSpacing(6)
@@ -115,7 +115,7 @@ class PredictionsView(LiveView):
         layout.addLayout(self.make_toolbar(self.heading))
         layout.addLayout(grid)
         layout.addStretch(1)
-        self.setStyleSheet("PredictionsView { background: white; }")
+        self.setStyleSheet("PredictionsView { background: palette(base); }")
 
     def set_inputs(self, inputs: np.ndarray | None, class_names: list[str] | None = None) -> None:
         """Give the inputs that ``Predictions.indices`` refer to, and the class names.
