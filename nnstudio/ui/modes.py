@@ -18,6 +18,8 @@ from PySide6.QtWidgets import QApplication, QMessageBox, QSplitter, QTabWidget, 
 
 from nnstudio.core.graph import INPUT_TYPE, GraphError, input_nodes
 from nnstudio.core.graph.commands import SetParam
+from nnstudio.core.training.events import Activations, RunStarted
+from nnstudio.ui.canvas.preview import activation_thumbnail
 from nnstudio.ui.panels.data_panel import DataPanel
 from nnstudio.ui.panels.evaluation_panel import EvaluationPanel
 from nnstudio.ui.panels.runs_panel import RunsPanel
@@ -83,6 +85,7 @@ class ModePages(QTabWidget):
     def __init__(self, document: "ProjectDocument", design: QWidget, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.document = document
+        self.workspace = design
         self.setObjectName("mode_pages")
         self.setDocumentMode(True)
         # The Train page's form and dashboards must not force a wide window; they scroll.
@@ -122,6 +125,7 @@ class ModePages(QTabWidget):
         self.training_panel.run_started.connect(self._on_run_started)
         self.training_panel.run_finished.connect(self._on_run_finished)
         self.training_panel.worker.dataset_ready.connect(self._on_dataset)
+        self.training_panel.worker.event.connect(self._show_on_canvas)
         self.runs_panel.runs_changed.connect(self.document.mark_modified)
 
     # ---- project -----------------------------------------------------------------
@@ -180,6 +184,23 @@ class ModePages(QTabWidget):
     def _on_dataset(self, dataset) -> None:
         self._dataset = dataset
         self._refresh_family_views()
+
+    def _show_on_canvas(self, event) -> None:
+        """Give the trained network's canvas cards a live preview of their activations."""
+        if not isinstance(event, (Activations, RunStarted)):
+            return
+        network = self.training_panel.network() or next(iter(self.document.project.networks), None)
+        for tab in self.workspace.tabs():
+            if tab.network.name != network or tab.path:
+                continue
+            items = tab.controller.scene.node_ids()
+            if isinstance(event, RunStarted):
+                for item in items.values():
+                    item.set_preview(None)
+                continue
+            for layer, values in event.outputs.items():
+                if layer in items:
+                    items[layer].set_preview(activation_thumbnail(values))
 
     def _on_run_started(self) -> None:
         self.setCurrentIndex(PAGES.index("Train"))

@@ -16,10 +16,11 @@ import html
 from typing import Iterable
 
 from PySide6.QtCore import QPointF, QRectF, Qt
-from PySide6.QtGui import QFontMetricsF, QPainter, QPainterPath, QPolygonF, QStaticText
+from PySide6.QtGui import QFontMetricsF, QImage, QPainter, QPainterPath, QPolygonF, QStaticText
 from PySide6.QtWidgets import QGraphicsItem, QStyleOptionGraphicsItem, QWidget
 
 from nnstudio.ui.canvas.hover import HoverHighlight
+from nnstudio.ui.canvas.preview import PREVIEW_HEIGHT, PREVIEW_WIDTH
 from nnstudio.ui.canvas.style import (
     CORNER_RADIUS,
     LOD_SIMPLE,
@@ -107,6 +108,7 @@ class NodeItem(HoverHighlight, QGraphicsItem):
         self._texts: dict[str, QStaticText] = {}
         self._count_width = 0.0
         self._type_width = 0.0
+        self._preview: QImage | None = None
         self.setFlags(
             QGraphicsItem.GraphicsItemFlag.ItemIsSelectable
             | QGraphicsItem.GraphicsItemFlag.ItemIsMovable
@@ -141,6 +143,17 @@ class NodeItem(HoverHighlight, QGraphicsItem):
             self._params_text = text
             self._text_dirty = True
             self.update()
+
+    def set_preview(self, image: QImage | None) -> None:
+        """Show a small live image of the layer's activations (None removes it)."""
+        self._preview = image
+        self._text_dirty = True
+        self.update()
+
+    @property
+    def preview(self) -> QImage | None:
+        """The activation preview shown on the card, if any."""
+        return self._preview
 
     @property
     def params_text(self) -> str:
@@ -314,7 +327,8 @@ class NodeItem(HoverHighlight, QGraphicsItem):
         self._type_width = small.horizontalAdvance(type_text)
         self._texts["type"] = static_text(type_text, s.small_font)
         self._texts["title"] = static_text(title, s.title_font, room - (self._type_width + 8.0 if type_text else 0.0))
-        self._texts["params"] = static_text(self._params_text, s.body_font, NODE_WIDTH - TEXT_LEFT - 10.0)
+        preview_room = PREVIEW_WIDTH + 6.0 if self._preview is not None else 0.0
+        self._texts["params"] = static_text(self._params_text, s.body_font, NODE_WIDTH - TEXT_LEFT - 10.0 - preview_room)
         shape_width = NODE_WIDTH - TEXT_LEFT - 14.0 - (self._count_width + 8.0 if count_text else 0.0)
         self._texts["shape"] = static_text(self._shape_line(), s.mono_font, shape_width)
 
@@ -335,6 +349,7 @@ class NodeItem(HoverHighlight, QGraphicsItem):
             self._relayout_text()
         self._paint_card(painter)
         self._paint_text(painter)
+        self._paint_preview(painter)
         self._paint_badges(painter)
         self._paint_ports(painter)
 
@@ -385,6 +400,19 @@ class NodeItem(HoverHighlight, QGraphicsItem):
         painter.setPen(s.muted_pen)
         painter.setFont(s.small_font)
         painter.drawStaticText(QPointF(NODE_WIDTH - 10.0 - self._count_width, bottom + 1.0), t["count"])
+
+    def _paint_preview(self, painter: QPainter) -> None:
+        if self._preview is None:
+            return
+        image = self._preview
+        width = PREVIEW_WIDTH  # a vector fills the box; a map keeps its aspect ratio
+        if image.height() > 1:
+            width = min(PREVIEW_WIDTH, PREVIEW_HEIGHT * image.width() / image.height())
+        box = QRectF(NODE_WIDTH - 10.0 - width, 30.0, width, PREVIEW_HEIGHT)
+        painter.drawImage(box, self._preview)
+        painter.setPen(self.style.border_pen)
+        painter.setBrush(Qt.BrushStyle.NoBrush)
+        painter.drawRect(box)
 
     def _paint_badges(self, painter: QPainter) -> None:
         s = self.style

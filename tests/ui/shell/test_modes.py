@@ -117,3 +117,16 @@ def test_closing_during_training_asks_then_stops_the_run(window, qtbot, monkeypa
     monkeypatch.setattr(QMessageBox, "question", lambda *args, **kwargs: QMessageBox.StandardButton.Yes)
     assert window.pages.confirm_close()
     assert not panel.is_training()
+
+
+def test_activations_during_training_preview_on_the_design_cards(window):
+    import numpy as np
+
+    from nnstudio.core.training import events as ev
+
+    worker = window.pages.training_panel.worker
+    worker.event.emit(ev.Activations(0, 10, 0, {"dense_1": np.linspace(-1, 1, 32), "not_a_layer": np.ones(3)}))
+    items = window.current_controller().scene.node_ids()
+    assert items["dense_1"].preview is not None and items["dense_2"].preview is None
+    worker.event.emit(ev.RunStarted("run", "supervised", 1, 1, 32, 32, "tensorflow", "cpu", ("loss",), ("dense_1",)))
+    assert items["dense_1"].preview is None
