@@ -11,6 +11,7 @@ Must not import Qt or Keras.
 from __future__ import annotations
 
 import copy
+from abc import ABC, abstractmethod
 from typing import Any, Iterable
 
 from nnstudio.core.graph.model import BLOCK_TYPE, UNSET, Edge, Graph, Node, snake_case
@@ -30,7 +31,7 @@ def _free_id(node_type: str, taken: set[str]) -> str:
     return f"{base}_{n}"
 
 
-class Command:
+class Command(ABC):
     """Base class: an edit with a label that can be done and undone."""
 
     #: Commands with the same non-negative ``merge_id`` may merge into one undo step.
@@ -40,11 +41,13 @@ class Command:
         self.graph = graph
         self.text = text
 
+    @abstractmethod
     def do(self) -> None:
-        raise NotImplementedError
+        """Apply the edit to ``self.graph``."""
 
+    @abstractmethod
     def undo(self) -> None:
-        raise NotImplementedError
+        """Restore ``self.graph`` to exactly how it was before :meth:`do`."""
 
     def merge_with(self, other: "Command") -> bool:
         """Absorb ``other`` (done after this one); return True when merged."""
@@ -258,8 +261,9 @@ class _SnapshotCommand(Command):
     def undo(self) -> None:
         self.graph.replace_contents(self._before.clone())
 
+    @abstractmethod
     def apply(self, work: Graph) -> None:
-        raise NotImplementedError
+        """Make the edit on ``work``, a copy of the graph."""
 
 
 class GroupNodes(_SnapshotCommand):

@@ -26,7 +26,11 @@ _NONE = "none"
 
 
 class ParamEditor(QWidget):
-    """Base class: one parameter's input widget."""
+    """Base class: one parameter's input widget.
+
+    Every subclass provides ``set_value(value)``, which shows ``value`` without emitting
+    ``committed`` (a QWidget cannot also be an ``abc.ABC``, so this is stated here).
+    """
 
     committed = Signal(object)
     invalid = Signal(str)
@@ -36,10 +40,6 @@ class ParamEditor(QWidget):
         self.spec = spec
         self._layout = QHBoxLayout(self)
         self._layout.setContentsMargins(0, 0, 0, 0)
-
-    def set_value(self, value: Any) -> None:
-        """Show ``value`` without emitting ``committed``."""
-        raise NotImplementedError
 
     def focus_widget(self) -> QWidget:
         """The widget that takes focus when the value is refused."""
