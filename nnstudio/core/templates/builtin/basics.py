@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-from nnstudio.core.graph import Graph
 from nnstudio.core.project.model import Project
-from nnstudio.core.templates.chain import add_chain
+from nnstudio.core.templates.families.common import data_spec, network, training
 from nnstudio.core.templates.registry import register_template
 
 
@@ -22,8 +21,7 @@ from nnstudio.core.templates.registry import register_template
 )
 def mlp_spirals() -> Project:
     """Build the spirals project: Input(2) → 3 × Dense(32, relu) → Dense(2, softmax)."""
-    graph = Graph("main")
-    add_chain(graph, [
+    graph = network("main", [
         ("Input", {"shape": [2]}),
         ("Dense", {"units": 32, "activation": "relu"}),
         ("Dense", {"units": 32, "activation": "relu"}),
@@ -33,22 +31,8 @@ def mlp_spirals() -> Project:
     return Project(
         name="Spirals",
         networks={"main": graph},
-        data={
-            "source": "spirals",
-            "params": {"n_samples": 1000, "noise": 0.15, "arms": 2, "turns": 1.75},
-            "split": {"validation": 0.2, "test": 0.1, "seed": 0, "shuffle": True},
-            "preprocess": {"scale": "standard", "one_hot": False},
-        },
-        training={
-            "recipe": "supervised",
-            "optimizer": {"name": "adam", "learning_rate": 0.003},
-            "schedule": {"name": "constant"},
-            "loss": "sparse_categorical_crossentropy",
-            "metrics": ["accuracy"],
-            "batch_size": 32,
-            "epochs": 40,
-            "seed": 42,
-            "early_stopping": {"enabled": False, "monitor": "val_loss", "patience": 20,
-                               "restore_best_weights": True},
-        },
+        data=data_spec("spirals", {"n_samples": 1000, "noise": 0.15, "arms": 2, "turns": 1.75},
+                       scale="standard"),
+        training=training(loss="sparse_categorical_crossentropy", metrics=["accuracy"], epochs=40,
+                          learning_rate=0.003, patience=20),
     )

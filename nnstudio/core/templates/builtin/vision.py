@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-from nnstudio.core.graph import Graph
 from nnstudio.core.project.model import Project
-from nnstudio.core.templates.chain import add_chain
+from nnstudio.core.templates.families.common import data_spec, network, training
 from nnstudio.core.templates.registry import register_template
 
 
@@ -21,8 +20,7 @@ from nnstudio.core.templates.registry import register_template
 )
 def cnn_digits() -> Project:
     """Build the digits project: Conv2D → BatchNormalization → MaxPooling2D → Dropout → Dense."""
-    graph = Graph("main")
-    add_chain(graph, [
+    graph = network("main", [
         ("Input", {"shape": [8, 8, 1]}),
         ("Conv2D", {"filters": 32, "kernel_size": [3, 3], "padding": "same", "activation": "relu"}),
         ("BatchNormalization", {}),
@@ -35,22 +33,7 @@ def cnn_digits() -> Project:
     return Project(
         name="Digits",
         networks={"main": graph},
-        data={
-            "source": "digits",
-            "params": {},
-            "split": {"validation": 0.2, "test": 0.1, "seed": 0, "shuffle": True},
-            "preprocess": {"scale": "none", "one_hot": False},
-        },
-        training={
-            "recipe": "supervised",
-            "optimizer": {"name": "adam", "learning_rate": 0.001},
-            "schedule": {"name": "constant"},
-            "loss": "sparse_categorical_crossentropy",
-            "metrics": ["accuracy"],
-            "batch_size": 32,
-            "epochs": 15,
-            "seed": 42,
-            "early_stopping": {"enabled": False, "monitor": "val_loss", "patience": 5,
-                               "restore_best_weights": True},
-        },
+        data=data_spec("digits"),
+        training=training(loss="sparse_categorical_crossentropy", metrics=["accuracy"], epochs=15,
+                          patience=5),
     )

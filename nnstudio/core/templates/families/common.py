@@ -1,8 +1,7 @@
 """Shared pieces of the family templates: chains that may hold blocks, data and training dicts.
 
 Networks are one column, data flowing top to bottom, one row every
-:data:`~nnstudio.core.templates.chain.ROW_STEP` px (the same grid as
-:func:`~nnstudio.core.templates.chain.add_chain`); a block sits in the column like a layer and
+:data:`~nnstudio.core.templates.chain.ROW_STEP` px; a block sits in the column like a layer and
 its inner graph is laid out by the block library. Must not import Qt or Keras.
 """
 
@@ -81,7 +80,7 @@ def training(*, loss: str, metrics: list[str], epochs: int, batch_size: int = 32
              learning_rate: float = 0.001, optimizer: str = "adam", beta_1: float = 0.9,
              recipe: str = "supervised",
              clipnorm: float | None = None, gan: dict[str, Any] | None = None,
-             checkpoint_best: bool = True) -> dict[str, Any]:
+             checkpoint_best: bool = True, patience: int = 10) -> dict[str, Any]:
     """Return a ``project.training`` dict (seed 42, constant learning rate, no early stop).
 
     Parameters
@@ -99,6 +98,8 @@ def training(*, loss: str, metrics: list[str], epochs: int, batch_size: int = 32
         The GAN recipe's options (``latent_dim``, ``d_steps``, ``label_smoothing``...).
     checkpoint_best:
         Keep the best epoch's weights at the end instead of the last.
+    patience:
+        Early stopping's patience, shown in the form (early stopping starts off).
     """
     out: dict[str, Any] = {
         "recipe": recipe,
@@ -110,7 +111,7 @@ def training(*, loss: str, metrics: list[str], epochs: int, batch_size: int = 32
         "batch_size": batch_size,
         "epochs": epochs,
         "seed": 42,
-        "early_stopping": {"enabled": False, "monitor": "val_loss", "patience": 10,
+        "early_stopping": {"enabled": False, "monitor": "val_loss", "patience": patience,
                            "restore_best_weights": True},
         "checkpoint_best": checkpoint_best,
     }
