@@ -14,21 +14,12 @@ import copy
 from abc import ABC, abstractmethod
 from typing import Any, Iterable
 
-from nnstudio.core.graph.model import BLOCK_TYPE, UNSET, Edge, Graph, Node, snake_case
+from nnstudio.core.graph.model import BLOCK_TYPE, UNSET, Edge, Graph, Node, free_id
 from nnstudio.core.graph.topology import INPUT_TYPE, OUTPUT_TYPE
 
 # Canvas spacing used when a command has to place new nodes (inputs and outputs of a block).
 _ROW_STEP = 140.0
 _SIBLING_STEP = 240.0
-
-
-def _free_id(node_type: str, taken: set[str]) -> str:
-    """The first ``<type>_<n>`` id not in ``taken`` (like :meth:`Graph.unique_id`)."""
-    base = snake_case(node_type)
-    n = 1
-    while f"{base}_{n}" in taken:
-        n += 1
-    return f"{base}_{n}"
 
 
 class Command(ABC):
@@ -365,7 +356,7 @@ class UngroupBlock(_SnapshotCommand):
             if node.id in kept:
                 rename[node.id] = node.id
             else:
-                rename[node.id] = _free_id(node.type, taken)
+                rename[node.id] = free_id(node.type, taken)
                 taken.add(rename[node.id])
         index = work.node_index(self.block_id)
         dx, dy = block.pos

@@ -14,6 +14,7 @@ from __future__ import annotations
 import copy
 import re
 from dataclasses import dataclass, field
+from collections.abc import Container
 from typing import Any, Iterator
 
 from nnstudio.core.graph.errors import (
@@ -90,6 +91,19 @@ def snake_case(type_name: str) -> str:
     name = re.sub(r"(.)([A-Z][a-z0-9]+)", r"\1_\2", type_name)
     name = re.sub(r"([a-z])([A-Z])", r"\1_\2", name)
     return re.sub(r"[^a-z0-9_]", "_", name.lower())
+
+
+def free_id(base: str, taken: Container[str]) -> str:
+    """Return the first ``<base>_<n>`` (n = 1, 2, ...) not in ``taken``.
+
+    A layer type is turned into Keras' base name first (``Conv2D`` → ``conv2d_1``); an
+    already lowercase base is kept as it is.
+    """
+    base = snake_case(base) if not base.islower() else base
+    n = 1
+    while f"{base}_{n}" in taken:
+        n += 1
+    return f"{base}_{n}"
 
 
 class Graph:
@@ -177,11 +191,7 @@ class Graph:
 
     def unique_id(self, base: str) -> str:
         """Return the first free id ``base_1``, ``base_2``, ... (Keras' naming scheme)."""
-        base = snake_case(base) if not base.islower() else base
-        n = 1
-        while f"{base}_{n}" in self._nodes:
-            n += 1
-        return f"{base}_{n}"
+        return free_id(base, self._nodes)
 
     def would_create_cycle(self, src: str, dst: str) -> bool:
         """True when an edge ``src → dst`` would close a cycle."""

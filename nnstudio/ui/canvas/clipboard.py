@@ -14,7 +14,8 @@ from typing import Any
 
 from PySide6.QtCore import QMimeData
 
-from nnstudio.core.graph import Edge, Graph, GraphError, Node, graph_from_dict, graph_to_dict, snake_case
+from nnstudio.core.graph import Edge, Graph, GraphError, Node, graph_from_dict, graph_to_dict
+from nnstudio.core.graph.model import free_id
 from nnstudio.core.graph.serialize import node_from_dict
 
 LAYER_MIME = "application/x-nnstudio-layer"
@@ -61,7 +62,7 @@ def place_fragment(
     for node in checked.nodes.values():
         new_id = node.id
         if new_id in taken:
-            new_id = _free_id(node.type, taken)
+            new_id = free_id(node.type, taken)
         taken.add(new_id)
         rename[node.id] = new_id
         clone = node.clone(new_id)
@@ -69,14 +70,6 @@ def place_fragment(
         nodes.append(clone)
     edges = [Edge(rename[e.src], e.src_port, rename[e.dst], e.dst_port) for e in checked.edges]
     return nodes, edges
-
-
-def _free_id(node_type: str, taken: set[str]) -> str:
-    base = snake_case(node_type)
-    n = 1
-    while f"{base}_{n}" in taken:
-        n += 1
-    return f"{base}_{n}"
 
 
 def fragment_to_mime(fragment: dict[str, Any]) -> QMimeData:
