@@ -15,9 +15,8 @@ from PySide6.QtWidgets import QAbstractItemView, QLabel, QStackedWidget, QTableW
 
 from nnstudio.core.data import Dataset
 from nnstudio.core.data.preview import image_grid, sample_indices
+from nnstudio.ui.plots.base import CLASS_COLORS
 
-CLASS_COLORS = ("#4e79a7", "#f28e2b", "#e15759", "#76b7b2", "#59a14f", "#edc948", "#b07aa1", "#ff9da7",
-                "#9c755f", "#bab0ac")
 PREVIEW_ROWS = 50
 
 

@@ -21,6 +21,10 @@ from PySide6.QtWidgets import QApplication, QFileDialog, QGraphicsView, QHBoxLay
 PALETTE = (
     "#0072B2", "#E69F00", "#009E73", "#D55E00", "#CC79A7", "#56B4E9", "#F0E442", "#8C8C8C",
 )
+#: Colours of classes wherever they appear (data preview, balance bars, decision boundary);
+#: the first two match the ends of the decision boundary's diverging map.
+CLASS_COLORS = ("#E8871E", "#1F77B4", "#2CA02C", "#D62728", "#9467BD", "#8C564B", "#E377C2",
+                "#7F7F7F", "#BCBD22", "#17BECF")
 TRAIN_COLOR = "#0072B2"
 VAL_COLOR = "#D55E00"
 FOREGROUND = "#333333"

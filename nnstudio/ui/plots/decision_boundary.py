@@ -14,11 +14,8 @@ import pyqtgraph as pg
 from PySide6.QtWidgets import QCheckBox, QLabel, QVBoxLayout, QWidget
 
 from nnstudio.core.training.events import DecisionBoundary, RunStarted
-from nnstudio.ui.plots.base import LiveView, export_canvas, make_canvas, style_plot
+from nnstudio.ui.plots.base import CLASS_COLORS, LiveView, export_canvas, make_canvas, style_plot
 
-#: Class colours; the first two match the binary diverging map's ends.
-CLASS_COLORS = ("#E8871E", "#1F77B4", "#2CA02C", "#D62728", "#9467BD", "#8C564B", "#E377C2",
-                "#7F7F7F", "#BCBD22", "#17BECF")
 MAX_POINTS = 800
 
 
