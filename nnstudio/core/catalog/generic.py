@@ -20,7 +20,7 @@ import re
 from collections import OrderedDict
 from typing import Any
 
-from nnstudio.core.catalog.builtin.common import fmt_shape
+from nnstudio.core.catalog.spec import format_shape
 from nnstudio.core.catalog.spec import LayerSpec, ParamError, ParamSpec, ShapeError
 
 GENERIC_PREFIX = "keras."
@@ -154,7 +154,7 @@ def _keras_message(exc: Exception, shapes: list) -> str:
     text = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
     text = text.rstrip(".") + "."
     if "Received" not in text:
-        text += f" Received: shape={', '.join(fmt_shape(s) for s in shapes)}."
+        text += f" Received: shape={', '.join(format_shape(s) for s in shapes)}."
     return text
 
 
@@ -183,7 +183,7 @@ def _measure_uncached(class_name: str, config: dict, shapes: list) -> tuple[list
         raise ParamError(
             "config",
             f"{class_name} looks too large to build safely (roughly {estimate:,} weights). "
-            f"Received: shape={', '.join(fmt_shape(s) for s in shapes)}.",
+            f"Received: shape={', '.join(format_shape(s) for s in shapes)}.",
         )
     try:
         layer(args) if len(tensors) == 1 or _takes_list(layer) else layer(*tensors)

@@ -22,6 +22,12 @@ from nnstudio.core.validation import (
 
 Shape = tuple  # (None, 28, 28, 1): batch dimension first, None for unknown sizes
 
+
+def format_shape(shape) -> str:
+    """Return a shape as Keras prints it: ``(None, 64)``, ``(3,)``."""
+    inner = ", ".join("None" if d is None else str(d) for d in shape)
+    return f"({inner},)" if len(shape) == 1 else f"({inner})"
+
 PARAM_KINDS = (
     "int",          # an integer within [minimum, maximum]
     "float",        # a finite number within [minimum, maximum]

@@ -10,15 +10,11 @@ from typing import Any, Mapping, Sequence
 
 import numpy as np
 
+from nnstudio.core.catalog.spec import format_shape
 from nnstudio.core.data.dataset import Dataset
 
 CROSSENTROPY = ("categorical_crossentropy", "sparse_categorical_crossentropy", "binary_crossentropy",
                 "categorical_focal_crossentropy", "binary_focal_crossentropy")
-
-
-def _fmt(shape: Sequence[Any]) -> str:
-    parts = ["None" if d is None else str(d) for d in shape]
-    return "(" + parts[0] + ",)" if len(parts) == 1 else "(" + ", ".join(parts) + ")"
 
 
 def _sample_shape(shape: Sequence[Any], data: tuple) -> tuple:
@@ -82,11 +78,11 @@ def check_compatibility(
     data_shape = tuple(dataset.input_shape)
     named = _named(input_shapes)
     if not named:
-        messages.append(f"The model has no Input; add one with shape {_fmt(data_shape)}.")
+        messages.append(f"The model has no Input; add one with shape {format_shape(data_shape)}.")
     elif len(named) > 1:
         shown = ", ".join(f"`{n}`" for n, _ in named)
         messages.append(f"The model has {len(named)} inputs ({shown}) but the data gives one array per sample "
-                        f"of shape {_fmt(data_shape)}. Keep a single Input.")
+                        f"of shape {format_shape(data_shape)}. Keep a single Input.")
     else:
         name, shape = named[0]
         model = _sample_shape(shape, data_shape)
@@ -101,14 +97,14 @@ def check_compatibility(
 
 
 def _input_message(name: str, data: tuple, model: tuple) -> str:
-    start = f"The data's samples have shape {_fmt(data)} but Input `{name}` expects {_fmt(model)}."
+    start = f"The data's samples have shape {format_shape(data)} but Input `{name}` expects {format_shape(model)}."
     sizes_known = all(d is not None for d in model)
     same_size = sizes_known and int(np.prod(data)) == int(np.prod(model))
     if same_size and len(data) > 1 and len(model) == 1:
-        return f"{start} Set the Input shape to {_fmt(data)} or add a Flatten."
+        return f"{start} Set the Input shape to {format_shape(data)} or add a Flatten."
     if same_size and len(data) == 1 and len(model) > 1:
-        return f"{start} Set the Input shape to {_fmt(data)} and add a Reshape to {_fmt(model)}."
-    return f"{start} Set the Input shape to {_fmt(data)}."
+        return f"{start} Set the Input shape to {format_shape(data)} and add a Reshape to {format_shape(model)}."
+    return f"{start} Set the Input shape to {format_shape(data)}."
 
 
 def _output_messages(dataset: Dataset, out: tuple) -> list[str]:
@@ -117,13 +113,13 @@ def _output_messages(dataset: Dataset, out: tuple) -> list[str]:
     if dataset.task == "segmentation":
         mask = tuple(dataset.y_train.shape[1:])
         if out != mask:
-            return [f"The masks have shape {_fmt(mask)} but the model's output is {_fmt(out)}. End with a "
+            return [f"The masks have shape {format_shape(mask)} but the model's output is {format_shape(out)}. End with a "
                     f"1-filter convolution (sigmoid) that keeps the image size."]
         return []
     if len(out) != 1:
-        what = "a class per sample" if dataset.is_classification else "targets of shape " + _fmt(
+        what = "a class per sample" if dataset.is_classification else "targets of shape " + format_shape(
             dataset.y_train.shape[1:] if dataset.y_train.ndim > 1 else (1,))
-        return [f"The data has {what} but the model's output has shape {_fmt(out)}. Add a Flatten or "
+        return [f"The data has {what} but the model's output has shape {format_shape(out)}. Add a Flatten or "
                 f"GlobalAveragePooling before the last Dense."]
     units = out[0]
     if dataset.is_classification:

@@ -16,7 +16,7 @@ import math
 from typing import Any
 
 from nnstudio.core.catalog import registry
-from nnstudio.core.catalog.builtin.common import fmt_shape
+from nnstudio.core.catalog.spec import format_shape
 from nnstudio.core.catalog.generic import UnknownKerasClassError
 from nnstudio.core.catalog.spec import LayerSpec, ParamError, ShapeError
 from nnstudio.core.graph.model import Edge, Graph, Node
@@ -227,7 +227,7 @@ class ShapeEngine:
                     node.id, ERROR, "too_large",
                     f"{_label(node)} would output {values:,} values per sample "
                     f"({format_bytes(values * BYTES_PER_VALUE)}); nnstudio refuses tensors above {MAX_VALUES:,} "
-                    f"values. Received: shape={fmt_shape(shape)}.",
+                    f"values. Received: shape={format_shape(shape)}.",
                 ))
                 outputs = None
                 break
@@ -265,7 +265,7 @@ class ShapeEngine:
 
 
 def _fmt(shape) -> str:
-    return "unknown" if shape is None else fmt_shape(shape)
+    return "unknown" if shape is None else format_shape(shape)
 
 
 def _params_text(node: Node) -> str:

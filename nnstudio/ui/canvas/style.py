@@ -12,6 +12,8 @@ from PySide6.QtCore import Qt
 from PySide6.QtGui import QBrush, QColor, QFont, QFontMetricsF, QPalette, QPen
 from PySide6.QtWidgets import QApplication
 
+from nnstudio.core.catalog.spec import format_shape as keras_shape_text
+
 #: Node card geometry in scene units (see the canvas conventions: ~200 × 70–90).
 NODE_WIDTH = 200.0
 NODE_HEIGHT = 80.0
@@ -177,10 +179,7 @@ def format_count(count: int) -> str:
 
 def format_shape(shape: tuple | list | None) -> str:
     """Return a shape as Keras prints it, ``?`` when unknown."""
-    if shape is None:
-        return "?"
-    inner = ", ".join("None" if d is None else str(d) for d in shape)
-    return f"({inner},)" if len(shape) == 1 else f"({inner})"
+    return "?" if shape is None else keras_shape_text(shape)
 
 
 def format_value(value: object) -> str:

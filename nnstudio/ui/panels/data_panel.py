@@ -21,14 +21,11 @@ from nnstudio.core.data import (
     AUGMENT_OPTIONS, SCALES, DataError, DataParam, Dataset, default_spec, list_sources, load_dataset,
     read_table_preview,
 )
+from nnstudio.core.catalog.spec import format_shape
 from nnstudio.ui.panels.data_preview import DataPreview, class_color
 from nnstudio.ui.theme import severity_color
 
 GROUP_TITLES = {"built-in": "Built-in", "generated": "Generated", "import": "Import"}
-
-
-def _fmt_shape(shape: tuple) -> str:
-    return "(" + ", ".join(str(d) for d in shape) + ("," if len(shape) == 1 else "") + ")"
 
 
 class _LoadSignals(QObject):
@@ -482,7 +479,7 @@ class DataPanel(QWidget):
             f"{counts['test']:,} test · task: {dataset.task.replace('_', ' ')}"
         )
         output = dataset.suggested_output()
-        self.shape_label.setText(f"Input shape: <b>{_fmt_shape(dataset.input_shape)}</b> · suggested output: "
+        self.shape_label.setText(f"Input shape: <b>{format_shape(dataset.input_shape)}</b> · suggested output: "
                                  f"{output['units']} {output['activation']} unit(s), loss {dataset.suggested_loss()}")
         self.balance_bars.set_counts(dataset.class_balance("train"))
         self.preview.show_dataset(dataset)

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from nnstudio.core.catalog.builtin.common import (
     activity_param,
-    fmt_shape,
+    format_shape,
     received,
     require_known_last,
     require_min_rank,
@@ -39,12 +39,12 @@ def _attention_inputs(shapes: list) -> tuple:
     ):
         raise ShapeError(
             "MultiHeadAttention needs `key` and `value` with the same steps. "
-            f"Received: key shape={fmt_shape(key)}, value shape={fmt_shape(value)}."
+            f"Received: key shape={format_shape(key)}, value shape={format_shape(value)}."
         )
     if len(query) != len(value):
         raise ShapeError(
             "MultiHeadAttention needs `query` and `value` of the same rank. "
-            f"Received: query shape={fmt_shape(query)}, value shape={fmt_shape(value)}."
+            f"Received: query shape={format_shape(query)}, value shape={format_shape(value)}."
         )
     return query, value, key
 

@@ -9,20 +9,14 @@ from __future__ import annotations
 
 from typing import Any
 
-from nnstudio.core.catalog.spec import ParamError, ParamSpec, ShapeError
+from nnstudio.core.catalog.spec import ParamError, ParamSpec, ShapeError, format_shape
 
 CHANNELS_LAST = " Data format: channels_last only (channels are the last axis)."
 
 
-def fmt_shape(shape) -> str:
-    """``(None, 64)`` as Keras prints it."""
-    inner = ", ".join("None" if d is None else str(d) for d in shape)
-    return f"({inner},)" if len(shape) == 1 else f"({inner})"
-
-
 def received(shape) -> str:
     """The closing sentence of a shape message: ``Received: shape=(None, 64).``"""
-    return f"Received: shape={fmt_shape(shape)}."
+    return f"Received: shape={format_shape(shape)}."
 
 
 def require_rank(shape, rank: int, layer: str, axes: str) -> None:

@@ -16,7 +16,7 @@ from nnstudio.core.catalog.builtin.common import (
     bias_params,
     check_strides_dilation,
     deconv_length,
-    fmt_shape,
+    format_shape,
     fmt_tuple,
     ints_param,
     padding_param,
@@ -64,7 +64,7 @@ def _conv_infer(layer: str, rank: int):
             raise ParamError(
                 "groups",
                 f"{layer} needs input channels and filters divisible by groups={groups}. "
-                f"Received: filters={filters}, shape={fmt_shape(shape)}.",
+                f"Received: filters={filters}, shape={format_shape(shape)}.",
             )
         padding = "same" if params["padding"] == "causal" else params["padding"]
         sizes = spatial_output(layer, shape, kernel, strides, padding, dilation)

@@ -7,13 +7,13 @@ nnstudio is a little stricter than Keras: element-wise merges need inputs of the
 
 from __future__ import annotations
 
-from nnstudio.core.catalog.builtin.common import as_tuple, fmt_shape, no_params
+from nnstudio.core.catalog.builtin.common import as_tuple, format_shape, no_params
 from nnstudio.core.catalog.registry import register
 from nnstudio.core.catalog.spec import LayerSpec, ParamError, ParamSpec, ShapeError
 
 
 def _shapes_text(shapes: list) -> str:
-    return ", ".join(fmt_shape(s) for s in shapes)
+    return ", ".join(format_shape(s) for s in shapes)
 
 
 def _elementwise(layer: str):

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from nnstudio.core.catalog.builtin.common import (
     CHANNELS_LAST,
-    fmt_shape,
+    format_shape,
     no_params,
     regularizer_param,
     constraint_param,
@@ -23,10 +23,10 @@ from nnstudio.core.catalog.spec import LayerSpec, ParamError, ParamSpec
 
 def _axis_size(layer: str, shape, axis: int) -> int:
     if not -len(shape) < axis < len(shape) or axis % len(shape) == 0:
-        raise ParamError("axis", f"{layer} cannot normalize over axis {axis} of its input. Received: shape={fmt_shape(shape)}.")
+        raise ParamError("axis", f"{layer} cannot normalize over axis {axis} of its input. Received: shape={format_shape(shape)}.")
     size = shape[axis]
     if size is None:
-        raise ParamError("axis", f"{layer} needs a known size along axis {axis}. Received: shape={fmt_shape(shape)}.")
+        raise ParamError("axis", f"{layer} needs a known size along axis {axis}. Received: shape={format_shape(shape)}.")
     return size
 
 

@@ -11,7 +11,7 @@ import math
 
 from nnstudio.core.catalog.builtin.common import (
     CHANNELS_LAST,
-    fmt_shape,
+    format_shape,
     no_params,
     require_known_last,
     require_rank,
@@ -45,7 +45,7 @@ def _statistic(name: str, value, features: int, shape) -> None:
         raise ParamError(
             name,
             f"Normalization's {name} needs 1 or {features} values (one per feature). "
-            f"Received: {len(values)} values for shape={fmt_shape(shape)}.",
+            f"Received: {len(values)} values for shape={format_shape(shape)}.",
         )
     if name == "variance" and any(v < 0 for v in values):
         raise ParamError(name, f"Normalization's variance cannot be negative. Received: {value!r}.")

@@ -14,7 +14,7 @@ from __future__ import annotations
 from nnstudio.core.catalog.builtin.common import (
     activation_param,
     activity_param,
-    fmt_shape,
+    format_shape,
     require_min_rank,
     require_known_last,
     require_rank,
@@ -170,7 +170,7 @@ def _infer_time_distributed(shapes: list, params: dict) -> list:
     except ParamError as exc:
         raise ParamError("layer", f"TimeDistributed's {spec.type}: {exc}") from None
     except ShapeError as exc:
-        raise ShapeError(f"TimeDistributed applies {spec.type} to each step of shape {fmt_shape(step)}: {exc}") from None
+        raise ShapeError(f"TimeDistributed applies {spec.type} to each step of shape {format_shape(step)}: {exc}") from None
     return [(shape[0], shape[1], *out[1:])]
 
 

@@ -11,7 +11,7 @@ import math
 from nnstudio.core.catalog.builtin.common import (
     CHANNELS_LAST,
     as_tuple,
-    fmt_shape,
+    format_shape,
     ints_param,
     no_params,
     received,
@@ -90,7 +90,7 @@ def _infer_permute(shapes: list, params: dict) -> list:
         raise ParamError(
             "dims",
             f"Permute needs dims to be a permutation of 1..{len(shape) - 1} for its input. "
-            f"Received: dims={dims!r}, shape={fmt_shape(shape)}.",
+            f"Received: dims={dims!r}, shape={format_shape(shape)}.",
         )
     return [(shape[0], *(shape[d] for d in dims))]
 
