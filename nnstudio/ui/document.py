@@ -12,7 +12,6 @@ Must not import Keras (project I/O imports it lazily only for weights).
 
 from __future__ import annotations
 
-import copy
 import json
 import os
 import threading
@@ -285,7 +284,7 @@ class ProjectDocument(QObject):
         """
         if not self._needs_autosave():
             return None
-        target = _write_recovery(self._snapshot(), self.recovery_path, self._path)
+        target = _write_recovery(self._project.snapshot(), self.recovery_path, self._path)
         self._autosaved_edits = self._edits
         self.autosaved.emit(target)
         return target
@@ -293,20 +292,11 @@ class ProjectDocument(QObject):
     def _needs_autosave(self) -> bool:
         return self.is_modified and (self._edits != self._autosaved_edits or not self.recovery_path.exists())
 
-    def _snapshot(self) -> Project:
-        """A copy of the project that later edits cannot change (weights arrays are shared)."""
-        p = self._project
-        return Project(
-            name=p.name, networks={k: g.clone() for k, g in p.networks.items()}, description=p.description,
-            data=copy.deepcopy(p.data), training=copy.deepcopy(p.training), runs=copy.deepcopy(p.runs),
-            weights={k: dict(v) for k, v in p.weights.items()}, view=copy.deepcopy(p.view),
-        )
-
     def _autosave_in_background(self) -> None:
         """Timer slot: snapshot the project and write it on a worker thread (no UI stall)."""
         if not self._needs_autosave() or (self._autosave_thread is not None and self._autosave_thread.is_alive()):
             return
-        snapshot, target, original, edits = self._snapshot(), self.recovery_path, self._path, self._edits
+        snapshot, target, original, edits = self._project.snapshot(), self.recovery_path, self._path, self._edits
 
         def work() -> None:
             try:

@@ -6,6 +6,7 @@ Must not import Qt or Keras.
 
 from __future__ import annotations
 
+import copy
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -48,6 +49,24 @@ class Project:
     runs: list[dict[str, Any]] = field(default_factory=list)
     weights: dict[str, dict[str, list[np.ndarray]]] = field(default_factory=dict)
     view: dict[str, Any] = field(default_factory=dict)
+
+    def snapshot(self) -> "Project":
+        """Return a copy that later edits of this project cannot change.
+
+        Graphs are cloned (with fresh, unconnected signals), dicts deep-copied. Weight
+        arrays are shared, not copied: nnstudio replaces a network's weights, it never
+        writes into their arrays.
+        """
+        return Project(
+            name=self.name,
+            networks={name: graph.clone() for name, graph in self.networks.items()},
+            description=self.description,
+            data=copy.deepcopy(self.data),
+            training=copy.deepcopy(self.training),
+            runs=copy.deepcopy(self.runs),
+            weights={network: dict(layers) for network, layers in self.weights.items()},
+            view=copy.deepcopy(self.view),
+        )
 
     @property
     def main(self) -> Graph:

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 from PySide6.QtCore import QObject, QThread, Signal, Slot
 
-from nnstudio.ui.workers.training_worker import snapshot_project
 
 
 class _EvaluationJob(QObject):
@@ -64,7 +63,7 @@ class EvaluationWorker(QObject):
         if self._thread is not None:
             raise RuntimeError("An evaluation is already running. Received: start() again.")
         thread = QThread()
-        job = _EvaluationJob(snapshot_project(project), dataset)
+        job = _EvaluationJob(project.snapshot(), dataset)
         job.moveToThread(thread)
         thread.started.connect(job.run)
         job.done.connect(self._on_done)

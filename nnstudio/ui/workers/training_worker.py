@@ -11,7 +11,6 @@ Keras objects never leave the worker thread. Must not import Keras at module lev
 
 from __future__ import annotations
 
-import copy
 import threading
 import time
 import traceback
@@ -19,7 +18,6 @@ from typing import Any, Callable
 
 from PySide6.QtCore import QObject, Qt, QThread, Signal, Slot
 
-from nnstudio.core.graph import graph_from_dict, graph_to_dict
 from nnstudio.core.project.model import Project
 from nnstudio.core.training.events import Paused, Resumed, RunFinished
 from nnstudio.core.training.telemetry import TelemetryOptions
@@ -29,37 +27,6 @@ from nnstudio.core.training.telemetry import TelemetryOptions
 #: pipeline, epoch ends); 5 % of it refreshes the heavy views every second or two on the
 #: templates while ``benchmarks/training_overhead.py`` keeps its ratio.
 UI_TELEMETRY = TelemetryOptions(budget_fraction=0.05, min_interval_s=1.0, every_steps=20)
-
-
-def snapshot_project(project: Project) -> Project:
-    """Return an independent copy of ``project`` (graphs rebuilt from their dicts).
-
-    Graph signals may be connected to Qt items, so graphs are copied through their
-    serialized form rather than ``copy.deepcopy``.
-
-    Parameters
-    ----------
-    project:
-        The live project of the document.
-
-    Returns
-    -------
-    Project
-        A copy sharing no mutable state with ``project``.
-    """
-    return Project(
-        name=project.name,
-        networks={name: graph_from_dict(graph_to_dict(graph))
-                  for name, graph in project.networks.items()},
-        description=project.description,
-        data=copy.deepcopy(project.data),
-        training=copy.deepcopy(project.training),
-        runs=copy.deepcopy(project.runs),
-        weights={net: {layer: [array.copy() for array in arrays]
-                       for layer, arrays in layers.items()}
-                 for net, layers in project.weights.items()},
-        view=copy.deepcopy(project.view),
-    )
 
 
 def failed_run(message: str, seconds: float = 0.0) -> RunFinished:
@@ -184,7 +151,7 @@ class TrainingWorker(QObject):
         if self.is_running():
             raise RuntimeError("A training run is already in progress. Received: start() while "
                                f"running in {self.mode} mode.")
-        self.project = snapshot_project(project_snapshot)
+        self.project = project_snapshot.snapshot()
         self._stop.clear()
         self._pause.clear()
         from nnstudio.core.training.config import current_backend

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from nnstudio.core.graph import Graph
 from nnstudio.core.training import events as ev
-from nnstudio.ui.workers.training_worker import TrainingWorker, snapshot_project
+from nnstudio.ui.workers.training_worker import TrainingWorker
 from tests.ui.training.conftest import spirals_project
 
 TIMEOUT = 120_000
@@ -75,8 +75,8 @@ def test_worker_reports_a_failed_run_and_can_start_again(qtbot, tiny_project):
     assert blocker.args[0].status == "completed"
 
 
-def test_snapshot_project_shares_no_state(tiny_project):
-    copy = snapshot_project(tiny_project)
+def test_the_project_snapshot_a_run_trains_shares_no_state(tiny_project):
+    copy = tiny_project.snapshot()
     copy.training["epochs"] = 99
     node = next(iter(copy.main.nodes))
     copy.main.remove_node(node)
