@@ -16,7 +16,7 @@ from nnstudio.core.data.errors import (
     ColumnError, DataError, DataFileNotFoundError, DataFormatError, DataTooLargeError, ImageReadError,
     InvalidDataParamError, LabelRangeError, MissingValuesError, TruncatedFileError, UnknownSourceError,
 )
-from nnstudio.core.data.loader import default_spec, list_sources, load_dataset
+from nnstudio.core.data.loader import default_spec, list_sources, load_dataset, spec_for_argument
 from nnstudio.core.data.params import DataParam, SourceInfo
 from nnstudio.core.data.split import PREPROCESS_DEFAULTS, SCALES, SPLIT_DEFAULTS
 from nnstudio.core.data.tabular import TablePreview, read_table_preview
@@ -28,5 +28,6 @@ __all__ = [
     "Dataset", "ImageReadError", "InvalidDataParamError", "LabelRangeError", "MissingValuesError", "SourceInfo",
     "TablePreview", "TruncatedFileError", "UnknownSourceError",
     "augmentation_layers", "build_vocabulary", "check_compatibility", "decode_ids", "default_spec",
-    "encode_texts", "list_sources", "load_dataset", "read_table_preview", "resolve_augment", "tokenize",
+    "encode_texts", "list_sources", "load_dataset", "read_table_preview", "resolve_augment", "spec_for_argument",
+    "tokenize",
 ]

@@ -15,7 +15,7 @@ from nnstudio.core.data import (  # noqa: F401  (importing the modules registers
 )
 from nnstudio.core.data.augment import resolve_augment
 from nnstudio.core.data.dataset import Dataset
-from nnstudio.core.data.errors import InvalidDataParamError
+from nnstudio.core.data.errors import InvalidDataParamError, UnknownSourceError
 from nnstudio.core.data.params import SourceInfo
 from nnstudio.core.data.registry import RawData, get_source, registered_sources
 from nnstudio.core.data.split import (
@@ -50,6 +50,44 @@ def default_spec(source: str) -> dict[str, Any]:
     info, _ = get_source(source)
     return {"source": source, "params": info.defaults(), "split": dict(SPLIT_DEFAULTS),
             "preprocess": dict(PREPROCESS_DEFAULTS), "augment": {}}
+
+
+#: File suffixes that name a data source when a path is given instead of a source name.
+FILE_SOURCES = {".csv": "csv", ".tsv": "csv", ".txt": "csv", ".npz": "numpy", ".npy": "numpy"}
+
+
+def spec_for_argument(source: str, current: dict[str, Any] | None = None) -> dict[str, Any]:
+    """Return the data spec for a source name, or for a file or folder path.
+
+    A folder holding MNIST-format IDX files reads as ``idx``, any other folder as
+    ``image_folder``. The split settings of ``current`` (the project's spec) are kept;
+    everything else comes from the new source.
+
+    Raises
+    ------
+    UnknownSourceError
+        When ``source`` is neither a known source nor an existing file or folder.
+    """
+    from pathlib import Path
+
+    names = {info.name for info in registered_sources()}
+    path = Path(source).expanduser()
+    if source in names and not path.exists():
+        spec = default_spec(source)
+    elif path.is_file() and path.suffix.lower() in FILE_SOURCES:
+        spec = default_spec(FILE_SOURCES[path.suffix.lower()])
+        spec["params"]["path"] = str(path)
+    elif path.is_dir():
+        is_idx = any("ubyte" in f.name or "idx" in f.suffix for f in path.iterdir() if f.is_file())
+        spec = default_spec("idx" if is_idx else "image_folder")
+        spec["params"]["path"] = str(path)
+    else:
+        raise UnknownSourceError(
+            f"The data must be a data source ({', '.join(sorted(names))}) or an existing CSV, "
+            f".npz/.npy file, image folder or IDX folder. Received: {source!r}.")
+    if isinstance((current or {}).get("split"), dict):
+        spec["split"] = dict(current["split"])
+    return spec
 
 
 def load_dataset(spec: dict[str, Any]) -> Dataset:

@@ -6,9 +6,9 @@ touching its argument, and its docstring says why the format changed. Loading an
 runs every step from the file's version up to :data:`FORMAT_VERSION`; a file from the
 future is refused by the loader before it gets here.
 
-Version 1 is the first released format, so the chain is empty today. When the format
-changes, bump ``FORMAT_VERSION`` in :mod:`nnstudio.core.project.schema`, add a step here,
-and commit a golden file of the old version under ``tests/fixtures/`` forever.
+Version 1 is the first released format. When the format changes, bump ``FORMAT_VERSION``
+in :mod:`nnstudio.core.project.schema`, add a step here, and commit a golden file of the
+old version under ``tests/fixtures/`` forever.
 
 Must not import Qt or Keras.
 """
@@ -93,4 +93,13 @@ def migrate(data: dict[str, Any], from_version: int, to_version: int = FORMAT_VE
             raise CorruptProjectError(
                 f"upgrading from format version {version} to {version + 1} failed: {err!r}."
             ) from err
+    return data
+
+
+@migration(1)
+def _add_search_and_deploy(data: dict[str, Any]) -> dict[str, Any]:
+    """Version 2 adds the ``search`` (hyperparameter search) and ``deploy`` (export and
+    compression variants) sections; a version-1 project has neither, so both start empty."""
+    data.setdefault("search", {})
+    data.setdefault("deploy", {})
     return data

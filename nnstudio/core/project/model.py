@@ -39,6 +39,12 @@ class Project:
         Trained weights per network: ``{network: {layer_name: [array, ...]}}``.
     view:
         UI state worth keeping with the file (zoom, open tabs); JSON-compatible.
+    search:
+        Hyperparameter search: the search spaces marked on the graph and the training
+        settings, and the study settings (see :mod:`nnstudio.core.tune`); JSON-compatible.
+    deploy:
+        Deployment: export and compression variants and their measurements (see
+        :mod:`nnstudio.core.export` and :mod:`nnstudio.core.compress`); JSON-compatible.
     """
 
     name: str = "Untitled"
@@ -49,6 +55,8 @@ class Project:
     runs: list[dict[str, Any]] = field(default_factory=list)
     weights: dict[str, dict[str, list[np.ndarray]]] = field(default_factory=dict)
     view: dict[str, Any] = field(default_factory=dict)
+    search: dict[str, Any] = field(default_factory=dict)
+    deploy: dict[str, Any] = field(default_factory=dict)
 
     def snapshot(self) -> "Project":
         """Return a copy that later edits of this project cannot change.
@@ -66,6 +74,8 @@ class Project:
             runs=copy.deepcopy(self.runs),
             weights={network: dict(layers) for network, layers in self.weights.items()},
             view=copy.deepcopy(self.view),
+            search=copy.deepcopy(self.search),
+            deploy=copy.deepcopy(self.deploy),
         )
 
     @property

@@ -35,7 +35,7 @@ from nnstudio.core.project.model import Project
 #: The value of ``metadata.json``'s ``format`` key.
 FORMAT = "nnstudio-project"
 #: The newest ``format_version`` this build writes and reads.
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2
 
 #: Network names become file names (``weights/<name>.npz``), so they are kept plain.
 NETWORK_NAME_RE = re.compile(r"^[A-Za-z_][A-Za-z0-9_.\-]{0,63}$")
@@ -48,6 +48,8 @@ _TOP_LEVEL = {
     "training": dict,
     "runs": list,
     "view": dict,
+    "search": dict,
+    "deploy": dict,
 }
 
 
@@ -83,6 +85,8 @@ def project_to_dict(project: Project) -> dict[str, Any]:
         "training": project.training,
         "runs": project.runs,
         "view": project.view,
+        "search": project.search,
+        "deploy": project.deploy,
     }
 
 
@@ -147,6 +151,8 @@ def project_from_dict(data: Any) -> Project:
         training=data.get("training", {}),
         runs=runs,
         view=data.get("view", {}),
+        search=data.get("search", {}),
+        deploy=data.get("deploy", {}),
     )
 
 

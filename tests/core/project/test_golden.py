@@ -51,3 +51,8 @@ def test_golden_v1_project_weights_are_exact():
 def test_a_golden_file_exists_for_every_format_version():
     for version in range(1, FORMAT_VERSION + 1):
         assert (FIXTURES / f"project-v{version}.nnstudio").is_file()
+
+
+def test_a_version_1_file_gains_empty_search_and_deploy_sections():
+    project = load_project(FIXTURES / "project-v1.nnstudio")
+    assert project.search == {} and project.deploy == {}

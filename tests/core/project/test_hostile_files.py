@@ -12,6 +12,7 @@ import numpy as np
 import pytest
 
 from nnstudio.core.project import (
+    FORMAT_VERSION,
     CorruptProjectError,
     NewerFormatError,
     NotAProjectError,
@@ -86,8 +87,8 @@ def test_future_format_version_names_both_versions(tmp_path):
     meta = dict(METADATA, format_version=7, app_version="9.0")
     path = write_zip(tmp_path / "x.nnstudio", {"metadata.json": meta, "project.json": project_json()})
     err = load_error(path, NewerFormatError)
-    assert (err.file_version, err.supported_version) == (7, 1)
-    assert "version 7" in str(err) and "up to 1" in str(err) and "nnstudio 9.0" in str(err)
+    assert (err.file_version, err.supported_version) == (7, FORMAT_VERSION)
+    assert "version 7" in str(err) and f"up to {FORMAT_VERSION}" in str(err) and "nnstudio 9.0" in str(err)
 
 
 @pytest.mark.parametrize("version", [0, -1, "1", None, 1.5, True])

@@ -1,8 +1,7 @@
-"""`nnstudio train` end to end in a subprocess, and run_cli's error handling."""
+"""`nnstudio train` end to end in a subprocess, its error handling, and run-only options."""
 
 from __future__ import annotations
 
-import argparse
 import json
 import os
 import subprocess
@@ -10,7 +9,8 @@ import sys
 
 import pytest
 
-from nnstudio.core.training.headless import data_spec, run_cli
+from nnstudio.cli import main
+from nnstudio.core.data import spec_for_argument
 from nnstudio.core.training.stream import deserialize_event
 
 
@@ -45,39 +45,33 @@ def test_nnstudio_train_json_prints_a_summary_as_last_line(tmp_path):
     assert trained.runs[-1]["status"] == "completed" and trained.weights
 
 
-def _args(**kw):
-    base = dict(project=None, data=None, epochs=None, backend=None, output=None, json=False, debug=False)
-    base.update(kw)
-    return argparse.Namespace(**base)
-
-
-def test_run_cli_reports_a_missing_project_in_one_line(tmp_path, capsys):
-    code = run_cli(_args(project=str(tmp_path / "missing.nnstudio")))
+def test_train_reports_a_missing_project_in_one_line(tmp_path, capsys):
+    code = main(["train", str(tmp_path / "missing.nnstudio")])
     err = capsys.readouterr().err
     assert code == 2 and err.startswith("nnstudio: error: ") and err.count("\n") == 1
 
 
-def test_run_cli_fails_with_exit_1_on_an_invalid_recipe(tmp_path, capsys):
+def test_train_fails_with_exit_1_on_an_invalid_recipe(tmp_path, capsys):
     from nnstudio.core.project import load_project, save_project
     path = tmp_path / "p.nnstudio"
     _new_project(path)
     project = load_project(path)
     project.training["optimizer"] = {"name": "lion"}
     save_project(project, path)
-    code = run_cli(_args(project=str(path)))
+    code = main(["train", str(path)])
     err = capsys.readouterr().err.strip().splitlines()
     assert code == 1 and err[-1].startswith("nnstudio: error: Invalid training settings")
     assert "Traceback" not in "\n".join(err)
 
 
-def test_data_spec_accepts_source_names_and_paths(tmp_path):
-    assert data_spec("moons", {"split": {"validation": 0.3}})["split"] == {"validation": 0.3}
+def test_spec_for_argument_accepts_source_names_and_paths(tmp_path):
+    assert spec_for_argument("moons", {"split": {"validation": 0.3}})["split"] == {"validation": 0.3}
     csv_file = tmp_path / "table.csv"
     csv_file.write_text("a,b\n1,2\n")
-    assert data_spec(str(csv_file), {})["source"] == "csv"
-    assert data_spec(str(tmp_path), {})["source"] == "image_folder"
+    assert spec_for_argument(str(csv_file), {})["source"] == "csv"
+    assert spec_for_argument(str(tmp_path), {})["source"] == "image_folder"
     with pytest.raises(Exception, match="Received: 'nowhere'"):
-        data_spec("nowhere", {})
+        spec_for_argument("nowhere", {})
 
 
 def test_nnstudio_train_killed_mid_run_continues_from_its_checkpoint(tmp_path):
@@ -106,3 +100,28 @@ def test_nnstudio_train_killed_mid_run_continues_from_its_checkpoint(tmp_path):
     assert type(started).__name__ == "RunStarted" and started.initial_epoch >= 1
     assert json.loads(lines[-1])["status"] == "completed"
     assert not (checkpoints / "checkpoint.json").exists(), "a completed run discards its checkpoint"
+
+
+def test_train_options_belong_to_the_run_not_the_recipe(tmp_path, capsys):
+    """`--epochs 1` is a quick check: the run records it, the project's recipe keeps its own."""
+    from nnstudio.core.project import load_project
+    path = tmp_path / "p.nnstudio"
+    _new_project(path)
+    assert main(["train", str(path), "--epochs", "1", "--data", "moons"]) == 0
+    trained = load_project(path)
+    assert trained.training["epochs"] == 2 and trained.data["source"] != "moons"
+    assert trained.runs[-1]["config"]["epochs"] == 1 and trained.runs[-1]["data"]["source"] == "moons"
+    assert main(["train", str(path), "--epochs", "1", "--save-settings"]) == 0
+    assert load_project(path).training["epochs"] == 1
+
+
+def test_train_on_a_backend_that_is_not_installed_names_the_extra(tmp_path, capsys, monkeypatch):
+    import importlib.util
+    monkeypatch.setenv("KERAS_BACKEND", "tensorflow")  # restored after the test: main() sets it
+    real = importlib.util.find_spec
+    monkeypatch.setattr(importlib.util, "find_spec", lambda name, *a: None if name == "torch" else real(name, *a))
+    path = tmp_path / "p.nnstudio"
+    _new_project(path)
+    code = main(["train", str(path), "--backend", "torch"])
+    err = capsys.readouterr().err
+    assert code == 2 and err.count("\n") == 1 and "pip install -e '.[torch]'" in err

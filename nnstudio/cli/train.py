@@ -1,0 +1,233 @@
+"""``nnstudio train``: the training engine with no display.
+
+Loads a project, optionally swaps its data source (``--data``) and epochs for this run,
+sets ``KERAS_BACKEND`` before Keras is imported, runs
+:func:`nnstudio.core.training.engine.run_training` with a terminal progress bar, and saves
+the trained weights and the run record. Options given for one run belong to that run's
+record, not to the project's recipe, unless ``--save-settings`` asks to keep them. With
+``--json`` stdout carries one JSON line per event (see
+:mod:`nnstudio.core.training.stream`) and, as its last line, a summary object; with
+``--events-jsonl`` the event lines include sampled telemetry, for the designer running a
+trainer of another backend in a subprocess.
+"""
+
+from __future__ import annotations
+
+import argparse
+import copy
+import importlib.util
+import json
+import os
+import signal
+import sys
+import threading
+import time
+from typing import Any, TextIO
+
+from nnstudio.cli.common import EXIT_OK, InvalidProjectError, UsageError, load_project_file, positive_int
+
+BACKENDS = ("tensorflow", "jax", "torch")
+BACKEND_EXTRAS = {"tensorflow": ("tensorflow", ""), "jax": ("jax", "jax"), "torch": ("torch", "torch")}
+REDRAW_S = 0.1
+BAR_WIDTH = 24
+
+
+def register(commands, common: argparse.ArgumentParser) -> None:
+    """Add ``train`` to ``commands``."""
+    cmd = commands.add_parser("train", parents=[common], help="train a project without the designer")
+    cmd.add_argument("project", help="the project file")
+    cmd.add_argument("--data", metavar="SRC", help="a data source name or file, instead of the project's")
+    cmd.add_argument("--epochs", type=positive_int("epochs"), metavar="N",
+                     help="number of epochs (default: the project's)")
+    cmd.add_argument("--backend", choices=BACKENDS,
+                     help="the Keras backend (default: KERAS_BACKEND, else the project's, else tensorflow)")
+    cmd.add_argument("--output", "-o", metavar="OUT", help="where to save the trained project (default: in place)")
+    cmd.add_argument("--save-settings", action="store_true",
+                     help="keep --data, --epochs and --backend in the project's recipe (default: this run only)")
+    cmd.add_argument("--checkpoints", metavar="DIR",
+                     help="save a checkpoint every epoch in DIR; when DIR holds one of an unfinished run "
+                          "(a crash, Ctrl+C), continue from it")
+    cmd.add_argument("--json", action="store_true", help="print one JSON object per event instead of text")
+    cmd.add_argument("--events-jsonl", action="store_true",
+                     help="also stream telemetry events (histograms, activations) as JSON lines")
+    cmd.set_defaults(handler=run)
+
+
+class ProgressPrinter:
+    """A progress bar with ETA, redrawn at most every 0.1 s; one line per epoch."""
+
+    def __init__(self, stream: TextIO) -> None:
+        self.stream = stream
+        self.interactive = stream.isatty()
+        self.epochs = 0
+        self._last = 0.0
+
+    def __call__(self, event: Any) -> None:
+        from nnstudio.core.training import events as ev
+
+        if isinstance(event, ev.RunStarted):
+            self.epochs = event.epochs
+            self._line(f"Training {event.samples} samples, {event.epochs} epochs, batch "
+                       f"{event.batch_size} on {event.backend}/{event.device}.")
+        elif isinstance(event, ev.BatchEnded) and self.interactive:
+            now = time.perf_counter()
+            if now - self._last >= REDRAW_S:
+                self._last = now
+                filled = int(BAR_WIDTH * event.fraction_done)
+                eta = f"{event.eta_seconds:.0f}s" if event.eta_seconds is not None else "?"
+                self.stream.write(f"\rEpoch {event.epoch + 1}/{self.epochs} "
+                                  f"[{'#' * filled}{'.' * (BAR_WIDTH - filled)}] "
+                                  f"{event.fraction_done:4.0%} ETA {eta} {_format_logs(event.logs)}\033[K")
+                self.stream.flush()
+        elif isinstance(event, ev.EpochEnded):
+            self._line(f"Epoch {event.epoch + 1}/{self.epochs} ({event.seconds:.1f}s) "
+                       f"{_format_logs(event.logs)}")
+        elif isinstance(event, ev.LogMessage):
+            self._line(f"{event.level}: {event.message}")
+        elif isinstance(event, ev.RunFinished):
+            self._line(f"{event.status}: {event.message}")
+
+    def _line(self, text: str) -> None:
+        prefix = "\r\033[K" if self.interactive else ""
+        self.stream.write(f"{prefix}{text}\n")
+        self.stream.flush()
+
+
+def _format_logs(logs: dict[str, float]) -> str:
+    return " ".join(f"{k} {v:.4g}" for k, v in logs.items())
+
+
+def choose_backend(requested: str | None, project_backend: str | None) -> str:
+    """Choose this process's Keras backend before Keras is imported.
+
+    ``--backend`` wins, then ``KERAS_BACKEND``, then the project's own setting.
+
+    Raises
+    ------
+    UsageError
+        When the backend is not installed, or Keras already runs on another one.
+    """
+    backend = requested or os.environ.get("KERAS_BACKEND") or project_backend or "tensorflow"
+    module, extra = BACKEND_EXTRAS.get(backend, (backend, backend))
+    if importlib.util.find_spec(module) is None:
+        install = f"pip install -e '.[{extra}]'" if extra else "pip install tensorflow-cpu"
+        raise UsageError(f"The `{backend}` backend is not installed in this Python; install it with "
+                         f"`{install}`. Received: backend={backend!r}.")
+    if "keras" in sys.modules:
+        import keras
+
+        if keras.backend.backend() != backend:
+            raise UsageError(f"Keras is already loaded with the `{keras.backend.backend()}` "
+                             f"backend in this process. Received: backend={backend!r}.")
+    os.environ["KERAS_BACKEND"] = backend
+    return backend
+
+
+def summary(finished, batch_size: int, backend: str, output: str | None) -> dict:
+    """Return the JSON summary printed as the last stdout line of ``--json``."""
+    return {"status": finished.status, "message": finished.message,
+            "epochs": [dict(h) for h in finished.history], "test": dict(finished.test_metrics),
+            "batch_size": batch_size, "samples_per_second": round(finished.samples_per_second, 2),
+            "seconds": round(finished.seconds, 3), "backend": backend,
+            "device": finished.record.get("device", "cpu"), "best_epoch": finished.best_epoch,
+            "output": output}
+
+
+def run(args: argparse.Namespace) -> int:
+    """Run ``nnstudio train`` from parsed arguments; return the exit status.
+
+    Raises
+    ------
+    UsageError, ProjectLoadError, DataError, CheckpointError
+        Unreadable input (exit status 2).
+    InvalidProjectError
+        When training failed (NaN loss, a data or graph error): exit status 1.
+    """
+    project = load_project_file(args.project)
+    backend = choose_backend(getattr(args, "backend", None), project.training.get("backend"))
+    recipe = (copy.deepcopy(project.data), copy.deepcopy(project.training))
+    if getattr(args, "data", None):
+        from nnstudio.core.data import spec_for_argument
+
+        project.data = spec_for_argument(args.data, project.data)
+    if getattr(args, "epochs", None):
+        project.training["epochs"] = int(args.epochs)
+    project.training["backend"] = backend
+    as_json = bool(getattr(args, "json", False))
+    stream_events = bool(getattr(args, "events_jsonl", False))
+    report = _reporter(as_json or stream_events, sys.stderr if as_json or stream_events else sys.stdout)
+    checkpoints, resume = _checkpoints(getattr(args, "checkpoints", None))
+    finished = _train(project, report, checkpoints, resume, stream_events)
+    if checkpoints and finished.status == "completed":
+        from nnstudio.core.training.checkpoints import discard_checkpoint
+
+        discard_checkpoint(checkpoints)
+    from nnstudio.core.training.config import TrainingConfig
+
+    batch_size = TrainingConfig.from_dict(project.training).batch_size
+    if not getattr(args, "save_settings", False):
+        project.data, project.training = recipe
+    output = None
+    if finished.status in ("completed", "stopped"):
+        from nnstudio.core.project import save_project
+
+        output = str(getattr(args, "output", None) or args.project)
+        save_project(project, output)
+    if as_json:
+        from nnstudio.core.training.context import json_safe
+
+        print(json.dumps(json_safe(summary(finished, batch_size, backend, output)),
+                         separators=(",", ":")), flush=True)
+    if finished.status in ("failed", "nan"):
+        raise InvalidProjectError(finished.message)
+    return EXIT_OK
+
+
+def _train(project, report, checkpoints: str | None, resume: bool, stream_events: bool):
+    """Run the engine with Ctrl+C asking it to stop after the current batch."""
+    from nnstudio.core.training.engine import run_training
+    from nnstudio.core.training.telemetry import TelemetryOptions
+
+    stop = threading.Event()
+    main_thread = threading.current_thread() is threading.main_thread()
+    previous = signal.getsignal(signal.SIGINT) if main_thread else None
+    if previous is not None:
+        signal.signal(signal.SIGINT, lambda *_: stop.set())
+    try:
+        return run_training(project, report=report, should_stop=stop.is_set,
+                            telemetry=TelemetryOptions() if stream_events else TelemetryOptions.none(),
+                            checkpoint_dir=checkpoints, resume=resume)
+    finally:
+        if previous is not None:
+            signal.signal(signal.SIGINT, previous)
+
+
+def _checkpoints(folder: str | None) -> tuple[str | None, bool]:
+    """Return ``(folder, resume)``: resume when the folder holds an unfinished run's checkpoint."""
+    if not folder:
+        return None, False
+    from nnstudio.core.training.checkpoints import load_checkpoint
+
+    checkpoint = load_checkpoint(folder)
+    if checkpoint is None:
+        os.makedirs(folder, exist_ok=True)
+        return folder, False
+    print(f"nnstudio: continuing from the checkpoint of epoch {checkpoint.epoch} in {folder}",
+          file=sys.stderr, flush=True)
+    return folder, True
+
+
+def _reporter(as_lines: bool, progress_stream: TextIO):
+    progress = ProgressPrinter(progress_stream)
+    if not as_lines:
+        return progress
+    from nnstudio.core.training import events as ev
+    from nnstudio.core.training.stream import serialize_event
+
+    def report(event: Any) -> None:
+        progress(event)
+        sys.stdout.write(serialize_event(event) + "\n")
+        if not isinstance(event, ev.BatchEnded):
+            sys.stdout.flush()
+
+    return report
