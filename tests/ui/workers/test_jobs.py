@@ -1,0 +1,117 @@
+"""JobRunner, the one background-work mechanism: progress, cancel, stale results, errors as messages."""
+
+from __future__ import annotations
+
+import threading
+
+import pytest
+
+from nnstudio.core.data.errors import DataError
+from nnstudio.ui.workers.jobs import JobCancelled, JobRunner, error_message
+
+TIMEOUT = 10_000
+
+
+@pytest.fixture
+def runner(qtbot):
+    runner = JobRunner("test-job")
+    yield runner
+    runner.cancel()
+    assert runner.wait(10.0)
+
+
+def test_job_runner_delivers_progress_in_order_then_the_result(qtbot, runner):
+    seen = []
+    runner.progress.connect(seen.append)
+
+    def work(context, n):
+        for i in range(n):
+            context.progress(i)
+        return threading.current_thread().name
+
+    with qtbot.waitSignal(runner.finished, timeout=TIMEOUT) as blocker:
+        runner.submit(work, 5)
+    assert seen == [0, 1, 2, 3, 4]
+    assert blocker.args == ["test-job"]
+    assert not runner.is_running()
+
+
+def test_job_runner_cancel_reaches_the_running_job(qtbot, runner):
+    started = threading.Event()
+
+    def work(context):
+        started.set()
+        while True:
+            context.check()
+            context.cancel_event.wait(0.01)
+
+    runner.submit(work)
+    assert started.wait(5.0)
+    assert runner.is_running()
+    with qtbot.waitSignal(runner.cancelled, timeout=TIMEOUT):
+        runner.cancel()
+    assert not runner.is_running()
+
+
+def test_job_runner_drops_the_result_and_progress_of_a_superseded_job(qtbot, runner):
+    release = threading.Event()
+    results, progress = [], []
+    runner.finished.connect(results.append)
+    runner.progress.connect(progress.append)
+    first_cancelled = []
+
+    def slow(context):
+        release.wait(5.0)
+        first_cancelled.append(context.cancelled())
+        context.progress("old progress")
+        return "old"
+
+    def fast(context):
+        context.progress("new progress")
+        return "new"
+
+    first = runner.submit(slow)
+    with qtbot.waitSignal(runner.finished, timeout=TIMEOUT):
+        second = runner.submit(fast)
+        release.set()
+    assert second == first + 1 == runner.token
+    assert results == ["new"]
+    assert progress == ["new progress"]
+    assert first_cancelled == [True]
+
+
+def test_job_runner_runs_queued_jobs_one_at_a_time_on_one_thread(qtbot, runner):
+    threads = []
+    runner.submit(lambda context: threads.append(threading.get_ident()))
+    with qtbot.waitSignal(runner.finished, timeout=TIMEOUT):
+        runner.submit(lambda context: threads.append(threading.get_ident()))
+    assert runner.wait(5.0)
+    assert len(threads) in (1, 2) and len(set(threads)) == 1
+
+
+@pytest.mark.parametrize("exc, message", [
+    (RuntimeError("disk\n full"), "RuntimeError: disk full"),
+    (ValueError("Batch size must be positive. Received: 0."), "Batch size must be positive. Received: 0."),
+    (DataError("The file `x.csv` has no rows. Received: an empty file."),
+     "The file `x.csv` has no rows. Received: an empty file."),
+    (MemoryError(), "Out of memory (MemoryError): try a smaller batch size or a smaller model."),
+])
+def test_job_runner_delivers_an_exception_as_one_line(qtbot, runner, exc, message):
+    def work(context):
+        raise exc
+
+    with qtbot.waitSignal(runner.failed, timeout=TIMEOUT) as blocker:
+        runner.submit(work)
+    assert blocker.args == [message]
+    assert error_message(exc) == message
+    assert not runner.is_running()
+
+
+def test_job_runner_check_raises_only_after_cancel():
+    from nnstudio.ui.workers.jobs import JobContext, _Relay
+
+    context = JobContext(1, _Relay())
+    context.check()
+    context.cancel_event.set()
+    with pytest.raises(JobCancelled):
+        context.check()
