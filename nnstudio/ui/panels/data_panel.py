@@ -10,7 +10,7 @@ from __future__ import annotations
 import copy
 from typing import Any
 
-from PySide6.QtCore import QObject, QRunnable, Qt, QThreadPool, QTimer, Signal
+from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtGui import QPainter, QStandardItem, QStandardItemModel
 from PySide6.QtWidgets import (
     QCheckBox, QComboBox, QDoubleSpinBox, QFileDialog, QFormLayout, QGroupBox, QHBoxLayout, QLabel, QLineEdit,
@@ -24,31 +24,14 @@ from nnstudio.core.data import (
 from nnstudio.core.catalog.spec import format_shape
 from nnstudio.ui.panels.data_preview import DataPreview, class_color
 from nnstudio.ui.theme import severity_color
+from nnstudio.ui.workers.jobs import JobContext, JobRunner
 
 GROUP_TITLES = {"built-in": "Built-in", "generated": "Generated", "import": "Import"}
 
 
-class _LoadSignals(QObject):
-    finished = Signal(int, object)
-    failed = Signal(int, str)
-
-
-class _LoadTask(QRunnable):
-    """Loads one spec off the GUI thread and reports through the panel's signal object."""
-
-    def __init__(self, generation: int, spec: dict, signals: _LoadSignals) -> None:
-        super().__init__()
-        self._generation, self._spec, self._signals = generation, spec, signals
-
-    def run(self) -> None:
-        try:
-            dataset = load_dataset(self._spec)
-        except DataError as error:
-            self._signals.failed.emit(self._generation, str(error))
-        except Exception as error:  # a bug in a source must reach the panel, not kill the thread silently
-            self._signals.failed.emit(self._generation, f"{type(error).__name__}: {error}".splitlines()[0])
-        else:
-            self._signals.finished.emit(self._generation, dataset)
+def _load(_context: JobContext, spec: dict) -> Dataset:
+    """The preview's background job: load one spec (errors arrive as the job's message)."""
+    return load_dataset(spec)
 
 
 class ClassBalanceBars(QWidget):
@@ -104,14 +87,11 @@ class DataPanel(QWidget):
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self._pool = QThreadPool(self)  # created before the signals so it is destroyed (and joined) first
-        self._pool.setMaxThreadCount(1)
-        self._signals = _LoadSignals(self)
-        self._signals.finished.connect(self._on_loaded)
-        self._signals.failed.connect(self._on_failed)
+        self._loader = JobRunner("nnstudio-data-load", self)
+        self._loader.finished.connect(self._on_loaded)
+        self._loader.failed.connect(self._on_failed)
         self._sources = {info.name: info for info in list_sources()}
         self._spec: dict[str, Any] = {}
-        self._generation = 0
         self._building = False
         self._param_widgets: dict[str, QWidget] = {}
         self._columns_of: tuple = ()
@@ -423,26 +403,21 @@ class DataPanel(QWidget):
 
     # ---------------------------------------------------------------- loading
     def _schedule_load(self) -> None:
-        self._generation += 1
+        self._loader.discard()  # a load started before this edit is stale
         self.info_label.setText("Loading…")
         self._load_timer.start()
 
     def _start_load(self) -> None:
         if not self._spec:
             return
-        self._pool.clear()  # drop queued loads that a newer edit made stale
-        self._pool.start(_LoadTask(self._generation, copy.deepcopy(self._spec), self._signals))
+        self._loader.submit(_load, copy.deepcopy(self._spec))
 
-    def _on_loaded(self, generation: int, dataset: Dataset) -> None:
-        if generation != self._generation:
-            return
+    def _on_loaded(self, dataset: Dataset) -> None:
         self.error_label.hide()
         self._show_dataset(dataset)
         self.dataset_loaded.emit(dataset)
 
-    def _on_failed(self, generation: int, message: str) -> None:
-        if generation != self._generation:
-            return
+    def _on_failed(self, message: str) -> None:
         self._show_dataset(None)
         self._show_error(message)
         self.load_failed.emit(message)

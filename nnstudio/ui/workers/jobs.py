@@ -176,6 +176,17 @@ class JobRunner(QObject):
             if self._current is not None:
                 self._current.cancel_event.set()
 
+    def discard(self) -> None:
+        """Make every submitted job stale now: cancel them and drop all their outputs."""
+        with self._lock:
+            self._latest += 1
+            self._delivered = self._latest
+            for pending in self._queue:
+                pending.context.cancel_event.set()
+            self._queue.clear()
+            if self._current is not None:
+                self._current.cancel_event.set()
+
     def is_running(self) -> bool:
         """True from :meth:`submit` until the newest job's outcome has been delivered."""
         return self._delivered < self._latest

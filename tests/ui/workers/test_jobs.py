@@ -60,7 +60,10 @@ def test_job_runner_drops_the_result_and_progress_of_a_superseded_job(qtbot, run
     runner.progress.connect(progress.append)
     first_cancelled = []
 
+    started = threading.Event()
+
     def slow(context):
+        started.set()
         release.wait(5.0)
         first_cancelled.append(context.cancelled())
         context.progress("old progress")
@@ -71,6 +74,7 @@ def test_job_runner_drops_the_result_and_progress_of_a_superseded_job(qtbot, run
         return "new"
 
     first = runner.submit(slow)
+    assert started.wait(5.0)
     with qtbot.waitSignal(runner.finished, timeout=TIMEOUT):
         second = runner.submit(fast)
         release.set()
@@ -115,3 +119,13 @@ def test_job_runner_check_raises_only_after_cancel():
     context.cancel_event.set()
     with pytest.raises(JobCancelled):
         context.check()
+
+
+def test_job_runner_discard_drops_the_outcome_of_every_job_so_far(qtbot, runner):
+    release = threading.Event()
+    runner.submit(lambda context: release.wait(5.0) and "late")
+    runner.discard()
+    assert not runner.is_running()
+    with qtbot.assertNotEmitted(runner.finished, wait=100), qtbot.assertNotEmitted(runner.failed, wait=100):
+        release.set()
+        assert runner.wait(5.0)
