@@ -37,6 +37,14 @@ class Signal:
         for callback in list(self._callbacks):
             callback(*args)
 
+    def __copy__(self) -> "Signal":
+        # A copied model (``copy.copy``/``copy.deepcopy`` of a Project) gets its own,
+        # unconnected signals: views watch one object, never its copies.
+        return Signal()
+
+    def __deepcopy__(self, memo: dict) -> "Signal":
+        return Signal()
+
     def block(self) -> "_Blocker":
         """Return a context manager that silences the signal while active."""
         return _Blocker(self)

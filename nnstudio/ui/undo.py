@@ -1,9 +1,10 @@
-"""Qt undo stack adapter for the Qt-free graph commands.
+"""Qt undo stack adapter for the Qt-free graph and project commands.
 
 Every edit in the UI goes through :func:`push`: it runs the core command once, and only
 when that succeeded puts a :class:`QtCommand` on the ``QUndoStack`` (which then owns undo,
-redo and merging). A command that the graph refuses (a :class:`GraphError`) leaves the
-stack untouched and the error propagates so the caller can show its message.
+redo and merging). A command that the graph or project refuses (a :class:`GraphError`, a
+``ValueError``) leaves both the model and the stack untouched (a composite undoes its done
+children itself) and the error propagates so the caller can show its message.
 
 Must not import Keras.
 """
@@ -77,7 +78,13 @@ def push(stack: QUndoStack, command: Command, *, mergeable: bool = True) -> bool
     ------
     GraphError
         When the graph refused the command on its first ``do``; nothing is recorded.
+    ValueError
+        When the project refused a project command; nothing is recorded.
     """
     command.do()
-    stack.push(QtCommand(command, done=True, mergeable=mergeable))
+    try:
+        stack.push(QtCommand(command, done=True, mergeable=mergeable))
+    except BaseException:
+        command.undo()
+        raise
     return True

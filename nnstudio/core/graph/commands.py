@@ -10,6 +10,7 @@ Must not import Qt or Keras.
 
 from __future__ import annotations
 
+import contextlib
 import copy
 from abc import ABC, abstractmethod
 from typing import Any, Iterable
@@ -23,14 +24,26 @@ _SIBLING_STEP = 240.0
 
 
 class Command(ABC):
-    """Base class: an edit with a label that can be done and undone."""
+    """Base class: an edit of one target object with a label that can be done and undone.
+
+    The target is the :class:`Graph` for graph commands and the
+    :class:`~nnstudio.core.project.model.Project` for project commands
+    (:mod:`nnstudio.core.project.commands`). Two commands only merge when they edit the
+    same target object: two networks (or a block and its outer network) may hold nodes
+    with the same ids.
+    """
 
     #: Commands with the same non-negative ``merge_id`` may merge into one undo step.
     merge_id = -1
 
-    def __init__(self, graph: Graph, text: str) -> None:
-        self.graph = graph
+    def __init__(self, target: Any, text: str) -> None:
+        self.target = target
         self.text = text
+
+    @property
+    def graph(self) -> Graph:
+        """The graph this command edits (the target of a graph command)."""
+        return self.target
 
     @abstractmethod
     def do(self) -> None:
@@ -143,7 +156,8 @@ class SetParam(Command):
         self.graph.set_param(self.node_id, self.name, self.old)
 
     def merge_with(self, other: Command) -> bool:
-        if isinstance(other, SetParam) and (other.node_id, other.name) == (self.node_id, self.name):
+        if (isinstance(other, SetParam) and other.graph is self.graph
+                and (other.node_id, other.name) == (self.node_id, self.name)):
             self.new = other.new
             return True
         return False
@@ -168,7 +182,7 @@ class MoveNodes(Command):
             self.graph.move_node(nid, old)
 
     def merge_with(self, other: Command) -> bool:
-        if isinstance(other, MoveNodes) and set(other.moves) == set(self.moves):
+        if isinstance(other, MoveNodes) and other.graph is self.graph and set(other.moves) == set(self.moves):
             self.moves = {nid: (self.moves[nid][0], other.moves[nid][1]) for nid in self.moves}
             return True
         return False
@@ -388,18 +402,35 @@ class UngroupBlock(_SnapshotCommand):
 
 
 class CompositeCommand(Command):
-    """Several commands as one undo step (e.g. auto-layout, paste with connections)."""
+    """Several commands as one undo step (e.g. auto-layout, paste with connections).
 
-    def __init__(self, graph: Graph, text: str, children: list[Command]) -> None:
-        super().__init__(graph, text)
+    All or nothing: when a child raises, the children already done are undone (newest
+    first) and the error propagates, so the target is exactly as before.
+    """
+
+    def __init__(self, target: Any, text: str, children: list[Command]) -> None:
+        super().__init__(target, text)
         self.children = children
 
     def do(self) -> None:
-        with self.graph.batch():
-            for child in self.children:
-                child.do()
+        with _batch(self.target):
+            done: list[Command] = []
+            try:
+                for child in self.children:
+                    child.do()
+                    done.append(child)
+            except BaseException:
+                for child in reversed(done):
+                    child.undo()
+                raise
 
     def undo(self) -> None:
-        with self.graph.batch():
+        with _batch(self.target):
             for child in reversed(self.children):
                 child.undo()
+
+
+def _batch(target: Any) -> contextlib.AbstractContextManager:
+    """The target's ``batch()`` (one ``changed`` signal), or nothing for targets without one."""
+    batch = getattr(target, "batch", None)
+    return batch() if callable(batch) else contextlib.nullcontext()

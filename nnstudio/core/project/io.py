@@ -41,14 +41,8 @@ from nnstudio.core.project.errors import (
 )
 from nnstudio.core.project.atomic import write_atomically
 from nnstudio.core.project.migrations import migrate
-from nnstudio.core.project.model import Project
-from nnstudio.core.project.schema import (
-    FORMAT,
-    FORMAT_VERSION,
-    NETWORK_NAME_RE,
-    project_from_dict,
-    project_to_dict,
-)
+from nnstudio.core.project.model import NETWORK_NAME_RE, Project
+from nnstudio.core.project.schema import FORMAT, FORMAT_VERSION, project_from_dict, project_to_dict
 from nnstudio.core.project.weights import decode_weights, encode_weights
 
 METADATA_MEMBER = "metadata.json"

@@ -25,20 +25,16 @@ Must not import Qt or Keras.
 
 from __future__ import annotations
 
-import re
 from typing import Any
 
 from nnstudio.core.graph import BLOCK_TYPE, Graph, GraphError, graph_from_dict, graph_to_dict
 from nnstudio.core.project.errors import CorruptProjectError, ProjectSaveError, UnknownLayerTypesError
-from nnstudio.core.project.model import Project
+from nnstudio.core.project.model import Project, network_name_problem
 
 #: The value of ``metadata.json``'s ``format`` key.
 FORMAT = "nnstudio-project"
 #: The newest ``format_version`` this build writes and reads.
 FORMAT_VERSION = 2
-
-#: Network names become file names (``weights/<name>.npz``), so they are kept plain.
-NETWORK_NAME_RE = re.compile(r"^[A-Za-z_][A-Za-z0-9_.\-]{0,63}$")
 
 _TOP_LEVEL = {
     "name": str,
@@ -134,8 +130,9 @@ def project_from_dict(data: Any) -> Project:
     networks: dict[str, Graph] = {}
     for record in records:
         name = record.get("name") if isinstance(record, dict) else None
-        if not isinstance(name, str) or not NETWORK_NAME_RE.match(name):
-            raise CorruptProjectError(f"A network needs a plain name (letters, digits, `_.-`). Received: {name!r}.")
+        problem = network_name_problem(name)
+        if problem:
+            raise CorruptProjectError(problem)
         if name in networks:
             raise CorruptProjectError(f"Two networks are named `{name}`. Received: names={[n for n in networks]}.")
         networks[name] = _build_graph(record, name)
@@ -170,11 +167,9 @@ def check_network_name(name: Any) -> None:
         When ``name`` is not text of letters, digits, ``_``, ``.`` or ``-`` starting with a
         letter or ``_`` (at most 64 characters).
     """
-    if not isinstance(name, str) or not NETWORK_NAME_RE.match(name):
-        raise ProjectSaveError(
-            "A network name must use letters, digits, `_`, `.` or `-` and start with a letter or `_`. "
-            f"Received: {name!r}."
-        )
+    problem = network_name_problem(name)
+    if problem:
+        raise ProjectSaveError(problem)
 
 
 def _build_graph(record: dict, where: str) -> Graph:

@@ -55,3 +55,15 @@ def npz_bytes(**arrays: np.ndarray) -> bytes:
     buffer = io.BytesIO()
     np.savez(buffer, **arrays)
     return buffer.getvalue()
+
+
+def saved_bytes(project: Project) -> bytes:
+    """The bytes ``save_project`` writes for ``project`` (the zip is deterministic)."""
+    import tempfile
+
+    from nnstudio.core.project import save_project
+
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / "p.nnstudio"
+        save_project(project, path)
+        return path.read_bytes()
