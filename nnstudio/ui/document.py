@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import json
 import os
-import threading
 import time
 import uuid
 from dataclasses import dataclass
@@ -26,6 +25,7 @@ from PySide6.QtGui import QUndoCommand, QUndoStack
 from nnstudio.core.graph import Graph
 from nnstudio.core.project import Project
 from nnstudio.ui import settings
+from nnstudio.ui.workers.jobs import JobContext, JobRunner
 
 DEFAULT_AUTOSAVE_MS = 120_000
 SUFFIX = ".nnstudio"
@@ -63,7 +63,6 @@ class ProjectDocument(QObject):
     path_changed = Signal(str)
     autosaved = Signal(str)
     report_updated = Signal(str)
-    _background_saved = Signal(str, int)
 
     def __init__(self, project: Project | None = None, path: str | None = None,
                  autosave_ms: int | None = None, parent: QObject | None = None) -> None:
@@ -80,8 +79,9 @@ class ProjectDocument(QObject):
         self._autosave = QTimer(self)
         self._autosave.setInterval(autosave_ms or autosave_interval_ms())
         self._autosave.timeout.connect(self._autosave_in_background)
-        self._autosave_thread: threading.Thread | None = None
-        self._background_saved.connect(self._on_background_saved)
+        # A failed background autosave is retried at the next tick; its message is not shown.
+        self._autosaver = JobRunner("nnstudio-autosave", self)
+        self._autosaver.finished.connect(self._on_background_saved)
         self.undo_stack.cleanChanged.connect(self._on_clean_changed)
         self.undo_stack.indexChanged.connect(self._count_edit)
 
@@ -294,22 +294,12 @@ class ProjectDocument(QObject):
 
     def _autosave_in_background(self) -> None:
         """Timer slot: snapshot the project and write it on a worker thread (no UI stall)."""
-        if not self._needs_autosave() or (self._autosave_thread is not None and self._autosave_thread.is_alive()):
+        if not self._needs_autosave() or self._autosaver.is_busy():
             return
-        snapshot, target, original, edits = self._project.snapshot(), self.recovery_path, self._path, self._edits
+        self._autosaver.submit(_autosave_job, self._project.snapshot(), self.recovery_path, self._path, self._edits)
 
-        def work() -> None:
-            try:
-                self._background_saved.emit(_write_recovery(snapshot, target, original), edits)
-            except (OSError, ValueError):
-                self._background_saved.emit("", edits)
-
-        self._autosave_thread = threading.Thread(target=work, name="nnstudio-autosave", daemon=True)
-        self._autosave_thread.start()
-
-    def _on_background_saved(self, target: str, edits: int) -> None:
-        if not target:
-            return
+    def _on_background_saved(self, outcome: tuple[str, int]) -> None:
+        target, edits = outcome
         if target != str(self.recovery_path) or not self.is_modified:  # saved or replaced meanwhile
             for p in (Path(target), Path(target).with_suffix(".json")):
                 p.unlink(missing_ok=True)
@@ -340,6 +330,12 @@ class ProjectDocument(QObject):
         """Stop autosaving and remove the recovery file (a clean close)."""
         self._autosave.stop()
         self.discard_recovery()
+
+
+def _autosave_job(_context: JobContext, snapshot: Project, target: Path, original: str,
+                  edits: int) -> tuple[str, int]:
+    """The background autosave: write ``snapshot`` and return (the file written, the edit count)."""
+    return _write_recovery(snapshot, target, original), edits
 
 
 def _write_recovery(project: Project, target: Path, original_path: str) -> str:
