@@ -38,6 +38,8 @@ from PySide6.QtCore import QObject, Qt, QTimer, Signal
 from PySide6.QtGui import QGuiApplication
 from PySide6.QtWidgets import QApplication, QHBoxLayout, QLabel, QProgressBar, QWidget
 
+from nnstudio.ui.workers.jobs import JobRunner
+
 EXAMPLE_TEMPLATE = "mlp-spirals"
 
 
@@ -61,8 +63,24 @@ def create_application(argv: list[str] | None = None) -> QApplication:
     return app
 
 
+def _import_keras(_context, finished: threading.Event) -> str:
+    """The Keras loader's job: import Keras and describe it; set ``finished`` either way."""
+    # A short switch interval lets the GUI thread take the GIL back more often while
+    # the import executes Python module bodies.
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+    previous = sys.getswitchinterval()
+    sys.setswitchinterval(0.001)
+    try:
+        import keras
+
+        return f"Keras {keras.__version__} ({keras.backend.backend()})"
+    finally:
+        sys.setswitchinterval(previous)
+        finished.set()
+
+
 class KerasLoader(QObject):
-    """Imports Keras on a background thread and reports when it is ready.
+    """Imports Keras in a background job and reports when it is ready.
 
     Signals
     -------
@@ -77,30 +95,15 @@ class KerasLoader(QObject):
 
     def __init__(self, parent: QObject | None = None) -> None:
         super().__init__(parent)
-        #: Set by the loading thread just before it emits ``loaded`` or ``failed``.
+        #: Set by the loading thread just before its outcome is sent to ``loaded`` or ``failed``.
         self.finished = threading.Event()
+        self.jobs = JobRunner("keras-import", self)
+        self.jobs.finished.connect(lambda text: self.loaded.emit(text))
+        self.jobs.failed.connect(lambda message: self.failed.emit(f"Keras could not be loaded: {message}"))
 
     def start(self) -> None:
         """Start importing Keras (returns at once)."""
-        threading.Thread(target=self._run, name="keras-import", daemon=True).start()
-
-    def _run(self) -> None:
-        # A short switch interval lets the GUI thread take the GIL back more often while
-        # the import executes Python module bodies.
-        os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
-        previous = sys.getswitchinterval()
-        sys.setswitchinterval(0.001)
-        try:
-            import keras
-
-            text = f"Keras {keras.__version__} ({keras.backend.backend()})"
-            self.finished.set()
-            self.loaded.emit(text)
-        except Exception as exc:  # any import failure is shown, never raised into Qt
-            self.finished.set()
-            self.failed.emit(f"Keras could not be loaded: {exc}".splitlines()[0])
-        finally:
-            sys.setswitchinterval(previous)
+        self.jobs.submit(_import_keras, self.finished)
 
 
 class KerasIndicator(QWidget):

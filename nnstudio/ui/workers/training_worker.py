@@ -1,7 +1,7 @@
 """Run the training engine off the GUI thread and deliver its events as Qt signals.
 
 ``TrainingWorker`` lives in the GUI thread. ``start`` snapshots the project, then either
-moves a job object to a fresh ``QThread`` that calls the blocking, Qt-free
+submits a job to its :class:`~nnstudio.ui.workers.jobs.JobRunner` that calls the blocking, Qt-free
 :func:`nnstudio.core.training.run_training` (when the chosen Keras backend is the one this
 process loaded), or runs ``python -m nnstudio train ... --events-jsonl`` in a subprocess
 (:mod:`nnstudio.ui.workers.process_run`) when the project asks for another backend. Either
@@ -14,13 +14,15 @@ from __future__ import annotations
 import threading
 import time
 import traceback
+from dataclasses import dataclass
 from typing import Any, Callable
 
-from PySide6.QtCore import QObject, Qt, QThread, Signal, Slot
+from PySide6.QtCore import QObject, Signal, Slot
 
 from nnstudio.core.project.model import Project
 from nnstudio.core.training.events import Paused, Resumed, RunFinished
 from nnstudio.core.training.telemetry import TelemetryOptions
+from nnstudio.ui.workers.jobs import JobContext, JobRunner, error_message
 
 #: Telemetry for runs watched in the designer. The engine's budget is a share of pure
 #: batch time, which is only part of wall time for small models (validation, input
@@ -35,52 +37,39 @@ def failed_run(message: str, seconds: float = 0.0) -> RunFinished:
                        seconds=seconds, samples_per_second=0.0)
 
 
-class _TrainingJob(QObject):
-    """Lives in the worker thread; calls the blocking engine."""
+@dataclass(frozen=True)
+class DatasetLoaded:
+    """Progress item of a training job: the dataset it loaded (for the previews)."""
 
-    event = Signal(object)
-    dataset_ready = Signal(object)
-    done = Signal(object)
+    dataset: Any
 
-    def __init__(self, project: Project, dataset, resume: bool, stop: threading.Event,
-                 pause: threading.Event, report_hook: Callable[[Any], None] | None,
-                 options: dict[str, Any]) -> None:
-        super().__init__()
-        self._project = project
-        self._dataset = dataset
-        self._resume = resume
-        self._stop = stop
-        self._pause = pause
-        self._hook = report_hook
-        self._options = options
 
-    def _report(self, event) -> None:
-        if self._hook is not None:
-            self._hook(event)
-        self.event.emit(event)
+def _train(context: JobContext, project: Project, dataset, resume: bool, pause: threading.Event,
+           hook: Callable[[Any], None] | None, options: dict[str, Any]) -> RunFinished:
+    """The training job: run the blocking engine, sending every event as progress."""
 
-    @Slot()
-    def run(self) -> None:
-        started = time.perf_counter()
-        try:
-            from nnstudio.core.training.engine import run_training
+    def report(event) -> None:
+        if hook is not None:
+            hook(event)
+        context.progress(event)
 
-            dataset = self._dataset
-            if dataset is None and self._project.data:
-                from nnstudio.core.data import load_dataset
+    started = time.perf_counter()
+    try:
+        from nnstudio.core.training.engine import run_training
 
-                dataset = load_dataset(self._project.data)
-            if dataset is not None:
-                self.dataset_ready.emit(dataset)
-            result = run_training(
-                self._project, report=self._report, should_stop=self._stop.is_set,
-                pause=self._pause, dataset=dataset, resume=self._resume, **self._options)
-        except Exception as exc:  # the UI must survive any failure of a run
-            message = f"{type(exc).__name__}: {exc}".strip()
-            result = failed_run(message, time.perf_counter() - started)
-            self.event.emit(result)
-            traceback.print_exc()
-        self.done.emit(result)
+        if dataset is None and project.data:
+            from nnstudio.core.data import load_dataset
+
+            dataset = load_dataset(project.data)
+        if dataset is not None:
+            context.progress(DatasetLoaded(dataset))
+        return run_training(project, report=report, should_stop=context.cancel_event.is_set,
+                            pause=pause, dataset=dataset, resume=resume, **options)
+    except Exception as exc:  # the UI must survive any failure of a run
+        result = failed_run(error_message(exc), time.perf_counter() - started)
+        context.progress(result)
+        traceback.print_exc()
+        return result
 
 
 class TrainingWorker(QObject):
@@ -110,10 +99,10 @@ class TrainingWorker(QObject):
                  report_hook: Callable[[Any], None] | None = None) -> None:
         super().__init__(parent)
         self._report_hook = report_hook
-        self._stop = threading.Event()
         self._pause = threading.Event()
-        self._thread: QThread | None = None
-        self._job: _TrainingJob | None = None
+        self.jobs = JobRunner("nnstudio-training", self)
+        self.jobs.progress.connect(self._on_progress)
+        self.jobs.finished.connect(self.finished)
         self._process = None
         self.project: Project | None = None
         self.mode = ""
@@ -121,7 +110,7 @@ class TrainingWorker(QObject):
     # ---- control -----------------------------------------------------------------
     def is_running(self) -> bool:
         """True from ``start`` until ``finished`` has been emitted."""
-        return self._thread is not None or self._process is not None
+        return self.jobs.is_running() or self._process is not None
 
     def is_paused(self) -> bool:
         """True while the run is paused."""
@@ -152,7 +141,6 @@ class TrainingWorker(QObject):
             raise RuntimeError("A training run is already in progress. Received: start() while "
                                f"running in {self.mode} mode.")
         self.project = project_snapshot.snapshot()
-        self._stop.clear()
         self._pause.clear()
         from nnstudio.core.training.config import current_backend
 
@@ -165,18 +153,7 @@ class TrainingWorker(QObject):
     def _start_thread(self, dataset, resume: bool, options: dict[str, Any]) -> None:
         self.mode = "thread"
         options = {"telemetry": UI_TELEMETRY, **options}
-        thread = QThread()
-        thread.setObjectName("nnstudio-training")
-        job = _TrainingJob(self.project, dataset, resume, self._stop, self._pause,
-                           self._report_hook, options)
-        job.moveToThread(thread)
-        job.event.connect(self.event)
-        job.dataset_ready.connect(self.dataset_ready)
-        job.done.connect(self._on_thread_done)
-        job.done.connect(thread.quit, Qt.ConnectionType.DirectConnection)
-        thread.started.connect(job.run)
-        self._thread, self._job = thread, job
-        thread.start()
+        self.jobs.submit(_train, self.project, dataset, resume, self._pause, self._report_hook, options)
 
     def _start_process(self, backend: str, dataset, resume: bool) -> None:
         from nnstudio.ui.workers.process_run import ProcessRun
@@ -190,13 +167,11 @@ class TrainingWorker(QObject):
         process.start(dataset)
 
     @Slot(object)
-    def _on_thread_done(self, result) -> None:
-        thread, self._thread, self._job = self._thread, None, None
-        if thread is not None:
-            thread.quit()
-            thread.wait()
-            thread.deleteLater()
-        self.finished.emit(result)
+    def _on_progress(self, item) -> None:
+        if isinstance(item, DatasetLoaded):
+            self.dataset_ready.emit(item.dataset)
+        else:
+            self.event.emit(item)
 
     @Slot(object)
     def _on_process_done(self, result) -> None:
@@ -225,10 +200,11 @@ class TrainingWorker(QObject):
 
     def stop(self) -> None:
         """Ask the run to stop after the current batch; ``finished`` follows."""
-        self._stop.set()
         self._pause.clear()
         if self._process is not None:
             self._process.stop()
+        else:
+            self.jobs.cancel()
 
     def stop_and_wait(self, timeout: float = 10.0) -> bool:
         """Stop the run and block until it has ended (for closing the window).
@@ -246,11 +222,6 @@ class TrainingWorker(QObject):
         if not self.is_running():
             return True
         self.stop()
-        if self._thread is not None:
-            thread = self._thread
-            if not thread.wait(int(timeout * 1000)):
-                return False
-            return True
         if self._process is not None:
             return self._process.wait(timeout)
-        return True
+        return self.jobs.wait(timeout)

@@ -129,3 +129,13 @@ def test_job_runner_discard_drops_the_outcome_of_every_job_so_far(qtbot, runner)
     with qtbot.assertNotEmitted(runner.finished, wait=100), qtbot.assertNotEmitted(runner.failed, wait=100):
         release.set()
         assert runner.wait(5.0)
+
+
+def test_keras_loader_reports_the_keras_version_from_its_job(qtbot):
+    from nnstudio.ui.app import KerasLoader
+
+    loader = KerasLoader()
+    with qtbot.waitSignal(loader.loaded, timeout=120_000) as blocker:
+        loader.start()
+    assert blocker.args[0].startswith("Keras 3.")
+    assert loader.finished.is_set()
