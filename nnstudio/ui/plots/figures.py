@@ -1,15 +1,14 @@
 """A matplotlib figure in a Qt widget (``FigureCanvasQTAgg``, never pyplot) with export.
 
 Used for the static evaluation charts (confusion matrix, ROC/PR curves...), which are drawn
-once per evaluation rather than live. Must not import Keras or ``matplotlib.pyplot``.
+once per evaluation rather than live. Must not import Keras or ``matplotlib.pyplot``;
+matplotlib itself (about a second to import) loads with the first figure, not at start-up.
 """
 
 from __future__ import annotations
 
 from pathlib import Path
 
-from matplotlib.backends.backend_qtagg import FigureCanvasQTAgg
-from matplotlib.figure import Figure
 from PySide6.QtWidgets import QFileDialog, QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget
 
 
@@ -17,6 +16,9 @@ class FigureView(QWidget):
     """One matplotlib ``Figure`` with a caption and an Export button (PNG or SVG)."""
 
     def __init__(self, title: str, parent: QWidget | None = None) -> None:
+        from matplotlib.backends.backend_qtagg import FigureCanvasQTAgg
+        from matplotlib.figure import Figure
+
         super().__init__(parent)
         self.title = title
         self.figure = Figure(figsize=(6, 4.5), dpi=100, layout="constrained")

@@ -16,7 +16,6 @@ import os
 import signal
 import sys
 import tempfile
-import threading
 import time
 from pathlib import Path
 
@@ -25,8 +24,15 @@ from PySide6.QtCore import QObject, QProcess, QProcessEnvironment, Signal, Slot
 from nnstudio.core.project.model import Project
 from nnstudio.core.training.events import BatchEnded, LogMessage, RunFinished
 from nnstudio.core.training.stream import EventDecodeError, deserialize_event
+from nnstudio.ui.workers.jobs import JobContext, JobRunner
 
 STDERR_TAIL = 4000
+
+
+def _load_preview(_context: JobContext, spec: dict):
+    from nnstudio.core.data import load_dataset
+
+    return load_dataset(spec)
 
 
 class ProcessRun(QObject):
@@ -55,6 +61,10 @@ class ProcessRun(QObject):
         self.process.readyReadStandardError.connect(self._on_stderr)
         self.process.finished.connect(self._on_finished)
         self.process.errorOccurred.connect(self._on_error)
+        self._preview = JobRunner("nnstudio-preview", self)
+        self._preview.finished.connect(self.dataset_ready)
+        self._preview.failed.connect(  # previews are optional; the trainer reports real errors
+            lambda message: self.event.emit(LogMessage("warning", f"Could not load the data preview: {message}")))
 
     def command(self, path: str) -> list[str]:
         """Return the arguments after the interpreter for the trainer subprocess."""
@@ -86,15 +96,7 @@ class ProcessRun(QObject):
         if dataset is not None:
             self.dataset_ready.emit(dataset)
         elif self.project.data:
-            threading.Thread(target=self._load_preview, daemon=True).start()
-
-    def _load_preview(self) -> None:
-        try:
-            from nnstudio.core.data import load_dataset
-
-            self.dataset_ready.emit(load_dataset(self.project.data))
-        except Exception as exc:  # previews are optional; the trainer reports real errors
-            self.event.emit(LogMessage("warning", f"Could not load the data preview: {exc}"))
+            self._preview.submit(_load_preview, self.project.data)
 
     @Slot()
     def _on_stdout(self) -> None:
