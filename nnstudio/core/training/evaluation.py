@@ -1,9 +1,12 @@
-"""Model evaluation as plain data: confusion matrix, ROC/PR curves, regression residuals.
+"""Model evaluation as plain data: confusion matrix, ROC/PR curves, residuals, reconstruction errors.
 
-Pure NumPy (plus scikit-learn for curves); :func:`evaluate_project` runs the trained model
-once on the test split (validation when there is no test split) and returns an
-:class:`EvaluationResult` the evaluation panel draws. Must not import Qt; imports Keras
-lazily.
+Pure NumPy (plus scikit-learn for curves); :func:`evaluate_project` runs one network's
+trained model once on the test split (validation when there is no test split) and returns
+an :class:`EvaluationResult` the evaluation panel draws. Each recipe gets its own
+evaluation: supervised networks are scored as classifiers or regressors, autoencoders by
+their reconstruction error (and, for anomaly detection, by the threshold metrics and ROC of
+that error), and a GAN, which has no answers to score against, raises
+:class:`NotEvaluableError` in the user's words. Must not import Qt; imports Keras lazily.
 """
 
 from __future__ import annotations
@@ -14,6 +17,16 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
+
+from nnstudio.core.data.lazy import is_lazy
+
+
+#: Originals and reconstructions kept in a result for display.
+RECONSTRUCTION_EXAMPLES = 12
+
+
+class NotEvaluableError(ValueError):
+    """The project's recipe or data has nothing a test split could score (a GAN, unlabelled data)."""
 
 
 @dataclass(frozen=True)
@@ -31,7 +44,15 @@ class EvaluationResult:
     """Everything the evaluation view shows, as plain data.
 
     Classification fills ``confusion``, ``per_class_accuracy``, curves, ``most_confused``
-    and ``misclassified``; regression fills ``y_true``/``y_pred`` and ``residuals``.
+    and ``misclassified``; regression fills ``y_true``/``y_pred`` and ``residuals``. An
+    autoencoder (task ``"reconstruction"``) fills ``errors`` (each sample's mean squared
+    reconstruction error), ``originals`` and ``reconstructions``; anomaly detection (task
+    ``"anomaly_detection"``) adds ``anomaly`` (True for an anomalous sample),
+    ``normal_errors`` (the normal training samples' errors), ``threshold``, a 2×2 confusion
+    matrix of normal/anomaly at the threshold and the ROC and precision-recall curves of the
+    error as a score. Both classifications fill ``true_labels`` and ``predicted_labels``
+    (class indices per sample). ``network`` names the evaluated network; ``inputs`` are the evaluated
+    samples (a reference, not a copy; never exported).
     """
 
     task: str
@@ -47,6 +68,16 @@ class EvaluationResult:
     y_true: np.ndarray | None = None
     y_pred: np.ndarray | None = None
     residuals: dict[str, float] = field(default_factory=dict)
+    network: str = ""
+    errors: np.ndarray | None = None
+    anomaly: np.ndarray | None = None
+    normal_errors: np.ndarray | None = None
+    threshold: float | None = None
+    originals: np.ndarray | None = None
+    reconstructions: np.ndarray | None = None
+    true_labels: np.ndarray | None = None
+    predicted_labels: np.ndarray | None = None
+    inputs: np.ndarray | None = field(default=None, repr=False)
 
 
 def to_labels(y: np.ndarray) -> np.ndarray:
@@ -167,46 +198,205 @@ def evaluate_predictions(task: str, y_true: np.ndarray, y_pred: np.ndarray,
         task, split, {"accuracy": float((truth == predicted).mean()) if truth.size else float("nan")},
         names, matrix, {names[i]: float(v) for i, v in enumerate(per_class)},
         roc_curves(truth, scores, names), pr_curves(truth, scores, names),
-        most_confused(matrix, names), np.flatnonzero(truth != predicted))
+        most_confused(matrix, names), np.flatnonzero(truth != predicted),
+        true_labels=truth, predicted_labels=predicted)
 
 
 def evaluate_project(project, dataset, network: str | None = None, model=None,
                      batch_size: int = 256) -> EvaluationResult:
-    """Run a project's trained network on the test split (else validation) and evaluate.
+    """Run one of a project's trained networks on the test split (else validation) and evaluate.
+
+    The project's recipe decides what is measured: a supervised network is scored as a
+    classifier or a regressor (by the data's task), an autoencoder by its reconstruction
+    error, and an autoencoder with ``project.view["anomaly"]`` (``{"normal_classes": [0],
+    "percentile": 95}``) as an anomaly detector on every class of its data source.
 
     Parameters
     ----------
     project:
-        A project with trained weights.
+        A project with trained weights (None only together with ``model``: supervised).
     dataset:
         Its :class:`~nnstudio.core.data.Dataset`.
     network:
-        The network to evaluate (default: the first).
+        The network to evaluate (default: the first), as a run's ``"network"`` names it.
     model:
-        An already built model to use instead of compiling the project.
+        An already built model to use instead of compiling the project's network.
     batch_size:
         Samples per forward pass.
 
     Raises
     ------
-    ValueError
-        When the dataset has no labelled test or validation split.
+    NotEvaluableError
+        For a GAN, an untrained network, or data without a usable test or validation split;
+        the message says so in the user's words.
     """
-    import keras
-    if dataset.x_test is not None and dataset.y_test is not None and len(dataset.x_test):
-        x, y, split = dataset.x_test, dataset.y_test, "test"
-    elif dataset.x_val is not None and dataset.y_val is not None and len(dataset.x_val):
-        x, y, split = dataset.x_val, dataset.y_val, "validation"
-    else:
-        raise ValueError(f"Evaluation needs a labelled test or validation split. Received: dataset {dataset.name!r} without one.")
+    recipe = project.training.get("recipe", "supervised") if project is not None else "supervised"
+    if recipe == "gan":
+        raise NotEvaluableError(
+            "A GAN makes new samples rather than answers, so there is nothing on a test split to "
+            "score it against; judge it by the Generated samples and GAN losses on the Train page. "
+            "Received: recipe 'gan'.")
+    name = network or (next(iter(project.networks)) if project is not None else "")
     if model is None:
+        if not project.weights.get(name):
+            raise NotEvaluableError(f"The `{name}` network has not been trained yet: train it on the "
+                                    f"Train page, then evaluate. Received: no weights for `{name}`.")
         from nnstudio.core.compile import compile_project
-        model = compile_project(project, network)
+        model = compile_project(project, name)
+    if recipe == "autoencoder":
+        settings = project.view.get("anomaly") if project is not None else None
+        if settings:
+            return _anomaly_result(project, dataset, model, name, settings, batch_size)
+        x, _, split = _split(dataset, labelled=False)
+        return reconstruction_result(x, _predict(model, x, batch_size), split, name)
+    x, y, split = _split(dataset, labelled=True)
+    if is_lazy(x):  # streamed from disk: batch by batch, samples that cannot be read are left out
+        from nnstudio.core.data.streaming import predict_batches
+        outputs, ok = predict_batches(model, x, batch_size)
+        x, y, outputs = x.subset(np.flatnonzero(ok)), np.asarray(y)[ok], outputs[ok]
+    else:
+        outputs = _predict(model, x, batch_size)
+    result = evaluate_predictions(dataset.task, y, outputs, tuple(dataset.class_names), split)
+    result.network, result.inputs = name, x
+    return result
+
+
+def _split(dataset, labelled: bool) -> tuple[np.ndarray, np.ndarray | None, str]:
+    for x, y, split in ((dataset.x_test, dataset.y_test, "test"), (dataset.x_val, dataset.y_val, "validation")):
+        if x is not None and len(x) and (y is not None or not labelled):
+            return (x if is_lazy(x) else np.asarray(x)), y, split
+    if labelled:
+        raise NotEvaluableError(
+            "Evaluation compares the network's answers with the right ones, and this data has no "
+            "test or validation samples with answers; give the data a test or validation share on "
+            f"the Data page. Received: data {dataset.name!r} without a labelled test or validation split.")
+    raise NotEvaluableError(
+        "Evaluation needs samples the network did not train on; give the data a test or validation "
+        f"share on the Data page. Received: data {dataset.name!r} without a test or validation split.")
+
+
+def _predict(model, x: np.ndarray, batch_size: int) -> np.ndarray:
+    import keras
     x = np.asarray(x)
     x = x.astype(np.float32) if x.dtype == np.float64 else x
     outputs = [np.asarray(keras.ops.convert_to_numpy(model(x[i:i + batch_size], training=False)))
                for i in range(0, len(x), batch_size)]
-    return evaluate_predictions(dataset.task, y, np.concatenate(outputs), tuple(dataset.class_names), split)
+    return np.concatenate(outputs)
+
+
+def reconstruction_result(x: np.ndarray, outputs: np.ndarray, split: str = "test",
+                          network: str = "") -> EvaluationResult:
+    """Evaluate an autoencoder's outputs as reconstructions of its inputs.
+
+    Parameters
+    ----------
+    x:
+        The inputs, sample axis first.
+    outputs:
+        The network's outputs for ``x``; any shape with as many values per sample.
+    split, network:
+        For display.
+
+    Returns
+    -------
+    EvaluationResult
+        Task ``"reconstruction"``: metrics ``mse`` (mean squared error over every value, as
+        Keras' ``mse`` loss computes it), ``mae`` and ``max_sample_error``; per-sample
+        ``errors``, and a few ``originals`` with their ``reconstructions``.
+
+    Raises
+    ------
+    NotEvaluableError
+        When the outputs cannot be read as reconstructions of the inputs.
+    """
+    from nnstudio.core.analysis.anomaly import reconstruction_scores
+
+    x = np.asarray(x)
+    outputs = np.asarray(outputs)
+    if outputs.size != x.size:
+        raise NotEvaluableError(
+            f"An autoencoder's output must have the shape of its input to be scored as a "
+            f"reconstruction. Received: input {tuple(x.shape[1:])}, output {tuple(outputs.shape[1:])}.")
+    rebuilt = outputs.reshape(x.shape)
+    errors = reconstruction_scores(x, rebuilt)
+    absolute = np.abs(np.asarray(x, np.float64) - rebuilt).reshape(len(x), -1).mean(axis=1)
+    metrics = {"mse": float(errors.mean()) if errors.size else float("nan"),
+               "mae": float(absolute.mean()) if absolute.size else float("nan"),
+               "max_sample_error": float(errors.max()) if errors.size else float("nan")}
+    shown = slice(0, RECONSTRUCTION_EXAMPLES)
+    return EvaluationResult("reconstruction", split, metrics, network=network, errors=errors,
+                            originals=x[shown], reconstructions=rebuilt[shown], inputs=x)
+
+
+def _anomaly_result(project, dataset, model, network: str, settings: dict,
+                    batch_size: int) -> EvaluationResult:
+    """Score every class of the data source, anomalies being the classes not named normal."""
+    import copy
+
+    from nnstudio.core.analysis.anomaly import reconstruction_scores
+    from nnstudio.core.data import load_dataset
+
+    every_spec = copy.deepcopy(project.data)
+    every_spec.setdefault("params", {}).pop("classes", None)
+    every = load_dataset(every_spec)
+    x, _, split = _split(every, labelled=True)
+    classes = every.labels(split)
+    normal_x = np.asarray(dataset.x_train)
+    normal_errors = reconstruction_scores(normal_x, _predict(model, normal_x, batch_size).reshape(normal_x.shape))
+    percentile = float(settings.get("percentile", 95.0))
+    return anomaly_result(x, _predict(model, x, batch_size), ~np.isin(classes, list(settings.get("normal_classes", ()))),
+                          normal_errors, percentile, split, network)
+
+
+def anomaly_result(x: np.ndarray, outputs: np.ndarray, anomaly: np.ndarray, normal_errors: np.ndarray,
+                   percentile: float = 95.0, split: str = "test", network: str = "") -> EvaluationResult:
+    """Evaluate an autoencoder as an anomaly detector: its reconstruction error is the score.
+
+    Parameters
+    ----------
+    x, outputs:
+        The labelled evaluation inputs and the network's outputs for them.
+    anomaly:
+        True for each sample that is an anomaly.
+    normal_errors:
+        Reconstruction errors of the normal training samples; the threshold flags the
+        ``100 - percentile`` % highest of them.
+    percentile, split, network:
+        The threshold's percentile; for display.
+
+    Returns
+    -------
+    EvaluationResult
+        Task ``"anomaly_detection"``: metrics ``roc_auc``, ``threshold``, ``precision``,
+        ``recall``, ``f1``, ``false_alarm_rate``, ``accuracy`` and ``mse``; a 2×2 confusion
+        matrix of normal/anomaly at the threshold, ROC and precision-recall curves.
+    """
+    from nnstudio.core.analysis.anomaly import confusion_at, percentile_threshold, roc_auc
+
+    result = reconstruction_result(x, outputs, split, network)
+    errors, anomaly = result.errors, np.asarray(anomaly, bool).reshape(-1)
+    threshold = percentile_threshold(normal_errors, percentile)
+    at = confusion_at(errors, anomaly, threshold)
+    flagged = (errors > threshold).astype(np.int64)
+    truth = anomaly.astype(np.int64)
+    names = ("normal", "anomaly")
+    matrix = confusion_matrix(truth, flagged, 2)
+    scores = np.column_stack([-errors, errors])
+    both = bool(anomaly.any() and not anomaly.all())
+    result.task = "anomaly_detection"
+    result.metrics = {"roc_auc": roc_auc(errors, anomaly) if both else float("nan"),
+                      "threshold": threshold, "precision": at.precision, "recall": at.recall,
+                      "f1": at.f1, "false_alarm_rate": at.false_positive_rate,
+                      "accuracy": float((flagged == truth).mean()) if truth.size else float("nan"),
+                      "mse": result.metrics["mse"]}
+    result.class_names, result.confusion = names, matrix
+    result.per_class_accuracy = {names[i]: float(v) for i, v in enumerate(per_class_accuracy(matrix))}
+    result.roc, result.pr = roc_curves(truth, scores, names), pr_curves(truth, scores, names)
+    result.most_confused = most_confused(matrix, names)
+    result.misclassified = np.flatnonzero(flagged != truth)
+    result.true_labels, result.predicted_labels = truth, flagged
+    result.anomaly, result.normal_errors, result.threshold = anomaly, np.asarray(normal_errors, np.float64), threshold
+    return result
 
 
 def metrics_to_csv(result: EvaluationResult, path: str | os.PathLike) -> None:
@@ -220,6 +410,8 @@ def metrics_to_csv(result: EvaluationResult, path: str | os.PathLike) -> None:
     rows += [("roc_auc", c.label, c.auc) for c in result.roc]
     rows += [("average_precision", c.label, c.auc) for c in result.pr]
     rows += [("residuals", k, v) for k, v in result.residuals.items()]
+    if result.network:
+        rows.insert(0, ("network", "name", result.network))
     if result.confusion is not None:
         names = result.class_names
         rows += [("confusion", f"{names[i]}->{names[j]}", int(result.confusion[i, j]))

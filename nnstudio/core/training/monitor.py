@@ -195,7 +195,9 @@ class RunMonitor:
         if self.on_epoch_saved is not None:
             self.on_epoch_saved(epoch, self.history)
         last_step = self.global_step - 1
-        if self.telemetry is not None and self.telemetry.due(last_step, self.train_seconds, epoch_end=True):
+        final = epoch + 1 >= self.epochs
+        if self.telemetry is not None and self.telemetry.due(last_step, self.train_seconds, epoch_end=True,
+                                                             final=final):
             self.telemetry.sample(epoch, last_step)
         self._mark = time.perf_counter()
 

@@ -143,11 +143,18 @@ class Telemetry:
         shape = getattr(self.model, "input_shape", None)
         return isinstance(shape, tuple) and len(shape) == 2 and shape[-1] == 2
 
-    def due(self, global_step: int, train_seconds: float, epoch_end: bool = False) -> bool:
-        """Whether a sample fits the step, interval and time budget now."""
+    def due(self, global_step: int, train_seconds: float, epoch_end: bool = False,
+            final: bool = False) -> bool:
+        """Whether a sample fits the step, interval and time budget now.
+
+        ``final`` (the run's last epoch ended) is always due unless this step was sampled
+        already, so the views show the trained state rather than an earlier one.
+        """
         opts = self.options
         if not opts.enabled or global_step == self._last_step:
             return False
+        if final:
+            return True
         now = time.perf_counter()
         if now - self._last_time < opts.min_interval_s:
             return False
