@@ -10,6 +10,7 @@
     nnstudio import MODEL.keras -o PROJECT      import a Keras model as an editable project
     nnstudio export PROJECT --format F -o OUT   export the model
     nnstudio train PROJECT [...]                train without the designer
+    nnstudio tune PROJECT [...]                 search hyperparameters (Optuna)
 
 Each sub-command lives in its own module of this package (listed in ``COMMAND_MODULES``),
 which adds its parser with ``register(commands, common)``. Core returns results and raises
@@ -38,7 +39,7 @@ from nnstudio.cli.common import (
 )
 
 #: The modules of this package that each add one or more sub-commands, in help order.
-COMMAND_MODULES = ("project", "export", "train")
+COMMAND_MODULES = ("project", "export", "train", "tune")
 
 #: One table from error classes to exit statuses, looked up in order. Classes are found
 #: among the modules already imported: an error of a module never imported cannot have
@@ -50,10 +51,12 @@ ERROR_TABLE: tuple[tuple[str, str, int], ...] = (
     ("nnstudio.core.templates.registry", "UnknownTemplateError", EXIT_UNREADABLE),
     ("nnstudio.core.data.errors", "DataError", EXIT_UNREADABLE),
     ("nnstudio.core.training.checkpoints", "CheckpointError", EXIT_UNREADABLE),
+    ("nnstudio.core.tune.errors", "StudyError", EXIT_UNREADABLE),
     ("nnstudio.cli.common", "InvalidProjectError", EXIT_INVALID),
     ("nnstudio.core.compile.errors", "CompileError", EXIT_INVALID),
     ("nnstudio.core.compile.errors", "ExportError", EXIT_INVALID),
     ("nnstudio.core.training.config", "ConfigError", EXIT_INVALID),
+    ("nnstudio.core.tune.errors", "SearchSpaceError", EXIT_INVALID),
 )
 
 

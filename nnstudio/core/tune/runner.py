@@ -1,0 +1,217 @@
+"""Run a study on this machine: check it, start K worker processes, watch them, summarise.
+
+:func:`prepare_study` checks the settings and spaces (naming the node whose range would break
+the network), creates or loads the study in its storage and returns the
+:class:`~nnstudio.core.tune.worker.WorkerJob` that workers run. :func:`run_study` starts the
+workers as ``multiprocessing`` spawn processes (each imports Keras once and trains trial
+after trial), reports progress with an ETA, stops them on request, and records a trial as
+failed, with a message, when its worker process dies (a crash, an out-of-memory kill), then
+starts a fresh worker so the study goes on. Blocking and Qt-free: the command line calls it
+directly, the Tune page on a thread. Must not import Qt; imports Optuna lazily.
+"""
+
+from __future__ import annotations
+
+import copy
+import dataclasses
+import multiprocessing
+import os
+import socket
+import threading
+import time
+from dataclasses import dataclass
+from typing import Any, Callable
+
+from nnstudio.core.tune.space import Dimension
+from nnstudio.core.tune.study import (
+    StudySettings,
+    best_trial,
+    default_storage,
+    default_study_name,
+    grid_size,
+    open_storage,
+    open_study,
+    study_summary,
+    trial_summary,
+)
+from nnstudio.core.tune.validate import check_spaces
+from nnstudio.core.tune.worker import STOPPED, WorkerJob, worker_process_main
+
+#: How often the runner looks at its workers and the study.
+POLL_S = 0.5
+
+
+@dataclass(frozen=True)
+class StudyProgress:
+    """Where a running study stands, as plain data for a progress bar or the Tune page.
+
+    Attributes
+    ----------
+    finished:
+        Trials that ended (complete, pruned or failed), all workers and machines together.
+    total:
+        The study's budget of trials (capped by the grid's size for a grid search).
+    running:
+        Trials in progress.
+    elapsed:
+        Seconds since this session started.
+    eta:
+        Estimated seconds left; None until a trial of this session has finished.
+    best:
+        The best complete trial's summary, or None.
+    trials:
+        Every trial's summary (see :func:`~nnstudio.core.tune.study.trial_summary`).
+    """
+
+    finished: int
+    total: int
+    running: int
+    elapsed: float
+    eta: float | None
+    best: dict[str, Any] | None
+    trials: list[dict[str, Any]]
+
+
+def prepare_study(project, project_path: str, settings: StudySettings, spaces: dict[str, Dimension],
+                  storage: str | None = None, name: str | None = None) -> WorkerJob:
+    """Check a study and create (or load) it in its storage; return the job its workers run.
+
+    Parameters
+    ----------
+    project:
+        The project as loaded from ``project_path`` (used for checking only).
+    project_path:
+        The project file each worker loads.
+    settings:
+        The study's settings.
+    spaces:
+        ``{key: Dimension}`` to search.
+    storage:
+        A database URL or journal path; None for the journal next to the project.
+    name:
+        The study's name; None for ``settings.name`` or the project file's name.
+
+    Raises
+    ------
+    SearchSpaceError
+        When a space cannot be searched (the message names the node).
+    StudyError
+        When the settings are invalid or the storage cannot be opened.
+    """
+    settings.check()
+    check_spaces(project, spaces)
+    settings = dataclasses.replace(settings)
+    if settings.strategy == "grid":
+        settings.trials = min(settings.trials, grid_size(spaces))
+    storage = storage or default_storage(project_path)
+    name = name or settings.name or default_study_name(project_path)
+    epochs = settings.epochs or int(project.training.get("epochs", 10))
+    study = open_study(open_storage(storage), name, settings, spaces, epochs)
+    study.set_user_attr("nnstudio", {"settings": settings.to_dict(),
+                                     "spaces": {k: d.to_dict() for k, d in spaces.items()}})
+    deadline = time.time() + settings.timeout if settings.timeout else None
+    backend = os.environ.get("KERAS_BACKEND") or str(project.training.get("backend") or "tensorflow")
+    return WorkerJob(os.path.abspath(project_path), storage, name, settings.to_dict(),
+                     {k: d.to_dict() for k, d in spaces.items()}, 0, deadline,
+                     {"KERAS_BACKEND": backend, "TF_CPP_MIN_LOG_LEVEL": os.environ.get("TF_CPP_MIN_LOG_LEVEL", "2")})
+
+
+def progress_of(study, total: int, started: float, finished_before: int) -> StudyProgress:
+    """Return a :class:`StudyProgress` of ``study`` for a session that started at ``started``."""
+    trials = [trial_summary(t) for t in study.get_trials(deepcopy=False)
+              if not t.user_attrs.get(STOPPED)]
+    finished = sum(1 for t in trials if t["state"] in ("complete", "pruned", "failed"))
+    running = sum(1 for t in trials if t["state"] == "running")
+    elapsed = time.perf_counter() - started
+    this_session = finished - finished_before
+    eta = None
+    if this_session > 0:
+        eta = max(0.0, elapsed / this_session * max(0, total - finished))
+    best = best_trial(trials, study.direction.name.lower())
+    return StudyProgress(finished, total, running, elapsed, eta, best, trials)
+
+
+def fail_abandoned(study, worker: str, message: str) -> list[int]:
+    """Record the running trials of a dead ``worker`` (``host:pid``) as failed; return their numbers."""
+    from optuna.trial import TrialState
+
+    storage = study._storage  # noqa: SLF001 - Optuna exposes no public setter for another process's trial
+    failed = []
+    for trial in study.get_trials(deepcopy=False, states=(TrialState.RUNNING,)):
+        if trial.user_attrs.get("worker") == worker:
+            storage.set_trial_user_attr(trial._trial_id, "message", message)  # noqa: SLF001
+            storage.set_trial_state_values(trial._trial_id, TrialState.FAIL)  # noqa: SLF001
+            failed.append(trial.number)
+    return failed
+
+
+def run_study(job: WorkerJob, *, workers: int = 1,
+              on_progress: Callable[[StudyProgress], None] | None = None,
+              should_stop: Callable[[], bool] = lambda: False,
+              poll_s: float = POLL_S) -> dict[str, Any]:
+    """Run ``job``'s study with up to ``workers`` processes on this machine; block until done.
+
+    Parameters
+    ----------
+    job:
+        From :func:`prepare_study`.
+    workers:
+        Worker processes to run at once.
+    on_progress:
+        Called from this thread about every ``poll_s`` seconds.
+    should_stop:
+        Polled as often; True stops the workers within a batch (the running trials are
+        recorded as stopped and do not count against the budget, so a resumed study
+        trains them again).
+    poll_s:
+        Seconds between looks at the workers.
+
+    Returns
+    -------
+    dict
+        :func:`~nnstudio.core.tune.study.study_summary` of the study.
+    """
+    settings = StudySettings.from_dict(job.settings)
+    spaces = {key: Dimension.from_dict(key, data) for key, data in job.spaces.items()}
+    study = open_study(open_storage(job.storage), job.study, settings, spaces, settings.epochs or 1)
+    context = multiprocessing.get_context("spawn")
+    stop = context.Event()
+    started = time.perf_counter()
+    finished_before = progress_of(study, settings.trials, started, 0).finished
+    processes: dict[int, Any] = {}
+    next_index = 0
+    restarts = 0
+
+    def start_worker() -> None:
+        nonlocal next_index
+        worker_job = copy.copy(job)
+        worker_job.worker = next_index
+        next_index += 1
+        process = context.Process(target=worker_process_main, args=(worker_job, stop), daemon=True)
+        process.start()
+        processes[process.pid] = process
+
+    for _ in range(max(1, workers)):
+        start_worker()
+    waiter = threading.Event()
+    while processes:
+        if should_stop():
+            stop.set()
+        for pid, process in list(processes.items()):
+            if process.is_alive():
+                continue
+            process.join()
+            del processes[pid]
+            if process.exitcode != 0:
+                fail_abandoned(study, f"{socket.gethostname()}:{pid}",
+                               f"The worker process ended during this trial (exit status {process.exitcode}; "
+                               f"out of memory or a crash). Received: exitcode={process.exitcode}.")
+                progress = progress_of(study, settings.trials, started, finished_before)
+                if not stop.is_set() and progress.finished < settings.trials and restarts < settings.trials:
+                    restarts += 1
+                    start_worker()
+        if on_progress is not None:
+            on_progress(progress_of(study, settings.trials, started, finished_before))
+        if processes:
+            waiter.wait(poll_s)
+    return study_summary(study, settings)
