@@ -1,5 +1,8 @@
 """The :class:`Dataset` record: split arrays plus what the UI and the trainer need to know.
 
+Inputs are NumPy arrays, or :class:`~nnstudio.core.data.lazy.LazyArray` views of files
+read batch by batch (``dataset.streamed``); labels are always in memory.
+
 Must not import Qt or Keras.
 """
 
@@ -9,6 +12,9 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
+
+from nnstudio.core.data.lazy import is_lazy
+from nnstudio.core.data.skips import SkipLog
 
 TASKS = ("classification", "regression", "forecast", "text_classification", "segmentation", "unsupervised")
 CLASSIFICATION_TASKS = ("classification", "text_classification")
@@ -26,7 +32,7 @@ class Dataset:
         One of :data:`TASKS`. ``"segmentation"`` (per-pixel masks) extends the
         classification family for the ``shapes`` source with ``target="mask"``.
     x_train, y_train, x_val, y_val, x_test, y_test:
-        Arrays with the sample axis first. ``y_*`` is None for unsupervised data; a
+        Arrays with the sample axis first (inputs may be lazy, see the module docstring). ``y_*`` is None for unsupervised data; a
         validation or test pair is None when that split is empty.
     input_shape:
         One sample's shape, without the batch dimension.
@@ -51,6 +57,9 @@ class Dataset:
     extras:
         Source-specific extras for previews (the whole series of a forecast set,
         the sequence length of a text set).
+    skips:
+        The samples left out because they could not be read (a broken image, a ragged
+        row); a streamed dataset keeps counting while it is read.
     """
 
     name: str
@@ -71,6 +80,7 @@ class Dataset:
     label_format: str = "sparse"
     preprocessing: dict[str, Any] = field(default_factory=dict)
     extras: dict[str, Any] = field(default_factory=dict)
+    skips: SkipLog = field(default_factory=SkipLog)
 
     def __post_init__(self) -> None:
         if self.task not in TASKS:
@@ -82,6 +92,11 @@ class Dataset:
     def is_classification(self) -> bool:
         """True for classification and text classification."""
         return self.task in CLASSIFICATION_TASKS
+
+    @property
+    def streamed(self) -> bool:
+        """True when the inputs are read from disk batch by batch."""
+        return is_lazy(self.x_train)
 
     @property
     def is_image(self) -> bool:
@@ -145,7 +160,8 @@ class Dataset:
             targets = 1 if self.y_train is None or self.y_train.ndim == 1 else int(np.prod(self.y_train.shape[1:]))
             return {"units": targets, "activation": "linear"}
         units = int(np.prod(self.input_shape))
-        in_unit_range = self.x_train.size and float(self.x_train.min()) >= 0.0 and float(self.x_train.max()) <= 1.0
+        values = self.x_train.sample(256) if self.streamed else self.x_train
+        in_unit_range = values.size and float(values.min()) >= 0.0 and float(values.max()) <= 1.0
         return {"units": units, "activation": "sigmoid" if in_unit_range else "linear"}
 
     def class_balance(self, split: str = "train") -> dict[str, int]:
@@ -169,11 +185,13 @@ class Dataset:
             "total": sum(counts.values()),
             "input_shape": tuple(self.input_shape),
             "x_dtype": str(self.x_train.dtype),
-            "x_range": _value_range(self.x_train),
+            "x_range": _value_range(self.x_train.sample(256) if self.streamed else self.x_train),
             "num_classes": self.num_classes,
             "class_names": list(self.class_names),
             "label_format": self.label_format,
             "description": self.description,
+            "streamed": self.streamed,
+            "skipped": self.skips.count,
         }
         if self.is_classification:
             out["class_balance"] = {split: self.class_balance(split) for split in self.splits()}

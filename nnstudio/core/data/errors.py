@@ -50,3 +50,7 @@ class LabelRangeError(DataFormatError):
 
 class DataTooLargeError(DataError):
     """Reading the data would need more memory than nnstudio allows."""
+
+
+class LoadCancelledError(DataError):
+    """The user cancelled a load (a long folder scan) before it finished."""

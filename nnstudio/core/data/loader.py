@@ -6,7 +6,7 @@ A seed makes every step deterministic. Must not import Qt or Keras.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Callable
 
 import numpy as np
 
@@ -16,8 +16,9 @@ from nnstudio.core.data import (  # noqa: F401  (importing the modules registers
 from nnstudio.core.data.augment import resolve_augment
 from nnstudio.core.data.dataset import Dataset
 from nnstudio.core.data.errors import InvalidDataParamError, UnknownSourceError
+from nnstudio.core.data.lazy import is_lazy
 from nnstudio.core.data.params import SourceInfo
-from nnstudio.core.data.registry import RawData, get_source, registered_sources
+from nnstudio.core.data.registry import LoadOptions, RawData, call_source, get_source, registered_sources
 from nnstudio.core.data.split import (
     PREPROCESS_DEFAULTS, SPLIT_DEFAULTS, apply_scaler, fit_scaler, one_hot, resolve_preprocess, resolve_split,
     split_indices,
@@ -90,8 +91,18 @@ def spec_for_argument(source: str, current: dict[str, Any] | None = None) -> dic
     return spec
 
 
-def load_dataset(spec: dict[str, Any]) -> Dataset:
+#: Training samples the scaler of a streamed dataset is fitted on.
+SCALER_SAMPLES = 2048
+
+
+def load_dataset(spec: dict[str, Any], *, stream: bool | None = None, cache_folder: str | None = None,
+                 progress: Callable[[int], None] | None = None,
+                 should_stop: Callable[[], bool] | None = None) -> Dataset:
     """Load, split and preprocess the data a spec describes.
+
+    Sources that can stream (image folders, ``.npy`` files and shard folders, IDX folders,
+    large tables) return lazy inputs read batch by batch; the split is computed from file
+    lists and labels only, so it is the same, sample for sample, as the in-memory one.
 
     Parameters
     ----------
@@ -101,6 +112,16 @@ def load_dataset(spec: dict[str, Any]) -> Dataset:
         ``test``, ``seed``, ``shuffle``), ``preprocess`` (``scale``: none / standard /
         minmax, fitted on the training split only; ``one_hot``) and ``augment`` (used by
         :func:`nnstudio.core.data.augmentation_layers`, checked here).
+    stream:
+        True streams every source that can (the data page: a scan and a few files),
+        False reads everything into memory, None lets the source's ``stream`` parameter decide.
+    cache_folder:
+        Where a streamed dataset's disk cache goes (next to the project); default: the
+        temporary folder.
+    progress:
+        Called with the number of files scanned so far during long folder scans.
+    should_stop:
+        Polled during long scans; True cancels with ``LoadCancelledError``.
 
     Returns
     -------
@@ -113,7 +134,7 @@ def load_dataset(spec: dict[str, Any]) -> Dataset:
         A subclass naming the file or parameter and the problem: ``UnknownSourceError``,
         ``InvalidDataParamError``, ``DataFileNotFoundError``, ``DataFormatError`` (and its
         ``TruncatedFileError``, ``ImageReadError``, ``ColumnError``, ``MissingValuesError``,
-        ``LabelRangeError``), ``DataTooLargeError``.
+        ``LabelRangeError``), ``DataTooLargeError``, ``LoadCancelledError``.
     """
     if not isinstance(spec, dict) or "source" not in spec:
         raise InvalidDataParamError(f"A data spec needs a `source`. Received: {spec!r}.")
@@ -126,7 +147,8 @@ def load_dataset(spec: dict[str, Any]) -> Dataset:
     split = resolve_split(spec.get("split"))
     preprocess = resolve_preprocess(spec.get("preprocess"))
     resolve_augment(spec.get("augment"))
-    raw = function(params, np.random.default_rng(split["seed"]))
+    options = LoadOptions(stream, cache_folder, progress, should_stop)
+    raw = call_source(function, params, np.random.default_rng(split["seed"]), options)
     return _prepare(raw, split, preprocess, np.random.default_rng([split["seed"], 1]))
 
 
@@ -144,10 +166,12 @@ def _prepare(raw: RawData, split: dict[str, Any], preprocess: dict[str, Any], rn
     if split["shuffle"] and not raw.chronological:
         train = rng.permutation(train)
 
-    def take(array: np.ndarray | None, index: np.ndarray) -> np.ndarray | None:
-        return None if array is None or index.size == 0 else array[index]
+    def take(array: Any, index: np.ndarray) -> Any:
+        if array is None or index.size == 0:
+            return None
+        return array.subset(index) if is_lazy(array) else array[index]
 
-    x_train, y_train = raw.x[train], take(raw.y, train)
+    x_train, y_train = take(raw.x, train), take(raw.y, train)
     x_val, y_val = take(raw.x, val), take(raw.y, val)
     if raw.x_test is not None:
         x_test, y_test = raw.x_test, raw.y_test
@@ -163,6 +187,11 @@ def _prepare(raw: RawData, split: dict[str, Any], preprocess: dict[str, Any], rn
         length, padding = extras["length"], extras["padding"]
         x_train, x_val, x_test = (None if a is None else encode_texts(list(a), vocabulary, length, padding)
                                   for a in (x_train, x_val, x_test))
+    elif preprocess["scale"] != "none" and is_lazy(x_train):
+        # Streamed inputs: fitted on a sample of the training split, applied while reading.
+        offset, scale_by = fit_scaler(x_train.sample(SCALER_SAMPLES), preprocess["scale"])
+        x_train, x_val, x_test = (None if a is None else a.scaled(offset, scale_by) for a in (x_train, x_val, x_test))
+        applied = {"scale": preprocess["scale"], "offset": offset.tolist(), "scale_by": scale_by.tolist()}
     elif preprocess["scale"] != "none":
         offset, scale_by = fit_scaler(x_train, preprocess["scale"])
         x_train, x_val, x_test = (apply_scaler(a, offset, scale_by) for a in (x_train, x_val, x_test))
@@ -185,5 +214,5 @@ def _prepare(raw: RawData, split: dict[str, Any], preprocess: dict[str, Any], rn
         x_test=x_test, y_test=y_test, input_shape=tuple(int(d) for d in x_train.shape[1:]),
         num_classes=raw.num_classes, class_names=raw.class_names, feature_names=raw.feature_names,
         vocabulary=vocabulary, domain=domain, description=raw.description, label_format=label_format,
-        preprocessing=applied, extras=extras,
+        preprocessing=applied, extras=extras, skips=raw.skips,
     )

@@ -7,13 +7,15 @@ splits and preprocesses it. Must not import Qt or Keras.
 
 from __future__ import annotations
 
+import contextvars
 from dataclasses import dataclass, field
 from typing import Any, Callable
 
 import numpy as np
 
-from nnstudio.core.data.errors import UnknownSourceError
+from nnstudio.core.data.errors import LoadCancelledError, UnknownSourceError
 from nnstudio.core.data.params import SourceInfo
+from nnstudio.core.data.skips import SkipLog
 
 GROUPS = ("built-in", "generated", "import")
 
@@ -24,10 +26,12 @@ class RawData:
 
     ``x_test``/``y_test`` are set by sources that come with their own test split (IDX
     ``t10k`` files, ``.npz`` ``x_test``); ``chronological`` keeps the sample order when
-    splitting (forecast windows must not leak the future into training).
+    splitting (forecast windows must not leak the future into training). ``x`` and
+    ``x_test`` may be :class:`~nnstudio.core.data.lazy.LazyArray` views of files on disk;
+    ``skips`` counts the samples the source left out.
     """
 
-    x: np.ndarray
+    x: Any
     y: np.ndarray | None
     task: str
     name: str = ""
@@ -41,6 +45,53 @@ class RawData:
     description: str = ""
     chronological: bool = False
     extras: dict[str, Any] = field(default_factory=dict)
+    skips: SkipLog = field(default_factory=SkipLog)
+
+
+@dataclass(frozen=True)
+class LoadOptions:
+    """How :func:`~nnstudio.core.data.load_dataset` asks sources to read, for the current call.
+
+    Attributes
+    ----------
+    stream:
+        True streams every source that can, False reads everything into memory, None
+        lets each source's ``stream`` parameter decide.
+    cache_folder:
+        Where disk caches go (next to the project); None uses the temporary folder.
+    progress:
+        Called with the number of files scanned so far (long folder scans).
+    should_stop:
+        Polled during long scans; returning True cancels the load.
+    """
+
+    stream: bool | None = None
+    cache_folder: str | None = None
+    progress: Callable[[int], None] | None = None
+    should_stop: Callable[[], bool] | None = None
+
+    def check_cancelled(self) -> None:
+        """Raise :class:`LoadCancelledError` when the caller asked to stop."""
+        if self.should_stop is not None and self.should_stop():
+            raise LoadCancelledError("The data scan was cancelled. Received: a stop request.")
+
+
+_LOAD_OPTIONS: contextvars.ContextVar[LoadOptions] = contextvars.ContextVar("load_options", default=LoadOptions())
+
+
+def load_options() -> LoadOptions:
+    """Return the options of the load running in this thread."""
+    return _LOAD_OPTIONS.get()
+
+
+def call_source(function: SourceFunction, params: dict[str, Any], rng: np.random.Generator,
+                options: LoadOptions) -> RawData:
+    """Call a source function with ``options`` visible to it through :func:`load_options`."""
+    token = _LOAD_OPTIONS.set(options)
+    try:
+        return function(params, rng)
+    finally:
+        _LOAD_OPTIONS.reset(token)
 
 
 SourceFunction = Callable[[dict[str, Any], np.random.Generator], RawData]

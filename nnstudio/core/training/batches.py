@@ -1,4 +1,4 @@
-"""Training batches whose order depends only on ``(seed, epoch)``.
+"""Training batches whose order depends only on ``(seed, epoch)``, from arrays or streamed from disk.
 
 Resuming from a checkpoint must see the same shuffled batches as an uninterrupted run.
 Keras shuffles arrays with a stateful RNG, so on TensorFlow this module builds the same
@@ -68,3 +68,46 @@ def fit_arguments(x: np.ndarray, y: np.ndarray, *, batch_size: int, shuffle: boo
     options.experimental_optimization.apply_default_optimizations = False
     return {"x": dataset.with_options(options), "shuffle": False,
             "steps_per_epoch": full + (1 if partial else 0)}
+
+
+class StreamedFeeds:
+    """The ``PyDataset`` feeds of a streamed run and the figures of its input pipeline."""
+
+    def __init__(self, config, x_train, y_train, x_val, y_val, initial_epoch: int, autoencoder: bool,
+                 has_val: bool) -> None:
+        from nnstudio.core.data.streaming import ReaderClock, batch_feeder, default_workers
+
+        self.config, self.autoencoder, self.samples = config, autoencoder, len(x_train)
+        self.workers, self.clock = default_workers(), ReaderClock()
+        train = batch_feeder(x_train, None if autoencoder else y_train, batch_size=config.batch_size,
+                             shuffle=config.shuffle, seed=config.seed, initial_epoch=initial_epoch,
+                             workers=self.workers, targets_are_inputs=autoencoder, clock=self.clock)
+        self.fit_kwargs: dict[str, Any] = {"x": train, "shuffle": False}
+        self.validation = self.test(x_val, y_val) if has_val else None
+
+    def test(self, x, y):
+        """Return an in-order feed of a validation or test split."""
+        from nnstudio.core.data.streaming import batch_feeder
+
+        return batch_feeder(x, None if self.autoencoder else y, batch_size=self.config.batch_size,
+                            workers=self.workers, targets_are_inputs=self.autoencoder)
+
+    def stats(self, monitor, skipped: int) -> dict[str, Any]:
+        """Return ``streamed``, ``samples``, ``skipped``, ``workers`` and ``input_share``.
+
+        ``input_share`` is the reader threads' busy time over their available time during
+        training (0: the input never busy, 1: the input pipeline is the bottleneck).
+        """
+        seconds = float(getattr(monitor, "train_seconds", 0.0) or 0.0)
+        share = min(1.0, self.clock.seconds / (self.workers * seconds)) if seconds > 0 else 0.0
+        return {"streamed": True, "samples": self.samples, "skipped": skipped,
+                "workers": self.workers, "input_share": round(share, 4)}
+
+
+def streamed_arguments(config, x_train, y_train, x_val, y_val, initial_epoch: int, autoencoder: bool,
+                       has_val: bool) -> StreamedFeeds:
+    """Return the feeds for ``fit``, validation and test when the inputs are streamed from disk.
+
+    The training order of epoch ``e`` depends only on ``(config.seed, e)``, as for arrays.
+    """
+    return StreamedFeeds(config, x_train, y_train, x_val, y_val, initial_epoch, autoencoder, has_val)

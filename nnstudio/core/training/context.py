@@ -40,13 +40,18 @@ class RunContext:
 
 @dataclass
 class RecipeResult:
-    """What a recipe returns: the monitor's state and the trained models by network."""
+    """What a recipe returns: the monitor's state, the trained models by network and the input's figures.
+
+    ``input_stats`` says whether the data was streamed, how many training samples and
+    skipped samples there were, and the input pipeline's share of the training time.
+    """
 
     monitor: Any
     models: dict[str, Any]
     test_metrics: dict[str, float] = field(default_factory=dict)
     weights_kind: str = "final"
     initial_epoch: int = 0
+    input_stats: dict[str, Any] = field(default_factory=dict)
 
 
 def one_line(exc: BaseException) -> str:

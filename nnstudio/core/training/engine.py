@@ -146,6 +146,7 @@ def _record(ctx: RunContext, result: RecipeResult | None, started_at: datetime, 
         "samples_per_second": (monitor.samples_seen / monitor.train_seconds
                                if monitor is not None and monitor.train_seconds else 0.0),
         "weights": result.weights_kind if result is not None else "none",
+        "input": dict(result.input_stats) if result is not None else {},
     })
 
 

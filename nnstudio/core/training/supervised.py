@@ -13,7 +13,7 @@ from typing import Any
 import numpy as np
 
 from nnstudio.core.training import events as ev
-from nnstudio.core.training.batches import epoch_seed, fit_arguments
+from nnstudio.core.training.batches import epoch_seed, fit_arguments, streamed_arguments
 from nnstudio.core.training.checkpoints import load_checkpoint, restore_checkpoint, save_checkpoint
 from nnstudio.core.training.config import (
     ConfigError, build_callbacks, build_loss, build_metrics, build_optimizer, class_weights,
@@ -141,9 +141,11 @@ def train_supervised(ctx: RunContext) -> RecipeResult:
         keras.utils.set_random_seed(cfg.seed)
     data = load_data(ctx)
     autoencoder = cfg.recipe == "autoencoder"
-    x_train = as_float_inputs(data.x_train)
-    x_val = None if data.x_val is None else as_float_inputs(data.x_val)
-    x_test = None if data.x_test is None else as_float_inputs(data.x_test)
+    streamed = bool(getattr(data, "streamed", False))
+    read = (lambda a: a) if streamed else as_float_inputs  # streamed inputs are read batch by batch
+    x_train = read(data.x_train)
+    x_val = None if data.x_val is None else read(data.x_val)
+    x_test = None if data.x_test is None else read(data.x_test)
     y_train, y_val, y_test = (x_train, x_val, x_test) if autoencoder else (data.y_train, data.y_val, data.y_test)
     if y_train is None:
         raise ConfigError(f"The supervised recipe needs labelled data; use the autoencoder recipe "
@@ -169,8 +171,13 @@ def train_supervised(ctx: RunContext) -> RecipeResult:
                            has_val, data, x_train, y_train, x_val, y_val)
         ctx.monitor = monitor
         callbacks = [engine_callback(monitor, cfg.seed, len(x_train)), *build_callbacks(cfg, has_val)]
-        fit_kwargs = fit_arguments(x_train, y_train, batch_size=cfg.batch_size, shuffle=cfg.shuffle,
-                                   seed=cfg.seed, epochs=cfg.epochs, initial_epoch=initial_epoch)
+        if streamed:
+            feeds = streamed_arguments(cfg, x_train, y_train, x_val, y_val, initial_epoch, autoencoder, has_val)
+            fit_kwargs, validation_data = feeds.fit_kwargs, feeds.validation
+        else:
+            fit_kwargs = fit_arguments(x_train, y_train, batch_size=cfg.batch_size, shuffle=cfg.shuffle,
+                                       seed=cfg.seed, epochs=cfg.epochs, initial_epoch=initial_epoch)
+            validation_data = (x_val, y_val) if has_val else None
         metric_names = ("loss", *cfg.metrics)
         ctx.started = True
         ctx.report(ev.RunStarted(
@@ -181,7 +188,7 @@ def train_supervised(ctx: RunContext) -> RecipeResult:
         if initial_epoch < cfg.epochs:
             try:
                 fit_model.fit(**fit_kwargs, epochs=cfg.epochs, initial_epoch=initial_epoch,
-                          validation_data=(x_val, y_val) if has_val else None,
+                          validation_data=validation_data,
                           class_weight=None if autoencoder else class_weights(cfg.class_weight, y_train),
                           callbacks=callbacks, verbose=0)
             except _Halted:
@@ -189,14 +196,19 @@ def train_supervised(ctx: RunContext) -> RecipeResult:
         weights_kind = _choose_weights(ctx, model, monitor)
         test_metrics = {}
         if x_test is not None and y_test is not None and len(x_test) and monitor.status != "nan":
-            test_metrics = model.evaluate(x_test, y_test, batch_size=cfg.batch_size, verbose=0, return_dict=True)
+            test_data = ({"x": feeds.test(x_test, y_test)} if streamed else
+                         {"x": x_test, "y": y_test, "batch_size": cfg.batch_size})
+            test_metrics = model.evaluate(**test_data, verbose=0, return_dict=True)
             test_metrics = {k: float(v) for k, v in test_metrics.items()}
     if monitor.status == "completed" and len(monitor.history) < cfg.epochs:
         monitor.message = (f"Early stopping after epoch {len(monitor.history)}: "
                            f"`{cfg.early_stopping['monitor']}` stopped improving.")
     from nnstudio.core.training.engine import store_weights
     store_weights(ctx.project, {ctx.network: model})
-    return RecipeResult(monitor, {ctx.network: model}, test_metrics, weights_kind, initial_epoch)
+    skipped = data.skips.count if hasattr(data, "skips") else 0
+    input_stats = feeds.stats(monitor, skipped) if streamed else {"streamed": False, "samples": len(x_train),
+                                                                  "skipped": skipped}
+    return RecipeResult(monitor, {ctx.network: model}, test_metrics, weights_kind, initial_epoch, input_stats)
 
 
 def _monitor(ctx, model, steps, initial_epoch, history, best, checkpoint, has_val, data,
