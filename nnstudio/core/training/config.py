@@ -15,7 +15,9 @@ from typing import Any
 
 import numpy as np
 
-RECIPES = ("supervised", "autoencoder", "gan")
+from nnstudio.core.compress.settings import DEFAULT_DISTILL, DEFAULT_PRUNE, compression_problems
+
+RECIPES = ("supervised", "autoencoder", "gan", "prune", "distill")
 OPTIMIZERS = ("sgd", "adam", "adamw", "rmsprop", "adagrad", "adadelta", "nadam")
 SCHEDULES = ("constant", "step", "exponential", "cosine", "reduce_on_plateau")
 LOSSES = (
@@ -79,6 +81,8 @@ class TrainingConfig:
     mixed_precision: bool = False
     jit_compile: bool | str = False
     gan: dict[str, Any] = field(default_factory=lambda: dict(DEFAULT_GAN))
+    prune: dict[str, Any] = field(default_factory=lambda: dict(DEFAULT_PRUNE))
+    distill: dict[str, Any] = field(default_factory=lambda: dict(DEFAULT_DISTILL))
 
     @classmethod
     def from_dict(cls, data: dict[str, Any] | None) -> TrainingConfig:
@@ -108,6 +112,8 @@ class TrainingConfig:
         cfg.schedule = _merged(DEFAULT_SCHEDULE, data.get("schedule"))
         cfg.early_stopping = _merged(DEFAULT_EARLY_STOPPING, data.get("early_stopping"))
         cfg.gan = _merged(DEFAULT_GAN, data.get("gan"))
+        cfg.prune = _merged(DEFAULT_PRUNE, data.get("prune"))
+        cfg.distill = _merged(DEFAULT_DISTILL, data.get("distill"))
         return cfg
 
     def to_dict(self) -> dict[str, Any]:
@@ -122,6 +128,7 @@ class TrainingConfig:
             "class_weight": copy.deepcopy(self.class_weight), "backend": self.backend,
             "device": self.device, "mixed_precision": self.mixed_precision,
             "jit_compile": self.jit_compile, "gan": copy.deepcopy(self.gan),
+            "prune": copy.deepcopy(self.prune), "distill": copy.deepcopy(self.distill),
         }
 
     def validate(self) -> list[str]:
@@ -172,6 +179,7 @@ class TrainingConfig:
         smoothing = self.gan.get("label_smoothing")
         if not _is_number(smoothing) or not 0 <= smoothing < 0.5:
             bad("`gan.label_smoothing`", "a number in [0, 0.5)", smoothing)
+        problems.extend(compression_problems(self.recipe, self.prune, self.distill))
         return problems
 
     def check(self) -> None:

@@ -36,6 +36,7 @@ class RunContext:
     run_id: str
     started: bool = False
     monitor: Any = None
+    callbacks: list = field(default_factory=list)  # extra Keras callbacks a recipe adds (pruning)
 
 
 @dataclass
