@@ -11,6 +11,7 @@
     nnstudio export PROJECT --format F -o OUT   export the model
     nnstudio train PROJECT [...]                train without the designer
     nnstudio tune PROJECT [...]                 search hyperparameters (Optuna)
+    nnstudio explain PROJECT --method M [...]   explain a trained model's predictions
 
 Each sub-command lives in its own module of this package (listed in ``COMMAND_MODULES``),
 which adds its parser with ``register(commands, common)``. Core returns results and raises
@@ -39,7 +40,7 @@ from nnstudio.cli.common import (
 )
 
 #: The modules of this package that each add one or more sub-commands, in help order.
-COMMAND_MODULES = ("project", "export", "train", "tune")
+COMMAND_MODULES = ("project", "export", "train", "tune", "explain")
 
 #: One table from error classes to exit statuses, looked up in order. Classes are found
 #: among the modules already imported: an error of a module never imported cannot have
@@ -52,11 +53,16 @@ ERROR_TABLE: tuple[tuple[str, str, int], ...] = (
     ("nnstudio.core.data.errors", "DataError", EXIT_UNREADABLE),
     ("nnstudio.core.training.checkpoints", "CheckpointError", EXIT_UNREADABLE),
     ("nnstudio.core.tune.errors", "StudyError", EXIT_UNREADABLE),
+    ("nnstudio.core.explain.errors", "SampleSelectionError", EXIT_UNREADABLE),
+    ("nnstudio.core.explain.errors", "LayerNotFoundError", EXIT_UNREADABLE),
+    ("nnstudio.core.explain.errors", "UnknownMethodError", EXIT_UNREADABLE),
     ("nnstudio.cli.common", "InvalidProjectError", EXIT_INVALID),
     ("nnstudio.core.compile.errors", "CompileError", EXIT_INVALID),
     ("nnstudio.core.compile.errors", "ExportError", EXIT_INVALID),
+    ("nnstudio.core.distribute.devices", "DistributionError", EXIT_UNREADABLE),
     ("nnstudio.core.training.config", "ConfigError", EXIT_INVALID),
     ("nnstudio.core.tune.errors", "SearchSpaceError", EXIT_INVALID),
+    ("nnstudio.core.explain.errors", "ExplainError", EXIT_INVALID),
 )
 
 
