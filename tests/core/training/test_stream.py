@@ -1,14 +1,17 @@
-"""JSON-lines event encoding round trips every event type."""
+"""Event encodings (JSON lines and binary frames) round trip every event type."""
 
 from __future__ import annotations
 
 import dataclasses
+import io
 
 import numpy as np
 import pytest
 
 from nnstudio.core.training import events as ev
-from nnstudio.core.training.stream import EventDecodeError, deserialize_event, serialize_event
+from nnstudio.core.training.stream import (
+    EventDecodeError, deserialize_event, encode_frame, read_frame, serialize_event,
+)
 from nnstudio.core.training.telemetry import histogram
 
 SAMPLE_EVENTS = [
@@ -59,3 +62,35 @@ def test_deserialize_event_rejects_other_lines():
         deserialize_event('{"event": "Nope", "data": {}}')
     with pytest.raises(EventDecodeError):
         deserialize_event("Epoch 1/3")
+
+
+@pytest.mark.parametrize("event", SAMPLE_EVENTS, ids=lambda e: type(e).__name__)
+def test_binary_frames_round_trip_every_event(event):
+    stream = io.BytesIO(encode_frame(event) + encode_frame(event))
+    for _ in range(2):
+        back = read_frame(stream)
+        assert type(back) is type(event)
+        for f in dataclasses.fields(event):
+            assert _equal(getattr(event, f.name), getattr(back, f.name)), f.name
+    assert read_frame(stream) is None
+
+
+def test_binary_frames_carry_arrays_as_raw_bytes_not_text():
+    maps = np.random.rand(64, 64, 32).astype(np.float32)
+    frame = encode_frame(ev.Activations(0, 5, 0, {"conv": maps}))
+    assert len(frame) < maps.nbytes + 400  # JSON lines would need 4/3 of it as base64
+    back = read_frame(io.BytesIO(frame))
+    assert back.outputs["conv"].flags.writeable
+    assert np.array_equal(back.outputs["conv"], maps)
+
+
+def test_binary_frames_carry_plain_messages():
+    assert read_frame(io.BytesIO(encode_frame({"kind": "ready", "keras": "3.10"}))) == {
+        "kind": "ready", "keras": "3.10"}
+
+
+def test_read_frame_treats_a_cut_stream_as_its_end_and_rejects_garbage():
+    frame = encode_frame(ev.LogMessage("info", "hello"))
+    assert read_frame(io.BytesIO(frame[:-3])) is None
+    with pytest.raises(EventDecodeError, match="Received"):
+        read_frame(io.BytesIO(b"Epoch 1/3 ..........."))
