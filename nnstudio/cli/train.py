@@ -25,6 +25,7 @@ import time
 from typing import Any, TextIO
 
 from nnstudio.cli.common import EXIT_OK, InvalidProjectError, UsageError, load_project_file, positive_int
+from nnstudio.cli.recipes import add_recipe_arguments, apply_recipe_arguments
 
 BACKENDS = ("tensorflow", "jax", "torch")
 BACKEND_EXTRAS = {"tensorflow": ("tensorflow", ""), "jax": ("jax", "jax"), "torch": ("torch", "torch")}
@@ -50,6 +51,7 @@ def register(commands, common: argparse.ArgumentParser) -> None:
     cmd.add_argument("--json", action="store_true", help="print one JSON object per event instead of text")
     cmd.add_argument("--events-jsonl", action="store_true",
                      help="also stream telemetry events (histograms, activations) as JSON lines")
+    add_recipe_arguments(cmd)
     cmd.set_defaults(handler=run)
 
 
@@ -153,6 +155,7 @@ def run(args: argparse.Namespace) -> int:
     if getattr(args, "epochs", None):
         project.training["epochs"] = int(args.epochs)
     project.training["backend"] = backend
+    apply_recipe_arguments(args, project.training)
     as_json = bool(getattr(args, "json", False))
     stream_events = bool(getattr(args, "events_jsonl", False))
     report = _reporter(as_json or stream_events, sys.stderr if as_json or stream_events else sys.stdout)

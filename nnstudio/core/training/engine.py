@@ -77,6 +77,9 @@ def run_training(project, *, report: Callable[[Any], None], should_stop: Callabl
         if config.recipe == "gan":
             from nnstudio.core.training.gan import train_gan
             result = train_gan(ctx)
+        elif config.recipe in ("prune", "distill"):
+            from nnstudio.core.compress.recipes import run_compression_recipe
+            result = run_compression_recipe(ctx)
         else:
             from nnstudio.core.training.supervised import train_supervised
             result = train_supervised(ctx)
