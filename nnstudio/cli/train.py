@@ -28,6 +28,7 @@ from nnstudio.cli.common import EXIT_OK, InvalidProjectError, UsageError, load_p
 from nnstudio.cli.recipes import add_recipe_arguments, apply_recipe_arguments
 
 BACKENDS = ("tensorflow", "jax", "torch")
+DISTRIBUTIONS = ("none", "data-parallel", "model-parallel")
 BACKEND_EXTRAS = {"tensorflow": ("tensorflow", ""), "jax": ("jax", "jax"), "torch": ("torch", "torch")}
 REDRAW_S = 0.1
 BAR_WIDTH = 24
@@ -48,6 +49,19 @@ def register(commands, common: argparse.ArgumentParser) -> None:
     cmd.add_argument("--checkpoints", metavar="DIR",
                      help="save a checkpoint every epoch in DIR; when DIR holds one of an unfinished run "
                           "(a crash, Ctrl+C), continue from it")
+    cmd.add_argument("--tensorboard", metavar="DIR",
+                     help="write TensorBoard logs (scalars, histograms, feature maps, settings) under DIR")
+    where = cmd.add_argument_group("devices and processes")
+    where.add_argument("--devices", metavar="D",
+                       help="cpu | gpu | gpu:0,1 | N (the first N devices; on a CPU-only machine N splits the "
+                            "CPU into N devices); several devices train data-parallel")
+    where.add_argument("--distribution", choices=DISTRIBUTIONS,
+                       help="none, data-parallel (JAX DataParallel, TensorFlow MirroredStrategy) or "
+                            "model-parallel (JAX, with the project's or a proposed layout map)")
+    where.add_argument("--coordinator", metavar="HOST:PORT", help="process 0's address (several processes, JAX)")
+    where.add_argument("--num-processes", type=positive_int("processes"), metavar="N",
+                       help="how many processes train together")
+    where.add_argument("--process-id", type=int, metavar="I", help="this process's id, 0 to N-1 (0 saves)")
     cmd.add_argument("--json", action="store_true", help="print one JSON object per event instead of text")
     cmd.add_argument("--events-jsonl", action="store_true",
                      help="also stream telemetry events (histograms, activations) as JSON lines")
@@ -132,6 +146,9 @@ def summary(finished, batch_size: int, backend: str, output: str | None) -> dict
             "batch_size": batch_size, "samples_per_second": round(finished.samples_per_second, 2),
             "seconds": round(finished.seconds, 3), "backend": backend,
             "device": finished.record.get("device", "cpu"), "best_epoch": finished.best_epoch,
+            "devices": len(finished.record.get("devices") or [None]),
+            "processes": finished.record.get("processes", 1),
+            "distribution": finished.record.get("distribution", "none"),
             "output": output}
 
 
@@ -156,11 +173,16 @@ def run(args: argparse.Namespace) -> int:
         project.training["epochs"] = int(args.epochs)
     project.training["backend"] = backend
     apply_recipe_arguments(args, project.training)
+    cluster = _place(args, project, backend)
+    main_process = cluster is None or cluster.is_main
+    if getattr(args, "tensorboard", None):
+        project.training["tensorboard"] = {"enabled": True, "logdir": str(args.tensorboard)}
     as_json = bool(getattr(args, "json", False))
     stream_events = bool(getattr(args, "events_jsonl", False))
     report = _reporter(as_json or stream_events, sys.stderr if as_json or stream_events else sys.stdout)
-    checkpoints, resume = _checkpoints(getattr(args, "checkpoints", None))
-    finished = _train(project, report, checkpoints, resume, stream_events)
+    checkpoints, resume = _checkpoints(getattr(args, "checkpoints", None) if main_process else None)
+    telemetry = stream_events or bool(getattr(args, "tensorboard", None))
+    finished = _train(project, report, checkpoints, resume, telemetry)
     if checkpoints and finished.status == "completed":
         from nnstudio.core.training.checkpoints import discard_checkpoint
 
@@ -171,7 +193,7 @@ def run(args: argparse.Namespace) -> int:
     if not getattr(args, "save_settings", False):
         project.data, project.training = recipe
     output = None
-    if finished.status in ("completed", "stopped"):
+    if finished.status in ("completed", "stopped") and main_process:
         from nnstudio.core.project import save_project
 
         output = str(getattr(args, "output", None) or args.project)
@@ -184,6 +206,38 @@ def run(args: argparse.Namespace) -> int:
     if finished.status in ("failed", "nan"):
         raise InvalidProjectError(finished.message)
     return EXIT_OK
+
+
+def _place(args: argparse.Namespace, project, backend: str):
+    """Apply --devices/--distribution to the run's recipe and join a cluster when asked.
+
+    Returns the :class:`~nnstudio.core.distribute.ClusterSpec` of a multi-process run, else None.
+    """
+    from nnstudio.core.distribute import ClusterSpec, initialize_processes, split_host_devices
+
+    cluster = ClusterSpec.from_arguments(getattr(args, "coordinator", None), getattr(args, "num_processes", None),
+                                         getattr(args, "process_id", None))
+    devices = getattr(args, "devices", None)
+    kind = getattr(args, "distribution", None)
+    if devices is None and kind is None and cluster is None:
+        return None
+    current = dict(project.training.get("distribution") or {})
+    several = cluster is not None or (devices is not None and (devices.isdigit() and int(devices) > 1
+                                                               or devices == "gpu" or "," in devices))
+    kind = kind or ("data-parallel" if several else current.get("kind", "none"))
+    if devices is not None and devices.isdigit():
+        split_host_devices(int(devices), backend)
+    if kind == "none" and devices is not None:
+        if several:
+            raise UsageError(f"Several devices train together with a distribution; add --distribution "
+                             f"data-parallel. Received: devices={devices!r}, distribution='none'.")
+        project.training["device"] = devices if ":" in devices else f"{devices}:0"
+    project.training["distribution"] = {**current, "kind": kind, "devices": devices or current.get("devices", "")}
+    if cluster is not None:
+        print(f"nnstudio: process {cluster.process_id} of {cluster.num_processes} joining {cluster.coordinator}",
+              file=sys.stderr, flush=True)
+        initialize_processes(cluster, backend)
+    return cluster
 
 
 def _train(project, report, checkpoints: str | None, resume: bool, stream_events: bool):

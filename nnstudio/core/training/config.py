@@ -30,6 +30,7 @@ METRICS = (
     "top_5_accuracy", "mae", "mse", "rmse", "auc", "precision", "recall",
 )
 BACKENDS = ("tensorflow", "jax", "torch")
+DISTRIBUTIONS = ("none", "data-parallel", "model-parallel")
 
 DEFAULT_OPTIMIZER = {"name": "adam", "learning_rate": 0.001, "momentum": 0.0, "nesterov": False,
                      "beta_1": 0.9, "beta_2": 0.999, "weight_decay": 0.0, "rho": 0.9,
@@ -39,6 +40,8 @@ DEFAULT_SCHEDULE = {"name": "constant", "step_epochs": 10, "gamma": 0.5, "decay_
                     "monitor": "val_loss"}
 DEFAULT_EARLY_STOPPING = {"enabled": False, "monitor": "val_loss", "patience": 5,
                           "min_delta": 0.0, "restore_best_weights": True}
+DEFAULT_DISTRIBUTION = {"kind": "none", "devices": "", "layout": {}}
+DEFAULT_TENSORBOARD = {"enabled": False, "logdir": ""}
 DEFAULT_GAN = {"latent_dim": None, "d_steps": 1, "label_smoothing": 0.0,
                "sample_count": 16, "generator": "generator", "discriminator": "discriminator"}
 
@@ -81,6 +84,8 @@ class TrainingConfig:
     mixed_precision: bool = False
     jit_compile: bool | str = False
     gan: dict[str, Any] = field(default_factory=lambda: dict(DEFAULT_GAN))
+    distribution: dict[str, Any] = field(default_factory=lambda: copy.deepcopy(DEFAULT_DISTRIBUTION))
+    tensorboard: dict[str, Any] = field(default_factory=lambda: dict(DEFAULT_TENSORBOARD))
     prune: dict[str, Any] = field(default_factory=lambda: dict(DEFAULT_PRUNE))
     distill: dict[str, Any] = field(default_factory=lambda: dict(DEFAULT_DISTILL))
 
@@ -112,6 +117,8 @@ class TrainingConfig:
         cfg.schedule = _merged(DEFAULT_SCHEDULE, data.get("schedule"))
         cfg.early_stopping = _merged(DEFAULT_EARLY_STOPPING, data.get("early_stopping"))
         cfg.gan = _merged(DEFAULT_GAN, data.get("gan"))
+        cfg.distribution = _merged(DEFAULT_DISTRIBUTION, data.get("distribution"))
+        cfg.tensorboard = _merged(DEFAULT_TENSORBOARD, data.get("tensorboard"))
         cfg.prune = _merged(DEFAULT_PRUNE, data.get("prune"))
         cfg.distill = _merged(DEFAULT_DISTILL, data.get("distill"))
         return cfg
@@ -128,6 +135,7 @@ class TrainingConfig:
             "class_weight": copy.deepcopy(self.class_weight), "backend": self.backend,
             "device": self.device, "mixed_precision": self.mixed_precision,
             "jit_compile": self.jit_compile, "gan": copy.deepcopy(self.gan),
+            "distribution": copy.deepcopy(self.distribution), "tensorboard": copy.deepcopy(self.tensorboard),
             "prune": copy.deepcopy(self.prune), "distill": copy.deepcopy(self.distill),
         }
 
@@ -172,6 +180,13 @@ class TrainingConfig:
             bad("`backend`", f"one of {', '.join(BACKENDS)}", self.backend)
         if not isinstance(self.device, str) or not _parse_device(self.device):
             bad("`device`", '"cpu" or "gpu:N"', self.device)
+        if self.distribution.get("kind") not in DISTRIBUTIONS:
+            bad("`distribution.kind`", f"one of {', '.join(DISTRIBUTIONS)}", self.distribution.get("kind"))
+        elif self.distribution["kind"] != "none" and self.recipe == "gan":
+            bad("`distribution.kind`", "none for the GAN recipe (its two alternating models train on one device)",
+                self.distribution["kind"])
+        if self.tensorboard.get("enabled") and not str(self.tensorboard.get("logdir") or "").strip():
+            bad("`tensorboard.logdir`", "a folder when TensorBoard logs are on", self.tensorboard.get("logdir"))
         if self.jit_compile not in (True, False, "auto"):
             bad("`jit_compile`", 'true, false or "auto"', self.jit_compile)
         if not _is_int(self.gan.get("d_steps")) or self.gan["d_steps"] < 1:

@@ -37,6 +37,7 @@ class RunContext:
     started: bool = False
     monitor: Any = None
     callbacks: list = field(default_factory=list)  # extra Keras callbacks a recipe adds (pruning)
+    placement: Any = None
 
 
 @dataclass

@@ -70,10 +70,17 @@ def run_training(project, *, report: Callable[[Any], None], should_stop: Callabl
     ctx = RunContext(project, config, report, should_stop, pause,
                      network or (names[0] if names else "main"), dataset, telemetry,
                      checkpoint_dir, resume, dict(models or {}), uuid.uuid4().hex[:12])
+    if config.tensorboard.get("enabled") and config.tensorboard.get("logdir"):
+        from nnstudio.core.distribute import TensorBoardWriter
+        ctx.report = TensorBoardWriter(config.tensorboard["logdir"], report, f"{ctx.network}-{ctx.run_id}",
+                                       config.to_dict())
     result: RecipeResult | None = None
     try:
         config.check()
         _check_environment(config)
+        from nnstudio.core.distribute import DistributionSettings, placement_for
+        ctx.placement = placement_for(DistributionSettings.from_training(project.training), config.device,
+                                      current_backend())
         if config.recipe == "gan":
             from nnstudio.core.training.gan import train_gan
             result = train_gan(ctx)
@@ -85,14 +92,14 @@ def run_training(project, *, report: Callable[[Any], None], should_stop: Callabl
             result = train_supervised(ctx)
     except Exception as exc:  # noqa: BLE001 - every failure becomes a "failed" run
         finished = _failed(ctx, one_line(exc), time.perf_counter() - start, started_at, result)
-        report(finished)
+        ctx.report(finished)
         return finished
     seconds = time.perf_counter() - start
     record = _record(ctx, result, started_at, seconds)
     if ctx.started:
         project.runs.append(record)
     finished = result.monitor.finished(seconds, result.test_metrics, record)
-    report(finished)
+    ctx.report(finished)
     return finished
 
 
@@ -142,6 +149,7 @@ def _record(ctx: RunContext, result: RecipeResult | None, started_at: datetime, 
         "initial_epoch": result.initial_epoch if result is not None else 0,
         "backend": current_backend(),
         "device": ctx.config.device,
+        **_placement_record(ctx),
         "status": status or (monitor.status if monitor is not None else "failed"),
         "message": message if message is not None else (monitor.message if monitor is not None else ""),
         "best_epoch": monitor.best_epoch if monitor is not None else None,
@@ -151,6 +159,17 @@ def _record(ctx: RunContext, result: RecipeResult | None, started_at: datetime, 
         "weights": result.weights_kind if result is not None else "none",
         "input": dict(result.input_stats) if result is not None else {},
     })
+
+
+def _placement_record(ctx: RunContext) -> dict[str, Any]:
+    """Devices, processes and distribution of the run, for its record."""
+    if ctx.placement is None:
+        from nnstudio.core.training.config import keras_device_name
+        return {"devices": [keras_device_name(ctx.config.device)], "processes": 1, "distribution": "none"}
+    described = ctx.placement.describe()
+    if not described["layout"]:
+        described.pop("layout")
+    return described
 
 
 def store_weights(project, models: dict[str, Any]) -> None:

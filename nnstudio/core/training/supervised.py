@@ -17,7 +17,7 @@ from nnstudio.core.training.batches import epoch_seed, fit_arguments, streamed_a
 from nnstudio.core.training.checkpoints import load_checkpoint, restore_checkpoint, save_checkpoint
 from nnstudio.core.training.config import (
     ConfigError, build_callbacks, build_loss, build_metrics, build_optimizer, class_weights,
-    current_backend, keras_device_name)
+    current_backend)
 from nnstudio.core.training.context import (
     RecipeResult, RunContext, as_float_inputs, build_model, current_learning_rate, load_data,
     steps_for)
@@ -151,8 +151,20 @@ def train_supervised(ctx: RunContext) -> RecipeResult:
         raise ConfigError(f"The supervised recipe needs labelled data; use the autoencoder recipe "
                           f"for unlabelled data. Received: dataset {data.name!r} with task={data.task!r}.")
     has_val = x_val is not None and y_val is not None and len(x_val) > 0
-    steps = steps_for(len(x_train), cfg.batch_size)
-    with keras.device(keras_device_name(cfg.device)):
+    placement = ctx.placement
+    samples = len(x_train)
+    if placement.distributed:
+        placement.check_batch(cfg.batch_size)
+        if placement.feeds_itself():
+            if streamed and placement.processes > 1:
+                raise ConfigError("Streamed data cannot yet be split across several processes; train on "
+                                  "in-memory data or in one process. Received: processes="
+                                  f"{placement.processes}.")
+            samples = max(1, len(x_train) // cfg.batch_size) * cfg.batch_size
+        if placement.kind == "model-parallel":
+            placement.propose(build_model(ctx, ctx.network))
+    steps = steps_for(samples, cfg.batch_size)
+    with placement.scope():
         model = build_model(ctx, ctx.network)
         problems = data_model_problems(data, model, None if autoencoder else cfg.loss)
         if problems:
@@ -170,8 +182,16 @@ def train_supervised(ctx: RunContext) -> RecipeResult:
         monitor = _monitor(ctx, model, steps, initial_epoch, history, best, checkpoint,
                            has_val, data, x_train, y_train, x_val, y_val)
         ctx.monitor = monitor
-        callbacks = [engine_callback(monitor, cfg.seed, len(x_train)), *build_callbacks(cfg, has_val)]
-        if streamed:
+        callbacks = [engine_callback(monitor, cfg.seed, samples), *build_callbacks(cfg, has_val)]
+        weights_of_classes = None if autoencoder else class_weights(cfg.class_weight, y_train)
+        if placement.feeds_itself() and not streamed:
+            fit_kwargs = {"x": placement.batches(x_train, y_train, cfg.batch_size, seed=cfg.seed,
+                                                 shuffle=cfg.shuffle, initial_epoch=initial_epoch,
+                                                 sample_weight=sample_weights(weights_of_classes, y_train))}
+            weights_of_classes = None
+            validation_data = (placement.batches(x_val, y_val, cfg.batch_size, seed=None, shuffle=False)
+                               if has_val else None)
+        elif streamed:
             feeds = streamed_arguments(cfg, x_train, y_train, x_val, y_val, initial_epoch, autoencoder, has_val)
             fit_kwargs, validation_data = feeds.fit_kwargs, feeds.validation
         else:
@@ -181,7 +201,7 @@ def train_supervised(ctx: RunContext) -> RecipeResult:
         metric_names = ("loss", *cfg.metrics)
         ctx.started = True
         ctx.report(ev.RunStarted(
-            ctx.run_id, cfg.recipe, cfg.epochs, steps, cfg.batch_size, len(x_train),
+            ctx.run_id, cfg.recipe, cfg.epochs, steps, cfg.batch_size, samples,
             current_backend(), cfg.device,
             metric_names + (tuple(f"val_{m}" for m in metric_names) if has_val else ()),
             tuple(layer.name for layer in model.layers), initial_epoch))
@@ -189,15 +209,19 @@ def train_supervised(ctx: RunContext) -> RecipeResult:
             try:
                 fit_model.fit(**fit_kwargs, epochs=cfg.epochs, initial_epoch=initial_epoch,
                           validation_data=validation_data,
-                          class_weight=None if autoencoder else class_weights(cfg.class_weight, y_train),
+                          class_weight=weights_of_classes,
                           callbacks=callbacks, verbose=0)
             except _Halted:
                 pass
         weights_kind = _choose_weights(ctx, model, monitor)
         test_metrics = {}
         if x_test is not None and y_test is not None and len(x_test) and monitor.status != "nan":
-            test_data = ({"x": feeds.test(x_test, y_test)} if streamed else
-                         {"x": x_test, "y": y_test, "batch_size": cfg.batch_size})
+            if streamed:
+                test_data = {"x": feeds.test(x_test, y_test)}
+            elif placement.feeds_itself():
+                test_data = {"x": placement.batches(x_test, y_test, cfg.batch_size, seed=None, shuffle=False)}
+            else:
+                test_data = {"x": x_test, "y": y_test, "batch_size": cfg.batch_size}
             test_metrics = model.evaluate(**test_data, verbose=0, return_dict=True)
             test_metrics = {k: float(v) for k, v in test_metrics.items()}
     if monitor.status == "completed" and len(monitor.history) < cfg.epochs:
@@ -209,6 +233,15 @@ def train_supervised(ctx: RunContext) -> RecipeResult:
     input_stats = feeds.stats(monitor, skipped) if streamed else {"streamed": False, "samples": len(x_train),
                                                                   "skipped": skipped}
     return RecipeResult(monitor, {ctx.network: model}, test_metrics, weights_kind, initial_epoch, input_stats)
+
+
+def sample_weights(weights_of_classes: dict[int, float] | None, y: np.ndarray) -> np.ndarray | None:
+    """Return per-sample weights from class weights (for feeds that carry their own weights)."""
+    if not weights_of_classes:
+        return None
+    labels = np.asarray(y)
+    labels = labels.argmax(-1) if labels.ndim > 1 and labels.shape[-1] > 1 else labels.reshape(-1)
+    return np.array([weights_of_classes.get(int(label), 1.0) for label in labels], dtype=np.float32)
 
 
 def _monitor(ctx, model, steps, initial_epoch, history, best, checkpoint, has_val, data,

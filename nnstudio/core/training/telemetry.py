@@ -207,25 +207,48 @@ class Telemetry:
         self.report(ev.WeightStats(epoch, global_step, weights, gradients, ratios))
 
     def _gradients(self, bins: int) -> dict[str, ev.Histogram]:
+        """Histogram the loss gradient of each trainable weight, through the active backend."""
         import keras
         if self.loss_fn is None or self._x is None or self._y is None:
             return {}
-        if keras.backend.backend() != "tensorflow":
-            self._warn_once("gradients", "Gradient histograms are measured on the TensorFlow "
-                            f"backend only; showing weights only. Received: backend="
-                            f"{keras.backend.backend()}.")
-            return {}
+        pairs = [(f"{layer.name}/{w.name}", w) for layer in self._weighted for w in layer.trainable_weights]
+        backend = keras.backend.backend()
+        if backend == "tensorflow":
+            grads = self._tensorflow_gradients([w for _, w in pairs])
+        elif backend == "jax":
+            grads = self._jax_gradients([w for _, w in pairs])
+        else:
+            grads = self._torch_gradients([w for _, w in pairs])
+        return {key: histogram(to_numpy(g), bins) for (key, _), g in zip(pairs, grads) if g is not None}
+
+    def _loss(self, y_pred):
+        import keras
+        return keras.ops.mean(self.loss_fn(self._y, y_pred))
+
+    def _tensorflow_gradients(self, weights: list) -> list:
         import tensorflow as tf
-        variables, keys = [], []
-        for layer in self._weighted:
-            for w in layer.trainable_weights:
-                variables.append(w.value)
-                keys.append(f"{layer.name}/{w.name}")
         with tf.GradientTape() as tape:
-            y_pred = self.model(self._x, training=False)
-            loss = keras.ops.mean(self.loss_fn(self._y, y_pred))
-        grads = tape.gradient(loss, variables)
-        return {k: histogram(to_numpy(g), bins) for k, g in zip(keys, grads) if g is not None}
+            loss = self._loss(self.model(self._x, training=False))
+        return tape.gradient(loss, [w.value for w in weights])
+
+    def _jax_gradients(self, weights: list) -> list:
+        import jax
+        trainable = self.model.trainable_variables
+        non_trainable = [v.value for v in self.model.non_trainable_variables]
+
+        def loss_of(values):
+            y_pred, _ = self.model.stateless_call(values, non_trainable, self._x, training=False)
+            return self._loss(y_pred)
+
+        grads = jax.grad(loss_of)([v.value for v in trainable])
+        by_id = {id(v): g for v, g in zip(trainable, grads)}
+        return [by_id.get(id(w)) for w in weights]
+
+    def _torch_gradients(self, weights: list) -> list:
+        import torch
+        values = [w.value for w in weights]
+        loss = self._loss(self.model(self._x, training=False))
+        return list(torch.autograd.grad(loss, values, allow_unused=True))
 
     def _activations(self, epoch: int, global_step: int) -> None:
         import keras
