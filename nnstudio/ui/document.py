@@ -1,8 +1,9 @@
 """The open project: its networks, undo stack, file path, modified flag and crash recovery.
 
 :class:`ProjectDocument` is the one object the window, panels and canvases share. Every
-graph edit goes through its ``QUndoStack``; edits that are not graph commands (training
-settings, data source) call :meth:`ProjectDocument.mark_modified`. While the project is
+edit is a core command (graph commands, and project commands for sections, networks, runs
+and weights) run by :meth:`ProjectDocument.edit`: user edits go on its ``QUndoStack``, the
+results of a run are applied outside the history and mark the document modified. While the project is
 modified it is autosaved to a separate recovery file in ``AppDataLocation/recovery`` (never
 over the user's file), with a JSON sidecar naming the original path and the process id; a
 recovery file whose process is gone is offered at the next start (:func:`find_recoverable`).
@@ -20,11 +21,14 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from PySide6.QtCore import QObject, QTimer, Signal
-from PySide6.QtGui import QUndoCommand, QUndoStack
+from PySide6.QtGui import QUndoStack
 
 from nnstudio.core.graph import Graph
+from nnstudio.core.graph.commands import Command
 from nnstudio.core.project import Project
+from nnstudio.core.project.commands import AddNetwork, RemoveNetwork, RenameNetwork
 from nnstudio.ui import settings
+from nnstudio.ui.undo import push
 from nnstudio.ui.workers.jobs import JobContext, JobRunner
 
 DEFAULT_AUTOSAVE_MS = 120_000
@@ -84,6 +88,7 @@ class ProjectDocument(QObject):
         self._autosaver.finished.connect(self._on_background_saved)
         self.undo_stack.cleanChanged.connect(self._on_clean_changed)
         self.undo_stack.indexChanged.connect(self._count_edit)
+        self._watch(self._project)
 
     # ----------------------------------------------------------------- state
     @property
@@ -111,11 +116,40 @@ class ProjectDocument(QObject):
 
     def network(self, name: str) -> Graph:
         """Return the network ``name``; raise ``KeyError`` naming the known ones."""
-        try:
-            return self._project.networks[name]
-        except KeyError:
-            known = ", ".join(self._project.networks)
-            raise KeyError(f"There is no network named `{name}` (networks: {known}). Received: {name!r}.") from None
+        return self._project.network(name)
+
+    def edit(self, command: Command, undoable: bool = True) -> None:
+        """Run a core command on the open project.
+
+        Parameters
+        ----------
+        command:
+            A graph or project command that has not been done yet.
+        undoable:
+            True (user edits) to record it on the undo stack; False for what a run
+            produced (its record, its weights), which marks the document modified.
+
+        Raises
+        ------
+        GraphError, ValueError, KeyError, IndexError
+            When the model refused the command; nothing changed and nothing was recorded.
+        """
+        if undoable:
+            push(self.undo_stack, command)
+        else:
+            command.do()
+            self.mark_modified()
+
+    def _watch(self, project: Project) -> None:
+        for signal in (project.network_added, project.network_removed, project.network_renamed):
+            signal.connect(self._on_networks_changed)
+
+    def _unwatch(self, project: Project) -> None:
+        for signal in (project.network_added, project.network_removed, project.network_renamed):
+            signal.disconnect(self._on_networks_changed)
+
+    def _on_networks_changed(self, *_args: object) -> None:
+        self.networks_changed.emit()
 
     def shapes(self, graph: Graph):
         """Return the incremental shape inference of top-level network ``graph`` (created once)."""
@@ -177,7 +211,9 @@ class ProjectDocument(QObject):
             inference.close()
         self._shapes.clear()
         self.undo_stack.clear()
+        self._unwatch(self._project)
         self._project = project
+        self._watch(project)
         self._path = path or ""
         self._extra_dirty = modified
         self._edits = self._autosaved_edits = 0
@@ -237,41 +273,41 @@ class ProjectDocument(QObject):
 
     # --------------------------------------------------------------- networks
     def add_network(self, name: str) -> Graph:
-        """Add an empty network ``name`` (undoable) and return it."""
-        self._check_network_name(name)
-        command = _NetworkCommand(self, f"Add network '{name}'", add=(name, Graph(name)))
-        self.undo_stack.push(command)
+        """Add an empty network ``name`` (undoable) and return it.
+
+        Raises
+        ------
+        ValueError
+            When the name is invalid or taken.
+        """
+        self.edit(AddNetwork(self._project, name))
         return self._project.networks[name]
 
     def rename_network(self, old: str, new: str) -> None:
-        """Rename network ``old`` to ``new`` (undoable), keeping its place."""
+        """Rename network ``old`` to ``new`` (undoable), keeping its place.
+
+        Raises
+        ------
+        KeyError
+            When there is no network ``old``.
+        ValueError
+            When ``new`` is invalid or taken.
+        """
         self.network(old)
-        if new == old:
-            return
-        self._check_network_name(new)
-        self.undo_stack.push(_NetworkCommand(self, f"Rename network '{old}' to '{new}'", rename=(old, new)))
+        if new != old:
+            self.edit(RenameNetwork(self._project, old, new))
 
     def remove_network(self, name: str) -> None:
-        """Remove network ``name`` (undoable); the last network cannot be removed."""
-        self.network(name)
-        if len(self._project.networks) == 1:
-            raise ValueError(f"A project needs at least one network; `{name}` is the only one. Received: {name!r}.")
-        self.undo_stack.push(_NetworkCommand(self, f"Remove network '{name}'", remove=name))
+        """Remove network ``name`` and its weights (undoable); the last network cannot be removed.
 
-    def _check_network_name(self, name: str) -> None:
-        from nnstudio.core.project.schema import NETWORK_NAME_RE
-
-        if not isinstance(name, str) or not NETWORK_NAME_RE.match(name):
-            raise ValueError(
-                "A network name uses letters, digits, `_`, `.` or `-` and starts with a letter or `_`. "
-                f"Received: {name!r}."
-            )
-        if name in self._project.networks:
-            raise ValueError(f"A network named `{name}` already exists. Received: {name!r}.")
-
-    def _set_networks(self, networks: dict[str, Graph]) -> None:
-        self._project.networks = networks
-        self.networks_changed.emit()
+        Raises
+        ------
+        KeyError
+            When there is no network ``name``.
+        ValueError
+            When it is the only network.
+        """
+        self.edit(RemoveNetwork(self._project, name))
 
     # -------------------------------------------------------------- recovery
     def autosave_now(self) -> str | None:
@@ -387,37 +423,6 @@ class InnerShapes:
     def detach(self) -> None:
         """Stop following the outer inference."""
         self.outer.updated.disconnect(self._on_outer)
-
-
-class _NetworkCommand(QUndoCommand):
-    """Add, rename or remove a whole network (the project's list of networks)."""
-
-    def __init__(self, doc: ProjectDocument, text: str, *, add: tuple[str, Graph] | None = None,
-                 rename: tuple[str, str] | None = None, remove: str | None = None) -> None:
-        super().__init__(text)
-        self._doc = doc
-        before = dict(doc.project.networks)
-        if add is not None:
-            after = {**before, add[0]: add[1]}
-        elif rename is not None:
-            old, new = rename
-            after = {}
-            for key, graph in before.items():
-                after[new if key == old else key] = graph
-        else:
-            after = {k: g for k, g in before.items() if k != remove}
-        self._before, self._after = before, after
-        self._rename = rename
-
-    def redo(self) -> None:
-        if self._rename:
-            self._before[self._rename[0]].name = self._rename[1]
-        self._doc._set_networks(dict(self._after))
-
-    def undo(self) -> None:
-        if self._rename:
-            self._before[self._rename[0]].name = self._rename[0]
-        self._doc._set_networks(dict(self._before))
 
 
 @dataclass(frozen=True)

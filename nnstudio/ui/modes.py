@@ -1,23 +1,24 @@
 """The designer's four pages around one project: Design, Data, Train and Evaluate.
 
 The window's central area is a tab bar of pages; the canvas workspace is the Design page.
-Edits of the data source and the training recipe go through :class:`SetProjectSection`, so
-Undo covers them and the document knows it is modified. A finished run hands its weights to
-the family views (attention maps, sentence box...), the runs table and the evaluation page.
+The pages edit the project only through core project commands run by the document
+(:meth:`~nnstudio.ui.document.ProjectDocument.edit`), so Undo covers them and the document
+knows it is modified; they follow the project's signals to show what changed. A finished run
+hands its weights to the family views (attention maps, sentence box...) and the evaluation page.
 Must not import Keras at module level.
 """
 
 from __future__ import annotations
 
-import copy
-from typing import TYPE_CHECKING, Any, Callable
+from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import Qt
-from PySide6.QtGui import QAction, QKeySequence, QUndoCommand
+from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import QApplication, QMessageBox, QSplitter, QTabWidget, QWidget
 
 from nnstudio.core.graph import INPUT_TYPE, GraphError, input_nodes
 from nnstudio.core.graph.commands import SetParam
+from nnstudio.core.project.commands import SetProjectSection
 from nnstudio.core.training.events import Activations, RunStarted
 from nnstudio.ui.canvas.preview import activation_thumbnail
 from nnstudio.ui.panels.data_panel import DataPanel
@@ -34,49 +35,6 @@ if TYPE_CHECKING:
 PAGES = ("Design", "Data", "Train", "Evaluate")
 #: Seconds to wait for a run to stop when the window closes.
 STOP_TIMEOUT_S = 10.0
-
-
-class SetProjectSection(QUndoCommand):
-    """Replace ``project.data`` or ``project.training``.
-
-    Consecutive edits of the same setting (dragging the learning rate) merge into one step.
-    ``show`` puts a value on screen without emitting the panel's change signal.
-    """
-
-    MERGE_ID = 0x6E73
-
-    def __init__(self, document: "ProjectDocument", section: str, old: dict, new: dict,
-                 show: Callable[[dict], None]) -> None:
-        changed = sorted(k for k in set(old) | set(new) if old.get(k) != new.get(k))
-        what = "data source" if section == "data" else ", ".join(changed[:2]) or "training settings"
-        super().__init__(f"Change {what}")
-        self.document, self.section = document, section
-        self.old, self.new = copy.deepcopy(old), copy.deepcopy(new)
-        self.changed = changed
-        self.show = show
-        self._first = True
-
-    def redo(self) -> None:
-        setattr(self.document.project, self.section, copy.deepcopy(self.new))
-        if self._first:
-            self._first = False   # the panel made this edit and already shows it
-        else:
-            self.show(self.new)
-
-    def undo(self) -> None:
-        setattr(self.document.project, self.section, copy.deepcopy(self.old))
-        self.show(self.old)
-
-    def id(self) -> int:  # noqa: A003 (Qt's name)
-        return self.MERGE_ID
-
-    def mergeWith(self, other: QUndoCommand) -> bool:  # noqa: N802 (Qt override)
-        if not isinstance(other, SetProjectSection) or other.section != self.section:
-            return False
-        if self.section == "training" and other.changed != self.changed:
-            return False
-        self.new = other.new
-        return True
 
 
 class ModePages(QTabWidget):
@@ -101,7 +59,7 @@ class ModePages(QTabWidget):
         evaluate.setSizes([420, 900])
         for title, page in zip(PAGES, (design, self.data_panel, self.training_panel, evaluate)):
             self.addTab(page, title)
-        self._known: dict[str, dict] = {}
+        self._project = None
         self._dataset = None
         self.page_actions = self._page_actions()
         self._wire()
@@ -119,20 +77,25 @@ class ModePages(QTabWidget):
 
     def _wire(self) -> None:
         self.document.project_changed.connect(self.set_project)
-        self.data_panel.data_changed.connect(lambda spec: self._push_section("data", spec))
+        self.data_panel.data_changed.connect(self._on_data_edited)
         self.data_panel.apply_input_shape_requested.connect(self.apply_input_shape)
-        self.training_panel.settings_changed.connect(lambda training: self._push_section("training", training))
+        self.training_panel.edit = self.document.edit
+        self.runs_panel.edit = self.document.edit
         self.training_panel.run_started.connect(self._on_run_started)
         self.training_panel.run_finished.connect(self._on_run_finished)
         self.training_panel.worker.dataset_ready.connect(self._on_dataset)
         self.training_panel.worker.event.connect(self._show_on_canvas)
-        self.runs_panel.runs_changed.connect(self.document.mark_modified)
+        self.evaluation_panel.set_run_source(self._selected_run)
+        self.runs_panel.table.itemSelectionChanged.connect(self.evaluation_panel.refresh)
 
     # ---- project -----------------------------------------------------------------
     def set_project(self) -> None:
         """Show the document's (new) project on every page."""
         project = self.document.project
-        self._known = {"data": copy.deepcopy(project.data), "training": copy.deepcopy(project.training)}
+        if self._project is not None:
+            self._project.section_changed.disconnect(self._on_section_changed)
+        self._project = project
+        project.section_changed.connect(self._on_section_changed)
         self._dataset = None
         self.data_panel.set_project(project)
         self.training_panel.set_project(project)
@@ -140,25 +103,15 @@ class ModePages(QTabWidget):
         self.runs_panel.set_project(project)
         self._refresh_family_views()
 
-    def _push_section(self, section: str, value: dict[str, Any]) -> None:
-        old = self._known.get(section, {})
-        if value == old:
-            return
-        self._known[section] = copy.deepcopy(value)
-        self.document.undo_stack.push(SetProjectSection(self.document, section, old, value, self._shower(section)))
-        if section == "data":
-            self._dataset = None
-            self._refresh_family_views()
+    def _on_data_edited(self, spec: dict[str, Any]) -> None:
+        if spec != self.document.project.data:
+            self.document.edit(SetProjectSection(self.document.project, "data", spec))
 
-    def _shower(self, section: str) -> Callable[[dict], None]:
-        def show(value: dict) -> None:
-            self._known[section] = copy.deepcopy(value)
-            if section == "data":
-                self.data_panel.set_project(self.document.project)
-            else:
-                self.training_panel.set_settings(value)
+    def _on_section_changed(self, name: str, old: dict, new: dict) -> None:
+        if name == "data":
+            self._dataset = None
+        if name == "data" or (name == "training" and old.get("recipe") != new.get("recipe")):
             self._refresh_family_views()
-        return show
 
     def apply_input_shape(self, shape: tuple) -> None:
         """Give the main network's first Input node the data's sample shape (undoable)."""
@@ -202,15 +155,18 @@ class ModePages(QTabWidget):
                 if layer in items:
                     items[layer].set_preview(activation_thumbnail(values))
 
+    def _selected_run(self) -> dict | None:
+        """The run the runs table selects last (the Evaluate page evaluates its network)."""
+        rows, runs = self.runs_panel.selected_rows(), self.runs_panel.runs()
+        return runs[rows[-1]] if rows and rows[-1] < len(runs) else None
+
     def _on_run_started(self) -> None:
         self.setCurrentIndex(PAGES.index("Train"))
 
     def _on_run_finished(self, record: dict) -> None:
         if not record:
             return
-        self.document.mark_modified()
         project = self.document.project
-        self.runs_panel.refresh()
         self.evaluation_panel.set_project(project)
         for view in self.training_panel.dashboard.family_views:
             view.set_project(project)

@@ -57,6 +57,19 @@ class QtCommand(QUndoCommand):
         return False
 
 
+def run_now(command: Command, undoable: bool = True) -> None:
+    """Run ``command`` at once, without history: the ``edit`` of a panel shown on its own.
+
+    Parameters
+    ----------
+    command:
+        A graph or project command that has not been done yet.
+    undoable:
+        Ignored: there is no stack to record it on.
+    """
+    command.do()
+
+
 def push(stack: QUndoStack, command: Command, *, mergeable: bool = True) -> bool:
     """Run ``command`` and record it on ``stack``.
 

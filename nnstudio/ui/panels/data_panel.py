@@ -92,6 +92,7 @@ class DataPanel(QWidget):
         self._loader.failed.connect(self._on_failed)
         self._sources = {info.name: info for info in list_sources()}
         self._spec: dict[str, Any] = {}
+        self._project = None
         self._building = False
         self._param_widgets: dict[str, QWidget] = {}
         self._columns_of: tuple = ()
@@ -258,7 +259,13 @@ class DataPanel(QWidget):
 
     # ------------------------------------------------------------ spec <-> UI
     def set_project(self, project) -> None:
-        """Show ``project.data`` (without emitting ``data_changed``) and preview it."""
+        """Show ``project.data`` (without emitting ``data_changed``), preview it, and follow its changes."""
+        if project is not self._project:
+            if self._project is not None:
+                self._project.section_changed.disconnect(self._on_section_changed)
+            if project is not None:
+                project.section_changed.connect(self._on_section_changed)
+            self._project = project
         spec = copy.deepcopy(project.data) if project is not None and project.data else None
         if spec and spec.get("source") in self._sources:
             full = default_spec(spec["source"])
@@ -271,6 +278,11 @@ class DataPanel(QWidget):
             self._fill_controls(default_spec("spirals"), source_known=False)
             self._spec = {}
             self._show_dataset(None)
+
+    def _on_section_changed(self, name: str, _old: dict, new: dict) -> None:
+        # The panel's own edit comes back as the spec it shows; undo and redo bring others.
+        if name == "data" and new != self._spec:
+            self.set_project(self._project)
 
     def spec(self) -> dict[str, Any]:
         """Return the data spec the controls describe (empty when no source is chosen)."""

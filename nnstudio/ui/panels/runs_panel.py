@@ -2,12 +2,14 @@
 
 A table lists each run (date, status, epochs, best validation metric, duration, backend,
 device); selecting several overlays their per-epoch curves of a chosen metric; Delete
-removes the selected runs from ``project.runs``. Must not import Keras.
+removes the selected runs through a project command (undoable in the designer). The table
+follows the project's ``run_recorded``/``run_removed`` signals. Must not import Keras.
 """
 
 from __future__ import annotations
 
 import math
+from typing import Callable
 
 import numpy as np
 import pyqtgraph as pg
@@ -17,7 +19,10 @@ from PySide6.QtWidgets import (
     QSplitter, QTableWidget, QTableWidgetItem, QVBoxLayout, QWidget,
 )
 
+from nnstudio.core.graph.commands import Command
+from nnstudio.core.project.commands import RemoveRuns
 from nnstudio.ui.plots.base import PALETTE, export_canvas, make_canvas, style_plot
+from nnstudio.ui.undo import run_now
 
 COLUMNS = ("Date", "Network", "Status", "Epochs", "Best val metric", "Duration", "Backend", "Device")
 
@@ -42,7 +47,13 @@ class RunsPanel(QWidget):
     Signals
     -------
     runs_changed():
-        Runs were deleted from ``project.runs`` (the document is modified).
+        The user deleted runs (already done through :attr:`edit`).
+
+    Attributes
+    ----------
+    edit:
+        ``edit(command, undoable)`` runs a project command; by default at once, without
+        history; the designer gives the document's.
     """
 
     runs_changed = Signal()
@@ -50,6 +61,7 @@ class RunsPanel(QWidget):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.project = None
+        self.edit: Callable[[Command, bool], None] = run_now
         self.table = QTableWidget(0, len(COLUMNS))
         self.table.setHorizontalHeaderLabels(COLUMNS)
         self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
@@ -85,8 +97,17 @@ class RunsPanel(QWidget):
         layout.addWidget(splitter, 1)
 
     def set_project(self, project) -> None:
-        """List ``project.runs`` (None clears the panel)."""
+        """List ``project.runs`` (None clears the panel) and follow its changes."""
+        if self.project is not None:
+            self.project.run_recorded.disconnect(self._on_runs_changed)
+            self.project.run_removed.disconnect(self._on_runs_changed)
         self.project = project
+        if project is not None:
+            project.run_recorded.connect(self._on_runs_changed)
+            project.run_removed.connect(self._on_runs_changed)
+        self.refresh()
+
+    def _on_runs_changed(self, *_args: object) -> None:
         self.refresh()
 
     @Slot()
@@ -168,8 +189,7 @@ class RunsPanel(QWidget):
         rows = self.selected_rows()
         if self.project is None or not rows:
             return 0
-        self.project.runs[:] = [run for i, run in enumerate(self.project.runs) if i not in rows]
-        self.refresh()
+        self.edit(RemoveRuns(self.project, rows), True)
         self.runs_changed.emit()
         return len(rows)
 

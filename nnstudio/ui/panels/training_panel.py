@@ -1,8 +1,9 @@
 """The Training panel: recipe settings, Start/Pause/Resume/Stop, progress and dashboards.
 
 The form mirrors ``project.training`` (see :class:`nnstudio.core.training.config.
-TrainingConfig`); each edit writes the project's dict and emits ``settings_changed`` so the
-document can track modifications and undo. Start hands a snapshot of the project to a
+TrainingConfig`) through the project's signals; each edit, like a finished run's record and
+weights, is a project command handed to :attr:`TrainingPanel.edit` (the document's, which
+records it for undo). The panel never writes the project itself. Start hands a snapshot of the project to a
 :class:`~nnstudio.ui.workers.training_worker.TrainingWorker`; its events feed the progress
 bar, the status line and the :class:`~nnstudio.ui.plots.dashboard.Dashboard`. Must not
 import Keras at module level.
@@ -15,11 +16,13 @@ import sys
 import time
 import uuid
 from pathlib import Path
-from typing import Any
+from typing import Any, Callable
 
 from PySide6.QtCore import Qt, QTimer, Signal, Slot
 from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QProgressBar, QPushButton, QSplitter, QVBoxLayout, QWidget
 
+from nnstudio.core.graph.commands import Command
+from nnstudio.core.project.commands import RecordRun, SetProjectSection, SetWeights
 from nnstudio.core.training.config import TrainingConfig
 from nnstudio.core.training.events import (
     BatchEnded, EpochEnded, LogMessage, Paused, Resumed, RunFinished, RunStarted,
@@ -27,6 +30,7 @@ from nnstudio.core.training.events import (
 from nnstudio.ui import settings as app_settings
 from nnstudio.ui.panels.training_settings import TrainingSettingsForm
 from nnstudio.ui.plots.dashboard import Dashboard
+from nnstudio.ui.undo import run_now
 from nnstudio.ui.workers.training_worker import TrainingWorker
 
 STATUS_COLORS = {"ok": "#2E8B47", "warning": "#B07A00", "error": "#D03A2B"}
@@ -60,12 +64,18 @@ class TrainingPanel(QWidget):
     Signals
     -------
     settings_changed(dict):
-        The new ``project.training`` after a user edit (already written to the project).
+        The new ``project.training`` after a user edit (already recorded as a command).
     run_started():
         A run began.
     run_finished(dict):
-        The finished run's record, already appended to ``project.runs`` (the trained
+        The finished run's record, already recorded in ``project.runs`` (the trained
         weights are already in ``project.weights``); empty when the run never started.
+
+    Attributes
+    ----------
+    edit:
+        ``edit(command, undoable)`` runs a project command; by default at once, without
+        history (a panel shown on its own); the designer gives the document's.
     """
 
     settings_changed = Signal(dict)
@@ -75,6 +85,7 @@ class TrainingPanel(QWidget):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.project = None
+        self.edit: Callable[[Command, bool], None] = run_now
         self.worker = TrainingWorker(self)
         self.worker.event.connect(self._on_event)
         self.worker.dataset_ready.connect(self._on_dataset)
@@ -143,19 +154,39 @@ class TrainingPanel(QWidget):
 
     # ---- project binding ---------------------------------------------------------
     def set_project(self, project) -> None:
-        """Show and edit ``project.training`` (None shows defaults, disabled)."""
+        """Show and edit ``project.training`` (None shows defaults, disabled), following its changes."""
+        if self.project is not None:
+            self.project.section_changed.disconnect(self._on_section_changed)
+            for signal in (self.project.network_added, self.project.network_removed):
+                signal.disconnect(self._on_networks_changed)
+            self.project.network_renamed.disconnect(self._on_network_renamed)
         self.project = project
+        if project is not None:
+            project.section_changed.connect(self._on_section_changed)
+            for signal in (project.network_added, project.network_removed):
+                signal.connect(self._on_networks_changed)
+            project.network_renamed.connect(self._on_network_renamed)
         self.form.set_settings(project.training if project is not None else None)
         self.form.setEnabled(project is not None)
         self._fill_networks()
         self._set_state(self._state)
         self._offer_to_continue()
 
-    def set_settings(self, training: dict[str, Any]) -> None:
-        """Show new settings (after undo/redo) without emitting ``settings_changed``."""
-        if self.project is not None:
-            self.project.training = dict(training)
-        self.form.set_settings(training)
+    def _on_section_changed(self, name: str, _old: dict, new: dict) -> None:
+        if name != "training":
+            return
+        if new != self.form.settings():
+            self.form.set_settings(new)
+        self._fill_networks()
+
+    def _on_networks_changed(self, *_args: object) -> None:
+        self._fill_networks()
+
+    def _on_network_renamed(self, old: str, new: str) -> None:
+        chosen = self.network_box.currentText()
+        self._fill_networks()
+        if chosen == old:
+            self.network_box.setCurrentText(new)
 
     def refresh_devices(self) -> None:
         """List the loaded backend's devices (imports Keras's backend; call it late)."""
@@ -164,8 +195,8 @@ class TrainingPanel(QWidget):
         self.form.set_devices(list_devices())
 
     def _on_settings_edited(self, training: dict) -> None:
-        if self.project is not None:
-            self.project.training = training
+        if self.project is not None and training != self.project.training:
+            self.edit(SetProjectSection(self.project, "training", training), True)
         self.settings_changed.emit(training)
 
     # ---- run control -------------------------------------------------------------
@@ -210,9 +241,12 @@ class TrainingPanel(QWidget):
         """Offer the project's networks when there are several (a GAN trains its pair at once)."""
         names = list(self.project.networks) if self.project is not None else []
         several = len(names) > 1 and self.project.training.get("recipe") != "gan"
+        current = self.network_box.currentText()
         self.network_box.blockSignals(True)
         self.network_box.clear()
         self.network_box.addItems(names)
+        if current in names:
+            self.network_box.setCurrentText(current)
         self.network_box.blockSignals(False)
         self.network_box.setHidden(not several)
         self.network_label.setHidden(not several)
@@ -235,7 +269,8 @@ class TrainingPanel(QWidget):
         if key is None:
             if not create:
                 return None
-            key = self.project.view["checkpoint_key"] = uuid.uuid4().hex[:12]
+            key = uuid.uuid4().hex[:12]
+            self.edit(SetProjectSection(self.project, "view", {**self.project.view, "checkpoint_key": key}), False)
         return app_settings.checkpoints_dir() / str(key) / (self.network() or "default")
 
     def _offer_to_continue(self, announce: bool = True) -> None:
@@ -354,7 +389,7 @@ class TrainingPanel(QWidget):
         if self.project is None or snapshot is None or not result.record:
             return
         if all(run.get("id") != result.record.get("id") for run in self.project.runs):
-            self.project.runs.append(dict(result.record))
+            self.edit(RecordRun(self.project, dict(result.record)), False)
         network = result.record.get("network")
         if network in snapshot.weights and result.record.get("weights", "none") != "none":
-            self.project.weights[network] = snapshot.weights[network]
+            self.edit(SetWeights(self.project, network, snapshot.weights[network]), False)

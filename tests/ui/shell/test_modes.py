@@ -57,8 +57,8 @@ def test_training_edits_are_undoable_and_one_setting_dragged_is_one_step(window)
     panel = window.pages.training_panel
     before = dict(doc.project.training)
     for lr in (0.004, 0.005, 0.006):
-        panel.settings_changed.emit({**before, "optimizer": {**before["optimizer"], "learning_rate": lr}})
-    panel.settings_changed.emit({**before, "optimizer": {**before["optimizer"], "learning_rate": 0.006},
+        panel.form.changed.emit({**before, "optimizer": {**before["optimizer"], "learning_rate": lr}})
+    panel.form.changed.emit({**before, "optimizer": {**before["optimizer"], "learning_rate": 0.006},
                                  "epochs": 7})
     assert doc.undo_stack.count() == 2
     doc.undo_stack.undo()
@@ -130,3 +130,31 @@ def test_activations_during_training_preview_on_the_design_cards(window):
     assert items["dense_1"].preview is not None and items["dense_2"].preview is None
     worker.event.emit(ev.RunStarted("run", "supervised", 1, 1, 32, 32, "tensorflow", "cpu", ("loss",), ("dense_1",)))
     assert items["dense_1"].preview is None
+
+
+def test_deleting_runs_is_undoable_and_the_runs_table_follows_the_project(window):
+    from nnstudio.core.project.commands import RecordRun
+
+    doc, runs = window.document, window.pages.runs_panel
+    for day in (1, 2):
+        window.document.edit(RecordRun(doc.project, {"id": f"2026-01-0{day}", "network": "main",
+                                                     "history": [{"loss": 1.0 / day}]}), False)
+    assert runs.table.rowCount() == 2
+    runs.select_rows([0])
+    assert runs.delete_selected() == 1
+    assert runs.table.rowCount() == 1 and doc.undo_stack.undoText() == "Delete run"
+    doc.undo_stack.undo()
+    assert [r["id"] for r in doc.project.runs] == ["2026-01-01", "2026-01-02"]
+    assert runs.table.rowCount() == 2
+
+
+def test_the_train_page_offers_networks_added_or_renamed_and_follows_undo(window):
+    panel = window.pages.training_panel
+    window.document.add_network("critic")
+    assert [panel.network_box.itemText(i) for i in range(panel.network_box.count())] == ["main", "critic"]
+    panel.network_box.setCurrentText("critic")
+    window.document.rename_network("critic", "judge")
+    assert panel.network_box.currentText() == "judge"
+    window.document.undo_stack.undo()
+    window.document.undo_stack.undo()
+    assert panel.network_box.isHidden()

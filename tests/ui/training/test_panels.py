@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+from nnstudio.core.project.commands import SetProjectSection
 from nnstudio.core.project.model import Project
 from nnstudio.core.training.evaluation import evaluate_predictions
 from nnstudio.ui.panels.evaluation_panel import EvaluationPanel
@@ -30,8 +31,8 @@ def test_training_panel_form_shows_and_edits_project_training(panel, qtbot, tiny
         panel.form.epochs.setValue(7)
     assert blocker.args[0]["epochs"] == 7
     assert tiny_project.training["epochs"] == 7
-    panel.set_settings({**tiny_project.training, "batch_size": 16})
-    assert panel.form.batch_size.value() == 16
+    SetProjectSection(tiny_project, "training", {**tiny_project.training, "batch_size": 16}).do()
+    assert panel.form.batch_size.value() == 16  # the form follows the project
 
 
 def test_training_panel_refuses_invalid_settings_with_a_message(panel, tiny_project):
