@@ -1,5 +1,8 @@
 """NumPy ``.npz`` / ``.npy`` import, with array headers checked before anything is allocated.
 
+A large ``.npy`` file, or a folder of ``.npy`` shards (``x-000.npy``, ``x-001.npy``... with
+matching ``y-*.npy`` targets), is streamed: only the headers are read at load time, and
+:class:`~nnstudio.core.data.lazy.FileRows` reads samples with ``pread`` during training.
 Arrays are always read with ``allow_pickle=False``. Must not import Qt or Keras.
 """
 
@@ -14,29 +17,35 @@ import numpy as np
 from nnstudio.core.data.errors import (
     ColumnError, DataFileNotFoundError, DataFormatError, DataTooLargeError, TruncatedFileError,
 )
+from nnstudio.core.data.lazy import FileRows
 from nnstudio.core.data.params import DataParam, SourceInfo
-from nnstudio.core.data.registry import RawData, register
+from nnstudio.core.data.registry import RawData, load_options, register
 
 MAX_ARRAY_BYTES = 2 * 1024**3
+STREAM_ABOVE_BYTES = 256 * 1024**2
+STREAM_MODES = ("auto", "always", "never")
 MAX_CLASSES = 1000
 
 
-def _read_header(handle: IO[bytes], label: str) -> tuple[tuple[int, ...], np.dtype]:
+def _read_header(handle: IO[bytes], label: str, limit: int | None = MAX_ARRAY_BYTES) -> tuple[tuple[int, ...], np.dtype]:
     fmt = np.lib.format
     try:
         version = fmt.read_magic(handle)
         if version == (1, 0):
-            shape, _, dtype = fmt.read_array_header_1_0(handle)
+            shape, fortran, dtype = fmt.read_array_header_1_0(handle)
         else:
-            shape, _, dtype = fmt.read_array_header_2_0(handle)
+            shape, fortran, dtype = fmt.read_array_header_2_0(handle)
     except (ValueError, EOFError) as error:
         raise DataFormatError(f"`{label}` is not a NumPy array file: {str(error).splitlines()[0]}. "
                               f"Received: a file without a valid .npy header.") from None
     if dtype.hasobject:
         raise DataFormatError(f"`{label}` holds Python objects, which nnstudio never unpickles. "
                               f"Received: dtype={dtype}.")
+    if limit is None and fortran and len(shape) > 1:
+        raise DataFormatError(f"`{label}` is stored in Fortran order, so its samples cannot be read one by one; "
+                              f"save it with numpy.save of a C-ordered array. Received: fortran_order=True.")
     nbytes = int(np.prod(shape, dtype=np.int64)) * dtype.itemsize
-    if nbytes > MAX_ARRAY_BYTES:
+    if limit is not None and nbytes > limit:
         raise DataTooLargeError(f"`{label}` would need {nbytes / 1024**3:.1f} GB; nnstudio reads arrays up to "
                                 f"{MAX_ARRAY_BYTES / 1024**3:.0f} GB. Received: shape={tuple(shape)}, dtype={dtype}.")
     return tuple(shape), dtype
@@ -109,16 +118,30 @@ def _prepare_x(x: np.ndarray) -> np.ndarray:
 @register(SourceInfo(
     "numpy", "NumPy arrays (.npz / .npy)", "import", "any",
     "An .npz with x_train/y_train (and x_test/y_test) or x/y, or your own keys; a .npy holds "
-    "features only (unsupervised). uint8 images are scaled to 0..1.",
-    (DataParam("path", "path", "", "The .npz or .npy file.", extensions=(".npz", ".npy")),
+    "features only (unsupervised); a folder of x-*.npy (and y-*.npy) shards is streamed. "
+    "uint8 images are scaled to 0..1.",
+    (DataParam("path", "path", "", "The .npz or .npy file, or a folder of .npy shards.",
+               extensions=(".npz", ".npy")),
      DataParam("x_key", "str", "", "Array of inputs inside the .npz; empty tries x_train, then x."),
      DataParam("y_key", "str", "", "Array of targets inside the .npz; empty tries y_train, then y."),
      DataParam("task", "choice", "auto", "Auto: integer targets mean classification.",
-               choices=("auto", "classification", "regression", "unsupervised"))),
+               choices=("auto", "classification", "regression", "unsupervised")),
+     DataParam("stream", "choice", "auto", "Read a .npy file from disk batch by batch during training; auto "
+               "streams files above 256 MB. Shard folders always stream.", choices=STREAM_MODES)),
 ))
 def numpy_arrays(params: dict[str, Any], rng: np.random.Generator) -> RawData:
-    """Read inputs (and targets) from a ``.npz`` or ``.npy`` file."""
+    """Read inputs (and targets) from a ``.npz`` or ``.npy`` file, or stream a ``.npy`` file or shard folder."""
     file = Path(params["path"]).expanduser()
+    if file.is_dir():
+        return _shard_folder(file, params)
+    stream = load_options().stream
+    if file.suffix.lower() == ".npy" and file.is_file() and (stream or (stream is None and (
+            params["stream"] == "always" or (params["stream"] == "auto"
+                                             and file.stat().st_size > STREAM_ABOVE_BYTES)))):
+        x = npy_rows([file])
+        return RawData(x=x, y=None, task="unsupervised", name=file.name,
+                       description=f"{file.name}: {x.shape[0]:,} samples of shape {x.shape[1:]}, no targets, "
+                                   f"streamed from disk.")
     keys = inspect_arrays(params["path"])
     if file.suffix.lower() == ".npy":
         x = _prepare_x(np.load(file, allow_pickle=False))
@@ -176,3 +199,59 @@ def _with_targets(file: Path, x: np.ndarray, y: np.ndarray, x_test: np.ndarray |
         y_test=None if y_test is None else np.searchsorted(values, y_test), num_classes=len(values),
         class_names=tuple(str(v) for v in values), description=f"{description}, {len(values)} classes.",
     )
+
+
+def npy_rows(files: list[Path]) -> FileRows:
+    """Return the samples of one or more ``.npy`` files (shards of one array) as lazy rows.
+
+    Raises
+    ------
+    DataFormatError
+        If a file is not a C-ordered NumPy array, or the shards' sample shapes or dtypes differ.
+    TruncatedFileError
+        If a file is shorter than its header says.
+    """
+    shards, first = [], None
+    for file in files:
+        with file.open("rb") as handle:
+            shape, dtype = _read_header(handle, file.name, limit=None)
+            offset = handle.tell()
+        if len(shape) < 1 or shape[0] == 0:
+            raise DataFormatError(f"`{file.name}` holds no samples. Received: shape={shape}.")
+        data_bytes = int(np.prod(shape, dtype=np.int64)) * dtype.itemsize
+        if file.stat().st_size - offset < data_bytes:
+            raise TruncatedFileError(f"`{file.name}` is truncated: its header promises {data_bytes} bytes of data. "
+                                     f"Received: {file.stat().st_size - offset} bytes.")
+        if first is None:
+            first = (shape[1:], dtype, file.name)
+        elif (shape[1:], dtype) != first[:2]:
+            raise DataFormatError(f"`{file.name}` holds samples of shape {shape[1:]} ({dtype}) but `{first[2]}` holds "
+                                  f"{first[0]} ({first[1]}); shards must match. Received: shape={shape}.")
+        shards.append((str(file), offset, shape[0]))
+    row_shape, dtype, _ = first
+    return FileRows(shards, row_shape, dtype, add_channel=dtype == np.uint8 and len(row_shape) == 2)
+
+
+def _shard_folder(folder: Path, params: dict[str, Any]) -> RawData:
+    """Stream a folder of ``.npy`` shards: ``x*.npy`` inputs and ``y*.npy`` targets, paired by name order."""
+    files = sorted(f for f in folder.iterdir() if f.suffix.lower() == ".npy" and not f.name.startswith("."))
+    x_files = [f for f in files if f.name.lower().startswith("x")] or files
+    y_files = [f for f in files if f.name.lower().startswith("y") and f not in x_files]
+    if not x_files:
+        raise DataFileNotFoundError(f"`{folder.name}` holds no .npy shards. Received: "
+                                    f"{', '.join(sorted(p.name for p in folder.iterdir())[:5]) or 'an empty folder'}.")
+    x = npy_rows(x_files)
+    description = f"{folder.name}: {x.shape[0]:,} samples of shape {x.shape[1:]} in {len(x_files)} shard(s)"
+    if not y_files or params["task"] == "unsupervised":
+        return RawData(x=x, y=None, task="unsupervised", name=folder.name,
+                       description=description + ", no targets, streamed from disk.")
+    if len(y_files) != len(x_files):
+        raise DataFormatError(f"`{folder.name}` has {len(x_files)} input shards but {len(y_files)} target shards. "
+                              f"Received: {', '.join(f.name for f in y_files)}.")
+    y = np.concatenate([np.load(f, allow_pickle=False) for f in y_files])
+    if y.shape[0] != x.shape[0]:
+        raise DataFormatError(f"`{folder.name}`: the input shards hold {x.shape[0]} samples but the target shards "
+                              f"hold {y.shape[0]}. Received: shapes {x.shape} and {y.shape}.")
+    raw = _with_targets(folder, x, y, None, None, params["task"])
+    raw.description = raw.description.rstrip(".") + ", streamed from disk."
+    return raw

@@ -60,8 +60,8 @@ FILE_SOURCES = {".csv": "csv", ".tsv": "csv", ".txt": "csv", ".npz": "numpy", ".
 def spec_for_argument(source: str, current: dict[str, Any] | None = None) -> dict[str, Any]:
     """Return the data spec for a source name, or for a file or folder path.
 
-    A folder holding MNIST-format IDX files reads as ``idx``, any other folder as
-    ``image_folder``. The split settings of ``current`` (the project's spec) are kept;
+    A folder holding MNIST-format IDX files reads as ``idx``, one holding ``.npy`` shards
+    as ``numpy``, any other folder as ``image_folder``. The split settings of ``current`` (the project's spec) are kept;
     everything else comes from the new source.
 
     Raises
@@ -79,13 +79,15 @@ def spec_for_argument(source: str, current: dict[str, Any] | None = None) -> dic
         spec = default_spec(FILE_SOURCES[path.suffix.lower()])
         spec["params"]["path"] = str(path)
     elif path.is_dir():
-        is_idx = any("ubyte" in f.name or "idx" in f.suffix for f in path.iterdir() if f.is_file())
-        spec = default_spec("idx" if is_idx else "image_folder")
+        files = [f for f in path.iterdir() if f.is_file()]
+        is_idx = any("ubyte" in f.name or "idx" in f.suffix for f in files)
+        is_shards = not is_idx and any(f.suffix.lower() == ".npy" for f in files)
+        spec = default_spec("idx" if is_idx else "numpy" if is_shards else "image_folder")
         spec["params"]["path"] = str(path)
     else:
         raise UnknownSourceError(
             f"The data must be a data source ({', '.join(sorted(names))}) or an existing CSV, "
-            f".npz/.npy file, image folder or IDX folder. Received: {source!r}.")
+            f".npz/.npy file, image folder, .npy shard folder or IDX folder. Received: {source!r}.")
     if isinstance((current or {}).get("split"), dict):
         spec["split"] = dict(current["split"])
     return spec

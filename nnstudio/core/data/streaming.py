@@ -54,9 +54,7 @@ def epoch_order(n: int, seed: int | None, epoch: int, shuffle: bool = True,
     """
     if not shuffle:
         return np.arange(n, dtype=np.int64)
-    from nnstudio.core.training.batches import epoch_seed
-
-    rng = np.random.default_rng(epoch_seed(int(seed or 0), epoch))
+    rng = np.random.default_rng(np.random.SeedSequence([int(seed or 0), int(epoch)]))
     if shuffle_buffer is None or shuffle_buffer >= n:
         return rng.permutation(n).astype(np.int64)
     blocks = [np.arange(start, min(start + shuffle_buffer, n)) for start in range(0, n, shuffle_buffer)]

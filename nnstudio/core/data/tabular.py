@@ -19,6 +19,7 @@ from nnstudio.core.data.errors import (
 )
 from nnstudio.core.data.params import DataParam, SourceInfo
 from nnstudio.core.data.registry import RawData, register
+from nnstudio.core.data.skips import BAD_SAMPLE_POLICIES, SkipLog
 
 MAX_TABLE_BYTES = 128 * 1024**2
 MAX_CATEGORIES = 200
@@ -82,7 +83,8 @@ def _sniff(file: Path, text: str, delimiter: str, header: str) -> tuple[str, boo
     return chosen, has_header
 
 
-def _parse(file: Path, text: str, delimiter: str, has_header: bool) -> tuple[list[str], list[tuple[int, list[str]]]]:
+def _parse(file: Path, text: str, delimiter: str, has_header: bool,
+           skips: SkipLog | None = None) -> tuple[list[str], list[tuple[int, list[str]]]]:
     reader = csv.reader(text.splitlines(), delimiter=delimiter, skipinitialspace=delimiter != " ")
     rows: list[tuple[int, list[str]]] = []
     names: list[str] = []
@@ -98,10 +100,13 @@ def _parse(file: Path, text: str, delimiter: str, has_header: bool) -> tuple[lis
         if len(cells) != len(names):
             shown = delimiter.join(cells)
             shown = shown if len(shown) <= 60 else shown[:57] + "..."
-            raise DataFormatError(
-                f"`{file.name}` line {line} has {len(cells)} field{'s' * (len(cells) != 1)} but the {'header' if has_header else 'first row'} "
-                f"has {len(names)}. Received: {shown!r}."
-            )
+            reason = (f"{len(cells)} field{'s' * (len(cells) != 1)} but the {'header' if has_header else 'first row'} "
+                      f"has {len(names)}")
+            error = DataFormatError(f"`{file.name}` line {line} has {reason}. Received: {shown!r}.")
+            if skips is None:
+                raise error
+            skips.add(f"{file.name}:{line}", reason, error)
+            continue
         rows.append((line, cells))
     if not rows:
         raise DataFormatError(f"`{file.name}` holds no data rows. Received: {len(names)} column(s), 0 rows.")
@@ -149,7 +154,7 @@ def read_table_preview(path: str, delimiter: str = "auto", header: str = "auto",
     if len(head) == 65536:
         text = text[: text.rfind("\n") + 1] or text
     chosen, has_header = _sniff(file, text, delimiter, header)
-    names, rows = _parse(file, text, chosen, has_header)
+    names, rows = _parse(file, text, chosen, has_header, SkipLog())
     return TablePreview(str(file), chosen, has_header, tuple(names), tuple(tuple(r) for _, r in rows[:max_rows]))
 
 
@@ -177,14 +182,24 @@ def _column_index(file: Path, names: list[str], column: str | int, param: str) -
                choices=("auto", "classification", "regression", "unsupervised")),
      DataParam("categorical", "choice", "onehot", "How text feature columns become numbers.",
                choices=("onehot", "ordinal")),
-     DataParam("missing", "choice", "error", "What to do with empty or NA cells.", choices=("error", "drop", "mean"))),
+     DataParam("missing", "choice", "error", "What to do with empty or NA cells.", choices=("error", "drop", "mean")),
+     DataParam("bad_samples", "choice", "skip", "Skip and count rows with the wrong number of fields, or stop "
+               "the load.", choices=BAD_SAMPLE_POLICIES)),
 ))
 def csv_table(params: dict[str, Any], rng: np.random.Generator) -> RawData:
     """Read a CSV / TSV file into features and (optionally) a target."""
     file = _check_file(params["path"])
     text = _read_text(file)
     delimiter, has_header = _sniff(file, text, params["delimiter"], params["header"])
-    names, rows = _parse(file, text, delimiter, has_header)
+    skips = SkipLog(params["bad_samples"])
+    names, rows = _parse(file, text, delimiter, has_header, skips)
+    raw = _table(file, params, names, rows)
+    raw.skips = skips
+    return raw
+
+
+def _table(file: Path, params: dict[str, Any], names: list[str], rows: list[tuple[int, list[str]]]) -> RawData:
+    """Turn parsed rows into features and (optionally) a target."""
     unsupervised = params["task"] == "unsupervised"
     target = None if unsupervised else _column_index(file, names, -1 if params["target"] in (None, "") else
                                                      params["target"], "target")

@@ -72,13 +72,22 @@ def test_idx_damaged_gzip_stream_is_named(tmp_path):
         _load(folder)
 
 
-def test_idx_labels_out_of_range(tmp_path):
+def test_idx_labels_out_of_range_stop_the_load_when_asked(tmp_path):
     folder, _ = _mnist(tmp_path)
     (folder / "train-labels-idx1-ubyte").write_bytes(_labels([1, 2, 12] + [0] * 27))
     with pytest.raises(LabelRangeError, match=r"`train-labels-idx1-ubyte`: label 12 at index 2 is out of range "
                                               r"for 10 classes"):
-        _load(folder)
+        _load(folder, bad_samples="stop")
     assert _load(folder, num_classes=13).num_classes == 13
+
+
+def test_idx_labels_out_of_range_are_skipped_and_counted(tmp_path):
+    folder, _ = _mnist(tmp_path)
+    (folder / "train-labels-idx1-ubyte").write_bytes(_labels([1, 2, 12] + [0] * 27))
+    dataset = _load(folder)
+    assert dataset.skips.count == 1 and dataset.summary()["total"] == 29 + 10
+    [record] = dataset.skips.records
+    assert record.where == "train-labels-idx1-ubyte[2]" and "label 12" in record.reason
 
 
 def test_idx_wrong_magic_and_wrong_dimensions(tmp_path):

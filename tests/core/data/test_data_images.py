@@ -32,11 +32,11 @@ def test_image_folder_grayscale_has_one_channel(tmp_path):
     assert dataset.input_shape == (6, 6, 1) and dataset.x_train.dtype == np.float32
 
 
-def test_image_folder_corrupt_file_is_named(tmp_path):
+def test_image_folder_corrupt_file_is_named_when_bad_files_stop_the_load(tmp_path):
     root = _folder(tmp_path)
     (root / "berries" / "broken.png").write_bytes(b"\x89PNG\r\n\x1a\nnot really a png")
     with pytest.raises(ImageReadError, match=r"Cannot read image `berries/broken.png`"):
-        load_dataset({"source": "image_folder", "params": {"path": str(root)}})
+        load_dataset({"source": "image_folder", "params": {"path": str(root), "bad_samples": "stop"}})
 
 
 def test_image_folder_needs_two_classes_and_an_existing_folder(tmp_path):

@@ -64,10 +64,18 @@ def test_csv_without_header_names_columns_and_uses_last_as_target(tmp_path):
     assert dataset.feature_names == ("column_1", "column_2") and dataset.num_classes == 3
 
 
-def test_csv_ragged_row_names_the_file_and_line(tmp_path):
+def test_csv_ragged_row_names_the_file_and_line_when_bad_rows_stop_the_load(tmp_path):
     path = _write(tmp_path, "ragged.csv", "a,b,c\n1,2,3\n4,5\n")
     with pytest.raises(DataFormatError, match=r"`ragged.csv` line 3 has 2 fields but the header has 3"):
-        _csv(path)
+        _csv(path, bad_samples="stop")
+
+
+def test_csv_ragged_rows_are_skipped_and_counted(tmp_path):
+    rows = "".join(f"{i},{i * 2},{i % 2}\n" for i in range(20))
+    dataset = _csv(_write(tmp_path, "ragged.csv", "a,b,c\n" + rows + "4,5\n7,8,9,10\n"))
+    assert dataset.summary()["total"] == 20 and dataset.skips.count == 2
+    assert [r.where for r in dataset.skips.records] == ["ragged.csv:22", "ragged.csv:23"]
+    assert dataset.skips.records[0].reason == "2 fields but the header has 3"
 
 
 def test_csv_missing_column_lists_the_columns(tmp_path):
