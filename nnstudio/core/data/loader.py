@@ -88,8 +88,15 @@ def spec_for_argument(source: str, current: dict[str, Any] | None = None) -> dic
         raise UnknownSourceError(
             f"The data must be a data source ({', '.join(sorted(names))}) or an existing CSV, "
             f".npz/.npy file, image folder, .npy shard folder or IDX folder. Received: {source!r}.")
-    if isinstance((current or {}).get("split"), dict):
+    current = current or {}
+    if isinstance(current.get("split"), dict):
         spec["split"] = dict(current["split"])
+    if current.get("source") == spec["source"] and isinstance(current.get("params"), dict) and "path" in spec["params"]:
+        # The same kind of source at another path keeps its settings (image size, colour, streaming...).
+        spec["params"] = {**current["params"], "path": spec["params"]["path"]}
+        for key in ("preprocess", "augment"):
+            if isinstance(current.get(key), dict):
+                spec[key] = dict(current[key])
     return spec
 
 
