@@ -11,6 +11,7 @@ Keras objects never leave the worker thread. Must not import Keras at module lev
 
 from __future__ import annotations
 
+import dataclasses
 import threading
 import time
 import traceback
@@ -22,6 +23,7 @@ from PySide6.QtCore import QObject, Signal, Slot
 from nnstudio.core.project.model import Project
 from nnstudio.core.training.events import Paused, Resumed, RunFinished
 from nnstudio.core.training.telemetry import TelemetryOptions
+from nnstudio.ui.workers.engine_process import EngineJob, drive_training, failed_run, spare_engine
 from nnstudio.ui.workers.jobs import JobContext, JobRunner, error_message
 
 #: Telemetry for runs watched in the designer. The engine's budget is a share of pure
@@ -29,12 +31,6 @@ from nnstudio.ui.workers.jobs import JobContext, JobRunner, error_message
 #: pipeline, epoch ends); 5 % of it refreshes the heavy views every second or two on the
 #: templates while ``benchmarks/training_overhead.py`` keeps its ratio.
 UI_TELEMETRY = TelemetryOptions(budget_fraction=0.05, min_interval_s=1.0, every_steps=20)
-
-
-def failed_run(message: str, seconds: float = 0.0) -> RunFinished:
-    """Return the ``RunFinished`` of a run that could not start or crashed."""
-    return RunFinished(status="failed", message=message, epochs_completed=0, history=(),
-                       seconds=seconds, samples_per_second=0.0)
 
 
 @dataclass(frozen=True)
@@ -72,8 +68,29 @@ def _train(context: JobContext, project: Project, dataset, resume: bool, pause: 
         return result
 
 
+def _train_in_engine(context: JobContext, job: EngineJob, dataset) -> RunFinished:
+    """The training job in engine mode: load the preview data here, train in the child."""
+    if dataset is None and job.project.data:
+        from nnstudio.core.data import load_dataset
+
+        try:
+            dataset = load_dataset(job.project.data)
+        except Exception as exc:  # the engine reports the data error itself; previews are optional
+            context.progress(failed_preview(exc))
+    if dataset is not None:
+        context.progress(DatasetLoaded(dataset))
+    return drive_training(context, job)
+
+
+def failed_preview(exc: Exception):
+    """The log message shown when the designer's own copy of the data does not load."""
+    from nnstudio.core.training.events import LogMessage
+
+    return LogMessage("warning", f"Could not load the data preview: {error_message(exc)}")
+
+
 class TrainingWorker(QObject):
-    """One training run at a time, in a background thread or a subprocess.
+    """One training run at a time: in the engine process (default), a thread or a subprocess.
 
     Signals
     -------
@@ -87,8 +104,13 @@ class TrainingWorker(QObject):
     Parameters
     ----------
     report_hook:
-        Called in the training thread with each event before it is emitted (for
-        instrumentation such as the overhead benchmark); must be cheap.
+        Called with each event before it is emitted (for instrumentation such as the
+        overhead benchmark), in the training thread, or in engine mode in the thread that
+        reads the engine's stream as each event arrives; must be cheap.
+    isolated:
+        Train in the engine process (:mod:`~nnstudio.ui.workers.engine_process`): the GUI
+        keeps its GIL and survives any crash of the engine. False trains in a thread of
+        this process (needed for ``models=``, which cannot cross processes).
     """
 
     event = Signal(object)
@@ -96,13 +118,15 @@ class TrainingWorker(QObject):
     finished = Signal(object)
 
     def __init__(self, parent: QObject | None = None,
-                 report_hook: Callable[[Any], None] | None = None) -> None:
+                 report_hook: Callable[[Any], None] | None = None, isolated: bool = True) -> None:
         super().__init__(parent)
         self._report_hook = report_hook
+        self.isolated = isolated
+        self._engine_job: EngineJob | None = None
         self._pause = threading.Event()
         self.jobs = JobRunner("nnstudio-training", self)
         self.jobs.progress.connect(self._on_progress)
-        self.jobs.finished.connect(self.finished)
+        self.jobs.finished.connect(self._on_job_finished)
         self._process = None
         self.project: Project | None = None
         self.mode = ""
@@ -130,7 +154,9 @@ class TrainingWorker(QObject):
             Continue from the run's last checkpoint.
         **options:
             Passed on to ``run_training`` (``telemetry=`` (default :data:`UI_TELEMETRY`),
-            ``checkpoint_dir=``, ``network=``, ``models=``).
+            ``checkpoint_dir=``, ``network=``, ``models=`` (thread mode only)), and
+            ``memory_limit=`` (bytes of address space the engine process may take beyond its size
+            with Keras loaded; Linux).
 
         Raises
         ------
@@ -145,14 +171,26 @@ class TrainingWorker(QObject):
         from nnstudio.core.training.config import current_backend
 
         wanted = (self.project.training or {}).get("backend") or current_backend()
-        if wanted != current_backend():
+        if self.isolated and "models" not in options:
+            self._start_engine(wanted if wanted != current_backend() else None, dataset, resume, options)
+        elif wanted != current_backend():
             self._start_process(wanted, dataset, resume)
         else:
             self._start_thread(dataset, resume, options)
 
+    def _start_engine(self, backend: str | None, dataset, resume: bool, options: dict[str, Any]) -> None:
+        self.mode = "engine"
+        telemetry = options.get("telemetry", UI_TELEMETRY)
+        job = EngineJob(self.project, resume=resume, pause=self._pause, checkpoint_dir=options.get("checkpoint_dir"),
+                        network=options.get("network"), telemetry=dataclasses.asdict(telemetry),
+                        memory_limit=options.get("memory_limit"), backend=backend, hook=self._report_hook)
+        self._engine_job = job
+        self.jobs.submit(_train_in_engine, job, dataset)
+
     def _start_thread(self, dataset, resume: bool, options: dict[str, Any]) -> None:
         self.mode = "thread"
         options = {"telemetry": UI_TELEMETRY, **options}
+        options.pop("memory_limit", None)
         self.jobs.submit(_train, self.project, dataset, resume, self._pause, self._report_hook, options)
 
     def _start_process(self, backend: str, dataset, resume: bool) -> None:
@@ -165,6 +203,12 @@ class TrainingWorker(QObject):
         process.done.connect(self._on_process_done)
         self._process = process
         process.start(dataset)
+
+    @Slot(object)
+    def _on_job_finished(self, result: RunFinished) -> None:
+        if self.mode == "engine":
+            spare_engine()  # warm the next run's engine while the user looks at this one
+        self.finished.emit(result)
 
     @Slot(object)
     def _on_progress(self, item) -> None:
@@ -185,6 +229,7 @@ class TrainingWorker(QObject):
         if not self.is_running() or self._pause.is_set():
             return
         self._pause.set()
+        self._tell_engine("pause")
         if self._process is not None:
             self._process.pause()
             self.event.emit(Paused(global_step=self._process.last_step))
@@ -194,6 +239,7 @@ class TrainingWorker(QObject):
         if not self._pause.is_set():
             return
         self._pause.clear()
+        self._tell_engine("resume")
         if self._process is not None:
             self._process.resume()
             self.event.emit(Resumed(global_step=self._process.last_step))
@@ -205,6 +251,23 @@ class TrainingWorker(QObject):
             self._process.stop()
         else:
             self.jobs.cancel()
+            self._tell_engine("stop")
+
+    def kill_engine(self) -> bool:
+        """End the engine process at once, as a crash would (SIGKILL); True if one was running.
+
+        The run then finishes as ``failed`` with what happened; its checkpoints stay.
+        """
+        job = self._engine_job
+        if job is None or job.engine is None or not job.engine.is_alive():
+            return False
+        job.engine.process.kill()
+        return True
+
+    def _tell_engine(self, word: str) -> None:
+        job = self._engine_job
+        if self.mode == "engine" and job is not None and job.engine is not None:
+            job.engine.send(word)
 
     def stop_and_wait(self, timeout: float = 10.0) -> bool:
         """Stop the run and block until it has ended (for closing the window).
@@ -224,4 +287,8 @@ class TrainingWorker(QObject):
         self.stop()
         if self._process is not None:
             return self._process.wait(timeout)
-        return self.jobs.wait(timeout)
+        if self.jobs.wait(timeout):
+            return True
+        if self.kill_engine():
+            return self.jobs.wait(5.0)
+        return False
