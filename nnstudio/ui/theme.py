@@ -16,12 +16,12 @@ _state = {"choice": "system", "connected": False}
 _DARK = {
     "window": "#2b2d31", "base": "#1f2023", "alt": "#27292d", "text": "#e6e6e6",
     "button": "#33363b", "highlight": "#3d7bd9", "link": "#6ea8ff", "mid": "#3a3d42",
-    "disabled": "#7d8086", "tooltip": "#3a3d42",
+    "disabled": "#7d8086", "tooltip": "#3a3d42", "muted": "#a9adb4",
 }
 _LIGHT = {
     "window": "#f3f4f6", "base": "#ffffff", "alt": "#f6f7f9", "text": "#1d1f23",
     "button": "#eceef1", "highlight": "#2f6fd0", "link": "#1f5fbf", "mid": "#c9ccd1",
-    "disabled": "#9a9ea6", "tooltip": "#ffffe8",
+    "disabled": "#9a9ea6", "tooltip": "#ffffe8", "muted": "#5f6368",
 }
 
 
@@ -38,7 +38,7 @@ def _palette(colors: dict[str, str]) -> QPalette:
     for r in (role.WindowText, role.Text, role.ButtonText, role.ToolTipText):
         pal.setColor(r, c["text"])
     pal.setColor(role.HighlightedText, QColor("#ffffff"))
-    pal.setColor(role.PlaceholderText, c["disabled"])
+    pal.setColor(role.PlaceholderText, c["muted"])  # status and caption text too: keep it readable
     pal.setColor(role.BrightText, QColor("#ff5555"))
     dark = c["window"].lightness() < 128
     pal.setColor(role.Light, c["button"].lighter(130 if dark else 110))
@@ -111,4 +111,4 @@ def severity_color(severity: str) -> QColor:
 
 def muted_text_color() -> QColor:
     """Return a secondary text colour readable on the window background."""
-    return QColor("#a0a4ab" if is_dark() else "#5f6368")
+    return QColor(_DARK["muted"] if is_dark() else _LIGHT["muted"])

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pyqtgraph as pg
 from pyqtgraph.exporters import ImageExporter
-from PySide6.QtCore import QEvent, QPoint, QRectF, QSize
+from PySide6.QtCore import QEvent, QPoint, QRectF, QSize, Qt
 from PySide6.QtGui import QColor, QPainter, QPalette
 from PySide6.QtSvg import QSvgGenerator
 from PySide6.QtWidgets import QApplication, QFileDialog, QGraphicsView, QHBoxLayout, QLabel, QPushButton, QWidget
@@ -58,7 +58,7 @@ class TimedCanvas(pg.GraphicsLayoutWidget):
 
     def changeEvent(self, event) -> None:  # noqa: N802 - Qt override
         if event.type() == QEvent.Type.PaletteChange:
-            self.setBackground(plot_colors()[0])  # the theme changed
+            restyle_canvas(self)  # the theme changed
         super().changeEvent(event)
 
     def paintEvent(self, event) -> None:  # noqa: N802 - Qt override
@@ -89,12 +89,56 @@ def style_plot(plot: pg.PlotItem, title: str = "", left: str = "", bottom: str =
     if title:
         plot.setTitle(title, size="10pt", color=foreground.name())
     if left:
-        plot.setLabel("left", left)
+        plot.setLabel("left", left, color=foreground.name())
     if bottom:
-        plot.setLabel("bottom", bottom)
+        plot.setLabel("bottom", bottom, color=foreground.name())
     plot.setDownsampling(auto=True, mode="peak")
     plot.setClipToView(True)
     plot.getViewBox().setMouseEnabled(x=True, y=True)
+
+
+def restyle_canvas(canvas: pg.GraphicsLayoutWidget) -> None:
+    """Give a canvas and its plots the theme's colours: background, titles, axes and legends.
+
+    Called when the palette changes (View ▸ Theme), so text drawn in the old theme's
+    foreground does not vanish into the new background.
+    """
+    background, foreground = plot_colors()
+    canvas.setBackground(background)
+    layout = getattr(canvas, "ci", None)  # absent while pyqtgraph is still building the canvas
+    for item in list(layout.items) if layout is not None else []:
+        if isinstance(item, pg.PlotItem):
+            restyle_plot(item, foreground)
+
+
+def restyle_plot(plot: pg.PlotItem, foreground: QColor | None = None) -> None:
+    """Recolour one plot's title, axis text and labels, and legend text with ``foreground``."""
+    foreground = foreground or plot_colors()[1]
+    color = foreground.name()
+    for name in ("left", "bottom", "right", "top"):
+        plot.getAxis(name).setTextPen(pg.mkPen(foreground))  # also recolours the axis label
+    if plot.titleLabel.text:
+        plot.titleLabel.setText(plot.titleLabel.text, color=color)
+    legend = plot.legend
+    if legend is not None:
+        legend.opts["labelTextColor"] = QColor(foreground)
+        for _sample, label in legend.items:
+            label.setText(label.text, color=color)
+        if legend.opts["brush"].style() != Qt.BrushStyle.NoBrush:
+            legend.setBrush(pg.mkBrush(legend_brush()))
+
+
+def legend_brush() -> QColor:
+    """Return the translucent theme background that legends drawn over curves use."""
+    backdrop = QColor(plot_colors()[0])
+    backdrop.setAlpha(210)
+    return backdrop
+
+
+def set_muted(label: QLabel) -> None:
+    """Draw a status or caption label in the theme's secondary text colour (it follows theme changes)."""
+    label.setStyleSheet("")
+    label.setForegroundRole(QPalette.ColorRole.PlaceholderText)
 
 
 def export_canvas(canvas: pg.GraphicsView, path: str | Path) -> Path:
@@ -231,5 +275,5 @@ class LiveView(QWidget):
 def caption(text: str) -> QLabel:
     """A small grey label for toolbar captions."""
     label = QLabel(text)
-    label.setStyleSheet("color: #555;")
+    set_muted(label)
     return label

@@ -133,11 +133,12 @@ class Dashboard(QWidget):
         """Show only the built-in views that mean something for ``recipe``.
 
         A GAN has no labels to predict nor a classifier's boundary: its views come from
-        :meth:`set_family_views` (generated samples, both losses).
+        :meth:`set_family_views` (generated samples, both losses). An autoencoder's targets
+        are its inputs, so its predictions are the Reconstructions view's, not classes.
         """
         self._gan = recipe == "gan"
-        for view in (self.feature_maps, self.predictions):
-            self._set_tab_shown(view, not self._gan)
+        self._set_tab_shown(self.feature_maps, not self._gan)
+        self._set_tab_shown(self.predictions, recipe not in ("gan", "autoencoder"))
         if self._gan:
             self._set_tab_shown(self.boundary, False)
 

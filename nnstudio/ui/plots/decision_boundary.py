@@ -14,7 +14,7 @@ import pyqtgraph as pg
 from PySide6.QtWidgets import QCheckBox, QLabel, QVBoxLayout, QWidget
 
 from nnstudio.core.training.events import DecisionBoundary, RunStarted
-from nnstudio.ui.plots.base import CLASS_COLORS, LiveView, export_canvas, make_canvas, style_plot
+from nnstudio.ui.plots.base import CLASS_COLORS, LiveView, export_canvas, make_canvas, set_muted, style_plot
 
 MAX_POINTS = 800
 
@@ -50,7 +50,7 @@ class DecisionBoundaryView(LiveView):
         self.points_box.setChecked(True)
         self.points_box.toggled.connect(lambda on: self.scatter.setVisible(on))
         self.info = QLabel("waiting for the first decision surface…")
-        self.info.setStyleSheet("color: #555;")
+        set_muted(self.info)
 
         self.canvas = make_canvas()
         self.plot = self.canvas.addPlot()

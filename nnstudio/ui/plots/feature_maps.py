@@ -16,7 +16,7 @@ import pyqtgraph as pg
 from PySide6.QtWidgets import QComboBox, QLabel, QVBoxLayout, QWidget
 
 from nnstudio.core.training.events import Activations, RunStarted
-from nnstudio.ui.plots.base import TRAIN_COLOR, LiveView, caption, export_canvas, make_canvas, style_plot
+from nnstudio.ui.plots.base import TRAIN_COLOR, LiveView, caption, export_canvas, make_canvas, set_muted, style_plot
 
 MAX_CHANNELS = 64
 GAP = 0.12
@@ -47,7 +47,7 @@ class FeatureMapView(LiveView):
         self.layer_box.setMinimumContentsLength(16)
         self.layer_box.currentTextChanged.connect(self._mark)
         self.info = QLabel()
-        self.info.setStyleSheet("color: #555;")
+        set_muted(self.info)
 
         self.canvas = make_canvas()
         self.image_box = pg.ViewBox(lockAspect=True, invertY=True, enableMenu=False)

@@ -3,13 +3,45 @@
 Used for the static evaluation charts (confusion matrix, ROC/PR curves...), which are drawn
 once per evaluation rather than live. Must not import Keras or ``matplotlib.pyplot``;
 matplotlib itself (about a second to import) loads with the first figure, not at start-up.
+The figure takes the theme's background and text colours when drawn and when the theme
+changes; exports are always light (white paper).
 """
 
 from __future__ import annotations
 
 from pathlib import Path
 
+from PySide6.QtCore import QEvent
 from PySide6.QtWidgets import QFileDialog, QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget
+
+from nnstudio.ui.plots.base import plot_colors, set_muted
+
+#: Export colours: charts leave the app on white paper whatever the theme.
+PAPER = ("#ffffff", "#222222")
+
+
+def color_figure(figure, background: str, foreground: str) -> None:
+    """Give a matplotlib figure's background, axes, ticks, labels, legends and plain texts two colours.
+
+    Texts drawn in a colour of their own (counts on a heat map) keep it.
+    """
+    from matplotlib import colors, rcParams
+
+    plain = {colors.to_rgba(rcParams["text.color"]), colors.to_rgba(PAPER[1])}
+    figure.set_facecolor(background)
+    for ax in figure.axes:
+        ax.set_facecolor(background)
+        ax.tick_params(colors=foreground, which="both")
+        for spine in ax.spines.values():
+            spine.set_edgecolor(foreground)
+        for text in (ax.xaxis.label, ax.yaxis.label, ax.title, *ax.texts):
+            if text in (ax.xaxis.label, ax.yaxis.label, ax.title) or colors.to_rgba(text.get_color()) in plain:
+                text.set_color(foreground)
+        legend = ax.get_legend()
+        if legend is not None:
+            legend.get_frame().set_facecolor(background)
+            for text in legend.get_texts():
+                text.set_color(foreground)
 
 
 class FigureView(QWidget):
@@ -24,7 +56,8 @@ class FigureView(QWidget):
         self.figure = Figure(figsize=(6, 4.5), dpi=100, layout="constrained")
         self.canvas = FigureCanvasQTAgg(self.figure)
         self.caption = QLabel()
-        self.caption.setStyleSheet("color: #555;")
+        self.caption.setWordWrap(True)
+        set_muted(self.caption)
         button = QPushButton("Export…")
         button.setToolTip("Save this chart as a PNG image or an SVG drawing")
         button.clicked.connect(self.export_dialog)
@@ -42,8 +75,15 @@ class FigureView(QWidget):
         return self.figure.add_subplot(1, 1, 1)
 
     def draw(self) -> None:
-        """Schedule a redraw (main thread only)."""
+        """Colour the figure for the current theme and schedule a redraw (main thread only)."""
+        background, foreground = plot_colors()
+        color_figure(self.figure, background.name(), foreground.name())
         self.canvas.draw_idle()
+
+    def changeEvent(self, event) -> None:  # noqa: N802 - Qt override
+        if event.type() == QEvent.Type.PaletteChange and self.figure.axes:
+            self.draw()  # the theme changed
+        super().changeEvent(event)
 
     def export(self, path: str | Path) -> Path:
         """Write the figure to ``.png`` (150 dpi) or ``.svg``.
@@ -56,7 +96,11 @@ class FigureView(QWidget):
         path = Path(path)
         if path.suffix.lower() not in (".png", ".svg"):
             raise ValueError(f"Charts export to .png or .svg. Received: path={str(path)!r}.")
-        self.figure.savefig(path, dpi=150, facecolor="white")
+        color_figure(self.figure, *PAPER)
+        try:
+            self.figure.savefig(path, dpi=150, facecolor=PAPER[0])
+        finally:
+            self.draw()
         return path
 
     def export_dialog(self) -> None:

@@ -1,7 +1,9 @@
 """Live loss, metric and learning-rate curves of a training run (pyqtgraph).
 
 Per-batch loss is drawn raw (faint) and smoothed (EMA, adjustable like TensorBoard's
-slider); per-epoch values are drawn for every metric, training solid and validation
+slider). Keras reports a running mean over the epoch's batches, weighted by batch size; the
+plot recovers each batch's own loss from consecutive means (:func:`batch_loss`), so the
+curve does not step at every epoch. Per-epoch values are drawn for every metric, training solid and validation
 dashed. NaN values appear as gaps. Events only append to bounded buffers; drawing happens
 in ``refresh`` when the dashboard timer fires. Must not import Keras.
 """
@@ -38,6 +40,31 @@ def _is_finite(value) -> bool:
     return isinstance(value, (int, float)) and math.isfinite(value)
 
 
+def batch_loss(mean: float, previous_mean: float, seen: int, size: int) -> float:
+    """Return one batch's loss from the epoch's running mean after and before it.
+
+    Parameters
+    ----------
+    mean:
+        Keras' running mean of the loss after this batch (weighted by batch size).
+    previous_mean:
+        The running mean after the previous batch of the same epoch (ignored when
+        ``seen`` is 0).
+    seen:
+        Samples of this epoch before this batch.
+    size:
+        Samples in this batch.
+
+    Returns
+    -------
+    float
+        ``(mean * (seen + size) - previous_mean * seen) / size``: the batch's mean loss.
+    """
+    if seen <= 0:
+        return float(mean)
+    return (float(mean) * (seen + size) - float(previous_mean) * seen) / size
+
+
 class LossPlot(LiveView):
     """Loss (per batch and per epoch), metrics (per epoch) and learning rate."""
 
@@ -47,6 +74,9 @@ class LossPlot(LiveView):
         super().__init__(parent)
         self._capacity = capacity
         self._steps_per_epoch = 1
+        self._batch_size = 1
+        self._samples = 0
+        self._running: tuple[int, int, float] = (-1, -1, math.nan)  # epoch, step, mean
         self._smoothing = 0.6
         self._ema = EmaState(self._smoothing)
         self.batch = MetricBuffer(columns=3, capacity=capacity)   # x (epochs), raw, smoothed
@@ -83,6 +113,7 @@ class LossPlot(LiveView):
 
         self.raw_curve = self._curve(self.loss_plot, "#B9DDF3", None)  # opaque: cheaper to paint
         self.smooth_curve = self._curve(self.loss_plot, TRAIN_COLOR, "batch loss (smoothed)", 2)
+        self.loss_plot.legend.removeItem(self.smooth_curve)  # listed once it has points
         self.lr_curve = self._curve(self.lr_plot, "#7F7F7F", None)
         self.epoch_curves: dict[str, pg.PlotDataItem] = {}
         self._curve_plots: dict[str, pg.PlotItem] = {}
@@ -108,8 +139,9 @@ class LossPlot(LiveView):
     def handle(self, event) -> None:
         """Append the event's numbers to the buffers."""
         if isinstance(event, BatchEnded):
-            loss = event.logs.get("loss", math.nan)
-            loss = float(loss) if isinstance(loss, (int, float)) else math.nan
+            mean = event.logs.get("loss", math.nan)
+            mean = float(mean) if isinstance(mean, (int, float)) else math.nan
+            loss = self._batch_loss(event.epoch, event.step, mean)
             x = event.epoch + (event.step + 1) / self._steps_per_epoch
             self.batch.append(x, loss, self._ema.update(loss))
             self.dirty = True
@@ -128,6 +160,22 @@ class LossPlot(LiveView):
         elif isinstance(event, RunStarted):
             self.reset()
             self._steps_per_epoch = max(1, int(event.steps_per_epoch))
+            self._batch_size = max(1, int(event.batch_size))
+            self._samples = max(0, int(event.samples))
+
+    def _batch_loss(self, epoch: int, step: int, mean: float) -> float:
+        """This batch's own loss, from Keras' running mean and the previous batch's."""
+        last_epoch, last_step, last_mean = self._running
+        self._running = (epoch, step, mean)
+        if step == 0:
+            return mean
+        if last_epoch != epoch or last_step != step - 1 or not math.isfinite(last_mean):
+            return math.nan  # a batch went missing: the difference would be wrong
+        seen = step * self._batch_size
+        size = self._batch_size
+        if self._samples:
+            size = max(1, min(self._batch_size, self._samples - seen))
+        return batch_loss(mean, last_mean, seen, size)
 
     def reset(self) -> None:
         """Clear every curve (a new run starts)."""
@@ -135,11 +183,11 @@ class LossPlot(LiveView):
         self.learning_rate.clear()
         self.epochs.clear()
         self._ema = EmaState(self._smoothing)
+        self._running = (-1, -1, math.nan)
         for name, curve in self.epoch_curves.items():
             self._curve_plots[name].removeItem(curve)
         for plot in (self.loss_plot, self.metric_plot):
             plot.legend.clear()
-        self.loss_plot.legend.addItem(self.smooth_curve, "batch loss (smoothed)")
         self.epoch_curves.clear()
         self._drawn.clear()
         super().reset()
@@ -171,6 +219,10 @@ class LossPlot(LiveView):
             self.raw_curve.setData(x, self.batch.column(1), connect="finite")
             self.smooth_curve.setData(x, self.batch.column(2), connect="finite")
             self._drawn["__batch__"] = self.batch.revision
+            legend = self.loss_plot.legend
+            if (all(sample.item is not self.smooth_curve for sample, _ in legend.items)
+                    and np.isfinite(self.batch.column(1)).any()):
+                legend.addItem(self.smooth_curve, "batch loss (smoothed)")  # only once it has a curve
         for name, buffer in self.epochs.items():
             if self._drawn.get(name) == buffer.revision:
                 continue
@@ -196,6 +248,11 @@ class LossPlot(LiveView):
         if base == "loss":
             plot, color = self.loss_plot, (VAL_COLOR if is_val else "#1B3A6B")
             label = "validation loss" if is_val else "training loss (epoch)"
+        elif base.endswith("loss"):  # several losses (a GAN's d_loss, g_loss): one colour each
+            losses = sorted({n[4:] if n.startswith("val_") else n for n in self.epochs
+                             if n.endswith("loss") and n not in ("loss", "val_loss")} | {base})
+            plot, color = self.loss_plot, PALETTE[(losses.index(base) + 1) % len(PALETTE)]
+            label = f"val {base}" if is_val else base
         else:
             metrics = sorted({n[4:] if n.startswith("val_") else n for n in self.epochs
                               if not n.endswith("loss")})

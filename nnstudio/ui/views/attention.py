@@ -17,7 +17,7 @@ import pyqtgraph as pg
 from PySide6.QtWidgets import QComboBox, QLabel, QSpinBox, QVBoxLayout, QWidget
 
 from nnstudio.core.training.events import AttentionMaps, RunStarted
-from nnstudio.ui.plots.base import caption, export_canvas, make_canvas, style_plot
+from nnstudio.ui.plots.base import caption, export_canvas, make_canvas, set_muted, style_plot
 from nnstudio.ui.views.background import BackgroundCall
 from nnstudio.ui.views.base import FamilyView
 
@@ -55,7 +55,7 @@ class AttentionMapView(FamilyView):
         self.hide_padding.addItems(["hide padding", "show padding"])
         self.hide_padding.setToolTip("Padding tokens carry no meaning; hide their rows and columns")
         self.info = QLabel("waiting for the first attention maps…")
-        self.info.setStyleSheet("color: #555;")
+        set_muted(self.info)
         for box in (self.layer_box, self.head_box, self.hide_padding):
             box.currentIndexChanged.connect(self._mark)
         self.input_box.valueChanged.connect(self._request_input)

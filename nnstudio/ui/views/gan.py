@@ -19,14 +19,13 @@ from PySide6.QtWidgets import QCheckBox, QLabel, QSlider, QVBoxLayout, QWidget
 
 from nnstudio.core.training.events import BatchEnded, LogMessage, RunStarted, Samples
 from nnstudio.core.training.gan import mode_coverage
-from nnstudio.ui.plots.base import PALETTE, caption, export_canvas, make_canvas, style_plot
+from nnstudio.ui.plots.base import PALETTE, caption, export_canvas, legend_brush, make_canvas, set_muted, style_plot
 from nnstudio.ui.plots.buffers import MetricBuffer
 from nnstudio.ui.views.base import FamilyView
 
 GAN_KEYS = ("d_loss", "g_loss", "d_acc_real", "d_acc_fake")
 COLLAPSE_WORDS = "mode collapse"
 RECOVERED_WORDS = "recovered"
-LEGEND_BRUSH = (255, 255, 255, 210)
 MAX_SNAPSHOTS = 400
 MAX_REAL_POINTS = 1500
 HINT_STYLE = "background: #FFF4CE; color: #5C4400; border: 1px solid #E0C060; padding: 4px;"
@@ -47,15 +46,15 @@ class GanLossView(FamilyView):
         self.hint.setStyleSheet(HINT_STYLE)
         self.hint.setVisible(False)
         self.info = QLabel("waiting for the first batch…")
-        self.info.setStyleSheet("color: #555;")
+        set_muted(self.info)
 
         self.canvas = make_canvas()
         self.loss_plot = self.canvas.addPlot(row=0, col=0)
         style_plot(self.loss_plot, "Losses", "binary cross-entropy", "epoch")
-        self.loss_plot.addLegend(offset=(-10, 10), brush=pg.mkBrush(*LEGEND_BRUSH))
+        self.loss_plot.addLegend(offset=(-10, 10), brush=pg.mkBrush(legend_brush()))
         self.acc_plot = self.canvas.addPlot(row=1, col=0)
         style_plot(self.acc_plot, "Discriminator accuracy", "accuracy", "epoch")
-        self.acc_plot.addLegend(offset=(-10, 10), brush=pg.mkBrush(*LEGEND_BRUSH))
+        self.acc_plot.addLegend(offset=(-10, 10), brush=pg.mkBrush(legend_brush()))
         self.acc_plot.setYRange(0.0, 1.0, padding=0.05)
         self.acc_plot.setXLink(self.loss_plot)
         self.acc_plot.addItem(pg.InfiniteLine(0.5, angle=0, pen=pg.mkPen("#999999", style=Qt.PenStyle.DashLine)))
@@ -135,7 +134,7 @@ class SampleGridView(FamilyView):
         self.follow.setChecked(True)
         self.follow.toggled.connect(self._on_follow)
         self.info = QLabel("waiting for the first samples…")
-        self.info.setStyleSheet("color: #555;")
+        set_muted(self.info)
 
         self.canvas = make_canvas()
         self.plot = self.canvas.addPlot()

@@ -19,7 +19,7 @@ from PySide6.QtWidgets import QLabel, QVBoxLayout, QWidget
 
 from nnstudio.core.analysis.anomaly import confusion_at, reconstruction_scores, roc_auc
 from nnstudio.core.training.events import RunStarted, Samples
-from nnstudio.ui.plots.base import PALETTE, export_canvas, make_canvas, style_plot
+from nnstudio.ui.plots.base import PALETTE, export_canvas, legend_brush, make_canvas, set_muted, style_plot
 from nnstudio.ui.views.background import BackgroundCall
 from nnstudio.ui.views.base import FamilyView
 from nnstudio.ui.views.gan import image_grid
@@ -50,7 +50,7 @@ class ReconstructionView(FamilyView):
         self._hist_key: tuple | None = None
         self.info = QLabel("waiting for the first reconstructions…")
         self.info.setWordWrap(True)
-        self.info.setStyleSheet("color: #555;")
+        set_muted(self.info)
         self.readout = QLabel("")
         self.readout.setStyleSheet("font-weight: 600;")
         self._background = BackgroundCall(self)
@@ -69,7 +69,7 @@ class ReconstructionView(FamilyView):
         self.pairs_plot.addItem(self.pairs)
         self.hist_plot = self.canvas.addPlot(row=1, col=0)
         style_plot(self.hist_plot, "Reconstruction error", "samples", "mean squared error")
-        self.hist_plot.addLegend(offset=(-10, 10), brush=pg.mkBrush(255, 255, 255, 210))
+        self.hist_plot.addLegend(offset=(-10, 10), brush=pg.mkBrush(legend_brush()))
         # Step-mode histograms break under clip-to-view and downsampling.
         self.hist_plot.setDownsampling(auto=False, ds=1)
         self.hist_plot.setClipToView(False)

@@ -17,7 +17,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QLabel, QSpinBox, QVBoxLayout, QWidget
 
 from nnstudio.core.training.events import Predictions, RunStarted
-from nnstudio.ui.plots.base import PALETTE, caption, export_canvas, make_canvas, style_plot
+from nnstudio.ui.plots.base import PALETTE, caption, export_canvas, legend_brush, make_canvas, set_muted, style_plot
 from nnstudio.ui.views.base import FamilyView
 
 TRUE_COLOR = PALETTE[2]
@@ -38,7 +38,7 @@ class SequencePredictionView(FamilyView):
         self.sample_box.setToolTip("Which of the fixed samples to draw on the right")
         self.sample_box.valueChanged.connect(self._mark)
         self.info = QLabel("waiting for the first predictions…")
-        self.info.setStyleSheet("color: #555;")
+        set_muted(self.info)
 
         self.canvas = make_canvas()
         self.scatter_plot = self.canvas.addPlot(row=0, col=0)
@@ -49,7 +49,7 @@ class SequencePredictionView(FamilyView):
         self.scatter_plot.addItem(self.scatter)
         self.series_plot = self.canvas.addPlot(row=0, col=1)
         style_plot(self.series_plot, "Input sequence, truth and prediction", "value", "time step")
-        self.series_plot.addLegend(offset=(10, 10), brush=pg.mkBrush(255, 255, 255, 210))
+        self.series_plot.addLegend(offset=(10, 10), brush=pg.mkBrush(legend_brush()))
         self.series_curve = self.series_plot.plot(name="input", pen=pg.mkPen(PALETTE[0], width=1.5))
         self.marker_points = pg.ScatterPlotItem(size=10, symbol="o", pen=pg.mkPen(PALETTE[1], width=2),
                                                 brush=pg.mkBrush(None))

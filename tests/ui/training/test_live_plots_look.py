@@ -1,0 +1,102 @@
+"""Live plots: per-batch loss, theme changes, GAN curves and legends."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from PySide6.QtGui import QPalette
+
+from nnstudio.core.training import events as ev
+from nnstudio.ui import theme
+from nnstudio.ui.plots.base import PALETTE
+from nnstudio.ui.plots.loss_plot import LossPlot, batch_loss
+from nnstudio.ui.views.reconstruction import ReconstructionView
+
+
+@pytest.fixture
+def loss_plot(qtbot):
+    view = LossPlot()
+    qtbot.addWidget(view)
+    view.resize(800, 600)
+    return view
+
+
+def _running_means(losses: list[float], sizes: list[int]) -> list[float]:
+    """What Keras logs: the batch-size-weighted running mean of the epoch's batch losses."""
+    weighted = np.cumsum(np.asarray(losses) * np.asarray(sizes))
+    return list(weighted / np.cumsum(sizes))
+
+
+def test_batch_loss_recovers_each_batch_from_the_running_mean():
+    assert batch_loss(2.0, 0.0, 0, 10) == 2.0
+    assert batch_loss(1.5, 2.0, 10, 10) == pytest.approx(1.0)
+    assert batch_loss(1.8, 2.0, 20, 5) == pytest.approx(1.0)  # a short last batch
+
+
+def test_loss_plot_draws_each_batchs_own_loss_not_keras_running_mean(loss_plot):
+    losses = [[3.0, 2.0, 1.0, 4.0], [0.5, 0.7, 0.2, 0.9]]
+    sizes = [32, 32, 32, 4]                                  # 100 samples, batch size 32
+    loss_plot.handle(ev.RunStarted("r", "supervised", 2, 4, 32, 100, "tensorflow", "cpu", ("loss",), ()))
+    step = 0
+    for epoch, epoch_losses in enumerate(losses):
+        for batch, mean in enumerate(_running_means(epoch_losses, sizes)):
+            loss_plot.handle(ev.BatchEnded(epoch, batch, step, {"loss": mean}, 0.5, None, 1.0))
+            step += 1
+    loss_plot.refresh()
+    assert loss_plot.raw_curve.yData.tolist() == pytest.approx(losses[0] + losses[1])
+
+
+def test_live_plot_text_follows_a_switch_to_the_dark_theme(qtbot, qapp):
+    theme.apply_theme("light", qapp)
+    plot = LossPlot()
+    qtbot.addWidget(plot)
+    plot.show()
+    for event in [ev.RunStarted("r", "supervised", 1, 1, 8, 8, "tensorflow", "cpu", ("loss",), ()),
+                  ev.BatchEnded(0, 0, 0, {"loss": 1.0}, 1.0, None, 1.0),
+                  ev.EpochEnded(0, {"loss": 1.0, "accuracy": 0.5}, 0.01, 1.0, 1.0)]:
+        plot.handle(event)
+    plot.refresh()
+    try:
+        theme.apply_theme("dark", qapp)
+        text = qapp.palette().color(QPalette.ColorRole.Text)
+        base = qapp.palette().color(QPalette.ColorRole.Base)
+        qtbot.waitUntil(lambda: plot.canvas.backgroundBrush().color() == base, timeout=2000)
+        axis = plot.loss_plot.getAxis("bottom")
+        assert axis.textPen().color() == text
+        assert text.name() in axis.labelString()
+        assert text.name() in plot.loss_plot.titleLabel.item.toHtml()
+        labels = [label for _, label in plot.metric_plot.legend.items]
+        assert labels and all(text.name() in label.item.toHtml() for label in labels)
+    finally:
+        theme.apply_theme("light", qapp)
+
+
+def test_status_captions_use_the_themes_readable_secondary_colour(qapp):
+    view = ReconstructionView()
+    try:
+        theme.apply_theme("dark", qapp)
+        assert view.info.styleSheet() == ""
+        assert view.info.foregroundRole() == QPalette.ColorRole.PlaceholderText
+        color = qapp.palette().color(QPalette.ColorRole.PlaceholderText)
+        base = qapp.palette().color(QPalette.ColorRole.Window)
+        assert color.lightness() - base.lightness() > 100   # readable on the dark window
+    finally:
+        theme.apply_theme("light", qapp)
+        view.deleteLater()
+
+
+def test_gan_losses_get_one_colour_each_and_no_empty_legend_entry(loss_plot):
+    loss_plot.handle(ev.RunStarted("r", "gan", 2, 2, 8, 16, "tensorflow", "cpu", ("d_loss", "g_loss"), ()))
+    for epoch in range(2):
+        for step in range(2):
+            loss_plot.handle(ev.BatchEnded(epoch, step, epoch * 2 + step, {"d_loss": 0.7, "g_loss": 0.9},
+                                           0.5, None, 1.0))
+        loss_plot.handle(ev.EpochEnded(epoch, {"d_loss": 0.7, "g_loss": 0.9 - epoch * 0.1}, 0.01, 1.0, 1.0))
+    loss_plot.refresh()
+    curves = loss_plot.epoch_curves
+    assert curves["d_loss"].opts["pen"].color() != curves["g_loss"].opts["pen"].color()
+    assert {curves["d_loss"].opts["pen"].color().name(), curves["g_loss"].opts["pen"].color().name()} <= \
+        {c.lower() for c in PALETTE}
+    entries = [label.text for _, label in loss_plot.loss_plot.legend.items]
+    assert "batch loss (smoothed)" not in entries      # there is no batch loss to show
+    assert set(entries) == {"d_loss", "g_loss"}
