@@ -22,16 +22,25 @@ from nnstudio.core.data import (
     read_table_preview,
 )
 from nnstudio.core.catalog.spec import format_shape
+from nnstudio.core.data.errors import LoadCancelledError
 from nnstudio.ui.panels.data_preview import DataPreview, class_color
+from nnstudio.ui.panels.data_scan import ScanStatus, SkippedSamples
 from nnstudio.ui.theme import severity_color
-from nnstudio.ui.workers.jobs import JobContext, JobRunner
+from nnstudio.ui.workers.jobs import JobCancelled, JobContext, JobRunner
 
 GROUP_TITLES = {"built-in": "Built-in", "generated": "Generated", "import": "Import"}
 
 
-def _load(_context: JobContext, spec: dict) -> Dataset:
-    """The preview's background job: load one spec (errors arrive as the job's message)."""
-    return load_dataset(spec)
+def _load(context: JobContext, spec: dict) -> Dataset:
+    """The preview's background job: load one spec (errors arrive as the job's message).
+
+    Sources that can stream do (a scan of file names and a few decoded files), so a folder
+    of 100,000 images previews at once; the scan reports its file count and can be cancelled.
+    """
+    try:
+        return load_dataset(spec, stream=True, progress=context.progress, should_stop=context.cancelled)
+    except LoadCancelledError:
+        raise JobCancelled(f"Job {context.token} was cancelled.") from None
 
 
 class ClassBalanceBars(QWidget):
@@ -90,6 +99,8 @@ class DataPanel(QWidget):
         self._loader = JobRunner("nnstudio-data-load", self)
         self._loader.finished.connect(self._on_loaded)
         self._loader.failed.connect(self._on_failed)
+        self._loader.progress.connect(lambda files: self.scan_status.set_files(int(files)))
+        self._loader.cancelled.connect(self._on_cancelled)
         self._sources = {info.name: info for info in list_sources()}
         self._spec: dict[str, Any] = {}
         self._project = None
@@ -168,11 +179,16 @@ class DataPanel(QWidget):
         column.addStretch(1)
         overview = QWidget()
         right = QVBoxLayout(overview)
+        self.scan_status = ScanStatus()
+        self.scan_status.cancel_requested.connect(self._loader.cancel)
+        right.addWidget(self.scan_status)
         for widget in (self.error_label, self.info_label, self.shape_label):
             right.addWidget(widget)
         right.addWidget(self.apply_shape_button, 0, Qt.AlignmentFlag.AlignRight)
         self.balance_bars = ClassBalanceBars()
         right.addWidget(self.balance_bars)
+        self.skipped = SkippedSamples()
+        right.addWidget(self.skipped)
 
         self.preview = DataPreview()
         right.addWidget(self.preview, 1)
@@ -422,17 +438,25 @@ class DataPanel(QWidget):
     def _start_load(self) -> None:
         if not self._spec:
             return
+        self.scan_status.start()
         self._loader.submit(_load, copy.deepcopy(self._spec))
 
     def _on_loaded(self, dataset: Dataset) -> None:
+        self.scan_status.finish()
         self.error_label.hide()
         self._show_dataset(dataset)
         self.dataset_loaded.emit(dataset)
 
     def _on_failed(self, message: str) -> None:
+        self.scan_status.finish()
         self._show_dataset(None)
         self._show_error(message)
         self.load_failed.emit(message)
+
+    def _on_cancelled(self) -> None:
+        self.scan_status.finish()
+        self._show_dataset(None)
+        self.info_label.setText("Loading cancelled; change a setting to load again.")
 
     def _show_error(self, message: str) -> None:
         self.error_label.setText(message)
@@ -453,6 +477,7 @@ class DataPanel(QWidget):
         self.shuffle_check.setEnabled(dataset is None or dataset.task != "forecast")
         self.shuffle_check.setToolTip("Forecast windows are always split in time order." if not
                                       self.shuffle_check.isEnabled() else "")
+        self.skipped.set_skips(None if dataset is None else dataset.skips)
         if dataset is None:
             self.info_label.setText("")
             self.shape_label.setText("")

@@ -69,7 +69,7 @@ def test_set_project_shows_its_data_without_emitting(panel, qtbot):
 def test_load_error_shows_in_red_in_the_panel(panel, qtbot, tmp_path):
     bad = tmp_path / "bad.csv"
     bad.write_text("a,b,c\n1,2,3\n4,5\n")
-    project = Project(data={"source": "csv", "params": {"path": str(bad)}})
+    project = Project(data={"source": "csv", "params": {"path": str(bad), "bad_samples": "stop"}})
     with qtbot.waitSignal(panel.load_failed) as failed:
         panel.set_project(project)
     assert failed.args[0].startswith("`bad.csv` line 3 has 2 fields")
@@ -102,9 +102,9 @@ def test_loading_runs_off_the_gui_thread(panel, qtbot, monkeypatch):
 
     threads, original = [], data_panel.load_dataset
 
-    def recording_load(spec):
+    def recording_load(spec, **options):
         threads.append(threading.current_thread())
-        return original(spec)
+        return original(spec, **options)
 
     monkeypatch.setattr(data_panel, "load_dataset", recording_load)
     _choose(panel, qtbot, "xor")
