@@ -12,15 +12,15 @@ from PySide6.QtCore import QObject, Signal, Slot
 from nnstudio.ui.workers.jobs import JobContext, JobRunner
 
 
-def _evaluate(_context: JobContext, project, dataset) -> tuple:
+def _evaluate(_context: JobContext, project, dataset, network: str | None = None) -> tuple:
     from nnstudio.core.training.evaluation import evaluate_project
 
     if dataset is None:
         from nnstudio.core.data import load_dataset
 
         dataset = load_dataset(project.data)
-    result = evaluate_project(project, dataset)
-    return result, dataset.x_test if result.split == "test" else dataset.x_val
+    result = evaluate_project(project, dataset, network)
+    return result, result.inputs
 
 
 class EvaluationWorker(QObject):
@@ -49,7 +49,7 @@ class EvaluationWorker(QObject):
         """
         if self.jobs.is_running():
             raise RuntimeError("An evaluation is already running. Received: start() again.")
-        self.jobs.submit(_evaluate, project.snapshot(), dataset)
+        self.jobs.submit(_evaluate, project.snapshot(), dataset, network)
 
     @Slot(object)
     def _on_done(self, outcome: tuple) -> None:
