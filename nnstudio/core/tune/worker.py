@@ -64,8 +64,9 @@ def worker_id() -> str:
 
 
 def counted_trials(study) -> int:
-    """Return the trials that count against the budget (all but those the user stopped)."""
-    return sum(1 for t in study.get_trials(deepcopy=False) if not t.user_attrs.get(STOPPED))
+    """Return the trials that count against the budget: started ones, less those the user stopped."""
+    return sum(1 for t in study.get_trials(deepcopy=False)
+               if t.state.name != "WAITING" and not t.user_attrs.get(STOPPED))
 
 
 def suggest(trial, key: str, dim: Dimension) -> Any:

@@ -1,0 +1,1 @@
+"""Tests of hyperparameter search (issue 11)."""
