@@ -18,6 +18,8 @@ from nnstudio.ui.canvas.node_item import static_text
 from nnstudio.ui.canvas.style import LOD_EDGE_LABELS, LOD_SIMPLE, PORT_RADIUS, CanvasStyle
 
 ARROW = 5.0
+#: Space between the curve and its shape label, in scene units.
+LABEL_GAP = 8.0
 
 
 def curve_path(p1: QPointF, p2: QPointF) -> QPainterPath:
@@ -116,7 +118,9 @@ class EdgeItem(HoverHighlight, QGraphicsItem):
             w = metrics.horizontalAdvance(self._label_text) + 10.0
             h = metrics.height() + 3.0
             mid = self._path.pointAtPercent(0.5)
-            self._label_rect = QRectF(mid.x() - w / 2.0, mid.y() - h / 2.0, w, h)
+            # Beside the curve, not on it: the curve, the arrow and the ports of two close
+            # cards would otherwise run through the text.
+            self._label_rect = QRectF(mid.x() + LABEL_GAP, mid.y() - h / 2.0, w, h)
         pad = 4.0
         self._bounds = self._path.controlPointRect().united(self._label_rect).adjusted(-pad, -pad, pad, pad)
 

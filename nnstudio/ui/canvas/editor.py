@@ -36,7 +36,8 @@ from nnstudio.ui.canvas.style import LAYER_GAP, NODE_HEIGHT, NODE_WIDTH, SIBLING
 from nnstudio.ui.undo import push
 
 Pos = tuple[float, float]
-PASTE_STEP = 40.0
+#: Horizontal space between pasted copies and what they would cover.
+PASTE_GAP = 40.0
 
 
 class GraphEditor(QObject):
@@ -241,8 +242,8 @@ class GraphEditor(QObject):
     def paste_fragment(self, fragment: dict[str, Any], at: Pos | None = None, text: str = "Paste") -> list[str]:
         """Add a fragment's nodes with fresh ids; return the new ids (graph order).
 
-        ``at`` puts the fragment's top-left corner there; otherwise it is offset from its
-        original place until it covers no node at the same position.
+        ``at`` puts the fragment's top-left corner there; otherwise it moves right of its
+        original place, a fragment's width plus a gap at a time, until no card overlaps.
         """
         try:
             nodes, _ = place_fragment(self.graph, fragment)
@@ -256,11 +257,13 @@ class GraphEditor(QObject):
         if at is not None:
             offset = (at[0] - left, at[1] - top)
         else:
-            taken = {tuple(n.pos) for n in self.graph}
+            step = max(n.pos[0] for n in nodes) - left + NODE_WIDTH + PASTE_GAP
+            taken = [n.pos for n in self.graph]
             k = 0
-            while k < 100 and any((n.pos[0] + k * PASTE_STEP, n.pos[1] + k * PASTE_STEP) in taken for n in nodes):
+            while k < 100 and any(abs(n.pos[0] + k * step - x) < NODE_WIDTH and abs(n.pos[1] - y) < NODE_HEIGHT
+                                  for n in nodes for x, y in taken):
                 k += 1
-            offset = (k * PASTE_STEP, k * PASTE_STEP)
+            offset = (k * step, 0.0)
         nodes, edges = place_fragment(self.graph, fragment, offset)
         label = f"{text} {nodes[0].type} '{nodes[0].id}'" if len(nodes) == 1 else f"{text} {len(nodes)} nodes"
         if not self.run(AddSubgraph(self.graph, nodes, edges, text=label)):

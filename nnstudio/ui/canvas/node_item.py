@@ -319,11 +319,10 @@ class NodeItem(HoverHighlight, QGraphicsItem):
         self._count_width = small.horizontalAdvance(count_text)
         room = self._title_right() - TEXT_LEFT
         title = self._title_text()
-        # The name has priority; the type label takes what is left, or disappears.
+        # The name has priority; the type label shows whole where it fits, else not at all
+        # ("MaxPoo…" reads as a different layer; the tooltip and inspector name the type).
         type_room = room - font_metrics(s.title_font).horizontalAdvance(title) - 8.0
-        type_text = small.elidedText(self._type_label(), Qt.TextElideMode.ElideRight, max(0.0, type_room))
-        if small.horizontalAdvance(type_text) < 36.0 and type_text != self._type_label():
-            type_text = ""
+        type_text = self._type_label() if small.horizontalAdvance(self._type_label()) <= type_room else ""
         self._type_width = small.horizontalAdvance(type_text)
         self._texts["type"] = static_text(type_text, s.small_font)
         self._texts["title"] = static_text(title, s.title_font, room - (self._type_width + 8.0 if type_text else 0.0))

@@ -60,6 +60,8 @@ def key_params_text(node: Node) -> str:
                 parts.append(label.replace("{}", "").strip())
         elif kind in ("activation", "choice", "layer"):
             parts.append(format_value(value))
+        elif value == 1 and label.endswith(("units", "filters", "heads")):
+            parts.append(label[:-1].format(format_value(value)))  # "1 unit", not "1 units"
         else:
             parts.append(label.format(format_value(value)))
     return " · ".join(parts)

@@ -74,10 +74,11 @@ def test_duplicate_copies_selection_with_internal_edges_offset(cnn_canvas):
     assert ids == ["flatten_2", "dense_2"]
     assert Edge("flatten_2", 0, "dense_2", 0) in c.graph.edges
     x, y = c.graph.node("dense_1").pos
-    assert c.graph.node("dense_2").pos == (x + 40.0, y + 40.0)
+    step = 200.0 + 40.0                                   # a card's width and a gap: side by side
+    assert c.graph.node("dense_2").pos == (x + step, y)
     assert c.controller.selected_ids() == ids
     again = c.controller.duplicate_selection()
-    assert c.graph.node(again[1]).pos == (x + 80.0, y + 80.0)
+    assert c.graph.node(again[1]).pos == (x + 2 * step, y)
 
 
 def test_group_and_ungroup_are_single_undo_steps(cnn_canvas):
