@@ -186,9 +186,47 @@ def tflite_bytes(model: Any, quantize: str = "none", representative: np.ndarray 
     Exception
         The converter's own errors (callers turn them into messages naming the layer).
     """
+    try:
+        return _quiet(_tflite_convert, model, quantize, representative, False)
+    except ExportError:
+        raise
+    except Exception:  # noqa: BLE001 - recurrent layers need a static batch size; try batch 1
+        return _quiet(_tflite_convert, model, quantize, representative, True)
+
+
+def _tflite_convert(model: Any, quantize: str, representative: np.ndarray | None, fixed_batch: bool) -> bytes:
+    """Run the TFLite converter once; ``fixed_batch`` converts for one sample per call.
+
+    Recurrent layers (their tensor lists) and some upsampling graphs convert only with a
+    static batch size; such files take one sample per call (the verifier feeds them one by one).
+    """
     import tensorflow as tf
 
+    if fixed_batch:
+        with tempfile.TemporaryDirectory() as scratch:
+            _save_fixed_batch(model, Path(scratch) / "model")
+            converter = tf.lite.TFLiteConverter.from_saved_model(str(Path(scratch) / "model"))
+            return _tflite_options(converter, quantize, representative).convert()
     converter = tf.lite.TFLiteConverter.from_keras_model(model)
+    return _tflite_options(converter, quantize, representative).convert()
+
+
+def _save_fixed_batch(model: Any, folder: Path) -> None:
+    """Write a SavedModel whose ``serve`` endpoint takes exactly one sample (variables frozen by TFLite)."""
+    import keras
+
+    archive = keras.export.ExportArchive()
+    archive.track(model)
+    specs = [keras.InputSpec(shape=(1, *tensor.shape[1:]), dtype=tensor.dtype) for tensor in model.inputs]
+    archive.add_endpoint("serve", lambda *x: model(x[0] if len(x) == 1 else list(x), training=False),
+                         input_signature=specs)
+    archive.write_out(str(folder), verbose=False)
+
+
+def _tflite_options(converter: Any, quantize: str, representative: np.ndarray | None) -> Any:
+    """Set ``converter``'s optimizations for ``quantize``; return it."""
+    import tensorflow as tf
+
     if quantize != "none":
         converter.optimizations = [tf.lite.Optimize.DEFAULT]
     if quantize == "float16":
@@ -207,7 +245,7 @@ def tflite_bytes(model: Any, quantize: str = "none", representative: np.ndarray 
         converter.target_spec.supported_ops = [tf.lite.OpsSet.TFLITE_BUILTINS_INT8]
         converter.inference_input_type = tf.int8
         converter.inference_output_type = tf.int8
-    return _quiet(converter.convert)
+    return converter
 
 
 def artifact_bytes(path: Path) -> int:

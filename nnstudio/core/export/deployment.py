@@ -159,7 +159,9 @@ def export_project_model(project: "Project", fmt: str, path: str | Path, *, quan
         from nnstudio.core.compile import compile_project
 
         model = compile_project(project, name)
-    representative = samples_of(dataset, "train")[0] if quantize == "int8" and fmt == "tflite" else None
+    representative = None
+    if quantize == "int8" and fmt == "tflite":
+        representative = fitting_samples(model, dataset, "train", None, notes)[0]
     say(f"Writing {fmt}" + (f" ({quantize})" if quantize != "none" else ""))
     artifact = export_model(model, fmt, path, quantize, representative)
     if artifact.float_layers:
@@ -170,11 +172,29 @@ def export_project_model(project: "Project", fmt: str, path: str | Path, *, quan
             raise ExportError(f"Verification runs models with one input and one output; network `{name}` has "
                               f"{len(model.inputs)} and {len(model.outputs)}. Received: verify={verify_samples}.")
         say(f"Verifying on {verify_samples} samples")
-        x, y = samples_of(dataset, "test", verify_samples)
+        x, y = fitting_samples(model, dataset, "test", verify_samples, notes)
         x = x.astype(model.inputs[0].dtype) if str(model.inputs[0].dtype).startswith("float") else x
-        classifier = dataset.task in ("classification", "text_classification")
+        classifier = y is not None and dataset.task in ("classification", "text_classification")
         verification = verify(runner_for(fmt, path), runner_for("model", path, model), x, y, classifier=classifier)
     return ExportReport(artifact, name, verification, notes)
+
+
+def fitting_samples(model: Any, dataset: "Dataset", split: str, count: int | None,
+                    notes: list[str]) -> tuple[np.ndarray, np.ndarray | None]:
+    """Return samples of ``dataset`` that fit ``model``'s input, else seeded random normal ones.
+
+    A GAN's generator takes noise, not the project's data: it is verified on random
+    inputs (``notes`` says so) and without labels.
+    """
+    x, y = samples_of(dataset, split, count)
+    wanted = tuple(model.inputs[0].shape[1:])
+    if len(wanted) == x.ndim - 1 and all(w is None or w == g for w, g in zip(wanted, x.shape[1:])):
+        return x, y
+    shape = (len(x) if count is None else count, *(w or 1 for w in wanted))
+    note = f"The data does not fit the input {wanted}; random normal inputs were used instead."
+    if note not in notes:
+        notes.append(note)
+    return np.random.default_rng(0).standard_normal(shape).astype(np.float32), None
 
 
 def _project_dataset(project: "Project") -> "Dataset":

@@ -28,11 +28,18 @@ def layer_named_in(model: Any, message: str) -> Any | None:
     """Return the model's layer whose name appears in ``message`` (the longest such name).
 
     Names are matched as whole path segments (``model/conv2d_1/Conv2D`` names ``conv2d_1``),
-    so ``dense_1`` does not match inside ``dense_12``.
+    so ``dense_1`` does not match inside ``dense_12``; Input layers are never blamed.
     """
-    for layer in sorted(model.layers, key=lambda item: len(item.name), reverse=True):
-        if re.search(rf"(?<![A-Za-z0-9_]){re.escape(layer.name)}(?![A-Za-z0-9_])", message):
-            return layer
+    import keras
+
+    layers = sorted((layer for layer in model.layers if not isinstance(layer, keras.layers.InputLayer)),
+                    key=lambda item: len(item.name), reverse=True)
+    # TensorFlow names operations by scope, ``model_1/conv2d_4_1/convolution``: a layer
+    # name followed by ``/`` (Keras may add ``_1``) is the surest sign.
+    for pattern in (r"(?:_\d+)?/", r"(?![A-Za-z0-9_])"):
+        for layer in layers:
+            if re.search(rf"(?<![A-Za-z0-9_]){re.escape(layer.name)}{pattern}", message):
+                return layer
     return None
 
 

@@ -12,6 +12,7 @@ Must not import Qt. Runtimes are imported inside the functions only.
 
 from __future__ import annotations
 
+import math
 import time
 from dataclasses import asdict, dataclass
 from pathlib import Path
@@ -52,8 +53,9 @@ class Verification:
     latency_ms_batch32: float
 
     def to_dict(self) -> dict[str, Any]:
-        """Return the JSON-compatible form."""
-        return asdict(self)
+        """Return the JSON-compatible form (an infinite difference, from NaN outputs, is None)."""
+        values = asdict(self)
+        return {k: None if isinstance(v, float) and not math.isfinite(v) else v for k, v in values.items()}
 
 
 def runner_for(fmt: str, path: str | Path, model: Any = None) -> Callable[[np.ndarray], np.ndarray]:
@@ -117,8 +119,11 @@ def _tflite_runner(path: Path) -> Callable[[np.ndarray], np.ndarray]:
     source = interpreter.get_input_details()[0]
     target = interpreter.get_output_details()[0]
     state = {"batch": None}
+    fixed = int(source["shape_signature"][0]) if len(source["shape_signature"]) else -1
 
     def run(x: np.ndarray) -> np.ndarray:
+        if fixed > 0 and len(x) != fixed:  # a file converted for a static batch size
+            return np.concatenate([run(x[i:i + fixed]) for i in range(0, len(x), fixed)])
         if state["batch"] != len(x):
             interpreter.resize_tensor_input(source["index"], [len(x), *x.shape[1:]])
             interpreter.allocate_tensors()
@@ -167,11 +172,17 @@ def verify(run: Callable[[np.ndarray], np.ndarray], reference: Callable[[np.ndar
     if len(x) == 0:
         raise ExportError("Verification needs at least one sample. Received: 0 samples.")
     expected = np.concatenate([reference(chunk) for chunk in _chunks(x, BATCH)])
-    actual = np.concatenate([run(chunk) for chunk in _chunks(x, BATCH)])
+    try:
+        actual = np.concatenate([run(chunk) for chunk in _chunks(x, BATCH)])
+    except Exception as exc:  # noqa: BLE001 - a runtime failing on the file is a finding, in one line
+        text = " ".join(str(exc).split())[:240]
+        raise ExportError(f"The exported file loads but its runtime fails to run it. Received: "
+                          f"{type(exc).__name__}: {text}") from exc
     if actual.shape != expected.shape:
         raise ExportError(f"The artifact's outputs have shape {actual.shape} where the Keras model gives "
                           f"{expected.shape}. Received: shape={actual.shape}.")
-    diff = float(np.max(np.abs(actual.astype(np.float64) - expected.astype(np.float64))))
+    gap = np.abs(actual.astype(np.float64) - expected.astype(np.float64))
+    diff = float(np.max(gap)) if np.all(np.isfinite(gap)) else math.inf
     agreement = accuracy = reference_accuracy = None
     if classifier:
         predicted, wanted = _top1(actual), _top1(expected)
