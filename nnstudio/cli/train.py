@@ -14,6 +14,7 @@ trainer of another backend in a subprocess.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import copy
 import importlib.util
 import json
@@ -53,8 +54,8 @@ def register(commands, common: argparse.ArgumentParser) -> None:
                      help="write TensorBoard logs (scalars, histograms, feature maps, settings) under DIR")
     where = cmd.add_argument_group("devices and processes")
     where.add_argument("--devices", metavar="D",
-                       help="cpu | gpu | gpu:0,1 | N (the first N devices; on a CPU-only machine N splits the "
-                            "CPU into N devices); several devices train data-parallel")
+                       help="cpu | gpu | gpu:0,1 | N (the first N devices, data-parallel; on a CPU-only machine "
+                            "N splits the CPU into N devices); several devices train data-parallel")
     where.add_argument("--distribution", choices=DISTRIBUTIONS,
                        help="none, data-parallel (JAX DataParallel, TensorFlow MirroredStrategy) or "
                             "model-parallel (JAX, with the project's or a proposed layout map)")
@@ -62,6 +63,8 @@ def register(commands, common: argparse.ArgumentParser) -> None:
     where.add_argument("--num-processes", type=positive_int("processes"), metavar="N",
                        help="how many processes train together")
     where.add_argument("--process-id", type=int, metavar="I", help="this process's id, 0 to N-1 (0 saves)")
+    where.add_argument("--join-timeout", type=positive_int("seconds"), default=60, metavar="S",
+                       help="how long the processes wait for each other to join (default: 60)")
     cmd.add_argument("--json", action="store_true", help="print one JSON object per event instead of text")
     cmd.add_argument("--events-jsonl", action="store_true",
                      help="also stream telemetry events (histograms, activations) as JSON lines")
@@ -149,7 +152,17 @@ def summary(finished, batch_size: int, backend: str, output: str | None) -> dict
             "devices": len(finished.record.get("devices") or [None]),
             "processes": finished.record.get("processes", 1),
             "distribution": finished.record.get("distribution", "none"),
+            **_input_figures(finished.record.get("input") or {}),
             "output": output}
+
+
+def _input_figures(figures: dict) -> dict:
+    """Training samples, skipped samples and the input pipeline's share of the training time.
+
+    ``input_share`` is None for data held in memory (there is no reading to measure).
+    """
+    return {"samples": figures.get("samples"), "skipped": figures.get("skipped", 0),
+            "streamed": bool(figures.get("streamed")), "input_share": figures.get("input_share")}
 
 
 def run(args: argparse.Namespace) -> int:
@@ -182,7 +195,8 @@ def run(args: argparse.Namespace) -> int:
     report = _reporter(as_json or stream_events, sys.stderr if as_json or stream_events else sys.stdout)
     checkpoints, resume = _checkpoints(getattr(args, "checkpoints", None) if main_process else None)
     telemetry = stream_events or bool(getattr(args, "tensorboard", None))
-    finished = _train(project, report, checkpoints, resume, telemetry)
+    with _cache_next_to(args.project):
+        finished = _train(project, report, checkpoints, resume, telemetry)
     if checkpoints and finished.status == "completed":
         from nnstudio.core.training.checkpoints import discard_checkpoint
 
@@ -222,8 +236,8 @@ def _place(args: argparse.Namespace, project, backend: str):
     if devices is None and kind is None and cluster is None:
         return None
     current = dict(project.training.get("distribution") or {})
-    several = cluster is not None or (devices is not None and (devices.isdigit() and int(devices) > 1
-                                                               or devices == "gpu" or "," in devices))
+    several = cluster is not None or (devices is not None and (devices.isdigit() or devices == "gpu"
+                                                               or "," in devices))
     kind = kind or ("data-parallel" if several else current.get("kind", "none"))
     if devices is not None and devices.isdigit():
         split_host_devices(int(devices), backend)
@@ -236,8 +250,22 @@ def _place(args: argparse.Namespace, project, backend: str):
     if cluster is not None:
         print(f"nnstudio: process {cluster.process_id} of {cluster.num_processes} joining {cluster.coordinator}",
               file=sys.stderr, flush=True)
-        initialize_processes(cluster, backend)
+        initialize_processes(cluster, backend, timeout_s=getattr(args, "join_timeout", 60))
     return cluster
+
+
+@contextlib.contextmanager
+def _cache_next_to(project_path: str):
+    """Put a streamed dataset's disk cache (decoded images, unpacked IDX) next to the project for this run."""
+    previous = os.environ.get("NNSTUDIO_CACHE_DIR")
+    os.environ["NNSTUDIO_CACHE_DIR"] = os.path.join(os.path.dirname(os.path.abspath(project_path)), ".nnstudio-cache")
+    try:
+        yield
+    finally:
+        if previous is None:
+            os.environ.pop("NNSTUDIO_CACHE_DIR", None)
+        else:
+            os.environ["NNSTUDIO_CACHE_DIR"] = previous
 
 
 def _train(project, report, checkpoints: str | None, resume: bool, stream_events: bool):
