@@ -182,7 +182,8 @@ def train_supervised(ctx: RunContext) -> RecipeResult:
         monitor = _monitor(ctx, model, steps, initial_epoch, history, best, checkpoint,
                            has_val, data, x_train, y_train, x_val, y_val)
         ctx.monitor = monitor
-        callbacks = [engine_callback(monitor, cfg.seed, samples), *build_callbacks(cfg, has_val)]
+        callbacks = [engine_callback(monitor, cfg.seed, samples), *build_callbacks(cfg, has_val),
+                     *ctx.callbacks]
         weights_of_classes = None if autoencoder else class_weights(cfg.class_weight, y_train)
         if placement.feeds_itself() and not streamed:
             fit_kwargs = {"x": placement.batches(x_train, y_train, cfg.batch_size, seed=cfg.seed,
