@@ -12,15 +12,15 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from PySide6.QtCore import Qt
-from PySide6.QtGui import QAction, QKeySequence
+from PySide6.QtCore import Qt, QTimer
+from PySide6.QtGui import QAction, QImage, QKeySequence
 from PySide6.QtWidgets import QApplication, QMessageBox, QSplitter, QTabWidget, QWidget
 
 from nnstudio.core.graph import INPUT_TYPE, GraphError, input_nodes
 from nnstudio.core.graph.commands import SetParam
 from nnstudio.core.project.commands import SetProjectSection
 from nnstudio.core.training.events import Activations, RunStarted
-from nnstudio.ui.canvas.preview import activation_thumbnail
+from nnstudio.ui.canvas.preview import activation_thumbnail, preview_from_dict, preview_to_dict
 from nnstudio.ui.panels.data_panel import DataPanel
 from nnstudio.ui.panels.evaluation_panel import EvaluationPanel
 from nnstudio.ui.panels.runs_panel import RunsPanel
@@ -61,6 +61,7 @@ class ModePages(QTabWidget):
             self.addTab(page, title)
         self._project = None
         self._dataset = None
+        self._previews: dict[str, dict[str, QImage]] = {}
         self.page_actions = self._page_actions()
         self._wire()
         self.set_project()
@@ -102,6 +103,8 @@ class ModePages(QTabWidget):
         self.evaluation_panel.set_project(project)
         self.runs_panel.set_project(project)
         self._refresh_family_views()
+        self._previews = _stored_previews(project.view.get("previews"))
+        QTimer.singleShot(0, self._show_previews)  # after the workspace made this project's tabs
 
     def _on_data_edited(self, spec: dict[str, Any]) -> None:
         if spec != self.document.project.data:
@@ -143,17 +146,28 @@ class ModePages(QTabWidget):
         if not isinstance(event, (Activations, RunStarted)):
             return
         network = self.training_panel.network() or next(iter(self.document.project.networks), None)
-        for tab in self.workspace.tabs():
-            if tab.network.name != network or tab.path:
-                continue
-            items = tab.controller.scene.node_ids()
-            if isinstance(event, RunStarted):
-                for item in items.values():
-                    item.set_preview(None)
-                continue
+        if isinstance(event, RunStarted):
+            self._previews[network] = {}
+        else:
             for layer, values in event.outputs.items():
-                if layer in items:
-                    items[layer].set_preview(activation_thumbnail(values))
+                image = activation_thumbnail(values)
+                if image is not None:
+                    self._previews.setdefault(network, {})[layer] = image
+        self._show_previews()
+
+    def _show_previews(self) -> None:
+        """Hand each network's canvas its previews (the scene keeps them across undo and ungroup)."""
+        for tab in self.workspace.tabs():
+            if not tab.path:
+                tab.controller.scene.set_previews(self._previews.get(tab.network.name, {}))
+
+    def _keep_previews(self) -> None:
+        """Store the last previews in the project's view state, so they are saved with it."""
+        project = self.document.project
+        stored = {network: {node: preview_to_dict(image) for node, image in images.items()}
+                  for network, images in self._previews.items() if network in project.networks}
+        if stored != project.view.get("previews"):
+            project.set_section("view", {**project.view, "previews": stored})
 
     def _selected_run(self) -> dict | None:
         """The run the runs table selects last (the Evaluate page evaluates its network)."""
@@ -167,6 +181,7 @@ class ModePages(QTabWidget):
         if not record:
             return
         project = self.document.project
+        self._keep_previews()
         self.evaluation_panel.set_project(project)
         for view in self.training_panel.dashboard.family_views:
             view.set_project(project)
@@ -186,3 +201,15 @@ class ModePages(QTabWidget):
         stopped = self.training_panel.stop_and_wait(STOP_TIMEOUT_S)
         QApplication.processEvents()  # deliver the run's record before the save prompt
         return stopped
+
+
+def _stored_previews(stored: Any) -> dict[str, dict[str, QImage]]:
+    """Decode ``project.view["previews"]`` (``{network: {node: preview}}``), skipping bad entries."""
+    if not isinstance(stored, dict):
+        return {}
+    previews: dict[str, dict[str, QImage]] = {}
+    for network, nodes in stored.items():
+        if isinstance(nodes, dict):
+            images = {node: preview_from_dict(data) for node, data in nodes.items()}
+            previews[network] = {node: image for node, image in images.items() if image is not None}
+    return previews

@@ -11,7 +11,7 @@ Must not import Keras.
 from __future__ import annotations
 
 from PySide6.QtCore import QPointF, QRectF, Qt, Signal
-from PySide6.QtGui import QPixmapCache
+from PySide6.QtGui import QImage, QPixmapCache
 from PySide6.QtWidgets import QGraphicsScene
 
 from nnstudio.core.catalog import registry
@@ -138,6 +138,8 @@ class GraphScene(SceneGestures, QGraphicsScene):
         self._building = False
         self._drag: ConnectionDrag | None = None
         self._press_positions: dict[str, QPointF] = {}
+        #: Activation previews by node id; kept here so cards made again (undo, ungroup) get theirs.
+        self.previews: dict[str, QImage] = {}
         self._syncing = False
         self.setItemIndexMethod(QGraphicsScene.ItemIndexMethod.BspTreeIndex)
         # Node cards cache their drawing; the default 10 MB would thrash with ~150 cards on screen.
@@ -313,9 +315,17 @@ class GraphScene(SceneGestures, QGraphicsScene):
             if isinstance(item, BlockItem):
                 self._refresh_block(item, node)
         item.setPos(QPointF(*node.pos))
+        if node.id in self.previews:
+            item.set_preview(self.previews[node.id])
         if isinstance(item, BlockItem) and node.id in self._expanded:
             item.set_expanded(True)
         self.addItem(item)
+
+    def set_previews(self, previews: dict[str, QImage]) -> None:
+        """Show these activation previews on their cards (cards not named show none)."""
+        self.previews = dict(previews)
+        for node_id, item in self._nodes.items():
+            item.set_preview(self.previews.get(node_id))
 
     def _on_node_removed(self, node: Node) -> None:
         for edge in list(self._node_edges.get(node.id, ())):
