@@ -427,6 +427,23 @@ def severity_icon(severity: str) -> QIcon:
     return QIcon(PainterIconEngine(_severity(kind), severity_color(kind)))
 
 
+def severity_icon_html(severity: str, size: int = 14) -> str:
+    """Return an ``<img>`` tag showing :func:`severity_icon` inline in rich text (a label's HTML).
+
+    An icon, not a symbol character: a font without the glyph would show a box instead.
+    """
+    import base64
+
+    from PySide6.QtCore import QBuffer, QByteArray, QIODevice
+
+    data = QByteArray()
+    buffer = QBuffer(data)
+    buffer.open(QIODevice.OpenModeFlag.WriteOnly)
+    severity_icon(severity).pixmap(size, size).save(buffer, "PNG")
+    encoded = base64.b64encode(bytes(data)).decode("ascii")
+    return f"<img src='data:image/png;base64,{encoded}' width='{size}' height='{size}'>"
+
+
 def app_icon() -> QIcon:
     """Return the application icon (the SVG master plus the PNG sizes generated from it)."""
     icon = QIcon()

@@ -22,7 +22,7 @@ from PySide6.QtWidgets import (
 from nnstudio.core.catalog import registry
 from nnstudio.core.graph import Graph, GraphError, Node
 from nnstudio.core.graph.commands import RenameNode, SetParam
-from nnstudio.ui.icons import category_icon
+from nnstudio.ui.icons import category_icon, severity_icon_html
 from nnstudio.ui.panels.param_editors import ParamField
 from nnstudio.ui.theme import muted_text_color, severity_color
 from nnstudio.ui.undo import push
@@ -297,7 +297,7 @@ class InspectorPanel(QWidget):
         for d in info.diagnostics:
             color = severity_color(d.severity).name()
             text = d.message.replace("&", "&amp;").replace("<", "&lt;")
-            lines.append(f"<p style='color:{color}; margin:2px 0'>{'⛔' if d.severity == 'error' else '⚠'} {text}</p>")
+            lines.append(f"<p style='color:{color}; margin:2px 0'>{severity_icon_html(d.severity)}&nbsp;{text}</p>")
             if d.param and d.param in self.fields:
                 self.fields[d.param].set_diagnostic(d.message)
         self.problems_label.setText("".join(lines))
