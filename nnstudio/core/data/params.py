@@ -86,7 +86,8 @@ class DataParam:
         if kind == "column" and is_integer(value):
             return None
         if kind in ("path", "folder") and isinstance(value, str) and not value.strip():
-            return f"`{self.name}` needs a {'file' if kind == 'path' else 'folder'}. Received: ''."
+            what = "file" if kind == "path" else "folder"
+            return f"Choose a {what} to load: press Browse… or type its path. Received: no {what} yet."
         return check_text(self.name, value)
 
 
@@ -153,5 +154,5 @@ class SourceInfo:
         for p in self.params:
             problem = p.validate(values[p.name])
             if problem:
-                raise InvalidDataParamError(f"Source `{self.name}`: {problem}")
+                raise InvalidDataParamError(f"{self.title}: {problem}")
         return values
