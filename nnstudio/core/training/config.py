@@ -185,8 +185,13 @@ class TrainingConfig:
         elif self.distribution["kind"] != "none" and self.recipe == "gan":
             bad("`distribution.kind`", "none for the GAN recipe (its two alternating models train on one device)",
                 self.distribution["kind"])
-        if self.tensorboard.get("enabled") and not str(self.tensorboard.get("logdir") or "").strip():
-            bad("`tensorboard.logdir`", "a folder when TensorBoard logs are on", self.tensorboard.get("logdir"))
+        if self.tensorboard.get("enabled"):
+            if not str(self.tensorboard.get("logdir") or "").strip():
+                bad("`tensorboard.logdir`", "a folder when TensorBoard logs are on", self.tensorboard.get("logdir"))
+            import importlib.util
+            if importlib.util.find_spec("tensorboard") is None:
+                problems.append("TensorBoard logs need the tensorboard package; install it with "
+                                "`pip install -e '.[tensorboard]'`. Received: tensorboard.enabled=true.")
         if self.jit_compile not in (True, False, "auto"):
             bad("`jit_compile`", 'true, false or "auto"', self.jit_compile)
         if not _is_int(self.gan.get("d_steps")) or self.gan["d_steps"] < 1:
