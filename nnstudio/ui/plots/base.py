@@ -128,6 +128,20 @@ def restyle_plot(plot: pg.PlotItem, foreground: QColor | None = None) -> None:
             legend.setBrush(pg.mkBrush(legend_brush()))
 
 
+def header_legend(plot: pg.PlotItem, columns: int = 6) -> pg.LegendItem:
+    """Give ``plot`` a one-row legend in its title band, right-aligned, so it covers no curve.
+
+    The title moves to the left to make room. Returns the legend (also ``plot.legend``).
+    """
+    legend = plot.addLegend(labelTextSize="8pt", labelTextColor=plot_colors()[1], colCount=columns)
+    legend.setParentItem(plot)
+    legend.layout.setContentsMargins(2, 0, 2, 0)
+    legend.anchor(itemPos=(1, 0), parentPos=(1, 0), offset=(-10, 0))
+    plot.titleLabel.opts["justify"] = "left"
+    plot.titleLabel.setText(plot.titleLabel.text)
+    return legend
+
+
 def legend_brush() -> QColor:
     """Return the translucent theme background that legends drawn over curves use."""
     backdrop = QColor(plot_colors()[0])

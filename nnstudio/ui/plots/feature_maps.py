@@ -30,6 +30,11 @@ def _normalized(image: np.ndarray) -> np.ndarray:
     return (image - low) / (high - low)
 
 
+#: What the empty view says before any run sends activations.
+BEFORE_TRAINING = ("Each layer's activations for one validation sample appear here once training "
+                   "starts (press Start on this page).")
+
+
 class FeatureMapView(LiveView):
     """Activations of one layer for one sample, refreshed as the engine samples them."""
 
@@ -46,7 +51,7 @@ class FeatureMapView(LiveView):
         self.layer_box = QComboBox()
         self.layer_box.setMinimumContentsLength(16)
         self.layer_box.currentTextChanged.connect(self._mark)
-        self.info = QLabel()
+        self.info = QLabel(BEFORE_TRAINING)
         set_muted(self.info)
 
         self.canvas = make_canvas()

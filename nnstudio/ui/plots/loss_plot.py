@@ -26,6 +26,7 @@ from nnstudio.ui.plots.base import (
     LiveView,
     caption,
     export_canvas,
+    header_legend,
     make_canvas,
     plot_colors,
     style_plot,
@@ -99,10 +100,10 @@ class LossPlot(LiveView):
         self.canvas = make_canvas()
         self.loss_plot = self.canvas.addPlot(row=0, col=0)
         style_plot(self.loss_plot, "Loss", "loss", "epoch")
-        self.loss_plot.addLegend(offset=(-10, 10), labelTextSize="8pt", labelTextColor=plot_colors()[1])
+        header_legend(self.loss_plot)
         self.metric_plot = self.canvas.addPlot(row=1, col=0)
         style_plot(self.metric_plot, "Metrics", "value", "epoch")
-        self.metric_plot.addLegend(offset=(-10, -10), labelTextSize="8pt", labelTextColor=plot_colors()[1])
+        header_legend(self.metric_plot)  # metrics rise or fall: no corner of the plot is always free
         self.lr_plot = self.canvas.addPlot(row=2, col=0)
         style_plot(self.lr_plot, "", "learning rate", "epoch")
         self.metric_plot.setXLink(self.loss_plot)
@@ -206,6 +207,11 @@ class LossPlot(LiveView):
     def set_log_scale(self, enabled: bool) -> None:
         """Draw the loss on a logarithmic y axis."""
         self.loss_plot.setLogMode(x=False, y=bool(enabled))
+        if enabled and not np.isfinite(self.batch.column(1)).any() and not self.epochs:
+            # Empty: one decade would label every minor tick on top of each other; show
+            # 0.001–10 until data arrives (auto-range takes over with the first points).
+            self.loss_plot.setYRange(-3.0, 1.0, padding=0)
+            self.loss_plot.enableAutoRange(axis="y")
         if self.log_box.isChecked() != bool(enabled):
             self.log_box.setChecked(bool(enabled))
 

@@ -9,6 +9,7 @@ from PySide6.QtGui import QPalette
 from nnstudio.core.training import events as ev
 from nnstudio.ui import theme
 from nnstudio.ui.plots.base import PALETTE
+from nnstudio.ui.plots.feature_maps import FeatureMapView
 from nnstudio.ui.plots.loss_plot import LossPlot, batch_loss
 from nnstudio.ui.views.reconstruction import ReconstructionView
 
@@ -100,3 +101,26 @@ def test_gan_losses_get_one_colour_each_and_no_empty_legend_entry(loss_plot):
     entries = [label.text for _, label in loss_plot.loss_plot.legend.items]
     assert "batch loss (smoothed)" not in entries      # there is no batch loss to show
     assert set(entries) == {"d_loss", "g_loss"}
+
+
+def test_an_empty_log_scale_loss_plot_spans_several_decades(loss_plot):
+    loss_plot.set_log_scale(True)
+    low, high = loss_plot.loss_plot.getViewBox().viewRange()[1]
+    assert high - low >= 3                                  # labels 0.001 … 10, not 2 3 4 … 9 crowded
+    assert loss_plot.loss_plot.getViewBox().autoRangeEnabled()[1]
+
+
+def test_legends_sit_in_the_title_band_above_the_curves(loss_plot, qtbot):
+    loss_plot.show()
+    qtbot.waitExposed(loss_plot)
+    loss_plot.handle(ev.EpochEnded(0, {"loss": 1.0, "accuracy": 0.5, "val_accuracy": 0.4}, 0.01, 1.0, 1.0))
+    loss_plot.refresh()
+    for plot in (loss_plot.loss_plot, loss_plot.metric_plot):
+        legend, box = plot.legend.sceneBoundingRect(), plot.getViewBox().sceneBoundingRect()
+        assert legend.bottom() <= box.top() + 2
+
+
+def test_feature_maps_say_why_they_are_empty_before_training(qtbot):
+    view = FeatureMapView()
+    qtbot.addWidget(view)
+    assert "once training starts" in view.info.text()
