@@ -27,6 +27,7 @@ import io
 import os
 import shutil
 import tempfile
+import warnings
 import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -168,7 +169,9 @@ def keras_int8(model: Any) -> tuple[Any, list[str]]:
         raise ExportError(f"Keras' int8 quantization covers {', '.join(KERAS_QUANTIZABLE)} layers and model "
                           f"`{model.name}` has none; use TFLite int8 instead. Received: layers {', '.join(kinds)}.")
     try:
-        copy.quantize("int8")
+        with warnings.catch_warnings():  # Keras warns once per layer it leaves float; we list them instead
+            warnings.simplefilter("ignore", UserWarning)
+            copy.quantize("int8")
     except Exception as exc:  # noqa: BLE001 - Keras names unsupported settings in its message
         raise describe_failure(copy, "Keras' int8 quantization", exc) from exc
     stayed = [layer.name for layer in copy.layers
