@@ -125,8 +125,7 @@ def explanations_figure(explanations: Sequence[Explanation], names: Sequence[str
     columns = max(1, min(columns, count))
     rows = (count + columns - 1) // columns
     wide = explanations and explanations[0].kind in ("text", "sequence")
-    fig = figure or Figure(figsize=(4.2 * columns if not wide else 7.0 * columns,
-                                    3.6 * rows if not wide else 2.2 * rows), dpi=100, layout="constrained")
+    fig = figure or new_figure((4.2 * columns if not wide else 7.0 * columns, 3.6 * rows if not wide else 2.2 * rows))
     fig.clear()
     fig.set_layout_engine("constrained")
     for i, explanation in enumerate(explanations):
@@ -136,7 +135,7 @@ def explanations_figure(explanations: Sequence[Explanation], names: Sequence[str
 
 def importance_figure(importance: FeatureImportance, figure: Figure | None = None) -> Figure:
     """Return (or fill) a bar chart of permutation importance with the features' names."""
-    fig = figure or Figure(figsize=(6, 0.3 * len(importance.mean) + 1.5), dpi=100, layout="constrained")
+    fig = figure or new_figure((6, 0.3 * len(importance.mean) + 1.5))
     fig.clear()
     ax = fig.add_subplot(1, 1, 1)
     draw_bars(ax, importance.feature_names, importance.mean, importance.std,
@@ -146,13 +145,18 @@ def importance_figure(importance: FeatureImportance, figure: Figure | None = Non
     return fig
 
 
+def new_figure(size: tuple[float, float]) -> Figure:
+    """Return a figure of ``size`` inches on an Agg canvas (text layout needs a renderer)."""
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    fig = Figure(figsize=size, dpi=100, layout="constrained")
+    FigureCanvasAgg(fig)
+    return fig
+
+
 def save_figure(fig: Figure, path: str | Path) -> Path:
     """Save ``fig`` as PNG or SVG (by the suffix; PNG when there is none) and return the path."""
     path = Path(path)
     if path.suffix.lower() not in (".png", ".svg"):
         path = path.with_suffix(".png")
-    if fig.canvas is None or type(fig.canvas).__name__ == "FigureCanvasBase":
-        from matplotlib.backends.backend_agg import FigureCanvasAgg
-        FigureCanvasAgg(fig)
     fig.savefig(path, format=path.suffix[1:].lower(), dpi=120)
     return path
