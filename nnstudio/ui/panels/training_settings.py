@@ -13,7 +13,7 @@ from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QAction
 from PySide6.QtWidgets import (
     QCheckBox, QComboBox, QDoubleSpinBox, QFormLayout, QGroupBox, QHBoxLayout, QMenu, QScrollArea, QSpinBox,
-    QToolButton, QVBoxLayout, QWidget,
+    QSizePolicy, QToolButton, QVBoxLayout, QWidget,
 )
 
 from nnstudio.core.training.config import BACKENDS, LOSSES, METRICS, OPTIMIZERS, SCHEDULES, TrainingConfig
@@ -50,6 +50,7 @@ class TrainingSettingsForm(QScrollArea):
         self.loss = self._combo(LOSSES)
         self.metrics_button = QToolButton()
         self.metrics_button.setPopupMode(QToolButton.ToolButtonPopupMode.InstantPopup)
+        self.metrics_button.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Fixed)
         self.metrics_menu = QMenu(self.metrics_button)
         self.metric_actions: dict[str, QAction] = {}
         for name in METRICS:
@@ -101,10 +102,13 @@ class TrainingSettingsForm(QScrollArea):
     # ---- editor factories --------------------------------------------------------
     def _combo(self, items) -> QComboBox:
         box = QComboBox()
-        box.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
-        box.setMinimumContentsLength(8)
+        # As wide as the longest choice; a narrow form moves the box under its label
+        # (WrapLongRows) rather than cutting "sparse_categorical_crossentropy".
+        box.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToContents)
+        box.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Fixed)
         box.addItems(list(items))
         box.currentTextChanged.connect(self._edited)
+        box.currentTextChanged.connect(box.setToolTip)
         return box
 
     def _double(self, low: float, high: float, decimals: int, step: float) -> QDoubleSpinBox:
@@ -126,6 +130,7 @@ class TrainingSettingsForm(QScrollArea):
         group = QGroupBox(title)
         form = QFormLayout(group)
         form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
+        form.setRowWrapPolicy(QFormLayout.RowWrapPolicy.WrapLongRows)
         for label, widget in rows:
             form.addRow(label, widget) if label else form.addRow(widget)
         return group
@@ -205,6 +210,7 @@ class TrainingSettingsForm(QScrollArea):
         self.patience.setEnabled(self.early_stopping.isChecked())
         metrics = [n for n, a in self.metric_actions.items() if a.isChecked()]
         self.metrics_button.setText(", ".join(metrics) or "none")
+        self.metrics_button.setToolTip(self.metrics_button.text())
 
     def _edited(self, *_args) -> None:
         self._update_enabled()
