@@ -21,6 +21,7 @@ from nnstudio.core.graph.commands import SetParam
 from nnstudio.core.project.commands import SetProjectSection
 from nnstudio.core.training.events import Activations, RunStarted
 from nnstudio.ui.canvas.preview import activation_thumbnail, preview_from_dict, preview_to_dict
+from nnstudio.ui.explain import EvaluatePage
 from nnstudio.ui.panels.data_panel import DataPanel
 from nnstudio.ui.panels.evaluation_panel import EvaluationPanel
 from nnstudio.ui.panels.runs_panel import RunsPanel
@@ -54,7 +55,8 @@ class ModePages(QTabWidget):
         self.runs_panel = RunsPanel()
         evaluate = QSplitter(Qt.Orientation.Horizontal)
         evaluate.addWidget(self.runs_panel)
-        evaluate.addWidget(self.evaluation_panel)
+        self.evaluate_page = EvaluatePage(self.evaluation_panel)
+        evaluate.addWidget(self.evaluate_page)
         evaluate.setStretchFactor(1, 1)
         evaluate.setSizes([420, 900])
         for title, page in zip(PAGES, (design, self.data_panel, self.training_panel, evaluate)):
