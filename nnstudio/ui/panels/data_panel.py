@@ -23,7 +23,8 @@ from nnstudio.core.data import (
 )
 from nnstudio.core.catalog.spec import format_shape
 from nnstudio.core.data.errors import LoadCancelledError
-from nnstudio.ui.panels.data_preview import DataPreview, class_color
+from nnstudio.core.data.preview import sample_indices
+from nnstudio.ui.panels.data_preview import PREVIEW_IMAGES, DataPreview, class_color
 from nnstudio.ui.panels.data_scan import ScanStatus, SkippedSamples
 from nnstudio.ui.theme import severity_color
 from nnstudio.ui.workers.jobs import JobCancelled, JobContext, JobRunner
@@ -38,9 +39,13 @@ def _load(context: JobContext, spec: dict) -> Dataset:
     of 100,000 images previews at once; the scan reports its file count and can be cancelled.
     """
     try:
-        return load_dataset(spec, stream=True, progress=context.progress, should_stop=context.cancelled)
+        dataset = load_dataset(spec, stream=True, progress=context.progress, should_stop=context.cancelled)
     except LoadCancelledError:
         raise JobCancelled(f"Job {context.token} was cancelled.") from None
+    if dataset.streamed:  # decode what the page shows here, not on the GUI thread (the cache keeps it)
+        dataset.summary()
+        dataset.x_train[sample_indices(dataset, PREVIEW_IMAGES)]
+    return dataset
 
 
 class ClassBalanceBars(QWidget):
@@ -338,7 +343,7 @@ class DataPanel(QWidget):
     def _fill_columns(self, params: dict[str, Any]) -> None:
         """Read the CSV header and offer its columns for target and features."""
         path = params.get("path") or ""
-        self._columns_of = (path, params.get("delimiter", "auto"), params.get("header", "auto"))
+        self._columns_of = _columns_key(params)
         columns: tuple[str, ...] = ()
         if path:
             try:
@@ -353,13 +358,17 @@ class DataPanel(QWidget):
         target.setCurrentIndex(max(target.findData(params.get("target")), 0))
         features = self._param_widgets["features"]
         features.clear()
+        label = params.get("target") if params.get("target") in columns else (columns[-1] if columns else None)
+        chosen = params.get("features") or ()
         for name in columns:
+            if name == label:
+                continue  # the column to predict is never an input
             item = QListWidgetItem(name)
             item.setFlags(item.flags() | Qt.ItemFlag.ItemIsUserCheckable)
-            item.setCheckState(Qt.CheckState.Checked if name in (params.get("features") or ()) else
-                               Qt.CheckState.Unchecked)
+            # No choice stored means every column but the target: show them ticked.
+            item.setCheckState(Qt.CheckState.Checked if not chosen or name in chosen else Qt.CheckState.Unchecked)
             features.addItem(item)
-        features.setToolTip("Tick the input columns; none ticked means all but the target.")
+        features.setToolTip("The input columns; the target column is left out.")
 
     @staticmethod
     def _set_value(widget: QWidget, param: DataParam, value: Any) -> None:
@@ -381,7 +390,7 @@ class DataPanel(QWidget):
         if isinstance(widget, QListWidget):
             ticked = [widget.item(i).text() for i in range(widget.count())
                       if widget.item(i).checkState() == Qt.CheckState.Checked]
-            return ticked or None
+            return ticked if 0 < len(ticked) < widget.count() else None  # all (or none): all but the target
         text = widget.findChild(QLineEdit, "edit").text().strip()
         if param.kind == "int_list":
             parts = [part.strip() for part in text.replace(";", ",").split(",") if part.strip()]
@@ -418,7 +427,7 @@ class DataPanel(QWidget):
             return
         spec = self._spec_from_controls()
         params = spec["params"]
-        if spec["source"] == "csv" and (params["path"], params["delimiter"], params["header"]) != self._columns_of:
+        if spec["source"] == "csv" and _columns_key(params) != self._columns_of:
             self._building = True
             self._fill_columns(params)
             self._building = False
@@ -495,3 +504,9 @@ class DataPanel(QWidget):
                                  f"{output['units']} {output['activation']} unit(s), loss {dataset.suggested_loss()}")
         self.balance_bars.set_counts(dataset.class_balance("train"))
         self.preview.show_dataset(dataset)
+
+
+def _columns_key(params: dict[str, Any]) -> tuple:
+    """What the CSV column lists depend on: the file, how it is read, and the target column."""
+    return (params.get("path") or "", params.get("delimiter", "auto"), params.get("header", "auto"),
+            params.get("target"))
