@@ -18,6 +18,7 @@ from nnstudio.core.data.preview import image_grid, sample_indices
 from nnstudio.ui.plots.base import CLASS_COLORS
 
 PREVIEW_ROWS = 50
+PREVIEW_IMAGES = 32
 
 
 def class_color(index: int) -> QColor:
@@ -96,7 +97,7 @@ class DataPreview(QStackedWidget):
 
     def _preview_images(self, dataset: Dataset) -> None:
         segmentation = dataset.task == "segmentation"
-        indices = sample_indices(dataset, 16 if segmentation else 32)
+        indices = sample_indices(dataset, PREVIEW_IMAGES // 2 if segmentation else PREVIEW_IMAGES)
         images = dataset.x_train[indices]
         if segmentation:  # image, mask, image, mask...
             images = np.stack([images, dataset.y_train[indices]], axis=1).reshape(-1, *images.shape[1:])

@@ -1,6 +1,7 @@
 """The data panel: choosing a source previews it and emits the spec; errors show in red."""
 
 import numpy as np
+from PySide6.QtCore import Qt
 import pytest
 
 from nnstudio.core.project.model import Project
@@ -117,3 +118,23 @@ def test_augmentation_options_go_into_the_spec(panel, qtbot):
     with qtbot.waitSignal(panel.data_changed) as changed:
         panel._augment_widgets["rotation"].setValue(0.1)
     assert changed.args[0]["augment"] == {"rotation": 0.1}
+
+
+def test_csv_features_show_ticked_when_used_and_never_offer_the_target(panel, qtbot, tmp_path):
+    table = tmp_path / "t.csv"
+    table.write_text("age,income,height,label\n" + "".join(f"{20 + i},{1000 * i},{150 + i},{i % 2}\n"
+                                                           for i in range(30)))
+    with qtbot.waitSignal(panel.dataset_loaded):
+        panel.set_project(Project(data={"source": "csv", "params": {"path": str(table), "target": "label"}}))
+    features = panel._param_widgets["features"]
+    items = [features.item(i) for i in range(features.count())]
+    assert [item.text() for item in items] == ["age", "income", "height"]
+    assert all(item.checkState() == Qt.CheckState.Checked for item in items)   # all three are used
+    with qtbot.waitSignal(panel.data_changed) as changed:
+        items[1].setCheckState(Qt.CheckState.Unchecked)
+    assert changed.args[0]["params"]["features"] == ["age", "height"]
+    target = panel._param_widgets["target"]
+    with qtbot.waitSignal(panel.data_changed):
+        target.setCurrentIndex(target.findData("height"))
+    names = [features.item(i).text() for i in range(features.count())]
+    assert "height" not in names and "label" in names
