@@ -16,6 +16,7 @@ import numpy as np
 from nnstudio.core.data.lazy import is_lazy
 from nnstudio.core.data.skips import SkipLog
 
+RANGE_SAMPLES = 64  # samples a streamed split's value range is taken from
 TASKS = ("classification", "regression", "forecast", "text_classification", "segmentation", "unsupervised")
 CLASSIFICATION_TASKS = ("classification", "text_classification")
 
@@ -81,6 +82,7 @@ class Dataset:
     preprocessing: dict[str, Any] = field(default_factory=dict)
     extras: dict[str, Any] = field(default_factory=dict)
     skips: SkipLog = field(default_factory=SkipLog)
+    _sampled_range: dict[str, float] | None = field(default=None, init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         if self.task not in TASKS:
@@ -160,8 +162,8 @@ class Dataset:
             targets = 1 if self.y_train is None or self.y_train.ndim == 1 else int(np.prod(self.y_train.shape[1:]))
             return {"units": targets, "activation": "linear"}
         units = int(np.prod(self.input_shape))
-        values = self.x_train.sample(256) if self.streamed else self.x_train
-        in_unit_range = values.size and float(values.min()) >= 0.0 and float(values.max()) <= 1.0
+        values = self._streamed_range() if self.streamed else _value_range(self.x_train)
+        in_unit_range = self.x_train.size and values["min"] >= 0.0 and values["max"] <= 1.0
         return {"units": units, "activation": "sigmoid" if in_unit_range else "linear"}
 
     def class_balance(self, split: str = "train") -> dict[str, int]:
@@ -185,7 +187,7 @@ class Dataset:
             "total": sum(counts.values()),
             "input_shape": tuple(self.input_shape),
             "x_dtype": str(self.x_train.dtype),
-            "x_range": _value_range(self.x_train.sample(256) if self.streamed else self.x_train),
+            "x_range": self._streamed_range() if self.streamed else _value_range(self.x_train),
             "num_classes": self.num_classes,
             "class_names": list(self.class_names),
             "label_format": self.label_format,
@@ -205,6 +207,13 @@ class Dataset:
         if self.domain is not None:
             out["domain"] = self.domain
         return out
+
+
+    def _streamed_range(self) -> dict[str, float]:
+        """Value range of a sample of a streamed training split (read once, then remembered)."""
+        if self._sampled_range is None:
+            self._sampled_range = _value_range(self.x_train.sample(RANGE_SAMPLES))
+        return self._sampled_range
 
 
 def _value_range(array: np.ndarray) -> dict[str, float]:

@@ -69,17 +69,17 @@ def list_image_folder(path: str, progress: Callable[[int], None] | None = None,
     found = 0
     subfolders = sorted(e.name for e in os.scandir(folder) if e.is_dir() and not e.name.startswith("."))
     for name in subfolders:
-        files = []
+        files: list[str] = []
         with os.scandir(folder / name) as entries:
             for entry in entries:
-                if not entry.name.startswith(".") and os.path.splitext(entry.name)[1].lower() in IMAGE_SUFFIXES \
-                        and entry.is_file():
+                file_name = entry.name
+                if file_name.lower().endswith(IMAGE_SUFFIXES) and file_name[0] != "." and entry.is_file():
                     files.append(entry.path)
-                    found += 1
-                    if found % PROGRESS_EVERY == 0:
+                    if not len(files) % PROGRESS_EVERY:
                         options.check_cancelled()
                         if progress is not None:
-                            progress(found)
+                            progress(found + len(files))
+        found += len(files)
         if files:
             classes[name] = sorted(files)
     if progress is not None:

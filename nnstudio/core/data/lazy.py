@@ -197,6 +197,17 @@ class SampleCache:
         data = os.pread(self._file.fileno(), self._sample_bytes, row * self._sample_bytes)
         return np.frombuffer(data, dtype=np.uint8).reshape(self._sample_shape)
 
+    def filled(self, rows: np.ndarray) -> np.ndarray:
+        """Return which of ``rows`` are cached."""
+        return self._filled[rows]
+
+    def take(self, rows: np.ndarray) -> np.ndarray:
+        """Return the cached uint8 samples of ``rows`` (all of them must be cached)."""
+        if self._memory is not None:
+            return self._memory[rows]
+        return np.stack([self.get(int(row)) for row in rows]) if len(rows) else \
+            np.zeros((0, *self._sample_shape), np.uint8)
+
     def put(self, row: int, value: np.ndarray) -> None:
         """Store ``row``'s uint8 sample."""
         if self._memory is not None:
@@ -222,21 +233,24 @@ class ImageFiles(LazyArray):
 
         out = np.zeros((len(rows), *self._sample_shape), dtype=np.float32)
         ok = np.ones(len(rows), dtype=bool)
-        for i, row in enumerate(rows.tolist()):
-            pixels = None if row in self._bad or self.cache is None else self.cache.get(row)
-            if pixels is None and row not in self._bad:
-                try:
-                    pixels = decode_image(Path(self.files[row]), self.image_size, self.color)
-                except DataError as error:
-                    self._bad.add(row)
-                    self.skips.add(_short(self.files[row]), reason_of(error), error)
-                else:
-                    if self.cache is not None:
-                        self.cache.put(row, pixels)
-            if pixels is None:
+        cached = self.cache.filled(rows) if self.cache is not None else np.zeros(len(rows), dtype=bool)
+        if cached.any():  # one vectorised copy for the samples decoded in an earlier epoch
+            out[cached] = self.cache.take(rows[cached]).reshape(-1, *self._sample_shape).astype(np.float32) / 255.0
+        for i in np.flatnonzero(~cached).tolist():
+            row = int(rows[i])
+            if row in self._bad:
                 ok[i] = False
-            else:
-                out[i] = pixels.astype(np.float32) / 255.0 if pixels.ndim == 3 else pixels[..., None] / 255.0
+                continue
+            try:
+                pixels = decode_image(Path(self.files[row]), self.image_size, self.color)
+            except DataError as error:
+                self._bad.add(row)
+                self.skips.add(_short(self.files[row]), reason_of(error), error)
+                ok[i] = False
+                continue
+            if self.cache is not None:
+                self.cache.put(row, pixels)
+            out[i] = pixels.reshape(self._sample_shape).astype(np.float32) / 255.0
         return out, ok
 
 

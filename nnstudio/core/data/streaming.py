@@ -190,3 +190,38 @@ def predict_batches(model, x: Any, batch_size: int = 256) -> tuple[np.ndarray, n
     if not outputs:
         return np.zeros((0,), np.float32), np.zeros(0, bool)
     return np.concatenate(outputs), np.concatenate(masks)
+
+
+def tf_batches(x: Any, y: Any, *, batch_size: int, shuffle: bool = False, seed: int | None = None,
+               initial_epoch: int = 0, epochs: int = 1, workers: int | None = None,
+               targets_are_inputs: bool = False, clock: ReaderClock | None = None):
+    """Return a ``tf.data.Dataset`` of the batches of epochs ``initial_epoch..epochs-1`` (TensorFlow only).
+
+    The same batches as :func:`batch_feeder` (order :func:`epoch_order`, unreadable samples
+    left out), read by ``tf.data``'s parallel map and prefetched; pass it to ``fit`` with
+    ``steps_per_epoch=ceil(len(x) / batch_size)``. A validation or test feed is one epoch.
+    """
+    import tensorflow as tf
+
+    n, sample_shape = len(x), tuple(x.shape[1:])
+    y_dtype = tf.float32 if targets_are_inputs or y is None else tf.as_dtype(np.asarray(y[:1]).dtype)
+    y_shape = sample_shape if targets_are_inputs or y is None else tuple(np.asarray(y[:1]).shape[1:])
+
+    def epoch_indices(epoch):
+        order = tf.numpy_function(lambda e: epoch_order(n, seed, int(e), shuffle), [epoch], tf.int64)
+        return tf.data.Dataset.from_tensor_slices(tf.ensure_shape(order, [n])).batch(batch_size)
+
+    def read(indices):
+        start = time.perf_counter()
+        values, targets = read_batch(x, None if targets_are_inputs else y, indices)
+        if clock is not None:
+            clock.add(time.perf_counter() - start)
+        return values, (values if targets_are_inputs or targets is None else targets)
+
+    def tensors(indices):
+        values, targets = tf.numpy_function(read, [indices], (tf.float32, y_dtype))
+        return tf.ensure_shape(values, (None, *sample_shape)), tf.ensure_shape(targets, (None, *y_shape))
+
+    dataset = tf.data.Dataset.range(initial_epoch, epochs).flat_map(epoch_indices)
+    return dataset.map(tensors, num_parallel_calls=workers or default_workers(), deterministic=True) \
+        .prefetch(DEFAULT_PREFETCH)
