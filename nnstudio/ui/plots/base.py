@@ -11,9 +11,8 @@ import time
 from pathlib import Path
 
 import pyqtgraph as pg
-from pyqtgraph.exporters import ImageExporter
 from PySide6.QtCore import QEvent, QPoint, QRectF, QSize, Qt
-from PySide6.QtGui import QColor, QPainter, QPalette
+from PySide6.QtGui import QColor, QImage, QPainter, QPalette
 from PySide6.QtSvg import QSvgGenerator
 from PySide6.QtWidgets import QApplication, QFileDialog, QGraphicsView, QHBoxLayout, QLabel, QPushButton, QWidget
 
@@ -28,6 +27,8 @@ CLASS_COLORS = ("#E8871E", "#1F77B4", "#2CA02C", "#D62728", "#9467BD", "#8C564B"
 TRAIN_COLOR = "#0072B2"
 VAL_COLOR = "#D55E00"
 FOREGROUND = "#333333"
+#: Exported PNGs are at least this many pixels wide.
+EXPORT_WIDTH = 1200
 BACKGROUND = "#FFFFFF"
 
 
@@ -181,10 +182,18 @@ def export_canvas(canvas: pg.GraphicsView, path: str | Path) -> Path:
     path = Path(path)
     suffix = path.suffix.lower()
     if suffix == ".png":
-        exporter = ImageExporter(canvas.scene())
-        if int(exporter.params["width"]) < 1200:
-            exporter.params["width"] = 1200
-        exporter.export(str(path))
+        # Paint the view at a higher pixel ratio: everything (legend text included) scales
+        # alike, where pyqtgraph's exporter enlarges axis text but leaves legends tiny.
+        size = canvas.size() if canvas.width() > 1 else QSize(800, 600)
+        scale = max(1.0, EXPORT_WIDTH / size.width())
+        image = QImage(size * scale, QImage.Format.Format_ARGB32)
+        image.setDevicePixelRatio(scale)
+        image.fill(canvas.backgroundBrush().color())
+        painter = QPainter(image)
+        canvas.render(painter, QRectF(0, 0, size.width(), size.height()))
+        painter.end()
+        if not image.save(str(path), "PNG"):
+            raise OSError(f"Could not write the image file. Received: path={str(path)!r}.")
         return path
     if suffix == ".svg":
         return export_widget(canvas, path)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from PySide6.QtGui import QPalette
+from PySide6.QtGui import QImage, QPalette
 
 from nnstudio.core.training import events as ev
 from nnstudio.ui import theme
@@ -124,3 +124,29 @@ def test_feature_maps_say_why_they_are_empty_before_training(qtbot):
     view = FeatureMapView()
     qtbot.addWidget(view)
     assert "once training starts" in view.info.text()
+
+
+def test_an_exported_plot_is_the_window_view_enlarged_legends_included(qtbot, tmp_path):
+    plot = LossPlot()
+    qtbot.addWidget(plot)
+    plot.resize(600, 400)
+    plot.show()
+    qtbot.waitExposed(plot)
+    plot.handle(ev.EpochEnded(0, {"loss": 1.0, "val_loss": 1.2, "accuracy": 0.5}, 0.01, 1.0, 1.0))
+    plot.handle(ev.EpochEnded(1, {"loss": 0.5, "val_loss": 0.7, "accuracy": 0.7}, 0.01, 1.0, 1.0))
+    plot.refresh()
+    path = plot.export(tmp_path / "loss.png")
+    exported = QImage(str(path))
+    assert exported.width() >= 1200
+    shown = plot.canvas.grab().toImage()
+    small = exported.scaled(shown.width(), shown.height())
+
+    def legend_extent(image) -> float:
+        """Share of the width the legend text covers in the title band (right two thirds)."""
+        gray = image.convertToFormat(QImage.Format.Format_Grayscale8)
+        rows = np.frombuffer(gray.constBits(), np.uint8, gray.bytesPerLine() * gray.height())
+        band = rows.reshape(gray.height(), -1)[:35, gray.width() // 3:gray.width()]
+        columns = np.flatnonzero((band < 160).any(axis=0))
+        return (columns.max() - columns.min()) / gray.width() if columns.size else 0.0
+
+    assert legend_extent(small) == pytest.approx(legend_extent(shown), abs=0.03)  # not shrunk
