@@ -32,9 +32,9 @@ def class_name(names: Sequence[str], index: int | None) -> str:
 def caption(explanation: Explanation, names: Sequence[str]) -> str:
     """Return the one-line title of an explanation: method, sample, target and top classes."""
     top = ", ".join(f"{n} {p:.0%}" for n, p in explanation.top_classes(names))
-    text = (f"{METHOD_TITLES.get(explanation.method, explanation.method)} · #{explanation.index} · "
-            f"target {class_name(names, explanation.target)}\n"
-            f"true {class_name(names, explanation.label)} · top: {top}")
+    text = (f"{METHOD_TITLES.get(explanation.method, explanation.method)} · #{explanation.index}\n"
+            f"target {class_name(names, explanation.target)} · true {class_name(names, explanation.label)}\n"
+            f"top: {top}")
     if explanation.completeness is not None:
         text += f"\ncompleteness error {explanation.completeness.error:.2%}"
     return text
@@ -50,17 +50,22 @@ def draw_explanation(fig: Figure, ax, explanation: Explanation, names: Sequence[
     values = np.asarray(explanation.attribution, np.float64)
     signed = explanation.method != "gradcam"
     cmap = SIGNED_CMAP if signed else POSITIVE_CMAP
-    ax.set_title(caption(explanation, names), fontsize=8, loc="left")
+    ax.set_title(caption(explanation, names), fontsize=7.5, loc="left")
     if explanation.kind == "image":
         sample = np.asarray(explanation.sample, np.float64)
         gray = sample.mean(axis=-1) if sample.ndim == 3 and sample.shape[-1] != 3 else sample
         if gray.ndim == 3:
             gray = (gray - gray.min()) / ((gray.max() - gray.min()) or 1.0)
         ax.imshow(gray, cmap="gray" if gray.ndim == 2 else None, interpolation="nearest")
-        image = ax.imshow(values, cmap=cmap, norm=_norm(values, signed), alpha=0.6, interpolation="nearest")
+        # Opacity follows the attribution's size, so the input shows through where it is small.
+        strength = np.abs(values) / (float(np.abs(values).max()) or 1.0)
+        image = ax.imshow(values, cmap=cmap, norm=_norm(values, signed), alpha=0.15 + 0.75 * strength,
+                          interpolation="nearest")
         ax.set_xticks([])
         ax.set_yticks([])
-        fig.colorbar(image, ax=ax, shrink=0.8, label="attribution")
+        bar = fig.colorbar(image, ax=ax, shrink=0.7, fraction=0.05, pad=0.03)
+        bar.ax.tick_params(labelsize=7)
+        bar.solids.set_alpha(1.0)
     elif explanation.kind == "tabular":
         names_f = explanation.feature_names if len(explanation.feature_names) == len(values) else tuple(
             f"feature {i}" for i in range(len(values)))
@@ -99,8 +104,9 @@ def draw_tokens(fig: Figure, ax, tokens: Sequence[str], values: np.ndarray, sign
     cmap = colormaps[SIGNED_CMAP if signed else POSITIVE_CMAP]
     limit = float(np.abs(values).max()) or 1.0
     renderer = fig.canvas.get_renderer()
-    x, y = 0.0, 0.85
-    width = ax.get_window_extent(renderer).width or 1.0
+    box = ax.get_window_extent(renderer)
+    width, height = box.width or 1.0, box.height or 1.0
+    x, y = 0.0, 0.95
     for token, value in zip(tokens, values):
         if token in ("", "<pad>"):
             continue
@@ -108,14 +114,16 @@ def draw_tokens(fig: Figure, ax, tokens: Sequence[str], values: np.ndarray, sign
         text = ax.text(x, y, token, transform=ax.transAxes, fontsize=10, va="top",
                        color="white" if abs(level - 0.5) > 0.3 or not signed and level > 0.6 else "black",
                        bbox={"boxstyle": "round,pad=0.2", "facecolor": cmap(level), "edgecolor": "none"})
-        advance = text.get_window_extent(renderer).width / width + 0.035
+        extent = text.get_window_extent(renderer)
+        advance = extent.width / width + 0.035
         if x + advance > 1.0 and x > 0:
-            x, y = 0.0, y - 0.18
+            x, y = 0.0, y - min(0.3, 2.2 * extent.height / height)
             text.set_position((x, y))
         x += advance
     from matplotlib.cm import ScalarMappable
     mappable = ScalarMappable(norm=_norm(np.array([-limit, limit]), True) if signed else None, cmap=cmap)
-    fig.colorbar(mappable, ax=ax, orientation="horizontal", shrink=0.6, pad=0.02, label="attribution")
+    bar = fig.colorbar(mappable, ax=ax, orientation="horizontal", shrink=0.5, fraction=0.08, pad=0.02)
+    bar.ax.tick_params(labelsize=7)
 
 
 def explanations_figure(explanations: Sequence[Explanation], names: Sequence[str], columns: int = 3,
@@ -125,7 +133,7 @@ def explanations_figure(explanations: Sequence[Explanation], names: Sequence[str
     columns = max(1, min(columns, count))
     rows = (count + columns - 1) // columns
     wide = explanations and explanations[0].kind in ("text", "sequence")
-    fig = figure or new_figure((4.2 * columns if not wide else 7.0 * columns, 3.6 * rows if not wide else 2.2 * rows))
+    fig = figure or new_figure((3.4 * columns if not wide else 6.0 * columns, 3.2 * rows if not wide else 2.0 * rows))
     fig.clear()
     fig.set_layout_engine("constrained")
     for i, explanation in enumerate(explanations):

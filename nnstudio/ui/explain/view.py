@@ -79,7 +79,7 @@ class ExplainView(QWidget):
             self.method_boxes[name].setChecked(True)
         methods = QGridLayout()
         for i, box in enumerate(self.method_boxes.values()):
-            methods.addWidget(box, i // 2, i % 2)
+            methods.addWidget(box, i, 0)
         self.layer_combo = QComboBox()
         self.layer_combo.addItem("Last spatial layer", None)
         self.steps_spin = _spin(QSpinBox(), 4, 512, 50, "Integrated gradients' steps along the path")
@@ -143,7 +143,7 @@ class ExplainView(QWidget):
         scroll = QScrollArea()
         scroll.setWidgetResizable(True)
         scroll.setWidget(controls)
-        scroll.setMinimumWidth(300)
+        scroll.setMinimumWidth(340)
 
         from matplotlib.backends.backend_qtagg import FigureCanvasQTAgg  # matplotlib loads with the page
         from matplotlib.figure import Figure
@@ -162,7 +162,7 @@ class ExplainView(QWidget):
         splitter.addWidget(scroll)
         splitter.addWidget(right)
         splitter.setStretchFactor(1, 1)
-        splitter.setSizes([320, 900])
+        splitter.setSizes([360, 900])
         layout = QVBoxLayout(self)
         layout.setContentsMargins(4, 4, 4, 4)
         layout.addWidget(splitter)
