@@ -85,7 +85,7 @@ def to_keras(param: ParamSpec, value: Any, build_inner=None) -> Any:
     if kind == "constraint":
         return constraint(value)
     if kind in ("ints", "shape", "int_list"):
-        return value if isinstance(value, int) else tuple(value)
+        return value if isinstance(value, int) else tuple(tuple(v) if isinstance(v, list) else v for v in value)
     if kind == "layer":
         return build_inner(value["type"], value.get("params", {}))
     return value
@@ -168,7 +168,10 @@ def _ints_from_config(param: ParamSpec, value: Any) -> Any:
         if isinstance(item, (list, tuple)):
             # Keras stores symmetric padding/cropping as ((a, a), (b, b)).
             if len(set(item)) != 1:
-                raise NotExpressible(param.name)
-            item = item[0]
+                if not param.pairs:
+                    raise NotExpressible(param.name)
+                item = [int(v) for v in item]
+            else:
+                item = item[0]
         values.append(item)
     return values

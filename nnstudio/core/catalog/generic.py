@@ -14,6 +14,7 @@ that imports Keras, always inside functions. Must not import Qt.
 
 from __future__ import annotations
 
+import functools
 import json
 import math
 import re
@@ -101,13 +102,48 @@ def check_safe(config: Any) -> None:
 
 
 def keras_layer_class(class_name: str):
-    """Return the ``keras.layers`` class ``class_name``; raise ``LookupError`` when there is none."""
+    """Return Keras' layer class ``class_name``; raise ``LookupError`` when there is none.
+
+    The public ``keras.layers`` come first, then the layer classes defined inside the
+    ``keras`` package itself (ConvNeXt's ``LayerScale`` in ``keras.applications``): Keras
+    ships and registers them, so they are not custom code.
+    """
     import keras
 
     cls = getattr(keras.layers, class_name, None)
-    if not (isinstance(cls, type) and issubclass(cls, keras.layers.Layer)):
+    if isinstance(cls, type) and issubclass(cls, keras.layers.Layer):
+        return cls
+    cls = keras_internal_layers().get(class_name)
+    if cls is None:
         raise LookupError(f"Keras has no layer class `{class_name}`.")
     return cls
+
+
+@functools.lru_cache(maxsize=1)
+def keras_internal_layers() -> dict[str, type]:
+    """``{name: class}`` of the layer classes defined inside the ``keras`` package, outside
+    ``keras.layers`` (models excluded; a name two classes share is left out as ambiguous)."""
+    import keras
+
+    found: dict[str, type] = {}
+    ambiguous: set[str] = set()
+    stack = [keras.layers.Layer]
+    seen: set[type] = set()
+    while stack:
+        for sub in stack.pop().__subclasses__():
+            if sub in seen:
+                continue
+            seen.add(sub)
+            stack.append(sub)
+            module = sub.__module__
+            if not module.startswith("keras.") or issubclass(sub, keras.Model):
+                continue
+            if getattr(keras.layers, sub.__name__, None) is sub:
+                continue
+            if sub.__name__ in found and found[sub.__name__] is not sub:
+                ambiguous.add(sub.__name__)
+            found[sub.__name__] = sub
+    return {name: cls for name, cls in found.items() if name not in ambiguous}
 
 
 def build_generic(class_name: str, name: str, config: dict):
@@ -175,9 +211,9 @@ def _measure_uncached(class_name: str, config: dict, shapes: list) -> tuple[list
     try:
         spec_out = layer.compute_output_spec(args) if len(tensors) == 1 or _takes_list(layer) else layer.compute_output_spec(*tensors)
     except Exception as exc:  # Keras raises many types for unacceptable inputs
-        raise ShapeError(f"{class_name} cannot accept its input: {_keras_message(exc, shapes)}") from None
-    outputs = spec_out if isinstance(spec_out, (list, tuple)) else [spec_out]
-    out_shapes = [tuple(t.shape) for t in outputs]
+        # Layers that create weights their call needs (LayerScale) only answer once built.
+        spec_out, first_error = None, exc
+    out_shapes = [] if spec_out is None else [tuple(t.shape) for t in _as_list(spec_out)]
     estimate = _estimate(config, shapes, out_shapes)
     if estimate > MAX_BUILD_ESTIMATE:
         raise ParamError(
@@ -186,14 +222,20 @@ def _measure_uncached(class_name: str, config: dict, shapes: list) -> tuple[list
             f"Received: shape={', '.join(format_shape(s) for s in shapes)}.",
         )
     try:
-        layer(args) if len(tensors) == 1 or _takes_list(layer) else layer(*tensors)
+        called = layer(args) if len(tensors) == 1 or _takes_list(layer) else layer(*tensors)
     except Exception as exc:  # building may fail where the symbolic spec did not
-        raise ShapeError(f"{class_name} cannot accept its input: {_keras_message(exc, shapes)}") from None
+        error = exc if spec_out is not None else first_error
+        raise ShapeError(f"{class_name} cannot accept its input: {_keras_message(error, shapes)}") from None
+    out_shapes = out_shapes or [tuple(t.shape) for t in _as_list(called)]
     counts = (
         sum(math.prod(w.shape) for w in layer.trainable_weights),
         sum(math.prod(w.shape) for w in layer.non_trainable_weights),
     )
     return out_shapes, counts
+
+
+def _as_list(value: Any) -> list:
+    return list(value) if isinstance(value, (list, tuple)) else [value]
 
 
 def _takes_list(layer) -> bool:

@@ -21,13 +21,14 @@ from nnstudio.core.catalog.generic import (
     build_generic,
     check_safe,
     generic_type_for,
+    keras_layer_class,
     parse_generic_type,
 )
 from nnstudio.core.catalog.spec import LayerSpec
 from nnstudio.core.graph.errors import InvalidParameterError
 from nnstudio.core.graph.model import snake_case
 
-__all__ = ["UnsupportedLayerError", "build_layer", "call_layer", "generic_type_for", "layer_to_node"]
+__all__ = ["UnsupportedLayerError", "apply_operation", "build_layer", "call_layer", "generic_type_for", "layer_to_node"]
 
 #: The Keras registration package of nnstudio's own layers (``nnstudio>PositionalEmbedding``).
 _NNSTUDIO_PACKAGE = "nnstudio"
@@ -133,6 +134,32 @@ def call_layer(layer, node_type: str, inputs: list) -> list:
     return list(result) if isinstance(result, (list, tuple)) else [result]
 
 
+def apply_operation(params: dict, inputs: list) -> list:
+    """Apply an ``Operation`` node (``keras.ops.<op>``) to its input tensors.
+
+    Parameters
+    ----------
+    params:
+        The node's parameters (``op``, ``constant``, ``constant_first``).
+    inputs:
+        The tensors on its ports; the second is None or absent with a constant.
+
+    Returns
+    -------
+    list
+        The one output tensor.
+    """
+    import keras
+
+    values = registry.get("Operation").resolved(params)
+    function = getattr(keras.ops, values["op"])
+    x = inputs[0]
+    if values["constant"] is None:
+        return [function(x, inputs[1])]
+    constant = float(values["constant"])
+    return [function(constant, x) if values["constant_first"] else function(x, constant)]
+
+
 def comparable_config(value: Any) -> Any:
     """A layer config reduced to what defines the layer, for comparing two configs.
 
@@ -193,7 +220,11 @@ def _check_supported(layer) -> str:
     registered = keras.saving.get_registered_name(cls)
     if registered == f"{_NNSTUDIO_PACKAGE}>{name}":
         return name
-    if getattr(keras.layers, name, None) is not cls:
+    try:
+        known = keras_layer_class(name) is cls
+    except LookupError:
+        known = False
+    if not known:
         raise UnsupportedLayerError(
             f"Layer `{layer.name}` uses custom code nnstudio does not know. Received: class {registered}."
         )

@@ -48,7 +48,7 @@ PARAM_KINDS = (
 ACTIVATIONS = (
     "linear", "relu", "sigmoid", "tanh", "softmax", "gelu", "elu", "selu", "leaky_relu",
     "swish", "silu", "softplus", "softsign", "relu6", "hard_sigmoid", "mish", "exponential",
-    "log_softmax",
+    "log_softmax", "hard_silu", "hard_tanh", "log_sigmoid",
 )
 INITIALIZERS = (
     "glorot_uniform", "glorot_normal", "he_uniform", "he_normal", "lecun_uniform",
@@ -91,6 +91,7 @@ class ParamSpec:
     optional: bool = False   # None is an accepted value
     length: int | None = None
     advanced: bool = False   # shown folded in the inspector
+    pairs: bool = False      # kind ``ints``: an item may also be a (before, after) pair (padding)
 
     def __post_init__(self) -> None:
         if self.kind not in PARAM_KINDS:
@@ -116,11 +117,14 @@ class ParamSpec:
             return check_text(self.name, value)
         if kind == "ints":
             values = [value] if is_integer(value) else value
+            count = len(values) if isinstance(values, (list, tuple)) else 0
+            if self.pairs and isinstance(values, (list, tuple)):
+                values = [v for item in values for v in (item if _is_pair(item) else [item])]
             if (
                 not isinstance(values, (list, tuple))
                 or not values
                 or not all(is_integer(v) for v in values)
-                or (self.length is not None and len(values) not in (1, self.length))
+                or (self.length is not None and count not in (1, self.length))
             ):
                 n = self.length or "n"
                 return f"`{self.name}` must be an integer or a list of {n} integers. Received: {value!r}."
@@ -163,6 +167,10 @@ class ParamSpec:
                 return f"`{self.name}` must be a layer {{'type': ..., 'params': {{...}}}}. Received: {value!r}."
             return None
         return None
+
+
+def _is_pair(item: Any) -> bool:
+    return isinstance(item, (list, tuple)) and len(item) == 2 and all(is_integer(v) for v in item)
 
 
 InferFn = Callable[[list, dict], list]

@@ -193,6 +193,10 @@ def _call_node(node: Node, feeds: dict[int, Any], path: tuple[str, ...]) -> list
             from nnstudio.core.catalog.keras_bridge import build_layer, call_layer
 
             spec = registry.get(node.type)
+            if spec.extra.get("call") == "operation":
+                from nnstudio.core.catalog.keras_bridge import apply_operation
+
+                return apply_operation(dict(node.params), [feeds.get(0), feeds.get(1)])
             layer = build_layer(node.type, node.id, dict(node.params))
             if spec.variadic:
                 aligned = ordered

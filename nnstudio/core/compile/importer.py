@@ -7,7 +7,8 @@ zip reading, no Lambda, no foreign code), then loads it with ``safe_mode=True``.
 - Sequential and functional models, any DAG, several inputs and outputs; nested models
   become ``Block`` nodes, recursively, named after the nested model.
 - Layers go through :func:`nnstudio.core.catalog.keras_bridge.layer_to_node`; layers the
-  palette lacks get generic specs, Lambda and unknown custom code are refused.
+  palette lacks get generic specs, Lambda and unknown custom code are refused. Keras
+  operations applied to tensors (``x + 3``, ``x * y``) become ``Operation`` nodes.
 - **Shared layers are refused** (a layer or nested model called more than once): a graph
   node is one call, and duplicating the layer would silently stop sharing its weights.
 - Node ids are the Keras layer names, so weights keep their keys
@@ -229,10 +230,14 @@ def _convert_functional(model: Any, config: dict, graph: Graph, weights: dict, p
                 "(a shared layer); nnstudio gives each layer one call. Received: shared weights."
             )
         layer = _find_layer(model, layer_name, entry)
-        node = _layer_node(layer, graph, weights, prefix)
+        if layer is None:
+            node, refs = _operation_node(entry, graph, model)
+        else:
+            node = _layer_node(layer, graph, weights, prefix)
+            refs = _port_refs(layer, node, inbound[0], model)
         ids[layer_name] = node.id
         graph.add_node(node)
-        for port, (src_layer, node_index, tensor_index) in _port_refs(layer, node, inbound[0], model).items():
+        for port, (src_layer, node_index, tensor_index) in refs.items():
             if node_index != 0:
                 raise UnsupportedModelError(
                     f"Cannot import model `{model.name}`: layer `{layer_name}` reads the output of a "
@@ -243,16 +248,44 @@ def _convert_functional(model: Any, config: dict, graph: Graph, weights: dict, p
 
 
 def _find_layer(model: Any, layer_name: str, entry: dict) -> Any:
-    """The layer called ``layer_name``; a plain Keras operation (``keras.ops.*`` applied to
-    a tensor, e.g. ``x + 1``) is not a layer and has no node type."""
+    """The layer called ``layer_name``, or None for a Keras operation applied to tensors."""
     for layer in model.layers:
         if layer.name == layer_name:
             return layer
-    raise UnsupportedModelError(
-        f"Cannot import model `{model.name}`: `{layer_name}` is a Keras operation applied to a tensor, "
-        "not a layer; an nnstudio graph holds layers only (use the matching layer, e.g. `Add`). "
-        f"Received: class_name={entry.get('class_name')!r}."
+    return None
+
+
+def _operation_node(entry: dict, graph: Graph, model: Any) -> tuple[Node, dict[int, tuple[str, int, int]]]:
+    """An ``Operation`` node for a Keras operation on tensors (``x + 3``, ``x * y``), and its port refs."""
+    from nnstudio.core.catalog.builtin.operations import OPERATION_CLASSES
+
+    class_name = entry.get("class_name")
+    module = str(entry.get("module") or "")
+    call = (entry.get("inbound_nodes") or [{}])[0]
+    args = list(call.get("args") or [])
+    op = OPERATION_CLASSES.get(class_name) if module.startswith("keras.") else None
+    tensors = [_tensors([a]) for a in args]
+    constants = [a for a, refs in zip(args, tensors) if not refs]
+    usable = (
+        op is not None and len(args) == 2 and not call.get("kwargs")
+        and all(len(refs) <= 1 for refs in tensors) and any(tensors)
+        and all(isinstance(c, (int, float)) and not isinstance(c, bool) for c in constants)
     )
+    if not usable:
+        raise UnsupportedModelError(
+            f"Cannot import model `{model.name}`: `{entry['name']}` is a Keras operation on tensors that "
+            "nnstudio has no node for (it knows element-wise add, subtract, multiply, divide, maximum, minimum "
+            f"and power between two tensors or a tensor and a number). Received: {module}.{class_name} with "
+            f"{len(args)} argument(s)."
+        )
+    params: dict[str, Any] = {"op": op}
+    if constants:
+        params["constant"] = float(constants[0])
+        if not tensors[0]:
+            params["constant_first"] = True
+    refs = [r[0] for r in tensors if r]
+    node = Node(_fresh_id(graph, entry["name"]), "Operation", params)
+    return node, dict(enumerate(refs))
 
 
 def _mask_only_operations(model: Any, config: dict) -> set[str]:

@@ -205,6 +205,8 @@ class _ScriptWriter:
                 fn = self._block_function(node)
                 args = ", ".join(feeds[p] for p in sorted(feeds))
                 lines.append(f"    {var} = {fn}({args}, name={literal(node.id)})")
+            elif node.type == "Operation":
+                lines.append(f"    {var} = {_operation_expr(node, feeds)}")
             else:
                 expr, layer = self._layer_expr(node)
                 lines.append(f"    {var} = {expr}({_call_args(node, feeds, layer)})")
@@ -238,6 +240,12 @@ class _ScriptWriter:
         elif cls.__module__.startswith("nnstudio."):
             self._embed(cls)
             constructor = cls.__name__
+        elif cls.__module__.startswith("keras.") and spec.generic:
+            # A class Keras ships outside keras.layers (ConvNeXt's LayerScale): Keras'
+            # deserializer finds it by module, also with safe_mode on.
+            record = {"module": cls.__module__, "class_name": cls.__name__,
+                      "config": {**dict(node.params.get("config") or {}), "name": node.id}}
+            return f"keras.saving.deserialize_keras_object({literal(record)})", layer
         else:
             raise ExportError(
                 f"Cannot write layer `{node.id}` as code: its class is not part of keras.layers. "
@@ -379,6 +387,20 @@ def _call_args(node: Node, feeds: dict[int, str], layer: Any) -> str:
         takes_list = list(inspect.signature(layer.call).parameters)[:1] == ["inputs"]
         return f"[{', '.join(ordered)}]" if takes_list else ", ".join(ordered)
     return ordered[0]
+
+
+def _operation_expr(node: Node, feeds: dict[int, str]) -> str:
+    """``keras.ops.<op>(x, y)`` for an ``Operation`` node (a constant takes the second input's place)."""
+    from nnstudio.core.catalog import registry
+
+    params = registry.get("Operation").resolved(node.params)
+    x = feeds[0]
+    if params["constant"] is None:
+        args = f"{x}, {feeds[1]}"
+    else:
+        constant = repr(float(params["constant"]))
+        args = f"{constant}, {x}" if params["constant_first"] else f"{x}, {constant}"
+    return f"keras.ops.{params['op']}({args})"
 
 
 def _docstring_text(text: str) -> str:

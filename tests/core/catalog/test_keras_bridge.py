@@ -55,15 +55,42 @@ def test_layer_to_node_keeps_curated_type_for_expressible_configs():
 
 @pytest.mark.parametrize("layer", [
     keras.layers.Dense(4, trainable=False),
-    keras.layers.ZeroPadding2D(((1, 2), (0, 0))),
+    keras.layers.ZeroPadding2D(1, data_format="channels_first"),
     keras.layers.Dense(4, kernel_regularizer=keras.regularizers.OrthogonalRegularizer()),
-    keras.layers.Dropout(0.2, noise_shape=(None, 1)),
-], ids=["frozen", "asymmetric-padding", "orthogonal-regularizer", "noise-shape"])
+], ids=["frozen", "channels-first", "orthogonal-regularizer"])
 def test_layer_to_node_uses_a_generic_spec_when_the_curated_one_would_lose_information(layer):
     node_type, params = layer_to_node(layer)
     assert node_type == generic_type_for(type(layer).__name__)
     rebuilt = build_layer(node_type, layer.name, params)
     assert rebuilt.get_config() == layer.get_config()
+
+
+@pytest.mark.parametrize("layer, node_type", [
+    (keras.layers.ZeroPadding2D(((0, 1), (1, 2))), "ZeroPadding2D"),
+    (keras.layers.Cropping2D(((1, 0), (1, 0))), "Cropping2D"),
+    (keras.layers.Dropout(0.2, noise_shape=(None, 1, 1, 1)), "Dropout"),
+    (keras.layers.ReLU(max_value=6.0), "ReLU"),
+    (keras.layers.Normalization(axis=3), "Normalization"),
+    (keras.layers.Activation("hard_silu"), "Activation"),
+], ids=["asymmetric-padding", "asymmetric-cropping", "noise-shape", "relu6", "normalization-axis", "hard-silu"])
+def test_layer_to_node_keeps_application_layers_curated(layer, node_type):
+    found, params = layer_to_node(layer)
+    assert found == node_type
+    assert build_layer(found, layer.name, params).get_config() == layer.get_config()
+
+
+def test_keras_registered_layer_outside_keras_layers_is_known_not_custom_code():
+    from keras.src.applications.convnext import LayerScale
+
+    x = keras.Input((4, 4, 6))
+    layer = LayerScale(1e-6, 6, name="scale")
+    layer(x)
+    node_type, params = layer_to_node(layer)
+    assert node_type == "keras.LayerScale"
+    spec = get(node_type)
+    assert spec.infer([(None, 4, 4, 6)], params) == [(None, 4, 4, 6)]
+    assert spec.count_params([(None, 4, 4, 6)], params) == (6, 0)
+    assert type(build_layer(node_type, "scale", params)) is LayerScale
 
 
 def test_layer_with_return_state_becomes_a_multi_output_generic_node():

@@ -1,41 +1,72 @@
-"""keras.applications families import, compile and predict identically (weights=None, small inputs)."""
+"""Every keras.applications architecture this Keras ships imports from a .keras file and
+exports back (.keras and Python code) with the same predictions and parameter counts.
+
+Built with ``weights=None`` at the smallest input size each architecture accepts. The
+quick ones run by default; the rest are marked slow (``pytest -m slow``).
+"""
 
 from __future__ import annotations
-
-import ast
 
 import keras
 import numpy as np
 import pytest
 
-from nnstudio.core.compile import compile_project, model_to_project
-from nnstudio.core.export import generate_python
+from nnstudio.core.compile import compile_project, import_keras_file
+from nnstudio.core.compile.build import apply_weights, extract_weights
+from nnstudio.core.export import export_keras, generate_python
 
 from .keras_models import assert_same_predictions
 
+#: The smallest square input each family accepts (32 for the rest).
+MIN_SIZE = {"InceptionV3": 75, "InceptionResNetV2": 75, "Xception": 71}
+#: Quick enough for the default suite (operation nodes, ReLU, asymmetric ZeroPadding2D).
+QUICK = {"MobileNetV3Small", "MobileNet"}
+ARCHITECTURES = sorted(name for name in dir(keras.applications) if name[:1].isupper())
 
-def check_family(name: str, size: int) -> None:
+
+def _cases() -> list:
+    return [pytest.param(name, marks=() if name in QUICK else (pytest.mark.slow,), id=name) for name in ARCHITECTURES]
+
+
+def _node_types(graph) -> set[str]:
+    types = set()
+    for node in graph.nodes.values():
+        types.add(node.type)
+        if node.block is not None:
+            types |= _node_types(node.block)
+    return types
+
+
+def test_applications_list_is_this_keras_catalogue():
+    assert {"ConvNeXtTiny", "MobileNetV3Small", "EfficientNetB0", "NASNetMobile"} <= set(ARCHITECTURES)
+
+
+@pytest.mark.parametrize("name", _cases())
+def test_application_imports_and_round_trips_with_identical_predictions(name, tmp_path):
+    size = MIN_SIZE.get(name, 32)
     keras.utils.set_random_seed(0)
-    model = getattr(keras.applications, name)(weights=None, input_shape=(size, size, 3), classes=7)
-    project = model_to_project(model)
-    rebuilt = compile_project(project)
-    assert rebuilt.count_params() == model.count_params()
-    assert len(rebuilt.layers) == len(model.layers)
+    original = getattr(keras.applications, name)(weights=None, input_shape=(size, size, 3), classes=5)
+    source = tmp_path / f"{name}.keras"
+    original.save(source)
     images = np.random.default_rng(0).uniform(0, 255, size=(2, size, size, 3)).astype("float32")
-    assert_same_predictions(model, rebuilt, images, atol=1e-4)
-    ast.parse(generate_python(project))
+    expected = np.asarray(original(images, training=False))
+    scale = max(1.0, float(np.abs(expected).max()))
 
+    project = import_keras_file(source)
+    assert not any(t.startswith("keras.") and t != "keras.LayerScale" for t in _node_types(project.networks["main"]))
+    rebuilt = compile_project(project)
+    assert rebuilt.count_params() == original.count_params()
+    assert len(rebuilt.trainable_weights) == len(original.trainable_weights)
+    assert_same_predictions(original, rebuilt, images, atol=1e-4 * scale)
 
-def test_mobilenet_v2_imports_and_predicts_identically():
-    check_family("MobileNetV2", 32)
+    exported = export_keras(project, tmp_path / "exported.keras")
+    reloaded = keras.saving.load_model(exported, safe_mode=True, compile=False)
+    assert reloaded.count_params() == original.count_params()
+    assert_same_predictions(original, reloaded, images, atol=1e-4 * scale)
 
-
-@pytest.mark.slow
-@pytest.mark.parametrize("name, size", [
-    ("ResNet50", 32),
-    ("DenseNet121", 32),
-    ("EfficientNetB0", 32),
-    ("InceptionV3", 75),
-])
-def test_application_family_imports_and_predicts_identically(name, size):
-    check_family(name, size)
+    namespace: dict = {"__name__": "exported_code"}
+    exec(compile(generate_python(project), f"{name}.py", "exec"), namespace)
+    from_code = namespace["build_model"]()
+    assert from_code.count_params() == original.count_params()
+    assert apply_weights(from_code, extract_weights(rebuilt)) == []
+    assert_same_predictions(original, from_code, images, atol=1e-4 * scale)

@@ -13,4 +13,5 @@ from nnstudio.core.catalog.builtin import (  # noqa: F401  (each module register
     recurrent,
     attention,
     preprocessing,
+    operations,
 )

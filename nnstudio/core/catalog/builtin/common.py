@@ -46,6 +46,11 @@ def as_tuple(value: Any, n: int) -> tuple:
     return values * n if len(values) == 1 else values
 
 
+def pair_tuple(value: Any, n: int) -> tuple:
+    """A paired ``ints`` parameter (padding, cropping) as ``n`` ``(before, after)`` pairs."""
+    return tuple(tuple(v) if isinstance(v, (list, tuple)) else (v, v) for v in as_tuple(value, n))
+
+
 def conv_length(length: int | None, kernel: int, stride: int, padding: str, dilation: int) -> int | None:
     """Output length of a convolution or pooling window along one axis."""
     if length is None:
@@ -176,6 +181,11 @@ def padding_param(choices: tuple = ("valid", "same")) -> ParamSpec:
     )
 
 
-def ints_param(name: str, default, n: int, doc: str, minimum: int = 1, maximum: int = 1_000_000) -> ParamSpec:
-    """A size per spatial axis (``kernel_size``, ``strides``): one int or ``n`` ints."""
-    return ParamSpec(name, "ints", default, doc, minimum=minimum, maximum=maximum, length=n)
+def ints_param(
+    name: str, default, n: int, doc: str, minimum: int = 1, maximum: int = 1_000_000, pairs: bool = False,
+) -> ParamSpec:
+    """A size per spatial axis (``kernel_size``, ``strides``): one int or ``n`` ints.
+
+    With ``pairs``, an axis' item may be a ``[before, after]`` pair (asymmetric padding).
+    """
+    return ParamSpec(name, "ints", default, doc, minimum=minimum, maximum=maximum, length=n, pairs=pairs)

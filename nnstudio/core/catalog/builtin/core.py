@@ -102,6 +102,41 @@ register(LayerSpec(
 ))
 
 
+register(LayerSpec(
+    type="ReLU",
+    category="Activation",
+    doc="Rectified linear unit with options: max(x, 0) capped at max_value (6 gives ReLU6), with a slope "
+        "below the threshold; the shape is unchanged.",
+    params=(
+        ParamSpec("max_value", "float", None, "Largest output value (empty: no cap).", minimum=0.0, optional=True),
+        ParamSpec("negative_slope", "float", 0.0, "Slope below the threshold (0: plain ReLU).", minimum=0.0),
+        ParamSpec("threshold", "float", 0.0, "Values below it are damped.", advanced=True),
+    ),
+    keras_class="ReLU",
+    infer=same_shape,
+    count_params=no_params,
+    key_params=("max_value",),
+    extra={"examples": [
+        {"inputs": [(None, 10)], "params": {}},
+        {"inputs": [(None, 4, 4, 3)], "params": {"max_value": 6.0}},
+        {"inputs": [(None, 6)], "params": {"negative_slope": 0.1, "threshold": 0.5}},
+    ]},
+))
+
+register(LayerSpec(
+    type="LeakyReLU",
+    category="Activation",
+    doc="Leaky rectified linear unit: x for x > 0, negative_slope × x otherwise; the shape is unchanged.",
+    params=(ParamSpec("negative_slope", "float", 0.3, "Slope for negative inputs.", minimum=0.0),),
+    keras_class="LeakyReLU",
+    infer=same_shape,
+    count_params=no_params,
+    key_params=("negative_slope",),
+    extra={"examples": [{"inputs": [(None, 10)], "params": {}},
+                        {"inputs": [(None, 4, 3)], "params": {"negative_slope": 0.2}}]},
+))
+
+
 def _infer_embedding(shapes: list, params: dict) -> list:
     (shape,) = shapes
     if len(shape) < 1:

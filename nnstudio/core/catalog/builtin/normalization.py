@@ -103,17 +103,35 @@ register(LayerSpec(
 
 _RATE = ParamSpec("rate", "float", 0.5, "Fraction of the inputs set to zero during training.", minimum=0.0, maximum=0.999)
 
+def _infer_dropout(shapes: list, params: dict) -> list:
+    (shape,) = shapes
+    noise = params["noise_shape"]
+    if noise is not None and len(noise) != len(shape):
+        raise ParamError(
+            "noise_shape",
+            f"Dropout's noise_shape needs one entry per axis of its input (batch included). "
+            f"Received: noise_shape={list(noise)!r} for shape={format_shape(shape)}.",
+        )
+    return [shape]
+
+
 register(LayerSpec(
     type="Dropout",
     category="Regularization",
     doc="Randomly zeroes a fraction `rate` of the inputs during training (and rescales the rest).",
-    params=(_RATE, seed_param()),
+    params=(
+        _RATE,
+        seed_param(),
+        ParamSpec("noise_shape", "shape", None, "Shape of the dropout mask, batch axis included; 1 shares a "
+                  "decision along that axis (empty: the input's shape).", optional=True, advanced=True),
+    ),
     keras_class="Dropout",
-    infer=same_shape,
+    infer=_infer_dropout,
     count_params=no_params,
     key_params=("rate",),
     extra={"examples": [{"inputs": [(None, 20)], "params": {"rate": 0.25}},
-                        {"inputs": [(None, 4, 4, 2)], "params": {"rate": 0.1, "seed": 3}}]},
+                        {"inputs": [(None, 4, 4, 2)], "params": {"rate": 0.1, "seed": 3}},
+                        {"inputs": [(None, 4, 4, 2)], "params": {"rate": 0.2, "noise_shape": [None, 1, 1, 1]}}]},
 ))
 
 

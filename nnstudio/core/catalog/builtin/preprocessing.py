@@ -53,7 +53,7 @@ def _statistic(name: str, value, features: int, shape) -> None:
 
 def _infer_normalization(shapes: list, params: dict) -> list:
     (shape,) = shapes
-    features = require_known_last(shape, "Normalization")
+    features = _normalized_size(shape, params["axis"])
     mean, variance = params["mean"], params["variance"]
     if (mean is None) != (variance is None):
         missing = "variance" if variance is None else "mean"
@@ -64,10 +64,22 @@ def _infer_normalization(shapes: list, params: dict) -> list:
     return [shape]
 
 
+def _normalized_size(shape, axis: int) -> int:
+    if not -len(shape) < axis < len(shape) or axis % len(shape) == 0:
+        raise ParamError("axis", f"Normalization cannot keep statistics along axis {axis} of its input. "
+                                 f"Received: shape={format_shape(shape)}.")
+    if axis % len(shape) == len(shape) - 1:
+        return require_known_last(shape, "Normalization")
+    if shape[axis] is None:
+        raise ParamError("axis", f"Normalization needs a known size along axis {axis}. Received: shape={format_shape(shape)}.")
+    return shape[axis]
+
+
 def _count_normalization(shapes: list, params: dict) -> tuple:
     if params["mean"] is not None:
         return (0, 0)
-    return (0, 2 * shapes[0][-1] + 1)  # mean, variance and the sample count, as Keras keeps them
+    # mean, variance and the sample count, as Keras keeps them
+    return (0, 2 * _normalized_size(shapes[0], params["axis"]) + 1)
 
 
 register(LayerSpec(
@@ -79,6 +91,8 @@ register(LayerSpec(
         ParamSpec("mean", "json", None, "Mean per feature (a number or a list; empty: adapt to data).", optional=True),
         ParamSpec("variance", "json", None, "Variance per feature (a number or a list; empty: adapt to data).", optional=True),
         ParamSpec("invert", "bool", False, "Undo the normalization instead (x * sqrt(variance) + mean).", advanced=True),
+        ParamSpec("axis", "int", -1, "The axis that keeps its own statistics (-1: the last, the features).",
+                  minimum=-8, maximum=8, advanced=True),
     ),
     keras_class="Normalization",
     infer=_infer_normalization,
@@ -87,6 +101,7 @@ register(LayerSpec(
         {"inputs": [(None, 4)], "params": {}},
         {"inputs": [(None, 3)], "params": {"mean": [1.0, 2.0, 3.0], "variance": [1.0, 4.0, 9.0]}},
         {"inputs": [(None, 5, 2)], "params": {"mean": 0.5, "variance": 2.0, "invert": True}},
+        {"inputs": [(None, 4, 4, 3)], "params": {"axis": 3}},
     ]},
 ))
 

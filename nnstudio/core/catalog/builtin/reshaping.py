@@ -14,6 +14,7 @@ from nnstudio.core.catalog.builtin.common import (
     format_shape,
     ints_param,
     no_params,
+    pair_tuple,
     received,
     require_rank,
 )
@@ -179,33 +180,35 @@ register(LayerSpec(
 def _infer_padding(shapes: list, params: dict) -> list:
     (shape,) = shapes
     require_rank(shape, 4, "ZeroPadding2D", _IMAGE)
-    rows, cols = as_tuple(params["padding"], 2)
-    grow = [None if d is None else d + 2 * p for d, p in zip(shape[1:3], (rows, cols))]
+    pairs = pair_tuple(params["padding"], 2)
+    grow = [None if d is None else d + sum(p) for d, p in zip(shape[1:3], pairs)]
     return [(shape[0], *grow, shape[3])]
 
 
 register(LayerSpec(
     type="ZeroPadding2D",
     category="Reshaping",
-    doc="Adds rows and columns of zeros around an image (the same amount on both sides)." + CHANNELS_LAST,
-    params=(ints_param("padding", 1, 2, "Zeros added above and below, then left and right.", minimum=0),),
+    doc="Adds rows and columns of zeros around an image (the same amount on both sides, or "
+        "[before, after] per axis)." + CHANNELS_LAST,
+    params=(ints_param("padding", 1, 2, "Zeros added above and below, then left and right.", minimum=0, pairs=True),),
     keras_class="ZeroPadding2D",
     infer=_infer_padding,
     count_params=no_params,
     key_params=("padding",),
     extra={"examples": [{"inputs": [(None, 5, 5, 2)], "params": {}},
-                        {"inputs": [(None, 4, 6, 1)], "params": {"padding": [2, 0]}}]},
+                        {"inputs": [(None, 4, 6, 1)], "params": {"padding": [2, 0]}},
+                        {"inputs": [(None, 5, 5, 2)], "params": {"padding": [[0, 1], [0, 1]]}}]},
 ))
 
 
 def _infer_cropping(shapes: list, params: dict) -> list:
     (shape,) = shapes
     require_rank(shape, 4, "Cropping2D", _IMAGE)
-    rows, cols = as_tuple(params["cropping"], 2)
-    sizes = [None if d is None else d - 2 * c for d, c in zip(shape[1:3], (rows, cols))]
+    pairs = pair_tuple(params["cropping"], 2)
+    sizes = [None if d is None else d - sum(c) for d, c in zip(shape[1:3], pairs)]
     if any(s is not None and s < 1 for s in sizes):
         raise ShapeError(
-            f"Cropping2D with cropping=({rows}, {cols}) would leave nothing of its input. {received(shape)}"
+            f"Cropping2D with cropping={params['cropping']!r} would leave nothing of its input. {received(shape)}"
         )
     return [(shape[0], *sizes, shape[3])]
 
@@ -213,12 +216,15 @@ def _infer_cropping(shapes: list, params: dict) -> list:
 register(LayerSpec(
     type="Cropping2D",
     category="Reshaping",
-    doc="Removes rows and columns at the borders of an image (the same amount on both sides)." + CHANNELS_LAST,
-    params=(ints_param("cropping", 1, 2, "Rows removed at top and bottom, then columns at left and right.", minimum=0),),
+    doc="Removes rows and columns at the borders of an image (the same amount on both sides, or "
+        "[before, after] per axis)." + CHANNELS_LAST,
+    params=(ints_param("cropping", 1, 2, "Rows removed at top and bottom, then columns at left and right.",
+                       minimum=0, pairs=True),),
     keras_class="Cropping2D",
     infer=_infer_cropping,
     count_params=no_params,
     key_params=("cropping",),
     extra={"examples": [{"inputs": [(None, 8, 8, 3)], "params": {}},
-                        {"inputs": [(None, 9, 7, 2)], "params": {"cropping": [2, 1]}}]},
+                        {"inputs": [(None, 9, 7, 2)], "params": {"cropping": [2, 1]}},
+                        {"inputs": [(None, 9, 7, 2)], "params": {"cropping": [[1, 0], [0, 1]]}}]},
 ))
