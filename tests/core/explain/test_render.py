@@ -32,7 +32,7 @@ def test_explanations_save_as_png_and_svg(kind, tmp_path):
 
 def test_the_caption_names_method_sample_target_top_classes_and_completeness():
     text = caption(_explanation("image"), ("cat", "dog", "fox"))
-    assert text.startswith("Integrated gradients · #3 · target dog")
+    assert text.startswith("Integrated gradients · #3\ntarget dog · true cat")
     assert "top: dog 70%, cat 20%, fox 10%" in text and "completeness error 1.01%" in text
 
 
