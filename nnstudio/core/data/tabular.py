@@ -1,5 +1,8 @@
 """CSV / TSV import: delimiter and header sniffing, column choice, categorical encoding.
 
+Tables up to 128 MB are read into memory; larger ones (or any, with ``stream="always"``)
+are encoded into a float32 file on disk by :mod:`nnstudio.core.data.table_stream`.
+
 Must not import Qt or Keras.
 """
 
@@ -18,13 +21,14 @@ from nnstudio.core.data.errors import (
     ColumnError, DataFileNotFoundError, DataFormatError, DataTooLargeError, InvalidDataParamError, MissingValuesError,
 )
 from nnstudio.core.data.params import DataParam, SourceInfo
-from nnstudio.core.data.registry import RawData, register
+from nnstudio.core.data.registry import RawData, load_options, register
 from nnstudio.core.data.skips import BAD_SAMPLE_POLICIES, SkipLog
 
 MAX_TABLE_BYTES = 128 * 1024**2
 MAX_CATEGORIES = 200
 MAX_CLASSES_FOR_INTEGER_TARGET = 20
 MISSING_TOKENS = frozenset({"", "na", "n/a", "nan", "null", "none", "?", "-"})
+STREAM_MODES = ("auto", "always", "never")
 DELIMITERS = {"auto": None, "comma": ",", "semicolon": ";", "tab": "\t", "pipe": "|", "space": " "}
 
 
@@ -39,7 +43,8 @@ class TablePreview:
     rows: tuple[tuple[str, ...], ...]
 
 
-def _check_file(path: str, limit: int = MAX_TABLE_BYTES) -> Path:
+def _check_file(path: str, limit: int | None = None) -> Path:
+    limit = MAX_TABLE_BYTES if limit is None else limit
     file = Path(path).expanduser()
     if not file.is_file():
         raise DataFileNotFoundError(f"No such file: `{path}`. Received: path={path!r}.")
@@ -184,10 +189,29 @@ def _column_index(file: Path, names: list[str], column: str | int, param: str) -
                choices=("onehot", "ordinal")),
      DataParam("missing", "choice", "error", "What to do with empty or NA cells.", choices=("error", "drop", "mean")),
      DataParam("bad_samples", "choice", "skip", "Skip and count rows with the wrong number of fields, or stop "
-               "the load.", choices=BAD_SAMPLE_POLICIES)),
+               "the load.", choices=BAD_SAMPLE_POLICIES),
+     DataParam("stream", "choice", "auto", "Encode the table into a file on disk and read it batch by batch; "
+               "auto streams tables above 128 MB.", choices=STREAM_MODES)),
 ))
 def csv_table(params: dict[str, Any], rng: np.random.Generator) -> RawData:
-    """Read a CSV / TSV file into features and (optionally) a target."""
+    """Read a CSV / TSV file into features and (optionally) a target, or stream a large one."""
+    path = Path(params["path"]).expanduser()
+    allowed = load_options().stream is not False and params["stream"] != "never"
+    if allowed and path.is_file() and (params["stream"] == "always" or path.stat().st_size > MAX_TABLE_BYTES):
+        from nnstudio.core.data.table_stream import stream_table
+
+        with path.open("rb") as handle:
+            head = handle.read(65536)
+        try:
+            text = head.decode("utf-8-sig")
+        except UnicodeDecodeError:
+            text = head.decode("latin-1")
+        delimiter, has_header = _sniff(path, text[: text.rfind("\n") + 1] or text, params["delimiter"],
+                                       params["header"])
+        skips = SkipLog(params["bad_samples"])
+        raw = stream_table(path, params, delimiter, has_header, skips)
+        raw.skips = skips
+        return raw
     file = _check_file(params["path"])
     text = _read_text(file)
     delimiter, has_header = _sniff(file, text, params["delimiter"], params["header"])

@@ -209,3 +209,45 @@ def test_idx_streams_the_same_samples_and_skips_unknown_labels(tmp_path, monkeyp
     assert streamed.streamed and memory.skips.count == streamed.skips.count == 1
     np.testing.assert_array_equal(np.asarray(streamed.x_train), memory.x_train)
     np.testing.assert_array_equal(streamed.y_val, memory.y_val)
+
+
+@pytest.mark.parametrize("table, params", [
+    ("h,w,kind\n" + "".join(f"{i % 7},{i * 0.5},{'ab'[i % 2]}\n" for i in range(40)), {}),
+    ("h,colour,size\n" + "".join(f"{i},{['red', 'green', 'NA'][i % 3]},{i * 1.5}\n" for i in range(30)),
+     {"missing": "mean", "categorical": "onehot"}),
+    ("a;b;c\n" + "".join(f"{i};{['x', 'y'][i % 2]};{i % 3}\n" for i in range(30)) + "1;2\n",
+     {"categorical": "ordinal"}),
+    ("x,y\n" + "".join(f"{i},{'' if i % 5 == 0 else i * 2}\n" for i in range(30)), {"missing": "drop"}),
+])
+def test_streamed_table_gives_the_in_memory_features_targets_and_skips(tmp_path, monkeypatch, table, params):
+    monkeypatch.setenv("NNSTUDIO_CACHE_DIR", str(tmp_path / "cache"))
+    path = tmp_path / "table.csv"
+    path.write_text(table)
+    spec = {"source": "csv", "params": {"path": str(path), **params}, "split": {"seed": 3}}
+    memory = load_dataset(spec)
+    streamed = load_dataset({**spec, "params": {**spec["params"], "stream": "always"}})
+    assert streamed.streamed and not memory.streamed and streamed.task == memory.task
+    assert streamed.feature_names == memory.feature_names and streamed.class_names == memory.class_names
+    np.testing.assert_allclose(np.asarray(streamed.x_train), memory.x_train, rtol=1e-6)
+    np.testing.assert_array_equal(streamed.y_test, memory.y_test)
+    assert streamed.skips.count == memory.skips.count
+
+
+def test_streamed_table_refuses_missing_values_like_the_in_memory_one(tmp_path):
+    path = tmp_path / "gaps.csv"
+    path.write_text("a,b\n1,2\n3,\n5,6\n7,8\n")
+    with pytest.raises(Exception, match=r"column `b` has 1 missing value\(s\), first on line 3"):
+        load_dataset({"source": "csv", "params": {"path": str(path), "stream": "always"}})
+
+
+def test_a_table_over_the_in_memory_limit_streams(tmp_path, monkeypatch):
+    from nnstudio.core.data import tabular
+
+    monkeypatch.setattr(tabular, "MAX_TABLE_BYTES", 100)
+    monkeypatch.setenv("NNSTUDIO_CACHE_DIR", str(tmp_path / "cache"))
+    path = tmp_path / "big.csv"
+    path.write_text("a,b,label\n" + "".join(f"{i},{i * i},{i % 2}\n" for i in range(50)))
+    dataset = load_dataset({"source": "csv", "params": {"path": str(path)}})
+    assert dataset.streamed and dataset.summary()["total"] == 50 and "streamed from disk" in dataset.description
+    with pytest.raises(DataTooLargeError, match="reads tables up to"):
+        load_dataset({"source": "csv", "params": {"path": str(path), "stream": "never"}})
