@@ -4,7 +4,11 @@
 source and its parameters so the data panel can build its forms. Sources: scikit-learn's
 bundled sets, generated sets (Playground-style points, time series, the adding problem,
 synthetic shapes, a GAN ring), the shipped sentiment corpus, and imports (CSV/TSV, image
-folders, NumPy, MNIST-format IDX). Everything works offline.
+folders, NumPy, MNIST-format IDX). Everything works offline. Large image folders, ``.npy``
+files and shard folders, IDX files and tables are streamed: their inputs are
+:class:`~nnstudio.core.data.lazy.LazyArray` views read batch by batch
+(:mod:`nnstudio.core.data.streaming` feeds them to Keras), and unreadable samples are
+skipped and counted in ``dataset.skips``.
 
 Must not import Qt; Keras is imported only inside :func:`augmentation_layers`.
 """
