@@ -1,8 +1,9 @@
 """Start the designer: the QApplication, the main window, then Keras in the background.
 
-The window is shown before anything heavy is imported; ``import keras`` (4–6 s with
-TensorFlow) then runs on a background thread while the status bar shows "Loading Keras…"
-with a busy bar. Nothing here imports Keras at module level.
+The window is shown before anything heavy is imported; Keras (4–6 s with TensorFlow) then
+loads in the spare training engine process (:mod:`nnstudio.ui.workers.engine_process`)
+while the status bar shows "Loading Keras…" with a busy bar, so the import never holds
+the window's GIL. Nothing here imports Keras.
 
 Environment variables (for tests, benchmarks and screenshots; all optional):
 
@@ -63,24 +64,23 @@ def create_application(argv: list[str] | None = None) -> QApplication:
     return app
 
 
-def _import_keras(_context, finished: threading.Event) -> str:
-    """The Keras loader's job: import Keras and describe it; set ``finished`` either way."""
-    # A short switch interval lets the GUI thread take the GIL back more often while
-    # the import executes Python module bodies.
-    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
-    previous = sys.getswitchinterval()
-    sys.setswitchinterval(0.001)
-    try:
-        import keras
+def _start_engine(_context, finished: threading.Event) -> str:
+    """The Keras loader's job: start the spare engine process and wait until it has Keras."""
+    from nnstudio.ui.workers.engine_process import spare_engine
 
-        return f"Keras {keras.__version__} ({keras.backend.backend()})"
+    try:
+        return spare_engine().wait_ready()["keras"]
     finally:
-        sys.setswitchinterval(previous)
         finished.set()
 
 
 class KerasLoader(QObject):
-    """Imports Keras in a background job and reports when it is ready.
+    """Loads Keras in the spare engine process and reports when it is ready.
+
+    The import (4-6 s with TensorFlow) runs in another process, where it cannot hold this
+    process's GIL against the window; that process then trains the first run. Features
+    that need Keras in the designer itself (evaluation, model views, import and export)
+    import it in their own background jobs when first used.
 
     Signals
     -------
@@ -103,7 +103,7 @@ class KerasLoader(QObject):
 
     def start(self) -> None:
         """Start importing Keras (returns at once)."""
-        self.jobs.submit(_import_keras, self.finished)
+        self.jobs.submit(_start_engine, self.finished)
 
 
 class KerasIndicator(QWidget):
