@@ -58,7 +58,7 @@ class ModePages(QTabWidget):
         self.evaluate_page = EvaluatePage(self.evaluation_panel)
         evaluate.addWidget(self.evaluate_page)
         evaluate.setStretchFactor(1, 1)
-        evaluate.setSizes([420, 900])
+        evaluate.setSizes([600, 900])  # the runs table and its comparison plot need room too
         for title, page in zip(PAGES, (design, self.data_panel, self.training_panel, evaluate)):
             self.addTab(page, title)
         self._project = None

@@ -19,7 +19,7 @@ from typing import Callable
 import numpy as np
 from PySide6.QtCore import Qt, Signal, Slot
 from PySide6.QtWidgets import (
-    QFileDialog, QHBoxLayout, QHeaderView, QLabel, QPushButton, QSplitter, QTableWidget,
+    QFileDialog, QHBoxLayout, QHeaderView, QLabel, QPushButton, QSplitter, QStackedWidget, QTableWidget,
     QTableWidgetItem, QTabWidget, QVBoxLayout, QWidget,
 )
 
@@ -31,6 +31,9 @@ from nnstudio.ui.plots.base import set_muted
 from nnstudio.ui.plots.figures import FigureView
 from nnstudio.ui.workers.evaluation_worker import EvaluationWorker
 
+#: Shown where the charts go until the first evaluation.
+NOTHING_YET = ("The charts of an evaluation appear here: select a run on the left (its network is "
+               "evaluated) and press Evaluate.")
 #: What the panel says about a GAN, in the user's words.
 GAN_NOTE = ("A GAN makes new samples rather than answers, so a test split has nothing to score it "
             "against: judge it by the Generated samples and GAN losses on the Train page.")
@@ -81,9 +84,16 @@ class EvaluationPanel(QWidget):
         self.tabs = QTabWidget()
         self.tabs.setDocumentMode(True)
         self.figures: dict[str, FigureView] = {}
+        self.placeholder = QLabel(NOTHING_YET)
+        self.placeholder.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.placeholder.setWordWrap(True)
+        set_muted(self.placeholder)
+        self.charts = QStackedWidget()
+        self.charts.addWidget(self.placeholder)
+        self.charts.addWidget(self.tabs)
         splitter = QSplitter(Qt.Orientation.Horizontal)
         splitter.addWidget(self.table)
-        splitter.addWidget(self.tabs)
+        splitter.addWidget(self.charts)
         splitter.setStretchFactor(1, 1)
         splitter.setSizes([220, 800])
         layout = QVBoxLayout(self)
@@ -95,6 +105,12 @@ class EvaluationPanel(QWidget):
     # ---- inputs ------------------------------------------------------------------
     def set_project(self, project) -> None:
         """Evaluate this project's trained networks (None disables the panel)."""
+        if project is not self.project:  # another project: its results are not this one's
+            self.result, self.inputs = None, None
+            self.table.setRowCount(0)
+            self.tabs.clear()
+            self.figures.clear()
+            self.charts.setCurrentWidget(self.placeholder)
         self.project = project
         self.refresh()
 
@@ -198,6 +214,7 @@ class EvaluationPanel(QWidget):
         self._fill_table(result)
         self.tabs.clear()
         self.figures.clear()
+        self.charts.setCurrentWidget(self.tabs)
         if result.errors is not None:
             if result.anomaly is not None:
                 error_histogram_chart(self._figure("Error histogram"), result)
