@@ -69,6 +69,13 @@ class MainWindow(QMainWindow):
         self.tabifyDockWidget(self.docks["summary_dock"], self.docks["problems_dock"])
         self.tabifyDockWidget(self.docks["problems_dock"], self.docks["history_dock"])
         self.docks["summary_dock"].raise_()
+        # Hyperparameter search: markers in the inspector and on the cards, and the Tune page.
+        from nnstudio.ui.tune.marker import SearchMarkers
+        from nnstudio.ui.tune.page import TunePage
+
+        self.search_markers = SearchMarkers(self.document, self.inspector, self.workspace, self)
+        self.tune_page = TunePage(self.document, self.search_markers)
+        self.pages.addTab(self.tune_page, "Tune")
         self.resizeDocks([self.docks["palette_dock"], self.docks["inspector_dock"]], [230, 310], Qt.Orientation.Horizontal)
         self.resizeDocks([self.docks["summary_dock"]], [210], Qt.Orientation.Vertical)
         self._design_docks_shown: list[QDockWidget] = []

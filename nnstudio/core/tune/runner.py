@@ -3,8 +3,8 @@
 :func:`prepare_study` checks the settings and spaces (naming the node whose range would break
 the network), creates or loads the study in its storage and returns the
 :class:`~nnstudio.core.tune.worker.WorkerJob` that workers run. :func:`run_study` starts the
-workers as ``multiprocessing`` spawn processes (each imports Keras once and trains trial
-after trial), reports progress with an ETA, stops them on request, and records a trial as
+workers as processes (``python -m nnstudio.core.tune.worker``: each imports Keras once and
+trains trial after trial), reports progress with an ETA, stops them on request, and records a trial as
 failed, with a message, when its worker process dies (a crash, an out-of-memory kill), then
 starts a fresh worker so the study goes on. Blocking and Qt-free: the command line calls it
 directly, the Tune page on a thread. Must not import Qt; imports Optuna lazily.
@@ -12,13 +12,16 @@ directly, the Tune page on a thread. Must not import Qt; imports Optuna lazily.
 
 from __future__ import annotations
 
-import copy
 import dataclasses
-import multiprocessing
+import json
 import os
 import socket
+import subprocess
+import sys
+import tempfile
 import threading
 import time
+from pathlib import Path
 from dataclasses import dataclass
 from typing import Any, Callable
 
@@ -35,7 +38,7 @@ from nnstudio.core.tune.study import (
     trial_summary,
 )
 from nnstudio.core.tune.validate import check_spaces
-from nnstudio.core.tune.worker import STOPPED, WorkerJob, worker_process_main
+from nnstudio.core.tune.worker import STOPPED, WorkerJob
 
 #: How often the runner looks at its workers and the study.
 POLL_S = 0.5
@@ -145,6 +148,33 @@ def fail_abandoned(study, worker: str, message: str) -> list[int]:
     return failed
 
 
+def fail_stale_trials(study) -> list[int]:
+    """Record as failed the running trials of this machine's worker processes that are gone.
+
+    A study left by a closed app or a killed command keeps such trials "running"; they would
+    otherwise count against the budget forever.
+    """
+    host = socket.gethostname()
+    failed = []
+    for worker in {t.user_attrs.get("worker", "") for t in study.get_trials(deepcopy=False)
+                   if t.state.name == "RUNNING"}:
+        name, _, pid = worker.rpartition(":")
+        if name == host and pid.isdigit() and not _alive(int(pid)):
+            failed += fail_abandoned(study, worker, "The worker process was gone before this trial "
+                                                    f"ended (the app or command was closed). Received: worker={worker!r}.")
+    return failed
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
 def run_study(job: WorkerJob, *, workers: int = 1,
               on_progress: Callable[[StudyProgress], None] | None = None,
               should_stop: Callable[[], bool] = lambda: False,
@@ -174,44 +204,71 @@ def run_study(job: WorkerJob, *, workers: int = 1,
     settings = StudySettings.from_dict(job.settings)
     spaces = {key: Dimension.from_dict(key, data) for key, data in job.spaces.items()}
     study = open_study(open_storage(job.storage), job.study, settings, spaces, settings.epochs or 1)
-    context = multiprocessing.get_context("spawn")
-    stop = context.Event()
+    fail_stale_trials(study)
     started = time.perf_counter()
     finished_before = progress_of(study, settings.trials, started, 0).finished
-    processes: dict[int, Any] = {}
-    next_index = 0
-    restarts = 0
-
-    def start_worker() -> None:
-        nonlocal next_index
-        worker_job = copy.copy(job)
-        worker_job.worker = next_index
-        next_index += 1
-        process = context.Process(target=worker_process_main, args=(worker_job, stop), daemon=True)
-        process.start()
-        processes[process.pid] = process
-
-    for _ in range(max(1, workers)):
-        start_worker()
-    waiter = threading.Event()
-    while processes:
-        if should_stop():
-            stop.set()
-        for pid, process in list(processes.items()):
-            if process.is_alive():
-                continue
-            process.join()
-            del processes[pid]
-            if process.exitcode != 0:
-                fail_abandoned(study, f"{socket.gethostname()}:{pid}",
-                               f"The worker process ended during this trial (exit status {process.exitcode}; "
-                               f"out of memory or a crash). Received: exitcode={process.exitcode}.")
-                progress = progress_of(study, settings.trials, started, finished_before)
-                if not stop.is_set() and progress.finished < settings.trials and restarts < settings.trials:
+    with tempfile.TemporaryDirectory(prefix="nnstudio-tune-") as folder:
+        pool = _WorkerPool(job, Path(folder))
+        for _ in range(max(1, workers)):
+            pool.start()
+        waiter = threading.Event()
+        restarts = 0
+        while pool.processes:
+            if should_stop():
+                pool.stop()
+            for process, log in pool.reap():
+                if process.returncode == 0:
+                    continue
+                fail_abandoned(study, f"{socket.gethostname()}:{process.pid}",
+                               f"The worker process ended during this trial (exit status {process.returncode}; "
+                               f"out of memory or a crash){_last_line(log)}. Received: exitcode={process.returncode}.")
+                done = progress_of(study, settings.trials, started, finished_before).finished
+                if not pool.stopping and done < settings.trials and restarts < settings.trials:
                     restarts += 1
-                    start_worker()
-        if on_progress is not None:
-            on_progress(progress_of(study, settings.trials, started, finished_before))
-        if processes:
-            waiter.wait(poll_s)
+                    pool.start()
+            if on_progress is not None:
+                on_progress(progress_of(study, settings.trials, started, finished_before))
+            if pool.processes:
+                waiter.wait(poll_s)
     return study_summary(study, settings)
+
+
+def _last_line(log: Path) -> str:
+    lines = [line for line in log.read_text(encoding="utf-8", errors="replace").splitlines() if line.strip()]
+    return f": {lines[-1].strip()[:300]}" if lines else ""
+
+
+class _WorkerPool:
+    """Worker processes (``python -m nnstudio.core.tune.worker JOB.json``) of one session."""
+
+    def __init__(self, job: WorkerJob, folder: Path) -> None:
+        self.job, self.folder = job, folder
+        self.stop_file = folder / "stop"
+        self.processes: list[tuple[subprocess.Popen, Path]] = []
+        self.stopping = False
+        self._next = 0
+
+    def start(self) -> None:
+        """Start one more worker, with its own job file and log."""
+        index = self._next
+        self._next += 1
+        job = dataclasses.replace(self.job, worker=index, stop_file=str(self.stop_file))
+        job_file, log = self.folder / f"job-{index}.json", self.folder / f"worker-{index}.log"
+        job_file.write_text(json.dumps(dataclasses.asdict(job)), encoding="utf-8")
+        with open(log, "wb") as out:
+            process = subprocess.Popen([sys.executable, "-m", "nnstudio.core.tune.worker", str(job_file)],
+                                       stdin=subprocess.DEVNULL, stdout=out, stderr=subprocess.STDOUT,
+                                       env={**os.environ, **job.environment})
+        self.processes.append((process, log))
+
+    def stop(self) -> None:
+        """Ask every worker to stop within a batch."""
+        if not self.stopping:
+            self.stopping = True
+            self.stop_file.touch()
+
+    def reap(self) -> list[tuple[subprocess.Popen, Path]]:
+        """Remove and return the workers that have ended."""
+        ended = [(p, log) for p, log in self.processes if p.poll() is not None]
+        self.processes = [(p, log) for p, log in self.processes if p.returncode is None]
+        return ended

@@ -46,6 +46,10 @@ class WorkerJob:
         This worker's index on its machine (offsets the sampler's seed).
     deadline:
         ``time.time()`` after which no trial starts; None for none.
+    environment:
+        Environment variables the worker sets before importing Keras (its backend).
+    stop_file:
+        The worker stops within a batch once this file exists; empty for never.
     """
 
     project_path: str
@@ -56,6 +60,7 @@ class WorkerJob:
     worker: int = 0
     deadline: float | None = None
     environment: dict[str, str] = field(default_factory=dict)
+    stop_file: str = ""
 
 
 def worker_id() -> str:
@@ -236,8 +241,24 @@ def _clear_keras() -> None:
     gc.collect()
 
 
-def worker_process_main(job: WorkerJob, stop_event) -> None:
-    """Entry point of a worker process (``multiprocessing`` spawn): run until done or stopped."""
-    if job.environment:
-        os.environ.update(job.environment)
-    run_worker(job, should_stop=stop_event.is_set)
+def main(argv: list[str] | None = None) -> int:
+    """Run a worker process: ``python -m nnstudio.core.tune.worker JOB.json``.
+
+    The job file holds a :class:`WorkerJob` as JSON; the worker stops within a batch once
+    the job's ``stop_file`` exists. Returns the exit status (0 when the budget was spent or
+    the study was stopped).
+    """
+    import json
+    import sys
+
+    args = sys.argv[1:] if argv is None else argv
+    with open(args[0], encoding="utf-8") as fh:
+        job = WorkerJob(**json.load(fh))
+    os.environ.update(job.environment)
+    stop_file = job.stop_file
+    run_worker(job, should_stop=lambda: bool(stop_file) and os.path.exists(stop_file))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

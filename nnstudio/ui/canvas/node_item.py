@@ -100,6 +100,7 @@ class NodeItem(HoverHighlight, QGraphicsItem):
         self._port_marks: dict[tuple[str, int], str] = {}
         self._hover = False
         self._params_text = ""
+        self._search_text = ""
         self._output_shapes: list | None = None
         self._counts: tuple[int, int] | None = None
         self._errors: list[str] = []
@@ -141,6 +142,13 @@ class NodeItem(HoverHighlight, QGraphicsItem):
         """Set the second line: the key parameters (``32 filters · 3×3 · relu``)."""
         if text != self._params_text:
             self._params_text = text
+            self._text_dirty = True
+            self.update()
+
+    def set_search_text(self, text: str) -> None:
+        """Show the searched values (``units 16…256 (log)``) in place of the key parameters; "" for none."""
+        if text != self._search_text:
+            self._search_text = text
             self._text_dirty = True
             self.update()
 
@@ -327,7 +335,8 @@ class NodeItem(HoverHighlight, QGraphicsItem):
         self._texts["type"] = static_text(type_text, s.small_font)
         self._texts["title"] = static_text(title, s.title_font, room - (self._type_width + 8.0 if type_text else 0.0))
         preview_room = PREVIEW_WIDTH + 6.0 if self._preview is not None else 0.0
-        self._texts["params"] = static_text(self._params_text, s.body_font, NODE_WIDTH - TEXT_LEFT - 10.0 - preview_room)
+        self._texts["params"] = static_text(self._search_text or self._params_text, s.body_font,
+                                            NODE_WIDTH - TEXT_LEFT - 10.0 - preview_room)
         shape_width = NODE_WIDTH - TEXT_LEFT - 14.0 - (self._count_width + 8.0 if count_text else 0.0)
         self._texts["shape"] = static_text(self._shape_line(), s.mono_font, shape_width)
 
@@ -389,7 +398,7 @@ class NodeItem(HoverHighlight, QGraphicsItem):
         painter.setPen(s.muted_pen)
         painter.setFont(s.small_font)
         painter.drawStaticText(QPointF(self._title_right() - self._type_width, 11.0), t["type"])
-        painter.setPen(s.text_pen)
+        painter.setPen(s.selected_pen.color() if self._search_text else s.text_pen)
         painter.setFont(s.body_font)
         painter.drawStaticText(QPointF(TEXT_LEFT, 32.0), t["params"])
         bottom = self.content_height() - 23.0

@@ -40,6 +40,8 @@ class InspectorPanel(QWidget):
         self._report: ReportProvider = lambda: None
         self.node_id: str | None = None
         self.fields: dict[str, ParamField] = {}
+        #: Wraps each parameter's field before it is shown (the search marker, nnstudio.ui.tune).
+        self.decorate_field: Callable[[Any, QWidget], QWidget] = lambda _spec, field: field
         scroll = QScrollArea(self)
         scroll.setWidgetResizable(True)
         scroll.setFrameShape(QFrame.Shape.NoFrame)
@@ -213,7 +215,7 @@ class InspectorPanel(QWidget):
             field.changed.connect(self._set_param)
             label = QLabel(p.label)
             label.setToolTip(p.doc)
-            form.addRow(label, field)
+            form.addRow(label, self.decorate_field(p, field))
             self.fields[p.name] = field
 
     # ------------------------------------------------------------------ edits

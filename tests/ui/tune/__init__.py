@@ -1,0 +1,1 @@
+"""Tests of the Tune page and the search markers."""
