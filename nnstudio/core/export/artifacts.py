@@ -134,8 +134,8 @@ def export_model(model: Any, fmt: str, path: str | os.PathLike, quantize: str = 
         raise ExportError(f"Cannot export to `{path}`: the folder `{path.parent}` does not exist. Received: `{path}`.")
     float_layers: list[str] = []
     if fmt == "keras":
-        if quantize == "int8":
-            model, float_layers = keras_int8(model)
+        # A deployable file holds the inference model only: no optimizer state.
+        model, float_layers = keras_int8(model) if quantize == "int8" else (_plain_copy(model), [])
         write_atomically(path, lambda tmp: _quiet(model.save, str(tmp)))
     elif fmt == "savedmodel":
         _write_folder(path, lambda tmp: _convert(model, "The SavedModel exporter", _save_tf, tmp))
@@ -161,8 +161,7 @@ def keras_int8(model: Any) -> tuple[Any, list[str]]:
     """
     import keras
 
-    copy = keras.models.clone_model(model)
-    copy.set_weights(model.get_weights())
+    copy = _plain_copy(model)
     quantizable = [layer for layer in copy.layers if type(layer).__name__ in KERAS_QUANTIZABLE]
     if not quantizable:
         kinds = sorted({type(layer).__name__ for layer in copy.layers if layer.weights})
@@ -177,6 +176,15 @@ def keras_int8(model: Any) -> tuple[Any, list[str]]:
     stayed = [layer.name for layer in copy.layers
               if layer.weights and type(layer).__name__ not in KERAS_QUANTIZABLE]
     return copy, stayed
+
+
+def _plain_copy(model: Any) -> Any:
+    """Return an uncompiled copy of ``model`` with its weights."""
+    import keras
+
+    copy = keras.models.clone_model(model)
+    copy.set_weights(model.get_weights())
+    return copy
 
 
 def tflite_bytes(model: Any, quantize: str = "none", representative: np.ndarray | None = None) -> bytes:
