@@ -20,6 +20,7 @@ from nnstudio.core.graph import INPUT_TYPE, GraphError, input_nodes
 from nnstudio.core.graph.commands import SetParam
 from nnstudio.core.project.commands import SetProjectSection
 from nnstudio.core.training.events import Activations, RunStarted
+from nnstudio.ui.canvas.gradient_flow import GradientFlow
 from nnstudio.ui.canvas.preview import activation_thumbnail, preview_from_dict, preview_to_dict
 from nnstudio.ui.explain import EvaluatePage
 from nnstudio.ui.panels.data_panel import DataPanel
@@ -65,6 +66,8 @@ class ModePages(QTabWidget):
         self._dataset = None
         self._previews: dict[str, dict[str, QImage]] = {}
         self.page_actions = self._page_actions()
+        self.gradient_flow = GradientFlow(design, self._training_network, self)
+        self.page_actions.append(self.gradient_flow.action)  # View ▸ Gradient Flow on Cards
         self._wire()
         self.set_project()
 
@@ -88,6 +91,7 @@ class ModePages(QTabWidget):
         self.training_panel.run_finished.connect(self._on_run_finished)
         self.training_panel.worker.dataset_ready.connect(self._on_dataset)
         self.training_panel.worker.event.connect(self._show_on_canvas)
+        self.training_panel.worker.event.connect(self.gradient_flow.on_event)
         self.evaluation_panel.set_run_source(self._selected_run)
         self.runs_panel.table.itemSelectionChanged.connect(self.evaluation_panel.refresh)
 
@@ -156,6 +160,10 @@ class ModePages(QTabWidget):
                 if image is not None:
                     self._previews.setdefault(network, {})[layer] = image
         self._show_previews()
+
+    def _training_network(self) -> str | None:
+        """The network the Train page trains."""
+        return self.training_panel.network() or next(iter(self.document.project.networks), None)
 
     def _show_previews(self) -> None:
         """Hand each network's canvas its previews (the scene keeps them across undo and ungroup)."""

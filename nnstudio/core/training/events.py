@@ -91,6 +91,7 @@ class Activations:
     global_step: int
     sample_index: int
     outputs: dict[str, np.ndarray]
+    dead_fraction: dict[str, float] = field(default_factory=dict)  # ReLU units zero on the whole batch
 
 
 @dataclass(frozen=True)

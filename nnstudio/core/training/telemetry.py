@@ -19,6 +19,8 @@ import numpy as np
 
 from nnstudio.core.training import events as ev
 
+#: Activations whose units can die (output zero for every input).
+RELU_NAMES = ("relu", "relu6")
 ACTIVATION_LAYER_KINDS = ("Conv1D", "Conv2D", "Conv3D", "SeparableConv", "DepthwiseConv",
                           "Dense", "LSTM", "GRU", "SimpleRNN", "Embedding")
 
@@ -31,6 +33,9 @@ class TelemetryOptions:
     ----------
     budget_fraction:
         Telemetry may take at most this share of training time (0.03 = 3 %).
+    dead_units:
+        With activations, also measure the share of ReLU units that output zero for every
+        sample of the fixed batch (the same sub-model on ``sample_count`` samples, not one).
     min_interval_s, every_steps:
         A sample needs both this many seconds and (outside epoch ends) this many steps
         since the previous one.
@@ -43,6 +48,7 @@ class TelemetryOptions:
     predictions: bool = True
     samples: bool = True
     attention: bool = True
+    dead_units: bool = True
     budget_fraction: float = 0.03
     min_interval_s: float = 1.0
     every_steps: int = 50
@@ -71,6 +77,13 @@ def histogram(values: np.ndarray, bins: int) -> ev.Histogram:
     counts, edges = np.histogram(flat, bins=bins)
     return ev.Histogram(counts.astype(np.int64), edges.astype(np.float32), float(flat.mean()),
                         float(flat.std()), float(np.linalg.norm(flat)))
+
+
+def dead_fraction(values: np.ndarray) -> float:
+    """Return the share of units (last axis) that are zero for every sample and position of a batch."""
+    values = np.asarray(values)
+    flat = values.reshape(-1, values.shape[-1]) if values.ndim > 1 else values.reshape(-1, 1)
+    return float((flat <= 0).all(axis=0).mean()) if flat.size else 0.0
 
 
 def leaf_layers(model) -> list:
@@ -128,6 +141,7 @@ class Telemetry:
         self._prev_weights: dict[str, np.ndarray] = {}
         self._sub_model = None
         self._sub_names: list[str] = []
+        self._relu_names: set[str] = set()
         self._attention: list[str] | None = None  # attention layer paths, found on first use
         self._warned: set[str] = set()
         count = options.sample_count
@@ -268,11 +282,18 @@ class Telemetry:
                 self.options = replace(self.options, activations=False)
                 return
             self._sub_names = [name for name, _ in chosen]
+            self._relu_names = {layer.name for layer in self.model.layers if layer.name in self._sub_names
+                                and getattr(getattr(layer, "activation", None), "__name__", "") in RELU_NAMES}
             self._sub_model = keras.Model(self.model.inputs[0], [out for _, out in chosen])
-        outputs = self._sub_model(self._x[:1], training=False)
+        # Dead units need the whole fixed batch; the previews only its first sample.
+        batch = self._x if self.options.dead_units else self._x[:1]
+        outputs = self._sub_model(batch, training=False)
         outputs = outputs if isinstance(outputs, (list, tuple)) else [outputs]
-        arrays = {name: to_numpy(out)[0] for name, out in zip(self._sub_names, outputs)}
-        self.report(ev.Activations(epoch, global_step, 0, arrays))
+        values = [to_numpy(out) for out in outputs]
+        arrays = {name: value[0] for name, value in zip(self._sub_names, values)}
+        dead = {name: dead_fraction(value) for name, value in zip(self._sub_names, values)
+                if self.options.dead_units and name in self._relu_names}
+        self.report(ev.Activations(epoch, global_step, 0, arrays, dead))
 
     def _decision_boundary(self, epoch: int, global_step: int) -> None:
         (x0, x1), (y0, y1) = self._domain
