@@ -21,7 +21,7 @@ from PySide6.QtWidgets import (
 
 from nnstudio.core.graph.commands import Command
 from nnstudio.core.project.commands import RemoveRuns
-from nnstudio.ui.plots.base import PALETTE, export_canvas, make_canvas, style_plot
+from nnstudio.ui.plots.base import PALETTE, export_canvas, make_canvas, plot_colors, style_plot
 from nnstudio.ui.undo import run_now
 
 COLUMNS = ("Date", "Network", "Status", "Epochs", "Best val metric", "Duration", "Backend", "Device")
@@ -86,7 +86,7 @@ class RunsPanel(QWidget):
         self.canvas = make_canvas()
         self.plot = self.canvas.addPlot()
         style_plot(self.plot, "", "value", "epoch")
-        self.legend = self.plot.addLegend(offset=(-10, 10), labelTextColor="#333333")
+        self.legend = self.plot.addLegend(offset=(-10, 10), labelTextColor=plot_colors()[1])
         self.curves: list[pg.PlotDataItem] = []
         splitter = QSplitter(Qt.Orientation.Vertical)
         splitter.addWidget(self.table)

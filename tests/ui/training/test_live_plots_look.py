@@ -150,3 +150,15 @@ def test_an_exported_plot_is_the_window_view_enlarged_legends_included(qtbot, tm
         return (columns.max() - columns.min()) / gray.width() if columns.size else 0.0
 
     assert legend_extent(small) == pytest.approx(legend_extent(shown), abs=0.03)  # not shrunk
+
+
+def test_a_runs_legend_made_in_the_dark_theme_is_light_text(qtbot, qapp):
+    from nnstudio.ui.panels.runs_panel import RunsPanel
+    try:
+        theme.apply_theme("dark", qapp)
+        panel = RunsPanel()
+        qtbot.addWidget(panel)
+        text = qapp.palette().color(QPalette.ColorRole.Text)
+        assert panel.legend.opts["labelTextColor"].name() == text.name()
+    finally:
+        theme.apply_theme("light", qapp)
