@@ -49,6 +49,7 @@ ERROR_TABLE: tuple[tuple[str, str, int], ...] = (
     ("nnstudio.cli.common", "UsageError", EXIT_UNREADABLE),
     ("nnstudio.core.project.errors", "ProjectLoadError", EXIT_UNREADABLE),
     ("nnstudio.core.compile.errors", "ModelImportError", EXIT_UNREADABLE),
+    ("nnstudio.core.backbones.errors", "BackboneError", EXIT_UNREADABLE),
     ("nnstudio.core.templates.registry", "UnknownTemplateError", EXIT_UNREADABLE),
     ("nnstudio.core.data.errors", "DataError", EXIT_UNREADABLE),
     ("nnstudio.core.training.checkpoints", "CheckpointError", EXIT_UNREADABLE),

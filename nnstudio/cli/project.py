@@ -22,9 +22,18 @@ def register(commands, common: argparse.ArgumentParser) -> None:
     cmd.add_argument("--example", action="store_true", help="open the example project")
     cmd.set_defaults(handler=open_designer)
 
-    cmd = commands.add_parser("new", parents=[common], help="create a project from a template")
+    cmd = commands.add_parser("new", parents=[common], help="create a project from a template or a backbone")
     cmd.add_argument("project", help=f"the project file to create (`{PROJECT_SUFFIX}` is added when missing)")
-    cmd.add_argument("--template", "-t", required=True, metavar="NAME", help="see `nnstudio templates`")
+    source = cmd.add_mutually_exclusive_group(required=True)
+    source.add_argument("--template", "-t", metavar="NAME", help="see `nnstudio templates`")
+    source.add_argument("--backbone", metavar="MODEL", help="a .keras model file (or a keras.applications "
+                        "architecture) to build on: backbone, pooling and a classification head")
+    cmd.add_argument("--cut", metavar="LAYER", help="with --backbone: the layer to cut at "
+                     "(default: the last feature layer before the classifier)")
+    cmd.add_argument("--freeze", default="all", metavar="all|none|N",
+                     help="with --backbone: freeze every layer, none, or all but the top N (default: all)")
+    cmd.add_argument("--data", metavar="SRC", help="with --backbone: a data source or file/folder; sets the "
+                     "input shape, the number of classes and the project's data")
     cmd.add_argument("--force", action="store_true", help="replace the file if it exists")
     cmd.set_defaults(handler=_new)
 
@@ -56,14 +65,43 @@ def open_designer(args: argparse.Namespace) -> int:
 
 def _new(args: argparse.Namespace) -> int:
     from nnstudio.core.project.io import save_project
-    from nnstudio.core.templates import create_project
 
-    project = create_project(args.template)
     target = writable_target(args.project, args.force)
+    if args.backbone:
+        project = _backbone_project(args)
+        origin = f"backbone {args.backbone}"
+    else:
+        if args.cut or args.data or args.freeze != "all":
+            raise UsageError("--cut, --freeze and --data go with --backbone. Received: --template.")
+        from nnstudio.core.templates import create_project
+
+        project = create_project(args.template)
+        origin = f"template {args.template}"
     project.name = target.stem
     save_project(project, target)
-    print(f"Created {target} from template {args.template}.")
+    print(f"Created {target} from {origin}.")
     return EXIT_OK
+
+
+def _backbone_project(args: argparse.Namespace):
+    """The project of ``new --backbone``; checked (built once) before anything is written."""
+    from nnstudio.core.backbones.project import backbone_project
+    from nnstudio.core.backbones.source import is_model_file
+    from nnstudio.core.compile import compile_project
+
+    source = args.backbone
+    if is_model_file(source):
+        if not Path(source).is_file():
+            raise UsageError(f"The backbone model file does not exist. Received: {source!r}.")
+        source = str(Path(source).resolve())
+    data = None
+    if args.data:
+        from nnstudio.core.data import spec_for_argument
+
+        data = spec_for_argument(args.data)
+    project = backbone_project(source, cut=args.cut, freeze=args.freeze, data=data)
+    compile_project(project)
+    return project
 
 
 def _templates(args: argparse.Namespace) -> int:

@@ -142,9 +142,14 @@ def choose_backend(requested: str | None, project_backend: str | None) -> str:
     return backend
 
 
-def summary(finished, batch_size: int, backend: str, output: str | None) -> dict:
-    """Return the JSON summary printed as the last stdout line of ``--json``."""
+def summary(finished, batch_size: int, backend: str, output: str | None, project=None) -> dict:
+    """Return the JSON summary printed as the last stdout line of ``--json``.
+
+    With ``project``, ``trainable_params`` and ``frozen_params`` count the trained network's
+    weights that train and those that do not (frozen backbone layers, normalization statistics).
+    """
     return {"status": finished.status, "message": finished.message,
+            **_parameter_counts(project, finished.record.get("network")),
             "epochs": [dict(h) for h in finished.history], "test": dict(finished.test_metrics),
             "batch_size": batch_size, "samples_per_second": round(finished.samples_per_second, 2),
             "seconds": round(finished.seconds, 3), "backend": backend,
@@ -154,6 +159,16 @@ def summary(finished, batch_size: int, backend: str, output: str | None) -> dict
             "distribution": finished.record.get("distribution", "none"),
             **_input_figures(finished.record.get("input") or {}),
             "output": output}
+
+
+def _parameter_counts(project, network: str | None) -> dict:
+    if project is None or not project.networks:
+        return {}
+    from nnstudio.core.shapes import infer_shapes
+
+    graph = project.networks.get(network) or next(iter(project.networks.values()))
+    report = infer_shapes(graph)
+    return {"trainable_params": int(report.trainable), "frozen_params": int(report.non_trainable)}
 
 
 def _input_figures(figures: dict) -> dict:
@@ -215,7 +230,7 @@ def run(args: argparse.Namespace) -> int:
     if as_json:
         from nnstudio.core.training.context import json_safe
 
-        print(json.dumps(json_safe(summary(finished, batch_size, backend, output)),
+        print(json.dumps(json_safe(summary(finished, batch_size, backend, output, project)),
                          separators=(",", ":")), flush=True)
     if finished.status in ("failed", "nan"):
         raise InvalidProjectError(finished.message)

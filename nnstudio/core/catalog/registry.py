@@ -27,6 +27,7 @@ CATEGORIES = (
     "Merging",
     "Preprocessing",
     "Augmentation",
+    "Pretrained",
     "Other",
 )
 

@@ -193,6 +193,11 @@ def _call_node(node: Node, feeds: dict[int, Any], path: tuple[str, ...]) -> list
             from nnstudio.core.catalog.keras_bridge import build_layer, call_layer
 
             spec = registry.get(node.type)
+            if spec.extra.get("call") == "backbone":
+                from nnstudio.core.backbones.source import build_backbone
+
+                model = build_backbone(node.id, dict(node.params), tuple(ordered[0].shape[1:]))
+                return [model(ordered[0])]
             if spec.extra.get("call") == "operation":
                 from nnstudio.core.catalog.keras_bridge import apply_operation
 

@@ -14,4 +14,5 @@ from nnstudio.core.catalog.builtin import (  # noqa: F401  (each module register
     attention,
     preprocessing,
     operations,
+    pretrained,
 )

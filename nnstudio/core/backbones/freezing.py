@@ -1,0 +1,59 @@
+"""Which layers of a backbone train: freeze all, none, or all but the top N layers.
+
+Pure Python (no Keras): the same rule counts parameters in shape inference and sets
+``layer.trainable`` when the backbone is built. A frozen BatchNormalization layer runs in
+inference mode in Keras 3 (its statistics do not move), so freezing needs nothing more.
+Must not import Qt or Keras.
+"""
+
+from __future__ import annotations
+
+FREEZE_MODES = ("all", "none", "top")
+
+
+def trainable_flags(weighted: list[bool], freeze: str, top: int) -> list[bool]:
+    """Return, per layer, whether it trains.
+
+    Parameters
+    ----------
+    weighted:
+        Per layer (in model order), whether it has weights; only those count for ``top``.
+    freeze:
+        ``"all"`` (nothing trains), ``"none"`` (everything trains) or ``"top"`` (all but the
+        top ``top`` layers with weights are frozen).
+    top:
+        How many layers with weights, counted from the output, stay trainable with ``"top"``.
+
+    Returns
+    -------
+    list of bool
+    """
+    if freeze == "none":
+        return [True] * len(weighted)
+    if freeze == "all" or top <= 0:
+        return [False] * len(weighted)
+    flags = [False] * len(weighted)
+    left = top
+    for i in range(len(weighted) - 1, -1, -1):
+        if left <= 0:
+            break
+        flags[i] = True
+        if weighted[i]:
+            left -= 1
+    return flags
+
+
+def counts(layers: list[dict], freeze: str, top: int) -> tuple[int, int]:
+    """``(trainable, frozen)`` parameter counts of described layers under a freezing rule.
+
+    Parameters
+    ----------
+    layers:
+        ``{"trainable": n, "non_trainable": m}`` per layer, as Keras counts them unfrozen.
+    freeze, top:
+        As :func:`trainable_flags`.
+    """
+    flags = trainable_flags([bool(l["trainable"] or l["non_trainable"]) for l in layers], freeze, top)
+    trainable = sum(l["trainable"] for l, f in zip(layers, flags) if f)
+    total = sum(l["trainable"] + l["non_trainable"] for l in layers)
+    return trainable, total - trainable
