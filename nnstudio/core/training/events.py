@@ -28,6 +28,8 @@ class RunStarted:
     metric_names: tuple[str, ...]  # as Keras names them: "loss", "accuracy", "val_loss", ...
     layer_names: tuple[str, ...]
     initial_epoch: int = 0      # > 0 when resuming from a checkpoint
+    devices: tuple[str, ...] = ()  # every device of a distributed run (empty: ``device`` alone)
+    distribution: str = "none"  # "none" | "data-parallel" | "model-parallel"
 
 
 @dataclass(frozen=True)

@@ -205,7 +205,8 @@ def train_supervised(ctx: RunContext) -> RecipeResult:
             ctx.run_id, cfg.recipe, cfg.epochs, steps, cfg.batch_size, samples,
             current_backend(), cfg.device,
             metric_names + (tuple(f"val_{m}" for m in metric_names) if has_val else ()),
-            tuple(layer.name for layer in model.layers), initial_epoch))
+            tuple(layer.name for layer in model.layers), initial_epoch,
+            tuple(placement.devices) if placement.distributed else (), placement.kind))
         if initial_epoch < cfg.epochs:
             try:
                 fit_model.fit(**fit_kwargs, epochs=cfg.epochs, initial_epoch=initial_epoch,

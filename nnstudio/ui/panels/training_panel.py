@@ -92,6 +92,7 @@ class TrainingPanel(QWidget):
         self.worker.finished.connect(self._on_finished)
         self.last_result: RunFinished | None = None
         self._last_progress = 0.0
+        self._devices = 1
         self._state = "idle"
 
         self.form = TrainingSettingsForm()
@@ -346,16 +347,20 @@ class TrainingPanel(QWidget):
             if now - self._last_progress >= 0.2 or event.fraction_done >= 1.0:
                 self._last_progress = now
                 self.progress.setValue(int(event.fraction_done * 1000))
+                per_device = (f" ({event.samples_per_second / self._devices:,.0f} per device)"
+                              if self._devices > 1 else "")
                 self.progress_label.setText(
                     f"{event.fraction_done:.0%}   ETA {format_seconds(event.eta_seconds)}   "
-                    f"{event.samples_per_second:,.0f} samples/s")
+                    f"{event.samples_per_second:,.0f} samples/s{per_device}")
         elif isinstance(event, EpochEnded):
             parts = [f"{k} {v:.4g}" for k, v in event.logs.items() if isinstance(v, float)]
             self._set_status(f"Epoch {event.epoch + 1}: " + ", ".join(parts[:6]), "info")
         elif isinstance(event, RunStarted):
-            self.progress_label.setText(f"0%   {event.backend} on {event.device}")
+            self._devices = max(1, len(event.devices))
+            where = (f"{len(event.devices)} devices, {event.distribution}" if event.devices else event.device)
+            self.progress_label.setText(f"0%   {event.backend} on {where}")
             self._set_status(f"Training {event.samples:,} samples for {event.epochs} epochs, "
-                             f"batch {event.batch_size}, on {event.backend} ({event.device}).")
+                             f"batch {event.batch_size}, on {event.backend} ({where}).")
         elif isinstance(event, LogMessage):
             self._set_status(event.message, event.level)
         elif isinstance(event, Paused):

@@ -17,6 +17,7 @@ from PySide6.QtWidgets import (
 )
 
 from nnstudio.core.training.config import BACKENDS, LOSSES, METRICS, OPTIMIZERS, SCHEDULES, TrainingConfig
+from nnstudio.ui.panels.devices_settings import DevicesGroup
 
 def installed_backends() -> list[str]:
     """Keras backends whose package is installed (found without importing it)."""
@@ -89,6 +90,9 @@ class TrainingSettingsForm(QScrollArea):
         column.addWidget(self._group("Hardware", [
             ("Backend", self.backend), ("Device", self.device), ("", self.mixed_precision),
             ("", self.jit)]))
+        self.devices_group = DevicesGroup()
+        self.devices_group.changed.connect(self._edited)
+        column.addWidget(self.devices_group)
         column.addStretch(1)
         for box in (self.nesterov, self.early_stopping, self.keep_best, self.mixed_precision,
                     self.jit):
@@ -165,6 +169,7 @@ class TrainingSettingsForm(QScrollArea):
             self.device.setCurrentText(cfg.device)
             self.mixed_precision.setChecked(bool(cfg.mixed_precision))
             self.jit.setChecked(bool(cfg.jit_compile))
+            self.devices_group.set_values(cfg.distribution, cfg.tensorboard, cfg.backend)
         finally:
             self._loading = False
         self._update_enabled()
@@ -201,6 +206,7 @@ class TrainingSettingsForm(QScrollArea):
         cfg.device = self.device.currentText()
         cfg.mixed_precision = self.mixed_precision.isChecked()
         cfg.jit_compile = self.jit.isChecked()
+        cfg.distribution, cfg.tensorboard = self.devices_group.values()
         return {**self._extra, **cfg.to_dict()}
 
     def _update_enabled(self) -> None:
@@ -213,6 +219,7 @@ class TrainingSettingsForm(QScrollArea):
         self.metrics_button.setToolTip(self.metrics_button.text())
 
     def _edited(self, *_args) -> None:
+        self.devices_group.set_backend(self.backend.currentText())
         self._update_enabled()
         if not self._loading:
             self.changed.emit(self.settings())
