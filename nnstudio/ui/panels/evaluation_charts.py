@@ -48,7 +48,7 @@ def confusion_chart(view: FigureView, result) -> None:
         for i in range(matrix.shape[0]):
             for j in range(matrix.shape[1]):
                 ax.text(j, i, str(int(matrix[i, j])), ha="center", va="center", fontsize=8,
-                        color="white" if matrix[i, j] > threshold else "#222222")
+                        color="white" if matrix[i, j] > threshold else "#111111")  # on the cell, any theme
     correct, total = int(np.trace(matrix)), int(matrix.sum())
     if result.task == "anomaly_detection":
         view.caption.setText(f"{correct} of {total} samples judged right at the threshold "

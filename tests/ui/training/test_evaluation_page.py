@@ -144,3 +144,11 @@ def test_autoencoder_runs_hide_the_class_predictions_tab(qtbot):
     assert not dashboard.tabs.isTabVisible(dashboard.tabs.indexOf(dashboard.predictions))
     dashboard.set_recipe("supervised")
     assert dashboard.tabs.isTabVisible(dashboard.tabs.indexOf(dashboard.predictions))
+
+
+def test_confusion_counts_keep_their_contrast_with_the_cells_in_the_dark_theme(evaluation, dark):
+    truth = np.array([0, 0, 0, 1])
+    evaluation.set_result(evaluate_predictions("classification", truth, np.eye(2)[[0, 0, 1, 1]]))
+    texts = evaluation.figures["Confusion matrix"].figure.axes[0].texts
+    counts = {text.get_text(): text.get_color() for text in texts}
+    assert counts["1"] == "#111111"                     # a pale cell keeps dark digits
