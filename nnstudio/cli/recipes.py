@@ -51,7 +51,8 @@ def add_recipe_arguments(cmd: argparse.ArgumentParser) -> None:
     group.add_argument("--scope", choices=("layer", "global"),
                        help="prune: every layer to the sparsity, or one threshold across layers (default: layer)")
     group.add_argument("--teacher", metavar="NETWORK_OR_FILE",
-                       help="distill: a trained network of the project or a .keras file")
+                       help="distill: a trained network of the project or a .keras file; the student is the "
+                            "network being trained (the project's first)")
     group.add_argument("--temperature", type=_positive, metavar="T", help="distill: softening temperature (default 4)")
     group.add_argument("--alpha", type=_fraction("alpha", closed=True), metavar="A",
                        help="distill: weight of the hard labels' loss, the soft targets get 1 - A (default 0.1)")

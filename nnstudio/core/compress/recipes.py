@@ -62,7 +62,9 @@ def train_distilled(ctx: RunContext) -> RecipeResult:
     cfg, settings = ctx.config, ctx.config.distill
     teacher_name = str(settings["teacher"])
     if teacher_name == ctx.network:
-        raise ConfigError(f"A network cannot be its own teacher. Received: teacher={teacher_name!r}.")
+        raise ConfigError(f"Network `{ctx.network}` is the one being trained and cannot be its own teacher; train "
+                          f"the student network (the command line trains the project's first network) or give the "
+                          f"teacher as a .keras file. Received: teacher={teacher_name!r}.")
     if ctx.project.data.get("augment"):
         from nnstudio.core.data import augmentation_layers
 
