@@ -252,7 +252,8 @@ class LossPlot(LiveView):
         base = name[4:] if name.startswith("val_") else name
         is_val = name.startswith("val_")
         if base == "loss":
-            plot, color = self.loss_plot, (VAL_COLOR if is_val else "#1B3A6B")
+            dark = plot_colors()[0].lightness() < 128
+            plot, color = self.loss_plot, (VAL_COLOR if is_val else ("#8DB8EA" if dark else "#1B3A6B"))
             label = "validation loss" if is_val else "training loss (epoch)"
         elif base.endswith("loss"):  # several losses (a GAN's d_loss, g_loss): one colour each
             losses = sorted({n[4:] if n.startswith("val_") else n for n in self.epochs

@@ -162,3 +162,17 @@ def test_a_runs_legend_made_in_the_dark_theme_is_light_text(qtbot, qapp):
         assert panel.legend.opts["labelTextColor"].name() == text.name()
     finally:
         theme.apply_theme("light", qapp)
+
+
+def test_the_epoch_loss_curve_stands_out_on_a_dark_background(qtbot, qapp):
+    try:
+        theme.apply_theme("dark", qapp)
+        plot = LossPlot()
+        qtbot.addWidget(plot)
+        plot.handle(ev.EpochEnded(0, {"loss": 1.0}, 0.01, 1.0, 1.0))
+        plot.refresh()
+        color = plot.epoch_curves["loss"].opts["pen"].color()
+        background = qapp.palette().color(QPalette.ColorRole.Base)
+        assert color.lightness() - background.lightness() > 100
+    finally:
+        theme.apply_theme("light", qapp)
