@@ -90,7 +90,22 @@ class SummaryPanel(QWidget):
         self.refresh()
 
     def refresh(self) -> None:
-        """Rebuild the table from the graph and its latest shape report, keeping the selection."""
+        """Rebuild the table from the graph and its latest shape report, keeping the selection.
+
+        Painting is held during the rebuild and its layout, and the whole panel is repainted
+        after it: otherwise Qt repaints only the rows it thinks changed and scrolls the
+        shorter table by copying pixels, which left rows of the previous table (and a strip
+        over the dock's tab bar) on screen after a deletion.
+        """
+        self.setUpdatesEnabled(False)
+        try:
+            self._rebuild()
+            self.table.doItemsLayout()  # scroll to the new range now, not by a later blit
+        finally:
+            self.setUpdatesEnabled(True)
+            self.update()
+
+    def _rebuild(self) -> None:
         selected = self.selected_ids()
         self._echo = True
         self.table.clear()
