@@ -123,8 +123,8 @@ def _export_source(args: argparse.Namespace, project, output: Path) -> int:
 def _describe(project: str, summary: dict) -> str:
     """Return the human-readable report of one export."""
     quantized = f" ({summary['quantize']})" if summary["quantize"] != "none" else ""
-    lines = [f"Exported {project} as {summary['format']}{quantized} to {summary['path']}: "
-             f"{summary['bytes']:,} bytes ({summary['zipped_bytes']:,} zipped)."]
+    lines = [(f"Exported {project} as {summary['format']}{quantized} to {summary['path']}: "
+              f"{summary['bytes']:,} bytes ({summary['zipped_bytes']:,} zipped).")]
     check = summary["verify"]
     if check:
         agreement = "" if check["agreement"] is None else f", top-1 agreement {check['agreement']:.1%}"

@@ -5,12 +5,14 @@ from __future__ import annotations
 import json
 
 import pytest
+from core.export.digits import (  # tests/ is on sys.path (rootdir packages)
+    student_network,
+    trained_digits,
+)
 
 from nnstudio.cli import main
 from nnstudio.core.project import load_project, save_project
 from nnstudio.core.templates import create_project
-
-from core.export.digits import student_network, trained_digits  # tests/ is on sys.path (rootdir packages)
 
 
 def run(capsys, *argv: str) -> tuple[int, str, str]:

@@ -46,7 +46,7 @@ def load_teacher(project: Any, teacher: str) -> Any:
 
     try:
         return keras.saving.load_model(path, compile=False, safe_mode=True)
-    except Exception as exc:  # noqa: BLE001 - a file Keras cannot read is the user's input
+    except Exception as exc:
         text = " ".join(str(exc).split())[:200]
         raise ConfigError(f"The teacher file `{path}` does not load as a Keras model. Received: {text}") from exc
 

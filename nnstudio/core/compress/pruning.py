@@ -90,14 +90,14 @@ def magnitude_masks(kernels: list[np.ndarray], sparsity: float, scope: str = "la
         return [np.ones_like(k, dtype=np.float32) for k in kernels]
     if scope == "global":
         magnitudes = np.concatenate([np.abs(k).ravel() for k in kernels])
-        count = int(round(sparsity * magnitudes.size))
+        count = round(sparsity * magnitudes.size)
         if count == 0:
             return [np.ones_like(k, dtype=np.float32) for k in kernels]
         threshold = np.partition(magnitudes, count - 1)[count - 1]
         return [_mask_below(k, threshold, None) for k in kernels]
     masks = []
     for kernel in kernels:
-        count = int(round(sparsity * kernel.size))
+        count = round(sparsity * kernel.size)
         if count == 0:
             masks.append(np.ones_like(kernel, dtype=np.float32))
             continue
@@ -135,6 +135,13 @@ def layer_sparsity(weights: dict[str, list[np.ndarray]]) -> dict[str, float]:
 def model_sparsity(model: Any) -> dict[str, float]:
     """Return each prunable layer's fraction of zero kernel weights."""
     return {path: float(np.mean(np.asarray(kernel) == 0)) for path, kernel in prunable_kernels(model)}
+
+
+def overall_sparsity(model: Any) -> float:
+    """Return the fraction of zero weights across all prunable kernels (weighted by size)."""
+    kernels = [np.asarray(kernel) for _, kernel in prunable_kernels(model)]
+    total = sum(k.size for k in kernels)
+    return float(sum(int((k == 0).sum()) for k in kernels) / total) if total else 0.0
 
 
 def pruning_callback(sparsity: float, total_steps: int, *, scope: str = "layer", begin: float = 0.0,

@@ -14,7 +14,13 @@ import numpy as np
 
 from nnstudio.core.training import events as ev
 from nnstudio.core.training.config import ConfigError
-from nnstudio.core.training.context import RecipeResult, RunContext, build_model, load_data, steps_for
+from nnstudio.core.training.context import (
+    RecipeResult,
+    RunContext,
+    build_model,
+    load_data,
+    steps_for,
+)
 
 
 def run_compression_recipe(ctx: RunContext) -> RecipeResult:
@@ -56,7 +62,11 @@ def train_distilled(ctx: RunContext) -> RecipeResult:
     """Train the network as a student of ``distill.teacher``."""
     import keras
 
-    from nnstudio.core.compress.distill import distilling_model, load_teacher, parameter_count
+    from nnstudio.core.compress.distill import (
+        distilling_model,
+        load_teacher,
+        parameter_count,
+    )
     from nnstudio.core.training.supervised import train_supervised
 
     cfg, settings = ctx.config, ctx.config.distill

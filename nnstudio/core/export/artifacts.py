@@ -159,7 +159,6 @@ def keras_int8(model: Any) -> tuple[Any, list[str]]:
     ExportError
         When no layer of the model can be quantized by Keras.
     """
-    import keras
 
     copy = _plain_copy(model)
     quantizable = [layer for layer in copy.layers if type(layer).__name__ in KERAS_QUANTIZABLE]
@@ -171,7 +170,7 @@ def keras_int8(model: Any) -> tuple[Any, list[str]]:
         with warnings.catch_warnings():  # Keras warns once per layer it leaves float; we list them instead
             warnings.simplefilter("ignore", UserWarning)
             copy.quantize("int8")
-    except Exception as exc:  # noqa: BLE001 - Keras names unsupported settings in its message
+    except Exception as exc:
         raise describe_failure(copy, "Keras' int8 quantization", exc) from exc
     stayed = [layer.name for layer in copy.layers
               if layer.weights and type(layer).__name__ not in KERAS_QUANTIZABLE]
@@ -180,9 +179,7 @@ def keras_int8(model: Any) -> tuple[Any, list[str]]:
 
 def _plain_copy(model: Any) -> Any:
     """Return an uncompiled copy of ``model`` with its weights."""
-    import keras
-
-    copy = keras.models.clone_model(model)
+    copy = type(model).from_config(model.get_config())  # clone_model can carry the compiled state along
     copy.set_weights(model.get_weights())
     return copy
 
@@ -277,8 +274,9 @@ def zipped_bytes(path: Path) -> int:
 
 
 def _quiet(function, *args, **kwargs):
-    """Call ``function`` with its prints to stdout swallowed (core never prints)."""
-    with contextlib.redirect_stdout(io.StringIO()):
+    """Call ``function`` with its prints to stdout and its Python warnings swallowed (core never prints)."""
+    with contextlib.redirect_stdout(io.StringIO()), warnings.catch_warnings():
+        warnings.simplefilter("ignore")
         return function(*args, **kwargs)
 
 
@@ -288,7 +286,7 @@ def _convert(model: Any, exporter: str, function, *args) -> Any:
         return function(model, *args)
     except ExportError:
         raise
-    except Exception as exc:  # noqa: BLE001 - converters raise anything; the user gets one line
+    except Exception as exc:
         with tempfile.TemporaryDirectory() as scratch:
             probe = (lambda prefix: function(prefix, *args)) if function is tflite_bytes else \
                 (lambda prefix: function(prefix, Path(scratch) / "probe.onnx"))

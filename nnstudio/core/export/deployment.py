@@ -9,14 +9,20 @@ Keras and the runtimes are imported inside the functions only.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Callable
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from nnstudio.core.compile.errors import ExportError
-from nnstudio.core.export.artifacts import Artifact, check_choice, check_suffix, export_model
+from nnstudio.core.export.artifacts import (
+    Artifact,
+    check_choice,
+    check_suffix,
+    export_model,
+)
 from nnstudio.core.export.verify import Verification, runner_for, verify
 
 if TYPE_CHECKING:
@@ -47,7 +53,7 @@ class ExportReport:
         }
 
 
-def network_name(project: "Project", network: str | None) -> str:
+def network_name(project: Project, network: str | None) -> str:
     """Return ``network`` (default: the first) after checking the project has it."""
     name = network or next(iter(project.networks))
     if name not in project.networks:
@@ -55,7 +61,7 @@ def network_name(project: "Project", network: str | None) -> str:
     return name
 
 
-def require_weights(project: "Project", network: str) -> None:
+def require_weights(project: Project, network: str) -> None:
     """Raise :class:`ExportError` when ``network`` has never been trained."""
     if not project.weights.get(network):
         raise ExportError(f"Network `{network}` of `{project.name}` has no trained weights; train it first "
@@ -72,7 +78,7 @@ def require_tensorflow(fmt: str) -> None:
                           f"Received: backend={backend!r}.")
 
 
-def samples_of(dataset: "Dataset", split: str, count: int | None = None) -> tuple[np.ndarray, np.ndarray | None]:
+def samples_of(dataset: Dataset, split: str, count: int | None = None) -> tuple[np.ndarray, np.ndarray | None]:
     """Return up to ``count`` samples (and labels) of ``split``, falling back to the others.
 
     ``split`` is ``test`` (verification) or ``train`` (calibration); an empty split gives
@@ -91,8 +97,8 @@ def samples_of(dataset: "Dataset", split: str, count: int | None = None) -> tupl
     raise ExportError(f"Dataset `{dataset.name}` has no samples. Received: 0 samples.")
 
 
-def export_project_model(project: "Project", fmt: str, path: str | Path, *, quantize: str = "none",
-                         network: str | None = None, dataset: "Dataset | None" = None, verify_samples: int = 0,
+def export_project_model(project: Project, fmt: str, path: str | Path, *, quantize: str = "none",
+                         network: str | None = None, dataset: Dataset | None = None, verify_samples: int = 0,
                          model: Any = None, report: Callable[[str], None] | None = None) -> ExportReport:
     """Export a network of ``project`` as ``fmt`` and optionally verify the artifact.
 
@@ -179,7 +185,7 @@ def export_project_model(project: "Project", fmt: str, path: str | Path, *, quan
     return ExportReport(artifact, name, verification, notes)
 
 
-def fitting_samples(model: Any, dataset: "Dataset", split: str, count: int | None,
+def fitting_samples(model: Any, dataset: Dataset, split: str, count: int | None,
                     notes: list[str]) -> tuple[np.ndarray, np.ndarray | None]:
     """Return samples of ``dataset`` that fit ``model``'s input, else seeded random normal ones.
 
@@ -197,7 +203,7 @@ def fitting_samples(model: Any, dataset: "Dataset", split: str, count: int | Non
     return np.random.default_rng(0).standard_normal(shape).astype(np.float32), None
 
 
-def _project_dataset(project: "Project") -> "Dataset":
+def _project_dataset(project: Project) -> Dataset:
     if not project.data:
         raise ExportError(f"Verification and int8 calibration need data and project `{project.name}` has no data "
                           f"source; choose one or pass --data. Received: data={{}}.")

@@ -12,7 +12,8 @@ Must not import Qt. Keras is imported inside the functions only.
 from __future__ import annotations
 
 import re
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 from nnstudio.core.compile.errors import ExportError
 

@@ -14,9 +14,10 @@ from __future__ import annotations
 
 import math
 import time
+from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 import numpy as np
 
@@ -102,7 +103,7 @@ def runner_for(fmt: str, path: str | Path, model: Any = None) -> Callable[[np.nd
                           f"Received: {exc.name} missing.") from exc
     except ExportError:
         raise
-    except Exception as exc:  # noqa: BLE001 - a runtime that refuses the file gets one line
+    except Exception as exc:
         text = " ".join(str(exc).split())[:240]
         raise ExportError(f"The {fmt} runtime could not load `{path}`. Received: {type(exc).__name__}: {text}") from exc
     raise ExportError(f"Artifacts of format `{fmt}` cannot be run for verification. Received: format={fmt!r}.")
@@ -114,7 +115,7 @@ def _tflite_runner(path: Path) -> Callable[[np.ndarray], np.ndarray]:
     except ImportError:
         import tensorflow as tf
 
-        Interpreter = tf.lite.Interpreter  # noqa: N806 - the same class, TensorFlow's copy
+        Interpreter = tf.lite.Interpreter
     interpreter = Interpreter(model_path=str(path))
     source = interpreter.get_input_details()[0]
     target = interpreter.get_output_details()[0]
@@ -174,7 +175,7 @@ def verify(run: Callable[[np.ndarray], np.ndarray], reference: Callable[[np.ndar
     expected = np.concatenate([reference(chunk) for chunk in _chunks(x, BATCH)])
     try:
         actual = np.concatenate([run(chunk) for chunk in _chunks(x, BATCH)])
-    except Exception as exc:  # noqa: BLE001 - a runtime failing on the file is a finding, in one line
+    except Exception as exc:
         text = " ".join(str(exc).split())[:240]
         raise ExportError(f"The exported file loads but its runtime fails to run it. Received: "
                           f"{type(exc).__name__}: {text}") from exc

@@ -6,7 +6,11 @@ import keras
 import pytest
 
 from nnstudio.core.compile import compile_project
-from nnstudio.core.compress.distill import distilling_model, ends_in_softmax, load_teacher
+from nnstudio.core.compress.distill import (
+    distilling_model,
+    ends_in_softmax,
+    load_teacher,
+)
 from nnstudio.core.training.config import ConfigError, TrainingConfig
 from nnstudio.core.training.engine import run_training
 from nnstudio.core.training.telemetry import TelemetryOptions

@@ -2,11 +2,19 @@
 
 from __future__ import annotations
 
+import itertools
+
 import keras
 import numpy as np
 import pytest
 
-from nnstudio.core.compress import layer_sparsity, magnitude_masks, model_sparsity, polynomial_sparsity, prune_model
+from nnstudio.core.compress import (
+    layer_sparsity,
+    magnitude_masks,
+    model_sparsity,
+    polynomial_sparsity,
+    prune_model,
+)
 from nnstudio.core.compress.pruning import pruning_callback
 from nnstudio.core.export.artifacts import export_model
 from nnstudio.core.training.config import TrainingConfig
@@ -19,7 +27,7 @@ from ..export.digits import last_test_accuracy, trained_digits
 def test_polynomial_sparsity_rises_from_initial_to_final_and_stays():
     values = [polynomial_sparsity(step, 10, 110, 0.8) for step in range(0, 150, 10)]
     assert values[0] == values[1] == 0.0
-    assert all(a <= b for a, b in zip(values, values[1:]))
+    assert all(a <= b for a, b in itertools.pairwise(values))
     assert values[-1] == values[11] == 0.8
     assert polynomial_sparsity(35, 10, 110, 0.8) > 0.8 * 0.25 * 2  # cubic: fast at first
 
