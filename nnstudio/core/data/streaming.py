@@ -222,6 +222,8 @@ def tf_batches(x: Any, y: Any, *, batch_size: int, shuffle: bool = False, seed: 
         values, targets = tf.numpy_function(read, [indices], (tf.float32, y_dtype))
         return tf.ensure_shape(values, (None, *sample_shape)), tf.ensure_shape(targets, (None, *y_shape))
 
+    batches = max(1, -(-n // batch_size)) * max(epochs - initial_epoch, 0)
     dataset = tf.data.Dataset.range(initial_epoch, epochs).flat_map(epoch_indices)
-    return dataset.map(tensors, num_parallel_calls=workers or default_workers(), deterministic=True) \
-        .prefetch(DEFAULT_PREFETCH)
+    dataset = dataset.map(tensors, num_parallel_calls=workers or default_workers(), deterministic=True)
+    # A known length lets Keras count steps instead of running into the end of the data.
+    return dataset.apply(tf.data.experimental.assert_cardinality(batches)).prefetch(DEFAULT_PREFETCH)

@@ -71,26 +71,48 @@ def fit_arguments(x: np.ndarray, y: np.ndarray, *, batch_size: int, shuffle: boo
 
 
 class StreamedFeeds:
-    """The ``PyDataset`` feeds of a streamed run and the figures of its input pipeline."""
+    """The feeds of a streamed run and the figures of its input pipeline.
+
+    On TensorFlow the batches come from a ``tf.data`` pipeline (parallel reads, prefetch),
+    measured faster here than Keras' ``PyDataset`` queue (``benchmarks/data_pipeline.py``);
+    on JAX and PyTorch from a ``keras.utils.PyDataset`` with reader threads. Both read the
+    same batches in the same ``(seed, epoch)`` order.
+    """
 
     def __init__(self, config, x_train, y_train, x_val, y_val, initial_epoch: int, autoencoder: bool,
                  has_val: bool) -> None:
-        from nnstudio.core.data.streaming import ReaderClock, batch_feeder, default_workers
+        import keras
+
+        from nnstudio.core.data.streaming import ReaderClock, batch_feeder, default_workers, tf_batches
 
         self.config, self.autoencoder, self.samples = config, autoencoder, len(x_train)
         self.workers, self.clock = default_workers(), ReaderClock()
-        train = batch_feeder(x_train, None if autoencoder else y_train, batch_size=config.batch_size,
-                             shuffle=config.shuffle, seed=config.seed, initial_epoch=initial_epoch,
-                             workers=self.workers, targets_are_inputs=autoencoder, clock=self.clock)
-        self.fit_kwargs: dict[str, Any] = {"x": train, "shuffle": False}
-        self.validation = self.test(x_val, y_val) if has_val else None
+        self.use_tf_data = keras.backend.backend() == "tensorflow"
+        common = {"batch_size": config.batch_size, "workers": self.workers, "targets_are_inputs": autoencoder}
+        targets = None if autoencoder else y_train
+        if self.use_tf_data:
+            train = tf_batches(x_train, targets, shuffle=config.shuffle, seed=config.seed, initial_epoch=initial_epoch,
+                               epochs=config.epochs, clock=self.clock, **common)
+            self.fit_kwargs: dict[str, Any] = {"x": train, "shuffle": False,
+                                               "steps_per_epoch": -(-len(x_train) // config.batch_size)}
+            self.validation = None
+            if has_val:  # one pass per epoch, whether or not Keras restarts the iterator
+                self.validation = tf_batches(x_val, None if autoencoder else y_val, initial_epoch=initial_epoch,
+                                             epochs=config.epochs, **common)
+                self.fit_kwargs["validation_steps"] = -(-len(x_val) // config.batch_size)
+        else:
+            train = batch_feeder(x_train, targets, shuffle=config.shuffle, seed=config.seed,
+                                 initial_epoch=initial_epoch, clock=self.clock, **common)
+            self.fit_kwargs = {"x": train, "shuffle": False}
+            self.validation = self.test(x_val, y_val) if has_val else None
 
     def test(self, x, y):
-        """Return an in-order feed of a validation or test split."""
-        from nnstudio.core.data.streaming import batch_feeder
+        """Return an in-order, one-pass feed of a validation or test split."""
+        from nnstudio.core.data.streaming import batch_feeder, tf_batches
 
-        return batch_feeder(x, None if self.autoencoder else y, batch_size=self.config.batch_size,
-                            workers=self.workers, targets_are_inputs=self.autoencoder)
+        make = tf_batches if self.use_tf_data else batch_feeder
+        return make(x, None if self.autoencoder else y, batch_size=self.config.batch_size, workers=self.workers,
+                    targets_are_inputs=self.autoencoder)
 
     def stats(self, monitor, skipped: int) -> dict[str, Any]:
         """Return ``streamed``, ``samples``, ``skipped``, ``workers`` and ``input_share``.
