@@ -19,7 +19,7 @@ import time
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
-import numpy as np  # noqa: E402
+import numpy as np
 
 TARGETS = {"saliency": 0.2, "gradcam": 0.2, "integrated-gradients": 1.0, "smoothgrad": None, "occlusion": None}
 

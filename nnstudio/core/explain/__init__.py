@@ -7,13 +7,23 @@ Keras backend (TensorFlow, JAX or PyTorch). Must not import Qt; Keras is importe
 """
 
 from nnstudio.core.explain.errors import (
-    ExplainError, LayerNotFoundError, NoSpatialLayerError, NotDifferentiableError,
-    NoTrainedWeightsError, SampleSelectionError, UnknownMethodError,
+    ExplainError,
+    LayerNotFoundError,
+    NoSpatialLayerError,
+    NotDifferentiableError,
+    NoTrainedWeightsError,
+    SampleSelectionError,
+    UnknownMethodError,
 )
 from nnstudio.core.explain.importance import FeatureImportance, permutation_importance
 from nnstudio.core.explain.methods import BASELINES, Completeness
 from nnstudio.core.explain.session import (
-    METHOD_TITLES, METHODS, ExplainOptions, ExplainProgress, ExplainSession, Explanation,
+    METHOD_TITLES,
+    METHODS,
+    ExplainOptions,
+    ExplainProgress,
+    ExplainSession,
+    Explanation,
 )
 
 __all__ = [

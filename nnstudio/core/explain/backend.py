@@ -14,7 +14,8 @@ Must not import Qt; imports Keras (and the backend) lazily.
 from __future__ import annotations
 
 import contextlib
-from typing import Any, Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from typing import Any
 
 import numpy as np
 
@@ -170,9 +171,9 @@ def spatial_layers(model) -> list[tuple[str, Any]]:
             continue
         rank = output_rank(layer)
         shape = tuple(layer.output.shape) if rank else ()
-        if rank == 4 and (shape[1] or 2) * (shape[2] or 2) > 1:
-            found.append((path, layer))
-        elif rank == 3 and type(layer).__name__.startswith(("Conv1D", "SeparableConv1D", "DepthwiseConv1D")):
+        image_map = rank == 4 and (shape[1] or 2) * (shape[2] or 2) > 1
+        sequence_map = rank == 3 and type(layer).__name__.startswith(("Conv1D", "SeparableConv1D", "DepthwiseConv1D"))
+        if image_map or sequence_map:
             found.append((path, layer))
     return found
 
@@ -280,7 +281,7 @@ class LayerProbe:
         return call
 
     @contextlib.contextmanager
-    def installed(self) -> Iterator["LayerProbe"]:
+    def installed(self) -> Iterator[LayerProbe]:
         """Install the probe while the context lasts."""
         with patched_call(self.layer, self.wrap):
             yield self

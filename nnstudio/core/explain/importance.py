@@ -7,8 +7,9 @@ feature's importance. Must not import Qt; imports Keras lazily through the score
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, Callable
+from typing import Any
 
 import numpy as np
 

@@ -8,8 +8,8 @@ shows the same ones in a Qt canvas. Must not import Qt or Keras.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from pathlib import Path
-from typing import Sequence
 
 import numpy as np
 from matplotlib.colors import TwoSlopeNorm

@@ -13,7 +13,13 @@ from typing import Any
 
 import numpy as np
 
-from nnstudio.core.explain.backend import LayerProbe, check_differentiable, logits, to_numpy, value_and_grad
+from nnstudio.core.explain.backend import (
+    LayerProbe,
+    check_differentiable,
+    logits,
+    to_numpy,
+    value_and_grad,
+)
 from nnstudio.core.explain.errors import ExplainError, NotDifferentiableError
 
 #: Samples per forward pass in batched methods (SmoothGrad noise, integrated-gradient steps).

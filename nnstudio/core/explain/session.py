@@ -10,15 +10,19 @@ Keras lazily.
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Callable, Sequence
+from typing import Any
 
 import numpy as np
 
 from nnstudio.core.explain import methods as m
 from nnstudio.core.explain.backend import embedding_layer, find_layer, spatial_layers
 from nnstudio.core.explain.errors import (
-    NoSpatialLayerError, NoTrainedWeightsError, SampleSelectionError, UnknownMethodError,
+    NoSpatialLayerError,
+    NoTrainedWeightsError,
+    SampleSelectionError,
+    UnknownMethodError,
 )
 from nnstudio.core.explain.scoring import ScoredModel
 
@@ -132,7 +136,7 @@ class ExplainSession:
     _cache: dict[str, Any] = field(default_factory=dict)
 
     @classmethod
-    def from_project(cls, project, data: dict | None = None, network: str | None = None) -> "ExplainSession":
+    def from_project(cls, project, data: dict | None = None, network: str | None = None) -> ExplainSession:
         """Compile ``project``'s trained network and load the split to explain.
 
         Parameters
@@ -163,7 +167,7 @@ class ExplainSession:
         return cls.from_dataset(compile_project(project, name), dataset, network=name)
 
     @classmethod
-    def from_dataset(cls, model, dataset, network: str = "main") -> "ExplainSession":
+    def from_dataset(cls, model, dataset, network: str = "main") -> ExplainSession:
         """Explain ``model`` on the test split (else validation) of ``dataset``."""
         if dataset.x_test is not None and len(dataset.x_test):
             x, split = dataset.x_test, "test"

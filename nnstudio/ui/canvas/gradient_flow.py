@@ -4,8 +4,8 @@ Training telemetry already samples gradient histograms (``WeightStats``, with ea
 norm) and activations (``Activations``, with the share of ReLU units that are zero on the
 whole fixed batch). :class:`GradientFlow` folds those events into per-layer figures;
 when its View-menu action is on, every card whose layer has figures gets a small badge
-above it: ``∇ 3.1e-03 · dead 25%`` on a colour from blue (vanishing, below 1e-5) through
-green to red (exploding, above 10), outlined in red when most of its units are dead. A
+beside it: ``∇ 3.1e-03 · dead 25%`` on a colour from blue (vanishing, 1e-6) through green
+(1e-1) to red (exploding, 1e4), outlined in red when most of its units are dead. A
 legend in the canvas' corner explains the scale. Switched off, no badge or legend exists
 and events only update a few floats. Must not import Keras.
 """
@@ -15,6 +15,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass, field
 
+import numpy as np
 from PySide6.QtCore import QObject, QRectF, Qt, QTimer, Slot
 from PySide6.QtGui import QAction, QColor, QFont, QLinearGradient, QPainter, QPen
 from PySide6.QtWidgets import QGraphicsItem, QWidget
@@ -22,22 +23,27 @@ from shiboken6 import isValid
 
 from nnstudio.core.training.events import Activations, RunStarted, WeightStats
 
-#: log10 of the gradient norms at the two ends of the colour scale.
-LOW_LOG, HIGH_LOG = -6.0, 2.0
-VANISHING, HEALTHY, EXPLODING = QColor("#2E86C1"), QColor("#27AE60"), QColor("#C0392B")
+#: log10 of the gradient norms at the two ends of the colour scale (its middle, 1e-1, is green).
+LOW_LOG, HIGH_LOG = -6.0, 4.0
+#: Hues (degrees) at the vanishing and exploding ends: blue through green and yellow to red.
+LOW_HUE, HIGH_HUE = 220.0, 0.0
 #: A layer with more dead units than this gets a red outline.
 DEAD_WARNING = 0.5
-BADGE_HEIGHT = 16.0
+DEAD_OUTLINE = QColor("#C0392B")
+BADGE_WIDTH, BADGE_HEIGHT = 118.0, 16.0
 
 
 def norm_color(norm: float) -> QColor:
     """Return the scale's colour for a gradient norm (blue vanishing, green, red exploding)."""
     t = (math.log10(max(norm, 1e-30)) - LOW_LOG) / (HIGH_LOG - LOW_LOG)
     t = min(max(t, 0.0), 1.0)
-    low, high, u = (VANISHING, HEALTHY, t * 2) if t < 0.5 else (HEALTHY, EXPLODING, t * 2 - 1)
-    return QColor.fromRgbF(low.redF() + (high.redF() - low.redF()) * u,
-                           low.greenF() + (high.greenF() - low.greenF()) * u,
-                           low.blueF() + (high.blueF() - low.blueF()) * u)
+    return QColor.fromHsvF((LOW_HUE + (HIGH_HUE - LOW_HUE) * t) / 360.0, 0.8, 0.85)
+
+
+def text_color(background: QColor) -> QColor:
+    """Black or white, whichever reads better on ``background``."""
+    luminance = 0.299 * background.redF() + 0.587 * background.greenF() + 0.114 * background.blueF()
+    return QColor("#111111") if luminance > 0.6 else QColor("white")
 
 
 @dataclass
@@ -76,13 +82,13 @@ class NetworkFlow:
 
 
 class FlowBadge(QGraphicsItem):
-    """The badge drawn just above a layer card (a child item, so it moves with the card)."""
+    """The badge drawn beside a layer card's top right (a child item, so it moves with the card)."""
 
     def __init__(self, parent: QGraphicsItem) -> None:
         super().__init__(parent)
         self.flow = LayerFlow()
         self.setAcceptedMouseButtons(Qt.MouseButton.NoButton)
-        self.setPos(0.0, -BADGE_HEIGHT - 2.0)
+        self.setPos(parent.boundingRect().right() + 4.0, parent.boundingRect().top() + 2.0)
         self.setZValue(5)
 
     def set_flow(self, flow: LayerFlow) -> None:
@@ -93,20 +99,20 @@ class FlowBadge(QGraphicsItem):
         self.update()
 
     def boundingRect(self) -> QRectF:
-        return QRectF(0.0, 0.0, max(self.parentItem().boundingRect().width(), 60.0), BADGE_HEIGHT)
+        return QRectF(0.0, 0.0, BADGE_WIDTH, BADGE_HEIGHT)
 
     def paint(self, painter: QPainter, option, widget=None) -> None:
         rect = self.boundingRect().adjusted(0.5, 0.5, -0.5, -0.5)
         color = norm_color(self.flow.norm) if self.flow.norm is not None else QColor("#7F8C8D")
-        outline = EXPLODING if (self.flow.dead or 0.0) > DEAD_WARNING else color.darker(130)
+        dying = (self.flow.dead or 0.0) > DEAD_WARNING
         painter.setRenderHint(QPainter.RenderHint.Antialiasing)
-        painter.setPen(QPen(outline, 2.0 if outline is EXPLODING else 1.0))
+        painter.setPen(QPen(DEAD_OUTLINE if dying else color.darker(130), 2.5 if dying else 1.0))
         painter.setBrush(color)
         painter.drawRoundedRect(rect, 4.0, 4.0)
         font = QFont(painter.font())
         font.setPointSizeF(7.5)
         painter.setFont(font)
-        painter.setPen(QColor("white"))
+        painter.setPen(text_color(color))
         painter.drawText(rect, Qt.AlignmentFlag.AlignCenter, self.flow.text())
 
 
@@ -126,7 +132,7 @@ class FlowLegend(QWidget):
         painter.drawRoundedRect(QRectF(self.rect()), 6.0, 6.0)
         bar = QRectF(8.0, 20.0, self.width() - 16.0, 10.0)
         gradient = QLinearGradient(bar.topLeft(), bar.topRight())
-        for t in (0.0, 0.25, 0.5, 0.75, 1.0):
+        for t in np.linspace(0.0, 1.0, 9):
             gradient.setColorAt(t, norm_color(10 ** (LOW_LOG + t * (HIGH_LOG - LOW_LOG))))
         painter.setBrush(gradient)
         painter.drawRect(bar)

@@ -80,6 +80,7 @@ class EvaluatePage(QTabWidget):
         if confusion is not None and result.true_labels is not None and result.predicted_labels is not None:
             self._connections.append(confusion.canvas.mpl_connect(
                 "button_press_event", lambda event: self._on_confusion_click(event, result, confusion)))
+            confusion.caption.setText(confusion.caption.text() + " · click a cell to explain its samples")
 
     def _on_misclassified_click(self, event, result, view) -> None:
         axes = [ax for ax in view.figure.axes if ax.images]
@@ -91,7 +92,7 @@ class EvaluatePage(QTabWidget):
     def _on_confusion_click(self, event, result, view) -> None:
         if event.inaxes is not view.figure.axes[0] or event.xdata is None:
             return
-        true, predicted = int(round(event.ydata)), int(round(event.xdata))
+        true, predicted = round(event.ydata), round(event.xdata)
         cell = np.flatnonzero((np.asarray(result.true_labels) == true)
                               & (np.asarray(result.predicted_labels) == predicted))[:GRID_COLUMNS * 2]
         if len(cell):

@@ -17,8 +17,22 @@ from pathlib import Path
 import numpy as np
 from PySide6.QtCore import Signal, Slot
 from PySide6.QtWidgets import (
-    QCheckBox, QComboBox, QDoubleSpinBox, QFileDialog, QFormLayout, QGridLayout, QHBoxLayout, QLabel,
-    QLineEdit, QProgressBar, QPushButton, QScrollArea, QSpinBox, QSplitter, QVBoxLayout, QWidget,
+    QCheckBox,
+    QComboBox,
+    QDoubleSpinBox,
+    QFileDialog,
+    QFormLayout,
+    QGridLayout,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QProgressBar,
+    QPushButton,
+    QScrollArea,
+    QSpinBox,
+    QSplitter,
+    QVBoxLayout,
+    QWidget,
 )
 
 from nnstudio.core.explain.methods import BASELINES
@@ -28,6 +42,8 @@ from nnstudio.ui.plots.base import set_muted
 
 SIDE_BY_SIDE, GRID = "Several methods, one sample", "One method, several samples"
 GRID_COLUMNS = 4
+#: The narrowest a panel of the figure may get before the panels wrap onto another row.
+MIN_PANEL_PX = 230
 DEFAULT_SAMPLES = "0, 1, 2, 3"
 
 
@@ -145,7 +161,9 @@ class ExplainView(QWidget):
         scroll.setWidget(controls)
         scroll.setMinimumWidth(340)
 
-        from matplotlib.backends.backend_qtagg import FigureCanvasQTAgg  # matplotlib loads with the page
+        from matplotlib.backends.backend_qtagg import (
+            FigureCanvasQTAgg,  # matplotlib loads with the page
+        )
         from matplotlib.figure import Figure
 
         self.figure = Figure(figsize=(8, 5), dpi=100, layout="constrained")
@@ -297,7 +315,9 @@ class ExplainView(QWidget):
         self.importance = None
         self.progress.setValue(self.progress.maximum())
         names = self.summary.class_names if self.summary else ()
-        explanations_figure(explanations, names, getattr(self, "_columns", 3), figure=self.figure)
+        # A narrow canvas wraps the panels onto more rows rather than shrinking them.
+        columns = min(getattr(self, "_columns", 3), max(1, self.canvas.width() // MIN_PANEL_PX))
+        explanations_figure(explanations, names, columns, figure=self.figure)
         self.canvas.draw_idle()
         self._say(self._describe(explanations))
         self._update_buttons()

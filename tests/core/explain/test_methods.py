@@ -6,7 +6,11 @@ import numpy as np
 import pytest
 
 from nnstudio.core.explain import methods as m
-from nnstudio.core.explain.errors import LayerNotFoundError, NoSpatialLayerError, NotDifferentiableError
+from nnstudio.core.explain.errors import (
+    LayerNotFoundError,
+    NoSpatialLayerError,
+    NotDifferentiableError,
+)
 from nnstudio.core.explain.scoring import ScoredModel
 
 

@@ -7,7 +7,12 @@ import pytest
 
 from nnstudio.core.explain import Explanation, FeatureImportance
 from nnstudio.core.explain.methods import Completeness
-from nnstudio.core.explain.render import caption, explanations_figure, importance_figure, save_figure
+from nnstudio.core.explain.render import (
+    caption,
+    explanations_figure,
+    importance_figure,
+    save_figure,
+)
 
 
 def _explanation(kind: str, method: str = "integrated-gradients") -> Explanation:

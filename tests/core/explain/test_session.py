@@ -6,7 +6,11 @@ import numpy as np
 import pytest
 
 from nnstudio.core.explain import (
-    ExplainOptions, ExplainSession, NoTrainedWeightsError, SampleSelectionError, UnknownMethodError,
+    ExplainOptions,
+    ExplainSession,
+    NoTrainedWeightsError,
+    SampleSelectionError,
+    UnknownMethodError,
 )
 
 

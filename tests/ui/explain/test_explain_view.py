@@ -104,3 +104,27 @@ def test_evaluate_page_adds_an_explain_button_that_opens_the_explain_tab(qtbot, 
     with qtbot.waitSignal(page.explain_view.shown, timeout=WAIT_MS) as shown:
         assert page.explain([3])
     assert [e.method for e in shown.args[0]] == ["saliency", "gradcam", "integrated-gradients", "occlusion"]
+
+
+def test_clicking_a_confusion_cell_explains_its_samples_in_a_grid(qtbot, digits_project):
+    from matplotlib.backend_bases import MouseButton, MouseEvent
+
+    from nnstudio.ui.panels.evaluation_panel import EvaluationPanel
+    panel = EvaluationPanel()
+    page = EvaluatePage(panel)
+    qtbot.addWidget(page)
+    page.resize(1400, 800)
+    panel.set_project(digits_project)
+    with qtbot.waitSignal(panel.evaluated, timeout=WAIT_MS) as evaluated:
+        panel.evaluate()
+    result = evaluated.args[0]
+    true, predicted = int(result.true_labels[0]), int(result.predicted_labels[0])
+    view = panel.figures["Confusion matrix"]
+    ax = view.figure.axes[0]
+    view.canvas.draw()
+    x, y = ax.transData.transform((predicted, true))
+    with qtbot.waitSignal(page.explain_view.shown, timeout=WAIT_MS) as shown:
+        view.canvas.callbacks.process("button_press_event",
+                                      MouseEvent("button_press_event", view.canvas, x, y, MouseButton.LEFT))
+    expected = np.flatnonzero((result.true_labels == true) & (result.predicted_labels == predicted))[:8]
+    assert [e.index for e in shown.args[0]] == list(expected) and page.currentWidget() is page.explain_view
