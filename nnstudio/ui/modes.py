@@ -22,6 +22,7 @@ from nnstudio.core.project.commands import SetProjectSection
 from nnstudio.core.training.events import Activations, RunStarted
 from nnstudio.ui.canvas.gradient_flow import GradientFlow
 from nnstudio.ui.canvas.preview import activation_thumbnail, preview_from_dict, preview_to_dict
+from nnstudio.ui.deploy import DeployPage, SparsityTags
 from nnstudio.ui.explain import EvaluatePage
 from nnstudio.ui.panels.data_panel import DataPanel
 from nnstudio.ui.panels.evaluation_panel import EvaluationPanel
@@ -34,7 +35,7 @@ if TYPE_CHECKING:
     from nnstudio.ui.document import ProjectDocument
 
 #: Page titles in tab order; Ctrl+1 ... Ctrl+4 switch to them.
-PAGES = ("Design", "Data", "Train", "Evaluate")
+PAGES = ("Design", "Data", "Train", "Evaluate", "Deploy")
 #: Seconds to wait for a run to stop when the window closes.
 STOP_TIMEOUT_S = 10.0
 
@@ -60,7 +61,8 @@ class ModePages(QTabWidget):
         evaluate.addWidget(self.evaluate_page)
         evaluate.setStretchFactor(1, 1)
         evaluate.setSizes([600, 900])  # the runs table and its comparison plot need room too
-        for title, page in zip(PAGES, (design, self.data_panel, self.training_panel, evaluate)):
+        self.deploy_page = DeployPage()
+        for title, page in zip(PAGES, (design, self.data_panel, self.training_panel, evaluate, self.deploy_page)):
             self.addTab(page, title)
         self._project = None
         self._dataset = None
@@ -68,6 +70,7 @@ class ModePages(QTabWidget):
         self.page_actions = self._page_actions()
         self.gradient_flow = GradientFlow(design, self._training_network, self)
         self.page_actions.append(self.gradient_flow.action)  # View ▸ Gradient Flow on Cards
+        self.sparsity_tags = SparsityTags(design, document, self)  # pruned layers' share of zeros
         self._wire()
         self.set_project()
 
@@ -87,6 +90,7 @@ class ModePages(QTabWidget):
         self.data_panel.apply_input_shape_requested.connect(self.apply_input_shape)
         self.training_panel.edit = self.document.edit
         self.runs_panel.edit = self.document.edit
+        self.deploy_page.edit = self.document.edit
         self.training_panel.run_started.connect(self._on_run_started)
         self.training_panel.run_finished.connect(self._on_run_finished)
         self.training_panel.worker.dataset_ready.connect(self._on_dataset)
@@ -108,6 +112,7 @@ class ModePages(QTabWidget):
         self.training_panel.set_project(project)
         self.evaluation_panel.set_project(project)
         self.runs_panel.set_project(project)
+        self.deploy_page.set_project(project)
         self._refresh_family_views()
         self._previews = _stored_previews(project.view.get("previews"))
         QTimer.singleShot(0, self._show_previews)  # after the workspace made this project's tabs
