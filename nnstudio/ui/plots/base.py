@@ -134,12 +134,23 @@ def header_legend(plot: pg.PlotItem, columns: int = 6) -> pg.LegendItem:
 
     The title moves to the left to make room. Returns the legend (also ``plot.legend``).
     """
-    legend = plot.addLegend(labelTextSize="8pt", labelTextColor=plot_colors()[1], colCount=columns)
-    legend.setParentItem(plot)
+    from shiboken6 import isValid
+
+    # No pyqtgraph anchor (offset=None): its handler runs while a deleted plot tears down.
+    legend = plot.addLegend(offset=None, labelTextSize="8pt", labelTextColor=plot_colors()[1], colCount=columns)
+    band = plot.titleLabel
+    legend.setParentItem(band)
     legend.layout.setContentsMargins(2, 0, 2, 0)
-    legend.anchor(itemPos=(1, 0), parentPos=(1, 0), offset=(-10, 0))
-    plot.titleLabel.opts["justify"] = "left"
-    plot.titleLabel.setText(plot.titleLabel.text)
+
+    def place() -> None:
+        if isValid(legend) and isValid(band):
+            legend.setPos(band.boundingRect().width() - legend.boundingRect().width() - 10.0, 0.0)
+
+    band.geometryChanged.connect(place)
+    legend.geometryChanged.connect(place)
+    place()
+    band.opts["justify"] = "left"
+    band.setText(band.text)
     return legend
 
 
