@@ -260,32 +260,58 @@ class Graph:
             self._touch()
         return node
 
-    def connect(self, edge: Edge, index: int | None = None) -> Edge:
-        """Add ``edge``; raise a :class:`GraphError` subclass when it is not allowed."""
+    def check_connect(self, edge: Edge, *, ignore: Edge | None = None, acyclic: bool = False) -> None:
+        """Raise the :class:`GraphError` that :meth:`connect` would raise for ``edge``, if any.
+
+        The canvas asks this while a connection is dragged, so the user reads the same
+        sentence before dropping as the graph would give after.
+
+        Parameters
+        ----------
+        edge:
+            The edge to check; the graph is not changed.
+        ignore:
+            An existing edge to treat as absent (the one being dragged to a new target).
+        acyclic:
+            True when the caller already knows ``edge.dst`` does not feed ``edge.src``
+            (skips the cycle search).
+
+        Raises
+        ------
+        UnknownNodeError, PortError, PortOccupiedError, CycleError
+            When the edge is not allowed.
+        """
         from nnstudio.core.graph.ports import input_port_count, output_port_count
 
         src, dst = self.node(edge.src), self.node(edge.dst)
+        if edge.src == edge.dst:
+            raise CycleError(f"`{src.id}` cannot feed itself. Received: an edge from `{src.id}` to `{src.id}`.")
         n_out = output_port_count(src)
         if not 0 <= edge.src_port < n_out:
             raise PortError(
                 f"`{src.id}` ({src.type}) has {n_out} output port(s). Received: output port {edge.src_port}."
             )
-        n_in = input_port_count(dst, connected=len(self._in[dst.id]))
+        connected = {port: e for port, e in self._in[dst.id].items() if e != ignore}
+        n_in = input_port_count(dst, connected=len(connected))
         if not 0 <= edge.dst_port < n_in:
             raise PortError(
                 f"`{dst.id}` ({dst.type}) has {n_in} input port(s). Received: input port {edge.dst_port}."
             )
-        if edge.dst_port in self._in[dst.id]:
-            other = self._in[dst.id][edge.dst_port]
-            raise PortOccupiedError(
-                f"Input {edge.dst_port} of `{dst.id}` is already connected to `{other.src}`; "
-                "disconnect it first."
-            )
-        if self.would_create_cycle(edge.src, edge.dst):
+        if not acyclic and self.would_create_cycle(edge.src, edge.dst):
             raise CycleError(
                 f"Cannot connect `{edge.src}` to `{edge.dst}`: `{edge.dst}` already feeds `{edge.src}`, "
                 "so the edge would close a cycle."
             )
+        if edge.dst_port in connected:
+            raise PortOccupiedError(
+                f"Input {edge.dst_port} of `{dst.id}` is already connected to `{connected[edge.dst_port].src}`; "
+                "disconnect it first."
+            )
+
+    def connect(self, edge: Edge, index: int | None = None) -> Edge:
+        """Add ``edge``; raise a :class:`GraphError` subclass when it is not allowed (see :meth:`check_connect`)."""
+        self.check_connect(edge)
+        src, dst = self.node(edge.src), self.node(edge.dst)
         if index is None or index >= len(self._edges):
             self._edges.append(edge)
         else:

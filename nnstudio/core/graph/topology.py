@@ -54,6 +54,18 @@ def output_nodes(graph: Graph) -> list[Node]:
     ]
 
 
+def upstream(graph: Graph, node_ids: set[str]) -> set[str]:
+    """Every node that reaches ``node_ids`` (included): what an edge into them may not come from."""
+    seen, stack = set(), list(node_ids)
+    while stack:
+        nid = stack.pop()
+        if nid in seen or nid not in graph:
+            continue
+        seen.add(nid)
+        stack.extend(graph.predecessors(nid))
+    return seen
+
+
 def downstream(graph: Graph, node_ids: set[str]) -> set[str]:
     """Every node reachable from ``node_ids`` (included)."""
     seen, stack = set(), list(node_ids)

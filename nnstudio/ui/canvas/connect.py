@@ -4,8 +4,10 @@ A :class:`ConnectionDrag` lives from the press on a port to the release. It mark
 that could take the new edge (green), refuses the others with a reason (occupied port, a
 cycle, the node itself: red) and, when the shape report knows the source's shape, pre-checks
 the target layer's shape rule (amber: allowed, since the usual fix is a parameter change made
-after connecting). The reason or the shape follows the cursor in a :class:`HintItem`. The drag
-only reads the graph; the scene turns its result into an intent. Must not import Keras.
+after connecting). Both checks are core's (:meth:`Graph.check_connect` and
+:func:`~nnstudio.core.shapes.precheck.edge_shape_problem`), so the reason shown is the sentence
+the graph would give. The reason or the shape follows the cursor in a :class:`HintItem`. The
+drag only reads the graph; the scene turns its result into an intent. Must not import Keras.
 """
 
 from __future__ import annotations
@@ -16,7 +18,9 @@ from PySide6.QtCore import QPointF, QRectF, Qt
 from PySide6.QtGui import QFontMetricsF, QPainter, QPainterPath
 from PySide6.QtWidgets import QGraphicsItem, QGraphicsPathItem, QStyleOptionGraphicsItem, QWidget
 
-from nnstudio.core.graph import Edge, Graph
+from nnstudio.core.graph import Edge, Graph, GraphError
+from nnstudio.core.graph.topology import downstream, upstream
+from nnstudio.core.shapes.precheck import edge_shape_problem, output_shape
 from nnstudio.ui.canvas.edge_item import curve_path
 from nnstudio.ui.canvas.node_item import INPUT, OUTPUT, NodeItem
 from nnstudio.ui.canvas.style import CanvasStyle, format_shape
@@ -82,78 +86,6 @@ class HintItem(QGraphicsItem):
         painter.drawText(self._rect.adjusted(9, 5, -6, -5), Qt.TextFlag.TextWordWrap, self._text)
 
 
-def ancestors(graph: Graph, node_id: str) -> set[str]:
-    """Every node that feeds ``node_id`` directly or indirectly."""
-    seen: set[str] = set()
-    stack = list(graph.predecessors(node_id))
-    while stack:
-        nid = stack.pop()
-        if nid not in seen:
-            seen.add(nid)
-            stack.extend(graph.predecessors(nid))
-    return seen
-
-
-def descendants(graph: Graph, node_id: str) -> set[str]:
-    """Every node fed by ``node_id`` directly or indirectly."""
-    seen: set[str] = set()
-    stack = list(graph.successors(node_id))
-    while stack:
-        nid = stack.pop()
-        if nid not in seen:
-            seen.add(nid)
-            stack.extend(graph.successors(nid))
-    return seen
-
-
-def output_shape(report, node_id: str, port: int):
-    """The shape report's output shape of ``node_id`` at ``port``, or None."""
-    info = report.nodes.get(node_id) if report is not None else None
-    shapes = getattr(info, "output_shapes", None)
-    if not shapes or port >= len(shapes):
-        return None
-    return shapes[port]
-
-
-def precheck_shape(graph: Graph, report, src: str, src_port: int, dst: str, dst_port: int) -> str | None:
-    """Return the target layer's shape complaint about the edge ``src → dst``, or None.
-
-    Uses the layer spec's pure ``infer`` with the other inputs' known shapes; returns None
-    whenever something is unknown (nothing to say yet).
-    """
-    from nnstudio.core.catalog import ShapeError, registry
-
-    node = graph.nodes.get(dst)
-    spec = registry.find(node.type) if node is not None and not node.is_block else None
-    shape = output_shape(report, src, src_port)
-    if spec is None or spec.infer is None or shape is None:
-        return None
-    occupied = {e.dst_port: e for e in graph.in_edges(dst)}
-    ports = sorted(set(occupied) | {dst_port}) if spec.variadic else range(len(spec.inputs))
-    shapes = []
-    for port in ports:
-        if port == dst_port:
-            shapes.append(shape)
-            continue
-        edge = occupied.get(port)
-        other = output_shape(report, edge.src, edge.src_port) if edge is not None else None
-        if other is None:
-            return None
-        shapes.append(other)
-    if len(shapes) < spec.min_inputs and spec.variadic:
-        return None
-    params = spec.resolved(node.params)
-    if spec.validate(params):
-        return None
-    try:
-        spec.infer([tuple(s) for s in shapes], params)
-    except ShapeError as exc:
-        return str(exc)
-    except Exception:  # a spec bug must not break dragging; shape inference reports it
-        return None
-    return None
-
-
 class ConnectionDrag:
     """One connection gesture, from a pressed port to the release.
 
@@ -183,10 +115,11 @@ class ConnectionDrag:
         self.target_kind = INPUT if self.anchor_kind == OUTPUT else OUTPUT
         anchor_item = scene.node_item(self.anchor_id)
         self.start = anchor_item.port_scene_pos(self.anchor_kind, self.anchor_port)
+        # Ends outside these sets cannot close a cycle, so their check skips the search.
         if self.anchor_kind == OUTPUT:
-            self._blocked = ancestors(graph, self.anchor_id) | {self.anchor_id}
+            self._blocked = upstream(graph, {self.anchor_id})
         else:
-            self._blocked = descendants(graph, self.anchor_id) | {self.anchor_id}
+            self._blocked = downstream(graph, {self.anchor_id})
         self.checks: dict[tuple[str, int], PortCheck] = {}
         self._marked: set[str] = set()
         self.hovered: tuple[str, int] | None = None
@@ -216,22 +149,11 @@ class ConnectionDrag:
     def _check(self, node_id: str, port: int) -> PortCheck:
         graph: Graph = self.scene.graph
         edge = self.edge_to(node_id, port)
-        if node_id == self.anchor_id:
-            return PortCheck(INVALID, f"`{node_id}` cannot feed itself.")
-        if node_id in self._blocked:
-            return PortCheck(INVALID, (
-                f"Cannot connect `{edge.src}` to `{edge.dst}`: `{edge.dst}` already feeds `{edge.src}`, "
-                "so the edge would close a cycle."
-            ))
-        occupant = graph.edge_into(edge.dst, edge.dst_port)
-        if occupant is not None and occupant != self.rerouted:
-            return PortCheck(INVALID, (
-                f"Input {edge.dst_port} of `{edge.dst}` is already connected to `{occupant.src}`; "
-                "disconnect it first."
-            ))
-        if edge in graph.edges and edge != self.rerouted:
-            return PortCheck(INVALID, f"`{edge.src}` is already connected to input {edge.dst_port} of `{edge.dst}`.")
-        problem = precheck_shape(graph, self.scene.report, edge.src, edge.src_port, edge.dst, edge.dst_port)
+        try:
+            graph.check_connect(edge, ignore=self.rerouted, acyclic=node_id not in self._blocked)
+        except GraphError as exc:
+            return PortCheck(INVALID, str(exc))
+        problem = edge_shape_problem(graph, self.scene.report, edge)
         if problem:
             return PortCheck(WARN, problem + " (You can connect and fix it afterwards.)")
         return PortCheck(VALID)
