@@ -182,6 +182,8 @@ def train_supervised(ctx: RunContext) -> RecipeResult:
         monitor = _monitor(ctx, model, steps, initial_epoch, history, best, checkpoint,
                            has_val, data, x_train, y_train, x_val, y_val)
         ctx.monitor = monitor
+        if monitor.telemetry is not None and hasattr(fit_model, "jax_state_sync"):
+            monitor.telemetry.sync = fit_model.jax_state_sync
         callbacks = [engine_callback(monitor, cfg.seed, samples), *build_callbacks(cfg, has_val),
                      *ctx.callbacks]
         weights_of_classes = None if autoencoder else class_weights(cfg.class_weight, y_train)

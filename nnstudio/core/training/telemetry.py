@@ -136,9 +136,13 @@ class Telemetry:
         self.tokens_fn = tokens_fn
         self.spent = 0.0
         self.samples_taken = 0
+        #: Called before reading weights: on JAX, ``fit`` keeps the model's state apart
+        #: from its variables within an epoch (``jax_state_sync`` puts it back).
+        self.sync: Callable[[], None] | None = None
         self._last_time = -np.inf
         self._last_step = -(10 ** 9)
         self._prev_weights: dict[str, np.ndarray] = {}
+        self._jax_grad = None
         self._sub_model = None
         self._sub_names: list[str] = []
         self._relu_names: set[str] = set()
@@ -180,6 +184,8 @@ class Telemetry:
         """Compute and report every enabled kind of telemetry now."""
         start = time.perf_counter()
         opts = self.options
+        if self.sync is not None:
+            self.sync()
         if opts.weights:
             self._weight_stats(epoch, global_step)
         if self._x is not None:
@@ -248,13 +254,14 @@ class Telemetry:
     def _jax_gradients(self, weights: list) -> list:
         import jax
         trainable = self.model.trainable_variables
-        non_trainable = [v.value for v in self.model.non_trainable_variables]
+        if self._jax_grad is None:  # traced once, then reused at every sample
+            def loss_of(values, non_trainable, x):
+                y_pred, _ = self.model.stateless_call(values, non_trainable, x, training=False)
+                return self._loss(y_pred)
 
-        def loss_of(values):
-            y_pred, _ = self.model.stateless_call(values, non_trainable, self._x, training=False)
-            return self._loss(y_pred)
-
-        grads = jax.grad(loss_of)([v.value for v in trainable])
+            self._jax_grad = jax.jit(jax.grad(loss_of))
+        grads = self._jax_grad([v.value for v in trainable],
+                               [v.value for v in self.model.non_trainable_variables], self._x)
         by_id = {id(v): g for v, g in zip(trainable, grads)}
         return [by_id.get(id(w)) for w in weights]
 

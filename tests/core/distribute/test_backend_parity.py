@@ -39,7 +39,7 @@ for info in list_templates():
             kinds.add("Gradients")
     with tempfile.TemporaryDirectory() as folder:
         finished = run_training(project, report=report, should_stop=lambda: False, checkpoint_dir=folder,
-                                telemetry=TelemetryOptions(budget_fraction=1.0, min_interval_s=0.0, every_steps=5))
+                                telemetry=TelemetryOptions())
     results[info.name] = {"status": finished.status, "message": finished.message, "kinds": sorted(kinds),
                           "backend": started[0] if started else None,
                           "devices": finished.record.get("devices")}
