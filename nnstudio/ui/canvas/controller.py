@@ -76,6 +76,7 @@ class CanvasController(QObject):
         self.scene.nodes_moved.connect(self.editor.move_nodes)
         self.scene.block_open_requested.connect(self.block_open_requested)
         self.scene.node_activated.connect(self.node_activated)
+        self.scene.node_activated.connect(self.open_backbone)
         self.scene.node_selection_changed.connect(self.selection_changed)
         self.editor.error_occurred.connect(self.view.show_error)
         self.editor.error_occurred.connect(self.error_occurred)
@@ -89,6 +90,23 @@ class CanvasController(QObject):
         if clipboard is not None:
             clipboard.dataChanged.connect(self._update_actions)
         self._update_actions()
+
+    def open_backbone(self, node_id: str):
+        """Show a Backbone node's inside read-only (double click); return the dialog, or None."""
+        node = self.graph.node(node_id) if node_id in self.graph else None
+        if node is None or node.type != "Backbone":
+            return None
+        from nnstudio.core.shapes import infer_shapes
+        from nnstudio.ui.dialogs.backbone_viewer import BackboneViewer
+
+        info = infer_shapes(self.graph).nodes.get(node_id)
+        shape = info.input_shapes[0] if info is not None and info.input_shapes else None
+        if shape is None:
+            self.view.show_error(f"Connect an input to backbone `{node_id}` to see its layers. Received: no input shape.")
+            return None
+        dialog = BackboneViewer(node_id, node.params, tuple(shape[1:]), self.view)
+        dialog.open()
+        return dialog
 
     def detach(self) -> None:
         """Stop mirroring the graph (before the tab closes)."""

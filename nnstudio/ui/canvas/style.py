@@ -46,6 +46,7 @@ CATEGORY_HUES: dict[str, str] = {
     "Merging": "#b07d4a",
     "Preprocessing": "#9b9b38",
     "Augmentation": "#6fae2f",
+    "Pretrained": "#c0563b",
     "Other": "#8a8f98",
     "Block": "#5865c8",
 }

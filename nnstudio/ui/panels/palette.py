@@ -29,6 +29,7 @@ LAYER_MIME = "application/x-nnstudio-layer"
 BLOCK_MIME = "application/x-nnstudio-block"
 BUILT_IN_BLOCKS = "Blocks"
 MY_BLOCKS = "My blocks"
+PRETRAINED = "Pretrained"
 _KIND_ROLE = Qt.ItemDataRole.UserRole
 _VALUE_ROLE = Qt.ItemDataRole.UserRole + 1
 _SEARCH_ROLE = Qt.ItemDataRole.UserRole + 2
@@ -159,6 +160,8 @@ class PalettePanel(QWidget):
                 item.setData(0, _KIND_ROLE, "layer")
                 item.setData(0, _VALUE_ROLE, spec.type)
                 item.setData(0, _SEARCH_ROLE, f"{spec.type} {spec.doc} {category}".lower())
+            if category == PRETRAINED:
+                self._add_pretrained_hints(root)
         self._add_library_blocks(self._category_item(BUILT_IN_BLOCKS))
         self._blocks_root = self._category_item(MY_BLOCKS)
         self.refresh_blocks()
@@ -173,6 +176,21 @@ class PalettePanel(QWidget):
         root.setFlags(Qt.ItemFlag.ItemIsEnabled)
         root.setData(0, _KIND_ROLE, "category")
         return root
+
+    def _add_pretrained_hints(self, root: QTreeWidgetItem) -> None:
+        """Say what a Backbone takes, and how to get KerasHub's text backbones when it is missing."""
+        hints = [("Source: an architecture or a .keras file",
+                  "Weights come from a local .weights.h5 / .keras file, or from Keras' cache (KERAS_HOME) "
+                  "with weights = imagenet; nnstudio never downloads.")]
+        if not hub_available():
+            hints.append(("Text backbones: pip install -e '.[hub]'",
+                          "KerasHub is not installed. Install nnstudio's `hub` extra to load KerasHub presets "
+                          "from a local folder."))
+        for text, tip in hints:
+            hint = QTreeWidgetItem(root, [text])
+            hint.setToolTip(0, doc_html(tip))
+            hint.setFlags(Qt.ItemFlag.NoItemFlags)
+            hint.setData(0, _KIND_ROLE, "hint")
 
     def _add_library_blocks(self, root: QTreeWidgetItem) -> None:
         """List nnstudio's ready-made blocks (residual, transformer encoder, conv-BN-ReLU...)."""
@@ -274,6 +292,13 @@ class PalettePanel(QWidget):
         if menu.exec(self.tree.viewport().mapToGlobal(pos)) is remove:
             Path(item.data(0, _SEARCH_ROLE + 1)).unlink(missing_ok=True)
             self.refresh_blocks()
+
+
+def hub_available() -> bool:
+    """True when KerasHub (``keras_hub``) is installed; nothing is imported to find out."""
+    import importlib.util
+
+    return importlib.util.find_spec("keras_hub") is not None
 
 
 def doc_html(text: str) -> str:
