@@ -180,7 +180,7 @@ def reconstructions_chart(view: FigureView, result) -> None:
                       cmap="gray" if image.ndim == 2 else None, vmin=0.0, vmax=max(1.0, float(original.max())))
             ax.axis("off")
             if slot == 0:
-                ax.set_title("original" if row == 0 else "reconstruction", fontsize=9, loc="left")
+                ax.set_title("original" if row == 0 else "rebuilt", fontsize=9)
     view.caption.setText(f"The first {len(pairs) or 1} {result.split} samples (top) and their "
                          "reconstructions (bottom)")
     view.draw()
