@@ -13,7 +13,13 @@ Must not import Qt; importing this package imports neither Keras nor Optuna.
 """
 
 from nnstudio.core.tune.errors import SearchSpaceError, StudyError, TuneError
-from nnstudio.core.tune.space import Dimension, apply_params, parse_spec, spaces_for_node, spaces_of
+from nnstudio.core.tune.space import (
+    Dimension,
+    apply_params,
+    parse_spec,
+    spaces_for_node,
+    spaces_of,
+)
 from nnstudio.core.tune.study import StudySettings
 
 __all__ = [

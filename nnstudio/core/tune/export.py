@@ -14,7 +14,12 @@ import os
 from typing import Any
 
 from nnstudio.core.tune.space import Dimension
-from nnstudio.core.tune.study import HYPERBAND_REDUCTION, MEDIAN_PRUNER, StudySettings, tpe_startup_trials
+from nnstudio.core.tune.study import (
+    HYPERBAND_REDUCTION,
+    MEDIAN_PRUNER,
+    StudySettings,
+    tpe_startup_trials,
+)
 
 
 def trials_csv(trials: list[dict[str, Any]]) -> str:

@@ -21,9 +21,10 @@ import sys
 import tempfile
 import threading
 import time
-from pathlib import Path
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, Callable
+from pathlib import Path
+from typing import Any
 
 from nnstudio.core.tune.space import Dimension
 from nnstudio.core.tune.study import (
@@ -138,12 +139,12 @@ def fail_abandoned(study, worker: str, message: str) -> list[int]:
     """Record the running trials of a dead ``worker`` (``host:pid``) as failed; return their numbers."""
     from optuna.trial import TrialState
 
-    storage = study._storage  # noqa: SLF001 - Optuna exposes no public setter for another process's trial
+    storage = study._storage
     failed = []
     for trial in study.get_trials(deepcopy=False, states=(TrialState.RUNNING,)):
         if trial.user_attrs.get("worker") == worker:
-            storage.set_trial_user_attr(trial._trial_id, "message", message)  # noqa: SLF001
-            storage.set_trial_state_values(trial._trial_id, TrialState.FAIL)  # noqa: SLF001
+            storage.set_trial_user_attr(trial._trial_id, "message", message)
+            storage.set_trial_state_values(trial._trial_id, TrialState.FAIL)
             failed.append(trial.number)
     return failed
 

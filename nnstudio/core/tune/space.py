@@ -71,7 +71,7 @@ class Dimension:
         return out
 
     @classmethod
-    def from_dict(cls, key: str, data: Any) -> "Dimension":
+    def from_dict(cls, key: str, data: Any) -> Dimension:
         """Read a stored space; raise :class:`SearchSpaceError` naming ``key`` when malformed."""
         if not isinstance(data, dict) or data.get("type") not in KINDS:
             raise SearchSpaceError(f"The search space of `{key}` must be a dict whose `type` is one of "
@@ -89,11 +89,10 @@ class Dimension:
         if self.kind == "int":
             step = int(self.step or 1)
             if self.log and self.step is None:
-                values = sorted({int(round(v)) for v in _geomspace(low, high, GRID_POINTS)})
-                return values
+                return sorted({round(v) for v in _geomspace(low, high, GRID_POINTS)})
             return list(range(int(low), int(high) + 1, step))
         if self.step is not None:
-            count = int(math.floor((high - low) / self.step + 1e-9)) + 1
+            count = math.floor((high - low) / self.step + 1e-9) + 1
             return [_tidy(low + i * self.step) for i in range(count)]
         points = _geomspace(low, high, GRID_POINTS) if self.log else [
             low + (high - low) * i / (GRID_POINTS - 1) for i in range(GRID_POINTS)]

@@ -77,7 +77,7 @@ class StudySettings:
     name: str = ""
 
     @classmethod
-    def from_dict(cls, data: dict | None) -> "StudySettings":
+    def from_dict(cls, data: dict | None) -> StudySettings:
         """Read ``project.search["study"]`` (unknown keys are ignored), then :meth:`check` it."""
         known = {f.name for f in fields(cls)}
         settings = cls(**{k: v for k, v in (data or {}).items() if k in known})

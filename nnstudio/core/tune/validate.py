@@ -92,8 +92,8 @@ def _node_problems(project, key: str, node_id: str, param: str, dim: Dimension) 
     if pspec is not None:
         allowed = _COMPATIBLE.get(pspec.kind, ("choice",))
         if dim.kind not in allowed:
-            return [f"`{key}` is a {pspec.kind} parameter; search it with "
-                    f"{' or '.join(allowed)} values. Received: a {dim.kind} range."]
+            return [(f"`{key}` is a {pspec.kind} parameter; search it with "
+                     f"{' or '.join(allowed)} values. Received: a {dim.kind} range.")]
         bad = [pspec.validate(v) for v in dim.extremes()]
         bad = [f"`{node_id}`: {message}" for message in bad if message]
         if bad:

@@ -17,8 +17,9 @@ import math
 import os
 import socket
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, Callable
+from typing import Any
 
 from nnstudio.core.tune.space import Dimension, apply_params
 

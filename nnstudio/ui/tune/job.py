@@ -46,7 +46,7 @@ class StudyThread(QThread):
         """Ask the workers to stop within a batch."""
         self._stop.set()
 
-    def run(self) -> None:  # noqa: D102 - QThread entry point
+    def run(self) -> None:
         from nnstudio.core.tune.errors import TuneError
         from nnstudio.core.tune.runner import prepare_study, run_study
 

@@ -11,15 +11,33 @@ Redo, another project). Every mark is one undoable command
 
 from __future__ import annotations
 
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 from PySide6.QtCore import QObject, Qt, QTimer
 from PySide6.QtWidgets import (
-    QCheckBox, QComboBox, QDialog, QDialogButtonBox, QDoubleSpinBox, QFormLayout, QHBoxLayout, QLabel,
-    QLineEdit, QStackedWidget, QToolButton, QVBoxLayout, QWidget,
+    QCheckBox,
+    QComboBox,
+    QDialog,
+    QDialogButtonBox,
+    QDoubleSpinBox,
+    QFormLayout,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QStackedWidget,
+    QToolButton,
+    QVBoxLayout,
+    QWidget,
 )
 
-from nnstudio.core.tune import Dimension, SearchSpaceError, parse_spec, spaces_for_node, spaces_of
+from nnstudio.core.tune import (
+    Dimension,
+    SearchSpaceError,
+    parse_spec,
+    spaces_for_node,
+    spaces_of,
+)
 from nnstudio.core.tune.commands import mark_searched
 from nnstudio.core.tune.space import current_value
 

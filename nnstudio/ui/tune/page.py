@@ -18,18 +18,43 @@ from typing import Any
 
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
-    QApplication, QComboBox, QDoubleSpinBox, QFileDialog, QFormLayout, QGroupBox, QHBoxLayout, QLabel,
-    QLineEdit, QMessageBox, QProgressBar, QPushButton, QSpinBox, QSplitter, QTableWidget, QTableWidgetItem,
-    QTabWidget, QVBoxLayout, QWidget,
+    QApplication,
+    QComboBox,
+    QDoubleSpinBox,
+    QFileDialog,
+    QFormLayout,
+    QGroupBox,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QMessageBox,
+    QProgressBar,
+    QPushButton,
+    QSpinBox,
+    QSplitter,
+    QTableWidget,
+    QTableWidgetItem,
+    QTabWidget,
+    QVBoxLayout,
+    QWidget,
 )
 
 from nnstudio.core.tune import SearchSpaceError, StudySettings, TuneError, spaces_of
 from nnstudio.core.tune.commands import apply_trial, set_study_settings
-from nnstudio.core.tune.study import PRUNERS, STRATEGIES, default_storage, default_study_name
+from nnstudio.core.tune.study import (
+    PRUNERS,
+    default_storage,
+    default_study_name,
+)
 from nnstudio.ui.tune.job import StudyThread
 from nnstudio.ui.tune.marker import marker_button
 from nnstudio.ui.tune.plots import (
-    FAILED_COLOR, PRUNED_COLOR, CurvePlot, ImportancePlot, ObjectivePlot, ParallelCoordinates,
+    FAILED_COLOR,
+    PRUNED_COLOR,
+    CurvePlot,
+    ImportancePlot,
+    ObjectivePlot,
+    ParallelCoordinates,
 )
 
 #: Training settings the page offers to search (the inspector marks layer parameters).
@@ -353,7 +378,7 @@ class TunePage(QWidget):
         settings, spaces = self.settings(), self.spaces()
         path = path or QFileDialog.getSaveFileName(self, "Export study script", "study.py", "Python (*.py)")[0]
         if path:
-            storage, name = self.storage_and_name(settings)
+            name = self.storage_and_name(settings)[1]
             epochs = settings.epochs or int(self.document.project.training.get("epochs", 10))
             script = study_script(self.document.path or "project.nnstudio", settings, spaces, epochs,
                                   None, f"{name}-rerun")

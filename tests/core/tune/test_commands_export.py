@@ -11,7 +11,6 @@ from nnstudio.core.tune import StudySettings
 from nnstudio.core.tune.commands import apply_trial, mark_searched
 from nnstudio.core.tune.export import study_script, trials_csv
 from nnstudio.core.tune.runner import fail_abandoned
-
 from tests.core.tune.conftest import spaces, tiny_project
 
 

@@ -8,9 +8,15 @@ import pytest
 
 from nnstudio.core.graph import Edge, Graph, Node
 from nnstudio.core.project.model import Project
-from nnstudio.core.tune import Dimension, SearchSpaceError, apply_params, parse_spec, spaces_for_node, spaces_of
+from nnstudio.core.tune import (
+    Dimension,
+    SearchSpaceError,
+    apply_params,
+    parse_spec,
+    spaces_for_node,
+    spaces_of,
+)
 from nnstudio.core.tune.validate import check_spaces, space_problems
-
 from tests.core.tune.conftest import spaces, tiny_project
 
 

@@ -9,7 +9,6 @@ import pytest
 
 from nnstudio.core.tune import StudySettings
 from nnstudio.core.tune.worker import suggest, train_trial, trial_project
-
 from tests.core.tune.conftest import run_here, spaces
 
 

@@ -10,7 +10,6 @@ import pytest
 from nnstudio.core.tune import StudySettings
 from nnstudio.core.tune.runner import prepare_study, run_study
 from nnstudio.core.tune.study import open_storage
-
 from tests.core.tune.conftest import spaces
 
 

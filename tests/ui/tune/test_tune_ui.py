@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 from PySide6.QtWidgets import QDialog, QToolButton
 
@@ -107,7 +109,7 @@ def test_the_tune_page_runs_a_study_live_and_finds_it_again_after_reopening(wind
     assert page.table.rowCount() == 2 and page.start_button.text() == "Resume"
     assert window.document.project.search["study"]["strategy"] == "grid"
     csv_path = page.export_csv(str(tmp_path / "trials.csv"))
-    assert open(csv_path).read().startswith("number,state,value,seconds,dense_1.units")
+    assert Path(csv_path).read_text().startswith("number,state,value,seconds,dense_1.units")
     window.document.undo_stack.setClean()
     window.document._extra_dirty = False
     window.document.load(window.document.path)  # as after closing and reopening the app
