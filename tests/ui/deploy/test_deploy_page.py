@@ -1,0 +1,108 @@
+"""The Deploy page measures variants in the background; the canvas tags pruned layers with their zeros."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from core.export.digits import (
+    trained_digits,  # tests/ is on sys.path (rootdir packages)
+)
+from PySide6.QtCore import QStandardPaths
+
+from nnstudio.core.compile import compile_project, extract_weights
+from nnstudio.core.templates import create_project
+from nnstudio.ui.deploy import DeployPage
+from nnstudio.ui.deploy.page import COLUMNS
+
+JOB_TIMEOUT_MS = 180_000
+
+
+@pytest.fixture
+def page(qtbot):
+    widget = DeployPage()
+    qtbot.addWidget(widget)
+    yield widget
+    widget.jobs.discard()
+
+
+def test_deploy_page_adds_the_float_model_and_a_variant_as_rows(qtbot, page, tmp_path):
+    project = create_project("mlp-spirals")
+    project.weights["main"] = extract_weights(compile_project(project))  # stands in for trained weights
+    page.set_project(project)
+    page.format_box.setCurrentIndex(page.format_box.findData("tflite"))
+    page.samples_box.setValue(40)
+    with qtbot.waitSignal(page.variants_changed, timeout=JOB_TIMEOUT_MS):
+        page.add_variant()
+    assert [v["label"] for v in project.deploy["variants"]] == ["Float model (Keras)", "TFLite"]
+    assert page.table.rowCount() == 2 and page.table.columnCount() == len(COLUMNS)
+    assert project.deploy["variants"][1]["max_abs_diff"] <= 1e-5
+    assert page.table.item(1, COLUMNS.index("Agreement")).text() == "100.0%"
+    assert len(page.chart.points) == 2
+    page.table.selectRow(1)
+    exported = page.export_selected(str(tmp_path / "spirals.tflite"))
+    assert exported.read_bytes()[4:8] == b"TFL3"
+    page.remove_selected()
+    assert [v["label"] for v in project.deploy["variants"]] == ["Float model (Keras)"]
+    assert page.table.rowCount() == 1
+
+
+@pytest.mark.slow
+def test_deploy_page_int8_variant_of_the_digits_cnn_agrees_and_shrinks(qtbot, page, tmp_path):
+    project = trained_digits()
+    page.set_project(project)
+    page.format_box.setCurrentIndex(page.format_box.findData("tflite"))
+    page.quantize_box.setCurrentIndex(page.quantize_box.findData("int8"))
+    page.samples_box.setValue(60)
+    with qtbot.waitSignal(page.variants_changed, timeout=JOB_TIMEOUT_MS):
+        page.add_variant()
+    assert [v["label"] for v in project.deploy["variants"]] == ["Float model (Keras)", "TFLite int8"]
+    assert page.table.rowCount() == 2 and page.table.columnCount() == len(COLUMNS)
+    int8 = project.deploy["variants"][1]
+    assert int8["agreement"] >= 0.97 and int8["zipped_bytes"] < project.deploy["variants"][0]["zipped_bytes"]
+    assert len(page.chart.points) == 2
+
+
+def test_deploy_page_says_an_untrained_network_needs_training(page):
+    page.set_project(create_project("cnn-digits"))
+    assert page.add_variant() == 0
+    assert "no trained weights" in page.status.text()
+    assert page.add_button.isEnabled()
+
+
+def test_deploy_page_quantization_choices_follow_the_format(page):
+    page.format_box.setCurrentIndex(page.format_box.findData("onnx"))
+    assert [page.quantize_box.itemData(i) for i in range(page.quantize_box.count())] == ["none", "dynamic"]
+    page.format_box.setCurrentIndex(page.format_box.findData("tflite"))
+    assert page.quantize_box.count() == 4
+
+
+@pytest.fixture
+def window(qtbot, tmp_path, monkeypatch):
+    monkeypatch.setenv("HOME", str(tmp_path))
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "config"))
+    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "data"))
+    QStandardPaths.setTestModeEnabled(True)
+    from nnstudio.ui.main_window import MainWindow
+
+    win = MainWindow()
+    win.show()
+    qtbot.waitExposed(win)
+    yield win
+    win.pages.deploy_page.jobs.discard()
+    win.document.undo_stack.setClean()
+    win.document._extra_dirty = False
+    win.close()
+    win.deleteLater()
+    QStandardPaths.setTestModeEnabled(False)
+
+
+def test_canvas_tags_each_pruned_layer_with_its_share_of_zeros(qtbot, window):
+    project = create_project("cnn-digits")
+    project.weights["main"] = extract_weights(compile_project(project))
+    kernel = project.weights["main"]["dense_1"][0].copy()
+    kernel[np.abs(kernel) < np.quantile(np.abs(kernel), 0.8)] = 0.0
+    project.weights["main"]["dense_1"] = [kernel, project.weights["main"]["dense_1"][1]]
+    window.document.set_project(project)
+    tags = window.pages.sparsity_tags
+    qtbot.waitUntil(lambda: tags.tag_texts() == {"dense_1": "80% zeros"}, timeout=5000)
+    assert window.pages.tabText(window.pages.indexOf(window.pages.deploy_page)) == "Deploy"
