@@ -18,6 +18,8 @@ from nnstudio.ui.plots.base import plot_colors, set_muted
 
 #: Export colours: charts leave the app on white paper whatever the theme.
 PAPER = ("#ffffff", "#222222")
+#: Marks a chart text drawn in the theme's colour (texts with a colour of their own keep it).
+THEMED = "nnstudio-themed-text"
 
 
 def color_figure(figure, background: str, foreground: str) -> None:
@@ -35,8 +37,10 @@ def color_figure(figure, background: str, foreground: str) -> None:
         for spine in ax.spines.values():
             spine.set_edgecolor(foreground)
         for text in (ax.xaxis.label, ax.yaxis.label, ax.title, *ax.texts):
-            if text in (ax.xaxis.label, ax.yaxis.label, ax.title) or colors.to_rgba(text.get_color()) in plain:
+            themed = text.get_gid() == THEMED or colors.to_rgba(text.get_color()) in plain
+            if themed or text in (ax.xaxis.label, ax.yaxis.label, ax.title):
                 text.set_color(foreground)
+                text.set_gid(THEMED)  # follows the next theme change too
         legend = ax.get_legend()
         if legend is not None:
             legend.get_frame().set_facecolor(background)

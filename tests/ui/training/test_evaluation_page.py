@@ -152,3 +152,16 @@ def test_confusion_counts_keep_their_contrast_with_the_cells_in_the_dark_theme(e
     texts = evaluation.figures["Confusion matrix"].figure.axes[0].texts
     counts = {text.get_text(): text.get_color() for text in texts}
     assert counts["1"] == "#111111"                     # a pale cell keeps dark digits
+
+
+def test_plain_chart_text_follows_every_theme_switch(evaluation, qapp):
+    evaluation.set_result(evaluate_predictions("classification", np.array([0, 1]), np.eye(2)[[0, 1]]))
+    text = evaluation.figures["Misclassified"].figure.axes[0].texts[0]   # "Most confused pairs…"
+    try:
+        for choice in ("dark", "light", "dark"):
+            theme.apply_theme(choice, qapp)
+            evaluation.figures["Misclassified"].draw()
+            expected = qapp.palette().color(theme.QPalette.ColorRole.Text).name()
+            assert text.get_color() == expected
+    finally:
+        theme.apply_theme("light", qapp)
