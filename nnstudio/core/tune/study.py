@@ -213,8 +213,13 @@ def open_study(storage, name: str, settings: StudySettings, spaces: dict[str, Di
 
 
 def trial_summary(trial) -> dict[str, Any]:
-    """Return one trial as plain data: number, state, value, params, seconds, curve, message."""
+    """Return one trial as plain data: number, state, value, params, seconds, curve, message.
+
+    ``stopped`` is True for a trial the user stopped (recorded as failed, not counted in the
+    budget, so a resumed study trains another in its place).
+    """
     state = STATES.get(trial.state.name, trial.state.name.lower())
+    stopped = bool(trial.user_attrs.get("stopped"))
     value = trial.value if trial.values else None
     curve = [trial.intermediate_values[k] for k in sorted(trial.intermediate_values)]
     if value is None and state == "pruned" and curve:
@@ -223,7 +228,8 @@ def trial_summary(trial) -> dict[str, Any]:
     return {"number": trial.number, "state": state, "value": _finite(value),
             "params": dict(trial.params), "seconds": None if seconds is None else round(seconds, 3),
             "curve": [_finite(v) for v in curve], "history": trial.user_attrs.get("history", []),
-            "message": trial.user_attrs.get("message", ""), "worker": trial.user_attrs.get("worker", "")}
+            "message": trial.user_attrs.get("message", ""), "worker": trial.user_attrs.get("worker", ""),
+            "stopped": stopped}
 
 
 def _finite(value: Any) -> float | None:

@@ -428,14 +428,15 @@ class TunePage(QWidget):
         self.table.setHorizontalHeaderLabels(list(_FIXED_COLUMNS) + keys)
         self.table.setRowCount(len(trials))
         for row, trial in enumerate(trials):
-            cells = [trial["number"], trial["state"], trial["value"], trial["seconds"],
+            state = "stopped" if trial.get("stopped") else trial["state"]
+            cells = [trial["number"], state, trial["value"], trial["seconds"],
                      *[trial["params"].get(k) for k in keys]]
             for column, value in enumerate(cells):
                 item = QTableWidgetItem()
                 item.setData(Qt.ItemDataRole.DisplayRole, value if not isinstance(value, float)
                              else float(f"{value:.6g}"))
-                if trial["state"] in ("pruned", "failed"):
-                    item.setForeground(_qcolor(PRUNED_COLOR if trial["state"] == "pruned" else FAILED_COLOR))
+                if state in ("pruned", "failed", "stopped"):
+                    item.setForeground(_qcolor(FAILED_COLOR if state == "failed" else PRUNED_COLOR))
                 if trial.get("message"):
                     item.setToolTip(trial["message"])
                 self.table.setItem(row, column, item)

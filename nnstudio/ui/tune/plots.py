@@ -59,7 +59,7 @@ class ObjectivePlot:
         pruned = [t for t in trials if t["state"] == "pruned" and t["value"] is not None]
         self.pruned.setData([t["number"] for t in pruned], [t["value"] for t in pruned])
         low = min(ys) if ys else 0.0
-        failed = [t for t in trials if t["state"] == "failed"]
+        failed = [t for t in trials if t["state"] == "failed" and not t.get("stopped")]
         self.failed.setData([t["number"] for t in failed], [low] * len(failed))
         best, line_x, line_y = None, [], []
         for t in done:
@@ -81,6 +81,7 @@ class ParallelCoordinates:
         self.plot = self.canvas.addPlot()
         style_plot(self.plot, "Parallel coordinates", "", "")
         self.plot.hideAxis("left")
+        self.plot.hideAxis("bottom")
         self.plot.setMouseEnabled(False, False)
         self._items: list = []
 
