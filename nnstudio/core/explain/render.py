@@ -32,7 +32,8 @@ def class_name(names: Sequence[str], index: int | None) -> str:
 def caption(explanation: Explanation, names: Sequence[str]) -> str:
     """Return the one-line title of an explanation: method, sample, target and top classes."""
     top = ", ".join(f"{n} {p:.0%}" for n, p in explanation.top_classes(names))
-    text = (f"{METHOD_TITLES.get(explanation.method, explanation.method)} · #{explanation.index}\n"
+    which = f"#{explanation.index}" if explanation.index >= 0 else "typed sentence"
+    text = (f"{METHOD_TITLES.get(explanation.method, explanation.method)} · {which}\n"
             f"target {class_name(names, explanation.target)} · true {class_name(names, explanation.label)}\n"
             f"top: {top}")
     if explanation.completeness is not None:

@@ -133,6 +133,7 @@ class ExplainSession:
     vocabulary: tuple[str, ...] = ()
     data_mean: np.ndarray | None = None
     network: str = "main"
+    text_encoding: tuple[int, str] | None = None     # (length, padding) of typed sentences
     _cache: dict[str, Any] = field(default_factory=dict)
 
     @classmethod
@@ -185,9 +186,14 @@ class ExplainSession:
             kind = "tabular"
         else:
             kind = "sequence"
+        encoding = None
+        if kind == "text" and dataset.vocabulary:
+            encoding = (int(dataset.extras.get("length", dataset.input_shape[0])),
+                        str(dataset.extras.get("padding", "pre")))
         return cls(ScoredModel(model), np.asarray(x), labels, split, kind, dataset.is_classification,
                    tuple(dataset.class_names), tuple(dataset.feature_names), tuple(dataset.vocabulary),
-                   np.asarray(dataset.x_train, np.float32).mean(axis=0) if kind != "text" else None, network)
+                   np.asarray(dataset.x_train, np.float32).mean(axis=0) if kind != "text" else None, network,
+                   encoding)
 
     # ------------------------------------------------------------------ choosing
     def probabilities(self, indices: Sequence[int]) -> np.ndarray:
@@ -299,14 +305,37 @@ class ExplainSession:
                 break
             prediction = int(np.argmax(probs))
             target = self.resolve_target(options.target, index, prediction)
-            results.append(self._explain_one(index, target, prediction, probs, options, layer))
+            label = None if self.y is None else int(self.y[index])
+            results.append(self._explain_one(index, self.x[index], label, target, prediction, probs, options, layer))
             if report is not None:
                 report(ExplainProgress(done + 1, len(chosen), f"sample {index}"))
         return results
 
-    def _explain_one(self, index: int, target: int, prediction: int, probs: np.ndarray,
-                     options: ExplainOptions, layer: tuple[str, Any] | None) -> Explanation:
-        sample = self.x[index]
+    def explain_sentence(self, sentence: str, options: ExplainOptions) -> Explanation:
+        """Explain a typed sentence (text networks), encoded as the training data was.
+
+        Raises
+        ------
+        SampleSelectionError
+            When the network does not read text, or the target is ``"true"`` (a typed
+            sentence has no label).
+        """
+        if self.text_encoding is None:
+            raise SampleSelectionError("Typed sentences need a network trained on text. "
+                                       f"Received: {self.kind} data.")
+        if options.target == "true":
+            raise SampleSelectionError("A typed sentence has no true class; choose `predicted` or a class. "
+                                       "Received: target='true'.")
+        from nnstudio.core.data import encode_texts
+        sample = encode_texts([sentence], self.vocabulary, *self.text_encoding)[0]
+        probs = self.scored.predict(sample[None])[0]
+        prediction = int(np.argmax(probs))
+        target = self.resolve_target(options.target, -1, prediction)
+        layer = self.gradcam_layer(options.layer) if options.method == "gradcam" else None
+        return self._explain_one(-1, sample, None, target, prediction, probs, options, layer)
+
+    def _explain_one(self, index: int, sample: np.ndarray, label: int | None, target: int, prediction: int,
+                     probs: np.ndarray, options: ExplainOptions, layer: tuple[str, Any] | None) -> Explanation:
         completeness, tokens, raw = None, (), None
         method = options.method
         if method == "saliency":
@@ -336,8 +365,8 @@ class ExplainSession:
         if self.kind == "text" and self.vocabulary:
             tokens = tuple(self.vocabulary[int(i)] if 0 <= int(i) < len(self.vocabulary) else "?" for i in sample)
         attribution = raw if method == "gradcam" or self.kind == "text" else m.reduce_channels(raw, sample)
-        return Explanation(index, method, target, prediction, None if self.y is None else int(self.y[index]),
-                           np.asarray(probs), np.asarray(attribution, np.float32), sample, self.kind,
+        return Explanation(index, method, target, prediction, label, np.asarray(probs),
+                           np.asarray(attribution, np.float32), sample, self.kind,
                            layer[0] if layer else None, completeness, tokens, self.feature_names)
 
 

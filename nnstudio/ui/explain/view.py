@@ -74,6 +74,7 @@ class ExplainView(QWidget):
         self.worker.failed.connect(self._on_failed)
         self.worker.cancelled.connect(self._on_cancelled)
         self._build()
+        self._form.setRowVisible(self._sentence_row, False)
         self._update_buttons()
 
     # ---------------------------------------------------------------- layout
@@ -85,6 +86,11 @@ class ExplainView(QWidget):
         self.misclassified_button = QPushButton("Misclassified")
         self.misclassified_button.setToolTip("The first misclassified samples of the split")
         self.misclassified_button.clicked.connect(self.choose_misclassified)
+        self.sentence_edit = QLineEdit()
+        self.sentence_edit.setPlaceholderText("or type a sentence to explain")
+        self.sentence_edit.setToolTip("Text networks: explain this sentence instead of the samples")
+        self.sentence_edit.setClearButtonEnabled(True)
+        self.sentence_edit.returnPressed.connect(self.run)
         self.target_combo = QComboBox()
         self.target_combo.addItem("Predicted class", "predicted")
         self.target_combo.addItem("True class", "true")
@@ -132,6 +138,9 @@ class ExplainView(QWidget):
         pick.addWidget(self.misclassified_button)
         form.addRow("Samples", self.samples_edit)
         form.addRow("", pick)
+        form.addRow("Sentence", self.sentence_edit)
+        self._sentence_row = form.rowCount() - 1
+        self._form = form
         form.addRow("Target", self.target_combo)
         form.addRow("Show", self.mode_combo)
         form.addRow("Methods", methods)
@@ -236,12 +245,13 @@ class ExplainView(QWidget):
         methods = self.selected_methods()
         if not indices or not methods:
             return self._say("Choose at least one sample and one method.", error=True)
-        if self.mode_combo.currentText() == SIDE_BY_SIDE:
+        sentence = self.sentence_edit.text().strip() if self.sentence_edit.isVisibleTo(self) else ""
+        if sentence or self.mode_combo.currentText() == SIDE_BY_SIDE:
             indices = indices[:1]
         else:
             methods = methods[:1]
         self._columns = len(methods) if len(methods) > 1 else min(GRID_COLUMNS, len(indices))
-        return self._submit(ExplainRequest(tuple(indices), tuple(self.options_for(m) for m in methods)))
+        return self._submit(ExplainRequest(tuple(indices), tuple(self.options_for(m) for m in methods), sentence))
 
     def explain_samples(self, indices: list[int], methods: list[str] | None = None) -> bool:
         """Explain ``indices`` (from another page: a misclassified sample) and show them here."""
@@ -302,6 +312,7 @@ class ExplainView(QWidget):
         self.layer_combo.addItem("Last spatial layer", None)
         for path in summary.spatial_layers:
             self.layer_combo.addItem(path, path)
+        self._form.setRowVisible(self._sentence_row, summary.kind == "text")
         self.method_boxes["gradcam"].setEnabled(bool(summary.spatial_layers))
         for name in ("saliency", "smoothgrad"):
             self.method_boxes[name].setEnabled(not summary.integer_input)

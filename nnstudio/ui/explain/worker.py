@@ -40,6 +40,7 @@ class ExplainRequest:
 
     indices: tuple[int, ...]
     options: tuple[Any, ...]          # ExplainOptions, one per method
+    sentence: str = ""                # a typed sentence to explain instead of the samples (text)
 
 
 class ExplainWorker(QObject):
@@ -127,6 +128,13 @@ class ExplainWorker(QObject):
         summary = self._prepare(context, project, network) if project is not None else None
         if self._session is None:
             raise RuntimeError("Prepare the explanation first. Received: no trained model loaded.")
+        if request.sentence:
+            results = []
+            for done, options in enumerate(request.options, start=1):
+                context.check()
+                results.append(self._session.explain_sentence(request.sentence, options))
+                context.progress((done, len(request.options)))
+            return summary, results
         total = len(request.indices) * len(request.options)
         results, done = [], 0
         for index in request.indices:

@@ -98,3 +98,15 @@ def test_tabular_explanations_use_the_data_mean_and_feature_names():
     assert session.kind == "tabular" and result.feature_names == tuple(dataset.feature_names)
     assert result.completeness.error < 0.02 and result.attribution.shape == (4,)
     np.testing.assert_allclose(session.data_mean, dataset.x_train.mean(axis=0), rtol=1e-5)
+
+
+def test_a_typed_sentence_is_explained_per_token_with_its_words():
+    session = _session("text-sentiment")
+    result = session.explain_sentence("not good at all", ExplainOptions(method="integrated-gradients"))
+    assert result.index == -1 and result.label is None and result.attribution.shape == (16,)
+    assert [t for t in result.tokens if t in ("not", "good", "at", "all")] == ["not", "good", "at", "all"]
+    assert result.completeness.error < 0.02 or abs(result.completeness.delta) < 1e-3
+    with pytest.raises(SampleSelectionError, match=r"no true class.*Received: target='true'"):
+        session.explain_sentence("good", ExplainOptions(method="occlusion", target="true"))
+    with pytest.raises(SampleSelectionError, match=r"need a network trained on text\. Received: image data"):
+        _session("cnn-digits").explain_sentence("good", ExplainOptions())

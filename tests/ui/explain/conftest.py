@@ -28,3 +28,8 @@ def digits_project():
 @pytest.fixture
 def iris_project():
     return project_with_weights("mlp-spirals", {"source": "iris", "preprocess": {"scale": "standard"}}, 4, 3)
+
+
+@pytest.fixture
+def text_project():
+    return project_with_weights("text-sentiment")

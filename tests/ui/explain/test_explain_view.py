@@ -128,3 +128,19 @@ def test_clicking_a_confusion_cell_explains_its_samples_in_a_grid(qtbot, digits_
                                       MouseEvent("button_press_event", view.canvas, x, y, MouseButton.LEFT))
     expected = np.flatnonzero((result.true_labels == true) & (result.predicted_labels == predicted))[:8]
     assert [e.index for e in shown.args[0]] == list(expected) and page.currentWidget() is page.explain_view
+
+
+def test_explain_view_explains_a_typed_sentence_for_text_networks(qtbot, text_project):
+    view = _view(qtbot, text_project)
+    assert not view.sentence_edit.isVisibleTo(view)  # known to be text only once prepared
+    view.samples_edit.setText("0")
+    for name, box in view.method_boxes.items():
+        box.setChecked(name == "integrated-gradients")
+    with qtbot.waitSignal(view.shown, timeout=WAIT_MS):
+        view.run()
+    assert view.sentence_edit.isVisibleTo(view) and not view.method_boxes["saliency"].isEnabled()
+    view.sentence_edit.setText("a dull and boring story")
+    with qtbot.waitSignal(view.shown, timeout=WAIT_MS) as shown:
+        view.sentence_edit.returnPressed.emit()
+    result = shown.args[0][0]
+    assert result.index == -1 and "boring" in result.tokens
