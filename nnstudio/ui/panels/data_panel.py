@@ -486,7 +486,7 @@ class DataPanel(QWidget):
         self.shuffle_check.setEnabled(dataset is None or dataset.task != "forecast")
         self.shuffle_check.setToolTip("Forecast windows are always split in time order." if not
                                       self.shuffle_check.isEnabled() else "")
-        self.skipped.set_skips(None if dataset is None else dataset.skips)
+        self.skipped.set_skips(None if dataset is None else dataset.skips, dataset is not None and dataset.streamed)
         if dataset is None:
             self.info_label.setText("")
             self.shape_label.setText("")

@@ -77,16 +77,21 @@ class SkippedSamples(QWidget):
         column.addWidget(self.table)
         self.hide()
 
-    def set_skips(self, skips: SkipLog | None) -> None:
-        """Show the first skipped samples of ``skips``; hidden when nothing was skipped."""
+    def set_skips(self, skips: SkipLog | None, streamed: bool = False) -> None:
+        """Show the first skipped samples of ``skips``; hidden when nothing was skipped.
+
+        A streamed dataset has only read a few files so far, so the list says "so far".
+        """
         count = skips.count if skips is not None else 0
         self.table.clear()
         if not count:
             self.hide()
             return
         records = skips.records[:SHOWN_SKIPS]
+        verb = "was" if count == 1 else "were"
+        so_far = " so far (training reads the rest)" if streamed else ""
         more = f"; the first {len(records)} are listed" if count > len(records) else ""
-        self.title.setText(f"{count:,} sample{'s' * (count != 1)} could not be read and are left out{more}:")
+        self.title.setText(f"{count:,} sample{'s' * (count != 1)} could not be read and {verb} left out{so_far}{more}:")
         for record in records:
             item = QTreeWidgetItem([record.where, record.reason])
             item.setToolTip(1, record.reason)
