@@ -34,6 +34,8 @@ from nnstudio.ui.workers.evaluation_worker import EvaluationWorker
 #: Shown where the charts go until the first evaluation.
 NOTHING_YET = ("The charts of an evaluation appear here: select a run on the left (its network is "
                "evaluated) and press Evaluate.")
+#: Where a GAN's charts are, instead of the evaluation's.
+GAN_CHARTS = "A GAN's charts are the Generated samples and GAN losses tabs on the Train page."
 #: What the panel says about a GAN, in the user's words.
 GAN_NOTE = ("A GAN makes new samples rather than answers, so a test split has nothing to score it "
             "against: judge it by the Generated samples and GAN losses on the Train page.")
@@ -169,6 +171,7 @@ class EvaluationPanel(QWidget):
         self.csv_button.setEnabled(self.result is not None and not running)
         if not running:
             self.status.setText(self._ready_text())
+        self.placeholder.setText(GAN_CHARTS if self.is_gan() else NOTHING_YET)
 
     def _ready_text(self) -> str:
         if self.project is None:

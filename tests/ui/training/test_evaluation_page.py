@@ -69,15 +69,14 @@ def test_evaluation_panel_evaluates_the_selected_runs_network_like_keras(evaluat
     assert "`simple`" in evaluation.status.text()  # the shown result is not the selected network's
 
 
-def test_evaluation_panel_status_says_what_to_do_next():
+def test_evaluation_panel_status_says_what_to_do_next(evaluation):
     proj, _ = _two_networks()
-    panel = EvaluationPanel()
+    panel = evaluation
     untrained = Project(networks=dict(proj.networks))
     panel.set_project(untrained)
     assert panel.status.text() == "Train the `simple` network on the Train page, then press Evaluate."
     panel.set_project(proj)
     assert "Train the" not in panel.status.text() and "Press Evaluate" in panel.status.text()
-    panel.deleteLater()
 
 
 def test_evaluation_panel_says_why_a_gan_has_nothing_to_evaluate(evaluation):
@@ -88,6 +87,7 @@ def test_evaluation_panel_says_why_a_gan_has_nothing_to_evaluate(evaluation):
     assert not evaluation.evaluate()
     assert "GAN makes new samples" in evaluation.status.text()
     assert "Train page" in evaluation.status.text()
+    assert "press Evaluate" not in evaluation.placeholder.text()
 
 
 def test_evaluation_panel_shows_reconstruction_charts_for_an_autoencoder(evaluation):
