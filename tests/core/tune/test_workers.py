@@ -31,3 +31,32 @@ def test_two_worker_processes_share_one_study_and_run_no_trial_twice(project_fil
     assert len(workers) == 2, workers  # both processes trained trials of the one study
     assert len({tuple(sorted(t.params.items())) for t in trials}) == 4  # no trial's values run twice
     assert progress[-1].finished == 4 and progress[-1].best is not None
+
+
+@pytest.mark.slow
+def test_a_worker_killed_mid_trial_is_recorded_failed_and_the_study_goes_on(project_file, tmp_path):
+    import os
+    import signal
+
+    project, path = project_file
+    storage = str(tmp_path / "study.journal")
+    settings = StudySettings(strategy="random", trials=2, epochs=30, workers=1)
+    space = spaces(**{"training.learning_rate": "1e-3..1e-1:log"})
+    job = prepare_study(project, path, settings, space, storage)
+    study = optuna.load_study(study_name=job.study, storage=open_storage(storage))
+    killed = []
+
+    def kill_the_first_trial(progress) -> None:
+        running = [t for t in study.get_trials(deepcopy=False) if t.state.name == "RUNNING"
+                   and t.intermediate_values]
+        if running and not killed:  # as the kernel's OOM killer would
+            pid = int(running[0].user_attrs["worker"].rpartition(":")[2])
+            os.kill(pid, signal.SIGKILL)
+            killed.append(running[0].number)
+
+    summary = run_study(job, workers=1, on_progress=kill_the_first_trial, poll_s=0.2)
+    assert killed
+    states = {t["number"]: t for t in summary["trials"]}
+    assert states[killed[0]]["state"] == "failed"
+    assert "worker process ended" in states[killed[0]]["message"]
+    assert [t["state"] for t in summary["trials"] if t["number"] != killed[0]] == ["complete"]
