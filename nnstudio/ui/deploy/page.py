@@ -290,6 +290,7 @@ class DeployPage(QWidget):
     def _set_busy(self, busy: bool, text: str) -> None:
         self.add_button.setEnabled(not busy)
         self.cancel_button.setEnabled(busy)
+        self.progress.setVisible(busy)
         if not busy:
             self.progress.setValue(0)
         self.status.setText(text)
