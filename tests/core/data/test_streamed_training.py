@@ -77,3 +77,12 @@ def test_streamed_epochs_depend_only_on_the_seed(tmp_path):
     spec = {"source": "image_folder", "params": {"path": str(_folder(tmp_path, per_class=12)), "size": 8}}
     runs = [_train(spec, load_dataset(spec, stream=True), shuffle=True, seed=4)[1] for _ in range(2)]
     assert [h["loss"] for h in runs[0].history] == pytest.approx([h["loss"] for h in runs[1].history], rel=1e-5)
+
+
+def test_augmentation_applies_to_streamed_images(tmp_path):
+    spec = {"source": "image_folder", "params": {"path": str(_folder(tmp_path, per_class=8)), "size": 8},
+            "augment": {"flip": "horizontal"}}
+    events = []
+    _, finished = _train(spec, load_dataset(spec, stream=True), events, epochs=1)
+    assert finished.status == "completed", finished.message
+    assert any("augmented on the fly: flip" in getattr(e, "message", "") for e in events)
