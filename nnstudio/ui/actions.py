@@ -113,6 +113,9 @@ def build_actions(window: "MainWindow") -> dict[str, QAction]:
     a["redo"].setIcon(action_icon("redo"))
     a["redo"].setShortcuts(QKeySequence.keyBindings(Key.Redo))
     for name in ("undo", "redo"):
+        # The menu text names the step ("Undo Change data source"); lists of actions (the
+        # shortcuts table) use the fixed icon text.
+        a[name].setIconText(name.capitalize())
         window.addAction(a[name])
     a["add_network"] = _action(window, "&Add Network…", window.add_network, icon="network",
                                tip="Add another network to the project (e.g. a discriminator)")

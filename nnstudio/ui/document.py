@@ -105,9 +105,14 @@ class ProjectDocument(QObject):
         return self._extra_dirty or not self.undo_stack.isClean()
 
     @property
+    def display_name(self) -> str:
+        """How the user knows this project: its file's name once saved, else the project's name."""
+        return Path(self._path).name if self._path else self._project.name
+
+    @property
     def title(self) -> str:
         """The window title, with Qt's ``[*]`` placeholder for the modified mark."""
-        return f"{self._project.name}[*] — nnstudio"
+        return f"{self.display_name}[*] — nnstudio"
 
     @property
     def recovery_path(self) -> Path:
@@ -269,6 +274,7 @@ class ProjectDocument(QObject):
         settings.add_recent_file(target)
         if path_changed:
             self.path_changed.emit(target)
+            self.title_changed.emit(self.title)
         return target
 
     # --------------------------------------------------------------- networks

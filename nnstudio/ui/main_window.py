@@ -304,7 +304,7 @@ class MainWindow(QMainWindow):
         """Ask to save a modified project before ``action``; return False when cancelled."""
         if not self.document.is_modified:
             return True
-        answer = files.ask_save_changes(self, self.document.project.name, action)
+        answer = files.ask_save_changes(self, self.document.display_name, action)
         if answer == "save":
             return self.save()
         return answer == "discard"

@@ -29,6 +29,7 @@ from nnstudio.core.training.events import (
 )
 from nnstudio.ui import settings as app_settings
 from nnstudio.ui.panels.training_settings import TrainingSettingsForm
+from nnstudio.ui.panels.run_replay import last_run, replay_run
 from nnstudio.ui.plots.dashboard import Dashboard
 from nnstudio.ui.undo import run_now
 from nnstudio.ui.workers.training_worker import TrainingWorker
@@ -113,7 +114,7 @@ class TrainingPanel(QWidget):
         self.stop_button.clicked.connect(self.stop)
         self.network_box = QComboBox()
         self.network_box.setToolTip("The network to train (a project can hold several)")
-        self.network_box.currentIndexChanged.connect(lambda _i: self._offer_to_continue())
+        self.network_box.currentIndexChanged.connect(self._on_network_chosen)
         self.network_label = QLabel("Network")
         self.network_box.hide()
         self.network_label.hide()
@@ -171,6 +172,42 @@ class TrainingPanel(QWidget):
         self.form.setEnabled(project is not None)
         self._fill_networks()
         self._set_state(self._state)
+        if not self.is_training():
+            self.show_last_run()
+        self._offer_to_continue()
+
+    def show_last_run(self, status: bool = True) -> bool:
+        """Show the newest recorded run of the chosen network, or empty plots and "Not started".
+
+        Parameters
+        ----------
+        status:
+            False to keep the status line (it explains why a start failed).
+
+        Returns
+        -------
+        bool
+            True when a run was shown.
+        """
+        run = last_run(self.project, self.network())
+        self.progress.setValue(0)
+        if run is None:
+            self.dashboard.reset()
+            self.progress_label.setText("Not started")
+            if status:
+                self._set_status("Set up the recipe, then press Start.")
+            return False
+        result = replay_run(self.dashboard, run)
+        self.progress.setValue(1000 if result.status == "completed" else 0)
+        self.progress_label.setText(f"Last run: {result.status}")
+        if status:
+            when = str(run.get("started", ""))[:16].replace("T", " ")
+            self._set_status(f"Last run ({when}): " + finished_text(result, result.status.capitalize()))
+        return True
+
+    def _on_network_chosen(self, _index: int) -> None:
+        if not self.is_training():
+            self.show_last_run()
         self._offer_to_continue()
 
     def _on_section_changed(self, name: str, _old: dict, new: dict) -> None:
@@ -372,6 +409,8 @@ class TrainingPanel(QWidget):
     def _on_finished(self, result: RunFinished) -> None:
         self.last_result = result
         self._adopt_results(result)
+        if not result.record:  # never started: bring back the previous run's curves
+            self.show_last_run(status=False)
         level = {"completed": "ok", "stopped": "warning"}.get(result.status, "error")
         title = {"completed": "Finished", "stopped": "Stopped", "nan": "Diverged (NaN loss)",
                  "failed": "Failed"}.get(result.status, result.status)

@@ -152,3 +152,25 @@ def test_document_graph_edits_after_adding_a_node_are_undoable(doc):
     graph = doc.project.main
     push(doc.undo_stack, AddNode(graph, Node("extra_1", "Dense", {}, (0, 600))))
     assert doc.undo_stack.undoText() == "Add Dense 'extra_1'"
+
+
+def test_after_save_as_the_title_and_the_save_prompt_name_the_new_file(qtbot, doc, tmp_path, monkeypatch):
+    from nnstudio.ui.dialogs import files
+    from nnstudio.ui.main_window import MainWindow
+
+    window = MainWindow()
+    try:
+        window.new_from_template("mlp-spirals", ask=False)
+        window.document.save(str(tmp_path / "first"))
+        with qtbot.waitSignal(window.document.title_changed):
+            window.document.save(str(tmp_path / "second"))
+        assert window.windowTitle() == "second.nnstudio[*] — nnstudio"
+        _edit(window.document)
+        asked = []
+        monkeypatch.setattr(files, "ask_save_changes", lambda _parent, name, _action: asked.append(name) or "cancel")
+        assert not window.maybe_save_changes("closing")
+        assert asked == ["second.nnstudio"]
+    finally:
+        window.document.undo_stack.setClean()
+        window.close()
+        window.deleteLater()

@@ -158,3 +158,19 @@ def test_the_train_page_offers_networks_added_or_renamed_and_follows_undo(window
     window.document.undo_stack.undo()
     window.document.undo_stack.undo()
     assert panel.network_box.isHidden()
+
+
+def test_the_shortcuts_table_names_undo_plainly_whatever_the_last_step(window, qtbot):
+    from PySide6.QtWidgets import QTableWidget
+
+    from nnstudio.ui.dialogs.about import ShortcutsDialog
+
+    spec = window.pages.data_panel.spec() or dict(window.document.project.data)
+    window.pages.data_panel.data_changed.emit({**spec, "source": "moons", "params": {}})
+    assert window.actions_by_name["undo"].text().replace("&", "") == "Undo Change data source"
+    dialog = ShortcutsDialog(list(window.actions_by_name.values()), window)
+    qtbot.addWidget(dialog)
+    table = dialog.findChild(QTableWidget)
+    names = [table.item(row, 0).text() for row in range(table.rowCount())]
+    assert "Undo" in names and "Redo" in names
+    assert not any(name.startswith("Undo ") for name in names)

@@ -183,3 +183,20 @@ def test_a_project_with_several_networks_trains_the_one_chosen(panel, qtbot):
 def test_the_network_choice_is_hidden_for_a_single_network(panel, tiny_project):
     panel.set_project(tiny_project)
     assert panel.network_box.isHidden() and panel.network() is None
+
+
+def test_training_panel_shows_the_last_run_of_the_chosen_network(panel):
+    from nnstudio.core.graph import Graph
+
+    project = Project(networks={"lstm": Graph("lstm"), "gru": Graph("gru")},
+                      runs=[{**_run("2026-01-01T10:00:00", [1.0, 0.5]), "network": "lstm"},
+                            {**_run("2026-01-02T10:00:00", [0.9, 0.4, 0.2]), "network": "gru"}])
+    panel.set_project(project)
+    assert panel.network() == "lstm"
+    assert len(panel.dashboard.loss.epochs["val_loss"]) == 2
+    assert panel.status.text().startswith("Last run (2026-01-01 10:00)")
+    panel.network_box.setCurrentText("gru")
+    assert len(panel.dashboard.loss.epochs["val_loss"]) == 3  # the gru run, not lstm's curves
+    panel.set_project(Project())
+    assert panel.progress_label.text() == "Not started"
+    assert len(panel.dashboard.loss.epochs.get("val_loss", [])) == 0

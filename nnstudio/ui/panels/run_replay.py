@@ -1,0 +1,57 @@
+"""Show a recorded run on the Train page's dashboard: its curves and how it ended.
+
+A reopened project, a different network chosen in the Train page's combo, or a start that
+failed before its first epoch shows the newest recorded run instead of empty plots. The run
+is replayed from its record as the plain events the live run sent. Must not import Keras.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+from nnstudio.core.training.events import EpochEnded, RunFinished, RunStarted
+
+
+def last_run(project: Any, network: str | None) -> dict[str, Any] | None:
+    """Return the newest run of ``network`` (None: of the project's first network, or any run
+    of a GAN pair) that completed at least one epoch, or None."""
+    if project is None:
+        return None
+    wanted = network or next(iter(project.networks), None)
+    for run in reversed(project.runs):
+        if not run.get("history"):
+            continue
+        if (network is None and run.get("recipe") == "gan") or run.get("network") in (wanted, None):
+            return run
+    return None
+
+
+def _numbers(logs: Any) -> dict[str, float]:
+    if not isinstance(logs, dict):
+        return {}
+    return {k: float(v) for k, v in logs.items() if isinstance(v, (int, float)) and not isinstance(v, bool)}
+
+
+def replay_run(dashboard: Any, run: dict[str, Any]) -> RunFinished:
+    """Feed ``run``'s epochs to ``dashboard`` (cleared first) and return its end as a ``RunFinished``."""
+    history = [_numbers(h) for h in run.get("history") or []]
+    first = int(run.get("initial_epoch") or 0)
+    config = run.get("config") if isinstance(run.get("config"), dict) else {}
+    dashboard.reset()
+    dashboard.handle_event(RunStarted(
+        run_id=str(run.get("id", "")), recipe=str(run.get("recipe", "supervised")), epochs=first + len(history),
+        steps_per_epoch=0, batch_size=int(config.get("batch_size") or 0), samples=0,
+        backend=str(run.get("backend", "")), device=str(run.get("device", "")),
+        metric_names=tuple(sorted({name for logs in history for name in logs})), layer_names=(),
+        initial_epoch=first))
+    for i, logs in enumerate(history):
+        dashboard.handle_event(EpochEnded(epoch=first + i, logs=logs, learning_rate=logs.get("learning_rate", math.nan),
+                                          seconds=0.0, eta_seconds=None))
+    finished = RunFinished(
+        status=str(run.get("status", "completed")), message=str(run.get("message", "")),
+        epochs_completed=len(history), history=tuple(history), seconds=float(run.get("seconds") or 0.0),
+        samples_per_second=float(run.get("samples_per_second") or 0.0), record=run)
+    dashboard.handle_event(finished)
+    dashboard.flush()
+    return finished
