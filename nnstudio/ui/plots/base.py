@@ -161,6 +161,19 @@ def legend_brush() -> QColor:
     return backdrop
 
 
+def set_font(widget: QWidget, point_size: float | None = None, bold: bool = False) -> None:
+    """Size or embolden a widget's text through its font, not a style sheet.
+
+    A style sheet freezes the palette the widget had when it was applied, so its text
+    would keep the old theme's colour after View ▸ Theme.
+    """
+    font = widget.font()
+    if point_size is not None:
+        font.setPointSizeF(point_size)
+    font.setBold(bold)
+    widget.setFont(font)
+
+
 def set_muted(label: QLabel) -> None:
     """Draw a status or caption label in the theme's secondary text colour (it follows theme changes)."""
     label.setStyleSheet("")

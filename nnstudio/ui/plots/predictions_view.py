@@ -10,11 +10,11 @@ from __future__ import annotations
 
 import numpy as np
 from PySide6.QtCore import Qt
-from PySide6.QtGui import QImage, QPixmap
+from PySide6.QtGui import QImage, QPalette, QPixmap
 from PySide6.QtWidgets import QFrame, QGridLayout, QLabel, QVBoxLayout, QWidget
 
 from nnstudio.core.training.events import Predictions, RunStarted, Samples
-from nnstudio.ui.plots.base import LiveView
+from nnstudio.ui.plots.base import LiveView, set_font, set_muted
 
 MAX_CARDS = 16
 COLUMNS = 8
@@ -76,7 +76,7 @@ class _Card(QFrame):
         self.picture.setMinimumSize(THUMB, THUMB)
         self.text = QLabel()
         self.text.setAlignment(Qt.AlignmentFlag.AlignCenter)
-        self.text.setStyleSheet("font-size: 9pt;")
+        set_font(self.text, 9.0)
         layout.addWidget(self.picture)
         layout.addWidget(self.text)
 
@@ -103,7 +103,7 @@ class PredictionsView(LiveView):
         self.latest_samples: Samples | None = None
         self._shown = None
         self.heading = QLabel("Predictions appear after the first epoch.")
-        self.heading.setStyleSheet("color: palette(placeholder-text);")
+        set_muted(self.heading)
         self._cards = [_Card() for _ in range(MAX_CARDS)]
         grid = QGridLayout()
         grid.setSpacing(6)
@@ -115,7 +115,8 @@ class PredictionsView(LiveView):
         layout.addLayout(self.make_toolbar(self.heading))
         layout.addLayout(grid)
         layout.addStretch(1)
-        self.setStyleSheet("PredictionsView { background: palette(base); }")
+        self.setBackgroundRole(QPalette.ColorRole.Base)  # a role, so it follows the theme
+        self.setAutoFillBackground(True)
 
     def set_inputs(self, inputs: np.ndarray | None, class_names: list[str] | None = None) -> None:
         """Give the inputs that ``Predictions.indices`` refer to, and the class names.

@@ -19,7 +19,9 @@ from PySide6.QtWidgets import QLabel, QVBoxLayout, QWidget
 
 from nnstudio.core.analysis.anomaly import confusion_at, reconstruction_scores, roc_auc
 from nnstudio.core.training.events import RunStarted, Samples
-from nnstudio.ui.plots.base import PALETTE, export_canvas, legend_brush, make_canvas, set_muted, style_plot
+from nnstudio.ui.plots.base import (
+    PALETTE, export_canvas, legend_brush, make_canvas, set_font, set_muted, style_plot,
+)
 from nnstudio.ui.views.background import BackgroundCall
 from nnstudio.ui.views.base import FamilyView
 from nnstudio.ui.views.gan import image_grid
@@ -52,7 +54,7 @@ class ReconstructionView(FamilyView):
         self.info.setWordWrap(True)
         set_muted(self.info)
         self.readout = QLabel("")
-        self.readout.setStyleSheet("font-weight: 600;")
+        set_font(self.readout, bold=True)
         self._background = BackgroundCall(self)
         self._background.finished.connect(self._on_evaluated)
         self._background.failed.connect(lambda message: self.readout.setText(f"Could not score: {message}"))

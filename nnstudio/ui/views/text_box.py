@@ -16,6 +16,7 @@ from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import QComboBox, QLabel, QLineEdit, QProgressBar, QVBoxLayout, QWidget
 
 from nnstudio.core.training.events import RunStarted
+from nnstudio.ui.plots.base import set_font
 from nnstudio.ui.views.background import BackgroundCall
 from nnstudio.ui.views.base import FamilyView
 
@@ -63,7 +64,8 @@ class TextPredictionBox(FamilyView):
         self.examples.addItems(EXAMPLES)
         self.examples.activated.connect(self._on_example)
         self.result = QLabel("Train the model, then type a sentence.")
-        self.result.setStyleSheet("font-size: 15pt; font-weight: 600; padding: 6px 0;")
+        set_font(self.result, 15.0, bold=True)
+        self.result.setContentsMargins(0, 6, 0, 6)
         self.result.setWordWrap(True)
         self.bars_layout = QVBoxLayout()
         self.bars: list[tuple[QLabel, QProgressBar]] = []

@@ -176,3 +176,23 @@ def test_the_epoch_loss_curve_stands_out_on_a_dark_background(qtbot, qapp):
         assert color.lightness() - background.lightness() > 100
     finally:
         theme.apply_theme("light", qapp)
+
+
+def test_view_labels_carry_no_style_sheet_that_would_freeze_the_old_theme(qtbot, qapp):
+    from nnstudio.ui.plots.predictions_view import PredictionsView
+    from nnstudio.ui.views.text_box import TextPredictionBox
+    views = [ReconstructionView(), TextPredictionBox(), PredictionsView()]
+    for view in views:
+        qtbot.addWidget(view)
+    labels = [views[0].readout, views[1].result, views[2].heading, views[2]._cards[0].text]
+    assert all(label.styleSheet() == "" for label in labels)
+    assert views[2].styleSheet() == ""
+    views[0].show()
+    qtbot.waitExposed(views[0])
+    try:
+        theme.apply_theme("dark", qapp)
+        text = qapp.palette().color(QPalette.ColorRole.WindowText)
+        qtbot.waitUntil(lambda: views[0].readout.palette().color(QPalette.ColorRole.WindowText) == text,
+                        timeout=2000)
+    finally:
+        theme.apply_theme("light", qapp)
