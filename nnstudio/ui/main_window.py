@@ -80,6 +80,7 @@ class MainWindow(QMainWindow):
         self.resizeDocks([self.docks["summary_dock"]], [210], Qt.Orientation.Vertical)
         self._design_docks_shown: list[QDockWidget] = []
         self.pages.currentChanged.connect(self._on_page_changed)
+        self.pages.training_panel.worker.finished.connect(self._on_training_finished)
         self.actions_by_name = build_actions(self)
         self._build_status_bar()
         self._wire()
@@ -484,6 +485,11 @@ class MainWindow(QMainWindow):
 
     def on_keras_ready(self, text: str) -> None:
         self.statusBar().showMessage(f"{text} is ready.", 4000)
+
+    def _on_training_finished(self, result) -> None:
+        """A failed run (a crashed engine included) is also said in the status line."""
+        if result.status == "failed":
+            self.statusBar().showMessage(f"Training failed. {result.message}", 30000)
 
     def state_for_tests(self) -> dict:
         """The open project as plain data (used by the start-up test hook)."""

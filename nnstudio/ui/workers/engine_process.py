@@ -240,7 +240,7 @@ def drive_training(context, job: EngineJob) -> RunFinished:
             if saved:
                 message += f" Its checkpoint after epoch {saved} is kept: press Continue to resume from it."
             elif job.checkpoint_dir:
-                message += " No epoch had finished, so there is no checkpoint to continue from."
+                message += " It had written no checkpoint yet, so there is nothing to continue from."
             return _report(context, job, failed_run(message, time.perf_counter() - started))
         engine.describe_exit()
         if output.exists():

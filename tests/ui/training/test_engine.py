@@ -101,3 +101,41 @@ def test_an_engine_beyond_its_memory_limit_fails_the_run_with_a_message(qtbot, w
     with qtbot.waitSignal(worker.finished, timeout=TIMEOUT) as blocker:
         worker.start(spirals_project(epochs=1))
     assert blocker.args[0].status == "completed"
+
+
+@pytest.fixture
+def window(qtbot, tmp_path, monkeypatch, qapp):
+    """The designer on the spirals example, with settings and recovery files in ``tmp_path``."""
+    from PySide6.QtCore import QStandardPaths
+
+    from nnstudio.ui.main_window import MainWindow
+
+    for name, folder in (("HOME", "home"), ("XDG_DATA_HOME", "data"), ("XDG_CONFIG_HOME", "config")):
+        monkeypatch.setenv(name, str(tmp_path / folder))
+    QStandardPaths.setTestModeEnabled(True)
+    window = MainWindow()
+    qtbot.addWidget(window)
+    window.new_from_template("mlp-spirals", ask=False)
+    window.show()
+    yield window
+    window.pages.training_panel.stop_and_wait(30.0)
+    window.document.close()
+    QStandardPaths.setTestModeEnabled(False)
+
+
+def test_the_window_survives_a_killed_engine_and_says_so_in_the_status_line_and_train_page(qtbot, window):
+    panel = window.pages.training_panel
+    panel.project.training["epochs"] = 300
+    killed = []
+
+    def kill_once(event) -> None:
+        if isinstance(event, ev.EpochEnded) and event.epoch == 1 and not killed:  # epoch 0 is checkpointed
+            killed.append(panel.worker.kill_engine())
+
+    panel.worker.event.connect(kill_once)
+    with qtbot.waitSignal(panel.worker.finished, timeout=TIMEOUT) as blocker:
+        assert panel.start()
+    assert killed == [True] and blocker.args[0].status == "failed"
+    assert "killed by SIGKILL" in window.statusBar().currentMessage()
+    assert "killed by SIGKILL" in panel.status.text()
+    assert not panel.continue_button.isHidden() and panel.start_button.isEnabled()
