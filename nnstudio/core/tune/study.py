@@ -150,7 +150,7 @@ def open_storage(storage: str):
 
         Path(storage).parent.mkdir(parents=True, exist_ok=True)
         return JournalStorage(JournalFileBackend(storage))
-    except Exception as err:  # noqa: BLE001 - any storage failure is one readable line
+    except Exception as err:  # any storage failure is one readable line
         raise StudyError(f"Cannot open the study storage `{storage}`: {' '.join(str(err).split())} "
                          f"Received: storage={storage!r}.") from None
 

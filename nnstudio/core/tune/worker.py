@@ -198,7 +198,7 @@ def run_worker(job: WorkerJob, should_stop: Callable[[], bool] = lambda: False,
             snapshot = trial_project(project, params, epochs, settings.seed)
             outcome = train_trial(snapshot, settings.objective, dataset=dataset, should_stop=should_stop,
                                   report_value=lambda v, step: _report(trial, v, step))
-        except Exception as err:  # noqa: BLE001 - a trial's failure is recorded, the study goes on
+        except Exception as err:  # a trial's failure is recorded, the study goes on
             outcome = TrialOutcome("failed", None, [], " ".join(str(err).split()) or type(err).__name__)
         trial.set_user_attr("history", outcome.history)
         if outcome.message:

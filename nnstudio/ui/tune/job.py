@@ -59,7 +59,7 @@ class StudyThread(QThread):
         except TuneError as err:
             self.study_failed.emit(str(err))
             return
-        except Exception as err:  # noqa: BLE001 - shown to the user, never a crash of the window
+        except Exception as err:  # shown to the user, never a crash of the window
             self.study_failed.emit(f"The study stopped: {type(err).__name__}: {' '.join(str(err).split())}")
             return
         self._update_importance(force=True)
