@@ -167,7 +167,8 @@ class EvaluationPanel(QWidget):
 
     def _update_buttons(self) -> None:
         running = self.worker.is_running()
-        self.evaluate_button.setEnabled(self.project is not None and not running and not self.is_gan())
+        trained = self.project is not None and bool(self.project.weights.get(self.network()))
+        self.evaluate_button.setEnabled(trained and not running and not self.is_gan())
         self.csv_button.setEnabled(self.result is not None and not running)
         if not running:
             self.status.setText(self._ready_text())

@@ -75,7 +75,9 @@ def test_evaluation_panel_status_says_what_to_do_next(evaluation):
     untrained = Project(networks=dict(proj.networks))
     panel.set_project(untrained)
     assert panel.status.text() == "Train the `simple` network on the Train page, then press Evaluate."
+    assert not panel.evaluate_button.isEnabled()
     panel.set_project(proj)
+    assert panel.evaluate_button.isEnabled()
     assert "Train the" not in panel.status.text() and "Press Evaluate" in panel.status.text()
 
 
