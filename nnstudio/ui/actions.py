@@ -103,6 +103,8 @@ def build_actions(window: "MainWindow") -> dict[str, QAction]:
                                 tip="Save the network as a Keras model file")
     a["export_python"] = _action(window, "&Python Code…", lambda: window.export("python"),
                                  tip="Write Python code that builds and trains the network")
+    a["recover"] = _action(window, "Re&cover Unsaved Work…", lambda: window.offer_recovery(everything=True),
+                           tip="Restore or discard work autosaved before nnstudio closed unexpectedly")
     a["quit"] = _action(window, "&Quit", window.close, shortcut=Key.Quit, tip="Close nnstudio")
     a["quit"].setMenuRole(QAction.MenuRole.QuitRole)
 
@@ -141,6 +143,8 @@ def _build_menus(window: "MainWindow", a: dict[str, QAction]) -> None:
     file_menu.addAction(a["import_keras"])
     export_menu = file_menu.addMenu(action_icon("export"), "&Export")
     export_menu.addActions([a["export_keras"], a["export_python"]])
+    file_menu.addSeparator()
+    file_menu.addAction(a["recover"])
     file_menu.addSeparator()
     file_menu.addAction(a["quit"])
 

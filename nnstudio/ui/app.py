@@ -11,14 +11,6 @@ Environment variables (for tests, benchmarks and screenshots; all optional):
     Autosave interval in milliseconds (default two minutes).
 ``NNSTUDIO_SKIP_KERAS``
     ``1``: do not preload Keras (tests that never train).
-``NNSTUDIO_TEST_EDIT``
-    ``node.param=<json>``: set a parameter of the main network through the undo stack after
-    start-up, as if the user had typed it.
-``NNSTUDIO_TEST_RECOVERY``
-    ``restore`` or ``discard``: answer the recovery offer without showing the dialog.
-``NNSTUDIO_TEST_REPORT``
-    A path: once start-up (and recovery) is done, write the window's state as JSON there and
-    leave the event loop without closing the window (no save prompt; autosaved files stay).
 ``NNSTUDIO_SCREENSHOT``
     A path: save a PNG of the window once Keras has loaded (or at once with
     ``NNSTUDIO_SKIP_KERAS=1``), then quit. ``NNSTUDIO_SCREENSHOT_SIZE=1500x950`` resizes first.
@@ -29,7 +21,6 @@ Environment variables (for tests, benchmarks and screenshots; all optional):
 
 from __future__ import annotations
 
-import json
 import os
 import sys
 import threading
@@ -191,18 +182,7 @@ def main(path: str | None = None, example: bool = False) -> int:
 
 
 def _after_start(window, loader: KerasLoader) -> None:
-    answer = _env("NNSTUDIO_TEST_RECOVERY")
-    window.offer_recovery(answer or None)
-    edit = _env("NNSTUDIO_TEST_EDIT")
-    if edit:
-        target, _, value = edit.partition("=")
-        node_id, _, param = target.partition(".")
-        window.set_param(node_id, param, json.loads(value))
-    report = _env("NNSTUDIO_TEST_REPORT")
-    if report:
-        with open(report, "w", encoding="utf-8") as fh:
-            json.dump(window.state_for_tests(), fh)
-        QApplication.exit(0)
+    window.offer_recovery()
     shot = _env("NNSTUDIO_SCREENSHOT")
     if shot:
         def take() -> None:

@@ -439,6 +439,7 @@ class RecoveryEntry:
     original_path: str | None
     name: str
     saved_at: float
+    offered: bool = False
 
     @property
     def sidecar_path(self) -> Path:
@@ -449,6 +450,20 @@ class RecoveryEntry:
         when = time.strftime("%Y-%m-%d %H:%M", time.localtime(self.saved_at))
         where = self.original_path or "never saved"
         return f"{self.name} ({where}), autosaved {when}"
+
+    def mark_offered(self) -> None:
+        """Remember that the user chose to decide later: start-up stops asking (File ▸ Recover still lists it)."""
+        try:
+            meta = json.loads(self.sidecar_path.read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            meta = {}
+        if not isinstance(meta, dict):
+            meta = {}
+        meta["offered"] = True
+        try:
+            self.sidecar_path.write_text(json.dumps(meta, indent=1), encoding="utf-8")
+        except OSError:
+            pass  # a read-only recovery folder: the offer simply comes back next time
 
     def discard(self) -> None:
         """Delete the recovery file and its sidecar."""
@@ -468,11 +483,17 @@ def _pid_alive(pid: int) -> bool:
     return True
 
 
-def find_recoverable() -> list[RecoveryEntry]:
+def find_recoverable(include_offered: bool = True) -> list[RecoveryEntry]:
     """Return the recovery files whose process has ended, newest first.
 
     Files of running nnstudio processes (another open window) are not offered; a sidecar
     that cannot be read is treated as belonging to an ended process.
+
+    Parameters
+    ----------
+    include_offered:
+        False to leave out the work the user already chose to decide about later (start-up
+        offers each crash's work once).
     """
     entries = []
     for sidecar in settings.recovery_dir().glob("*.json"):
@@ -487,10 +508,14 @@ def find_recoverable() -> list[RecoveryEntry]:
         if pid == os.getpid() or _pid_alive(pid):
             continue
         original = meta.get("original_path")
+        offered = meta.get("offered") is True
+        if offered and not include_offered:
+            continue
         entries.append(RecoveryEntry(
             project_path=project_path,
             original_path=original if isinstance(original, str) else None,
             name=str(meta.get("name", project_path.stem)),
             saved_at=float(meta.get("saved_at", project_path.stat().st_mtime)),
+            offered=offered,
         ))
     return sorted(entries, key=lambda e: e.saved_at, reverse=True)

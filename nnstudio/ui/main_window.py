@@ -460,20 +460,36 @@ class MainWindow(QMainWindow):
             self.show_error("Cannot remove network", str(exc))
 
     # ------------------------------------------------------------- lifecycle
-    def offer_recovery(self, answer: str | None = None) -> None:
-        """Offer autosaved work of crashed sessions; ``answer`` skips the dialog (tests)."""
-        entries = find_recoverable()
-        self.recovery_offered = [e.describe() for e in entries]
-        if not entries:
-            return
-        entry = entries[0]
-        if answer is None:
-            from nnstudio.ui.dialogs.recovery import RecoveryDialog
+    def offer_recovery(self, everything: bool = False) -> None:
+        """Offer autosaved work of crashed sessions, then give the keyboard back to the window.
 
-            dialog = RecoveryDialog(entries, self)
-            dialog.exec()
-            answer, entry = dialog.choice, dialog.entry or entry
-        if answer == "restore":
+        Parameters
+        ----------
+        everything:
+            False at start-up: each crash's work is offered once ("Decide Later" stops the
+            question); True from File ▸ Recover Unsaved Work, which lists it all.
+        """
+        from PySide6.QtWidgets import QMessageBox
+
+        from nnstudio.ui.dialogs.recovery import RecoveryDialog
+
+        entries = find_recoverable(include_offered=everything)
+        if not entries:
+            if everything:
+                QMessageBox.information(self, "Recover unsaved work", "There is no unsaved work to recover.")
+            return
+        dialog = RecoveryDialog(entries, self)
+        dialog.exec()
+        answer, entry = dialog.choice, dialog.entry or entries[0]
+        self.activateWindow()
+        self.raise_()
+        controller = self.current_controller()
+        if controller is not None:
+            controller.view.setFocus()
+        if answer == "later":
+            for later in entries:
+                later.mark_offered()
+        elif answer == "restore":
             from nnstudio.core.project.errors import ProjectLoadError
 
             try:
@@ -490,15 +506,6 @@ class MainWindow(QMainWindow):
         """A failed run (a crashed engine included) is also said in the status line."""
         if result.status == "failed":
             self.statusBar().showMessage(f"Training failed. {result.message}", 30000)
-
-    def state_for_tests(self) -> dict:
-        """The open project as plain data (used by the start-up test hook)."""
-        from nnstudio.core.graph import graph_to_dict
-
-        doc = self.document
-        return {"name": doc.project.name, "path": doc.path, "modified": doc.is_modified,
-                "networks": {k: graph_to_dict(g) for k, g in doc.project.networks.items()},
-                "title": self.windowTitle(), "recovery_offered": getattr(self, "recovery_offered", [])}
 
     def _restore_geometry(self) -> None:
         store = settings.settings()

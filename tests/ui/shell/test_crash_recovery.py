@@ -7,16 +7,68 @@ import os
 import signal
 import subprocess
 import sys
+import textwrap
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[3]
+
+#: The first session: the example, one edit made through the window as a user would.
+EDIT_THEN_WAIT = textwrap.dedent('''
+    import sys
+    from PySide6.QtCore import QTimer
+    from nnstudio.ui.app import create_application, main
+
+    app = create_application()
+
+    def edit():
+        window = next(w for w in app.topLevelWidgets() if w.objectName() == "MainWindow")
+        window.set_param("dense_1", "units", 77)
+
+    QTimer.singleShot(300, edit)
+    sys.exit(main(example=True))
+''')
+
+#: The next session: answer "Restore" in the recovery dialog, write what the window holds, leave.
+RESTORE_THEN_REPORT = textwrap.dedent('''
+    import json, sys
+    from PySide6.QtCore import QTimer
+    from PySide6.QtWidgets import QApplication
+    from nnstudio.core.graph import graph_to_dict
+    from nnstudio.ui.dialogs import recovery
+
+    offered = []
+
+    class Restore:
+        def __init__(self, entries, parent=None):
+            offered.extend(e.describe() for e in entries)
+            self.choice, self.entry = "restore", entries[0]
+
+        def exec(self):
+            return 0
+
+    recovery.RecoveryDialog = Restore
+    from nnstudio.ui.app import create_application, main
+
+    app = create_application()
+
+    def report():
+        window = next(w for w in app.topLevelWidgets() if w.objectName() == "MainWindow")
+        doc = window.document
+        state = {"name": doc.project.name, "modified": doc.is_modified, "recovery_offered": offered,
+                 "networks": {k: graph_to_dict(g) for k, g in doc.project.networks.items()}}
+        with open(sys.argv[1], "w", encoding="utf-8") as fh:
+            json.dump(state, fh)
+        QApplication.exit(0)
+
+    QTimer.singleShot(1000, report)
+    sys.exit(main())
+''')
 
 
 def _env(home: Path, **extra: str) -> dict:
     env = dict(os.environ)
     env.update(HOME=str(home), XDG_DATA_HOME=str(home / "data"), XDG_CONFIG_HOME=str(home / "config"),
                QT_QPA_PLATFORM="offscreen", NNSTUDIO_SKIP_KERAS="1")
-    env.pop("NNSTUDIO_TEST_REPORT", None)
     env.update(extra)
     return env
 
@@ -28,9 +80,11 @@ def _recovery_files(home: Path) -> list[Path]:
 def test_designer_killed_after_an_edit_offers_and_restores_the_work(qtbot, tmp_path):
     home = tmp_path / "user"
     home.mkdir()
+    first_script, second_script = tmp_path / "edit.py", tmp_path / "restore.py"
+    first_script.write_text(EDIT_THEN_WAIT)
+    second_script.write_text(RESTORE_THEN_REPORT)
     first = subprocess.Popen(
-        [sys.executable, "-m", "nnstudio", "open", "--example"], cwd=ROOT,
-        env=_env(home, NNSTUDIO_AUTOSAVE_MS="200", NNSTUDIO_TEST_EDIT="dense_1.units=77"),
+        [sys.executable, str(first_script)], cwd=ROOT, env=_env(home, NNSTUDIO_AUTOSAVE_MS="200"),
         stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
     )
     try:
@@ -46,8 +100,8 @@ def test_designer_killed_after_an_edit_offers_and_restores_the_work(qtbot, tmp_p
 
     report = tmp_path / "state.json"
     second = subprocess.run(
-        [sys.executable, "-m", "nnstudio", "open"], cwd=ROOT, timeout=120, capture_output=True, text=True,
-        env=_env(home, NNSTUDIO_TEST_RECOVERY="restore", NNSTUDIO_TEST_REPORT=str(report)),
+        [sys.executable, str(second_script), str(report)], cwd=ROOT, timeout=120, capture_output=True, text=True,
+        env=_env(home),
     )
     assert second.returncode == 0, second.stderr[-2000:]
     state = json.loads(report.read_text())
@@ -57,3 +111,13 @@ def test_designer_killed_after_an_edit_offers_and_restores_the_work(qtbot, tmp_p
     assert state["modified"] is True and state["name"] == "Spirals"
     # The restored work is autosaved under the new session; the crashed session's file is gone.
     assert len(_recovery_files(home)) == 1
+
+
+def test_shipped_code_has_no_test_switches():
+    import nnstudio
+
+    package = Path(nnstudio.__file__).parent
+    hooks = [str(path.relative_to(package)) for path in package.rglob("*.py")
+             if "NNSTUDIO_TEST_" in path.read_text(encoding="utf-8")
+             or "state_for_tests" in path.read_text(encoding="utf-8")]
+    assert hooks == []

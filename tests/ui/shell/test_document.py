@@ -174,3 +174,46 @@ def test_after_save_as_the_title_and_the_save_prompt_name_the_new_file(qtbot, do
         window.document.undo_stack.setClean()
         window.close()
         window.deleteLater()
+
+
+class _AnswerRecovery:
+    """A stand-in for RecoveryDialog that answers at once and counts the offers."""
+
+    offers: list[list[str]] = []
+    answer = "later"
+
+    def __init__(self, entries, parent=None) -> None:
+        type(self).offers.append([e.describe() for e in entries])
+        self.choice, self.entry = type(self).answer, entries[0]
+
+    def exec(self) -> int:
+        return 0
+
+
+def test_crash_recovery_is_offered_once_then_only_from_the_file_menu(qtbot, doc, monkeypatch):
+    from nnstudio.ui.dialogs import recovery
+    from nnstudio.ui.main_window import MainWindow
+
+    _edit(doc, 123)
+    sidecar = doc.autosave_now()[: -len(".nnstudio")] + ".json"
+    meta = json.loads(open(sidecar).read())
+    meta["pid"] = _dead_pid()
+    open(sidecar, "w").write(json.dumps(meta))
+    monkeypatch.setattr(recovery, "RecoveryDialog", _AnswerRecovery)
+    _AnswerRecovery.offers = []
+    window = MainWindow()
+    window.show()
+    qtbot.waitExposed(window)
+    try:
+        window.offer_recovery()
+        assert len(_AnswerRecovery.offers) == 1
+        assert window.focusWidget() is window.current_controller().view  # the keyboard is back on the canvas
+        window.offer_recovery()  # the next start-up: decided later, not asked again
+        assert len(_AnswerRecovery.offers) == 1
+        window.actions_by_name["recover"].trigger()  # File ▸ Recover Unsaved Work still has it
+        assert len(_AnswerRecovery.offers) == 2
+        assert len(find_recoverable()) == 1 and find_recoverable(include_offered=False) == []
+    finally:
+        window.document.undo_stack.setClean()
+        window.close()
+        window.deleteLater()
