@@ -134,6 +134,11 @@ class LossPlot(LiveView):
             symbolPen=None, symbolBrush=pg.mkBrush(color) if symbol else None,
         )
         plot.addItem(curve)
+        if symbol:
+            # One point per epoch needs no clipping nor downsampling; with either, pyqtgraph
+            # rebuilds the symbols at every change of the view range (every frame of a run).
+            curve.setClipToView(False)
+            curve.setDownsampling(ds=1, auto=False)
         return curve
 
     # ---- events ------------------------------------------------------------------
@@ -163,6 +168,10 @@ class LossPlot(LiveView):
             self._steps_per_epoch = max(1, int(event.steps_per_epoch))
             self._batch_size = max(1, int(event.batch_size))
             self._samples = max(0, int(event.samples))
+            # The x axis spans the whole run from the start: the curves grow across it, and
+            # the axes are not laid out again at every frame as an auto-range would.
+            self.loss_plot.enableAutoRange(axis="x", enable=False)
+            self.loss_plot.setXRange(0.0, max(1, int(event.epochs)), padding=0.02)
 
     def _batch_loss(self, epoch: int, step: int, mean: float) -> float:
         """This batch's own loss, from Keras' running mean and the previous batch's."""
