@@ -102,6 +102,7 @@ class TrialOutcome:
     value: float | None
     history: list[dict[str, float]]
     message: str = ""
+    record: dict[str, Any] = field(default_factory=dict)
 
 
 def train_trial(project, objective: str, *, report_value: Callable[[float, int], bool],
@@ -140,10 +141,12 @@ def train_trial(project, objective: str, *, report_value: Callable[[float, int],
     if finished.status in ("failed", "nan"):
         return TrialOutcome("failed", None, history, finished.message or finished.status)
     if pruned:
-        return TrialOutcome("pruned", None, history)
+        return TrialOutcome("pruned", None, history, record=dict(finished.record))
     if finished.status == "stopped":
         return TrialOutcome("stopped", None, history, "Stopped by the user.")
-    return _completed(objective, finished, history)
+    outcome = _completed(objective, finished, history)
+    outcome.record = dict(finished.record)
+    return outcome
 
 
 def _completed(objective: str, finished, history: list[dict[str, float]]) -> TrialOutcome:
@@ -201,6 +204,9 @@ def run_worker(job: WorkerJob, should_stop: Callable[[], bool] = lambda: False,
         except Exception as err:  # a trial's failure is recorded, the study goes on
             outcome = TrialOutcome("failed", None, [], " ".join(str(err).split()) or type(err).__name__)
         trial.set_user_attr("history", outcome.history)
+        if outcome.record:
+            # The run as the Train page records it, so the Tune page can open it in Evaluate.
+            trial.set_user_attr("run", {**outcome.record, "trial": trial.number, "study": job.study})
         if outcome.message:
             trial.set_user_attr("message", outcome.message)
         if outcome.state == "stopped":

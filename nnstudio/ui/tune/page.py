@@ -126,6 +126,8 @@ class TunePage(QWidget):
         self.start_button = QPushButton("Start")
         self.stop_button = QPushButton("Stop")
         self.apply_button = QPushButton("Apply selected trial")
+        self.open_run_button = QPushButton("Open its run in Evaluate")
+        self.open_run_button.clicked.connect(self.open_selected_run)
         self.csv_button = QPushButton("Export CSV…")
         self.script_button = QPushButton("Export script…")
         self.stop_button.setEnabled(False)
@@ -151,6 +153,7 @@ class TunePage(QWidget):
         left_layout.addWidget(self.progress_bar)
         left_layout.addWidget(self.status)
         left_layout.addWidget(self.apply_button)
+        left_layout.addWidget(self.open_run_button)
         left_layout.addLayout(exports)
         left_layout.addStretch(1)
         self.table = QTableWidget(0, len(_FIXED_COLUMNS))
@@ -361,6 +364,45 @@ class TunePage(QWidget):
             QMessageBox.warning(self, "Cannot apply the trial", str(err))
             return
         self.status.setText(f"Applied trial {trial['number']} to the project (Undo takes it back).")
+
+    def open_selected_run(self) -> bool:
+        """Record the selected trial's run in the project (undoable) and show the Evaluate page."""
+        trial = self.selected_trial()
+        record = self._stored_run(trial["number"]) if trial is not None else None
+        if not record:
+            QMessageBox.information(self, "Open a trial's run", "Select a complete or pruned trial first.")
+            return False
+        from nnstudio.core.project.commands import RecordRun
+
+        self.document.edit(RecordRun(self.document.project, record))
+        pages = self.parentWidget()
+        while pages is not None and not isinstance(pages, QTabWidget):
+            pages = pages.parentWidget()
+        if pages is not None:
+            titles = [pages.tabText(i) for i in range(pages.count())]
+            if "Evaluate" in titles:
+                pages.setCurrentIndex(titles.index("Evaluate"))
+            runs = getattr(pages, "runs_panel", None)
+            if runs is not None:
+                runs.select_rows([len(self.document.project.runs) - 1])
+        return True
+
+    def _stored_run(self, number: int) -> dict | None:
+        try:
+            settings = self.settings()
+        except ValueError:
+            return None
+        storage, name = self.storage_and_name(settings)
+        import optuna
+
+        from nnstudio.core.tune.study import open_storage
+
+        try:
+            study = optuna.load_study(study_name=name, storage=open_storage(storage))
+        except KeyError:
+            return None
+        trial = next((t for t in study.get_trials(deepcopy=False) if t.number == number), None)
+        return dict(trial.user_attrs.get("run") or {}) if trial is not None else None
 
     def export_csv(self, path: str | None = None) -> str | None:
         """Save the trials as CSV (asks where when ``path`` is None); return the path."""

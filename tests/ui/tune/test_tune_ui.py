@@ -96,7 +96,7 @@ def test_applying_a_trial_from_the_page_is_one_undo_step(window):
 
 
 @pytest.mark.slow
-def test_the_tune_page_runs_a_study_live_and_finds_it_again_after_reopening(window, qtbot, tmp_path):
+def test_the_tune_page_runs_a_study_live_opens_a_trials_run_and_finds_the_study_after_reopening(window, qtbot, tmp_path):
     page = window.tune_page
     _mark(window, "dense_1.units", "4|8")
     page.strategy.setCurrentText("grid")
@@ -108,6 +108,14 @@ def test_the_tune_page_runs_a_study_live_and_finds_it_again_after_reopening(wind
     assert sorted(t["params"]["dense_1.units"] for t in page.trials) == [4, 8]
     assert page.table.rowCount() == 2 and page.start_button.text() == "Resume"
     assert window.document.project.search["study"]["strategy"] == "grid"
+    page.table.selectRow(0)
+    runs = len(window.document.project.runs)
+    assert page.open_selected_run()
+    assert len(window.document.project.runs) == runs + 1
+    assert window.document.project.runs[-1]["trial"] == page.selected_trial()["number"]
+    assert window.pages.tabText(window.pages.currentIndex()) == "Evaluate"
+    window.document.undo_stack.undo()
+    assert len(window.document.project.runs) == runs
     csv_path = page.export_csv(str(tmp_path / "trials.csv"))
     assert Path(csv_path).read_text().startswith("number,state,value,seconds,dense_1.units")
     window.document.undo_stack.setClean()
