@@ -13,6 +13,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtGui import QImage, QPalette, QPixmap
 from PySide6.QtWidgets import QFrame, QGridLayout, QLabel, QVBoxLayout, QWidget
 
+from nnstudio.core.data.lazy import is_lazy
 from nnstudio.core.training.events import Predictions, RunStarted, Samples
 from nnstudio.ui.plots.base import LiveView, set_font, set_muted
 
@@ -128,7 +129,8 @@ class PredictionsView(LiveView):
         class_names:
             Names of the classes, in index order; None shows indices.
         """
-        self.inputs = None if inputs is None else np.asarray(inputs)
+        # Streamed inputs stay on disk: the few samples shown are read when drawn.
+        self.inputs = None if inputs is None else (inputs if is_lazy(inputs) else np.asarray(inputs))
         self.class_names = list(class_names) if class_names else None
         self.dirty = True
 

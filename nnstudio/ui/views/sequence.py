@@ -16,6 +16,7 @@ import pyqtgraph as pg
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QLabel, QSpinBox, QVBoxLayout, QWidget
 
+from nnstudio.core.data.lazy import is_lazy
 from nnstudio.core.training.events import Predictions, RunStarted
 from nnstudio.ui.plots.base import PALETTE, caption, export_canvas, legend_brush, make_canvas, set_muted, style_plot
 from nnstudio.ui.views.base import FamilyView
@@ -75,7 +76,8 @@ class SequencePredictionView(FamilyView):
         inputs:
             ``(n, steps, features)`` sequences (or ``(n, steps)``); None hides the input line.
         """
-        self.inputs = None if inputs is None else np.asarray(inputs)
+        # Streamed inputs stay on disk: the few samples shown are read when drawn.
+        self.inputs = None if inputs is None else (inputs if is_lazy(inputs) else np.asarray(inputs))
         self._shown = None
         self.dirty = True
 
