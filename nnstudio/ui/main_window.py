@@ -22,6 +22,7 @@ from nnstudio.ui.dialogs import files
 from nnstudio.ui.document import ProjectDocument, blank_project, find_recoverable
 from nnstudio.ui.icons import severity_icon
 from nnstudio.ui.modes import ModePages
+from nnstudio.ui.panels.data_fit import DataFitWatcher
 from nnstudio.ui.panels.history import HistoryPanel
 from nnstudio.ui.panels.inspector import InspectorPanel
 from nnstudio.ui.panels.palette import PalettePanel
@@ -132,6 +133,7 @@ class MainWindow(QMainWindow):
         self.summary.node_selected.connect(self.select_node)
         self.problems.node_activated.connect(self.reveal_node)
         self.problems.count_changed.connect(self._on_problem_count)
+        self.data_fit = DataFitWatcher(doc, self.pages, self.problems)
 
     def _on_page_changed(self, index: int) -> None:
         """Design docks (palette, inspector, summary...) only take room on the Design page."""

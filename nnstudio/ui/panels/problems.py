@@ -2,7 +2,9 @@
 
 Each row has a severity icon, the node it concerns and the message (the same sentence as
 the node's tooltip). Clicking a row emits :attr:`ProblemsPanel.node_activated`, which the
-window turns into "select and centre the node". Must not import Keras.
+window turns into "select and centre the node". Problems between the data and the network
+(:meth:`ProblemsPanel.set_data_problems`) come first, with their fix one click away.
+Must not import Keras.
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ from nnstudio.ui.icons import severity_icon
 from nnstudio.ui.theme import muted_text_color
 
 _ID_ROLE = Qt.ItemDataRole.UserRole
+_FIX_ROLE = Qt.ItemDataRole.UserRole + 1
 
 
 def flatten_diagnostics(report: Any) -> list:
@@ -36,10 +39,13 @@ class ProblemsPanel(QWidget):
         The user clicked the problem of this node.
     count_changed(int, int):
         The number of errors and warnings after a refresh.
+    data_fix_requested():
+        The user clicked the fix offered for the data problems.
     """
 
     node_activated = Signal(str)
     count_changed = Signal(int, int)
+    data_fix_requested = Signal()
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -61,10 +67,27 @@ class ProblemsPanel(QWidget):
         layout.addWidget(self.list)
         self.errors = 0
         self.warnings = 0
+        self._report: Any = None
+        self._data_problems: list[str] = []
+        self._data_fix = ""
+
+    def set_data_problems(self, messages: list[str], fix: str = "") -> None:
+        """Show how the data does not fit the network, with ``fix`` (a sentence) offered as a row."""
+        self._data_problems, self._data_fix = list(messages), fix if messages else ""
+        self.set_report(self._report)
 
     def set_report(self, report: Any) -> None:
-        """Show the diagnostics of ``report`` (None clears the list)."""
+        """Show the diagnostics of ``report`` (None clears the list) after the data problems."""
+        self._report = report
         self.list.clear()
+        for message in self._data_problems:
+            item = QTreeWidgetItem(self.list, ["Data", message])
+            item.setIcon(0, severity_icon("error"))
+            item.setToolTip(1, message)
+        if self._data_fix:
+            item = QTreeWidgetItem(self.list, ["Fix", self._data_fix])
+            item.setIcon(0, severity_icon("info"))
+            item.setData(0, _FIX_ROLE, True)
         diagnostics = flatten_diagnostics(report)
         for d in diagnostics:
             where = " › ".join([*d.path, d.node_id]) if getattr(d, "path", ()) else d.node_id
@@ -72,13 +95,17 @@ class ProblemsPanel(QWidget):
             item.setIcon(0, severity_icon(d.severity))
             item.setToolTip(1, d.message)
             item.setData(0, _ID_ROLE, d.path[0] if getattr(d, "path", ()) else d.node_id)
-        self.errors = sum(d.severity == "error" for d in diagnostics)
-        self.warnings = len(diagnostics) - self.errors
-        self.empty.setVisible(not diagnostics)
-        self.list.setVisible(bool(diagnostics))
+        self.errors = sum(d.severity == "error" for d in diagnostics) + len(self._data_problems)
+        self.warnings = len(diagnostics) + len(self._data_problems) - self.errors
+        shown = bool(diagnostics or self._data_problems)
+        self.empty.setVisible(not shown)
+        self.list.setVisible(shown)
         self.count_changed.emit(self.errors, self.warnings)
 
     def _on_clicked(self, item: QTreeWidgetItem, _column: int = 0) -> None:
+        if item.data(0, _FIX_ROLE):
+            self.data_fix_requested.emit()
+            return
         node_id = item.data(0, _ID_ROLE)
         if node_id:
             self.node_activated.emit(node_id)

@@ -174,3 +174,22 @@ def test_the_shortcuts_table_names_undo_plainly_whatever_the_last_step(window, q
     names = [table.item(row, 0).text() for row in range(table.rowCount())]
     assert "Undo" in names and "Redo" in names
     assert not any(name.startswith("Undo ") for name in names)
+
+
+def test_data_that_does_not_fit_shows_in_problems_at_once_with_its_fix(window, qtbot):
+    from PySide6.QtCore import Qt
+
+    data_panel, problems = window.pages.data_panel, window.problems
+    combo = data_panel.source_combo
+    index = next(i for i in range(combo.count()) if combo.itemData(i, Qt.ItemDataRole.UserRole) == "iris")
+    with qtbot.waitSignal(data_panel.dataset_loaded, timeout=30_000):
+        combo.setCurrentIndex(index)
+    rows = [(problems.list.topLevelItem(i).text(0), problems.list.topLevelItem(i).text(1))
+            for i in range(problems.list.topLevelItemCount())]
+    assert any(where == "Data" and "input_1" in text for where, text in rows), rows
+    fix = next(problems.list.topLevelItem(i) for i in range(problems.list.topLevelItemCount())
+               if problems.list.topLevelItem(i).text(0) == "Fix")
+    problems.list.itemClicked.emit(fix, 0)
+    assert input_nodes(window.document.project.main)[0].params["shape"] == [4]
+    texts = [problems.list.topLevelItem(i).text(1) for i in range(problems.list.topLevelItemCount())]
+    assert not any("Input `input_1` expects" in text for text in texts)
