@@ -60,7 +60,7 @@ def _start_engine(_context, finished: threading.Event) -> str:
     from nnstudio.ui.workers.engine_process import spare_engine
 
     try:
-        return spare_engine().wait_ready()["keras"]
+        return spare_engine().wait_ready()
     finally:
         finished.set()
 
@@ -77,11 +77,14 @@ class KerasLoader(QObject):
     -------
     loaded(str):
         ``"Keras 3.x (tensorflow)"`` once ``import keras`` finished.
+    devices_found(list):
+        The devices training can use there (``["cpu", "gpu:0", ...]``), just before ``loaded``.
     failed(str):
         The one-line reason the import failed.
     """
 
     loaded = Signal(str)
+    devices_found = Signal(list)
     failed = Signal(str)
 
     def __init__(self, parent: QObject | None = None) -> None:
@@ -89,8 +92,12 @@ class KerasLoader(QObject):
         #: Set by the loading thread just before its outcome is sent to ``loaded`` or ``failed``.
         self.finished = threading.Event()
         self.jobs = JobRunner("keras-import", self)
-        self.jobs.finished.connect(lambda text: self.loaded.emit(text))
+        self.jobs.finished.connect(self._on_ready)
         self.jobs.failed.connect(lambda message: self.failed.emit(f"Keras could not be loaded: {message}"))
+
+    def _on_ready(self, hello: dict) -> None:
+        self.devices_found.emit(list(hello.get("devices") or ["cpu"]))
+        self.loaded.emit(hello["keras"])
 
     def start(self) -> None:
         """Start importing Keras (returns at once)."""
@@ -169,6 +176,7 @@ def main(path: str | None = None, example: bool = False) -> int:
     loader.loaded.connect(indicator.ready)
     loader.failed.connect(indicator.error)
     loader.loaded.connect(window.on_keras_ready)
+    loader.devices_found.connect(window.pages.training_panel.form.set_devices)
     if probe is not None:
         loader.loaded.connect(probe.keras_loaded)
     if _env("NNSTUDIO_SKIP_KERAS") == "1":

@@ -131,11 +131,14 @@ def test_job_runner_discard_drops_the_outcome_of_every_job_so_far(qtbot, runner)
         assert runner.wait(5.0)
 
 
-def test_keras_loader_reports_the_keras_version_from_its_job(qtbot):
+def test_keras_loader_reports_the_keras_version_and_devices_from_the_engine_process(qtbot):
     from nnstudio.ui.app import KerasLoader
 
     loader = KerasLoader()
+    devices = []
+    loader.devices_found.connect(devices.append)
     with qtbot.waitSignal(loader.loaded, timeout=120_000) as blocker:
         loader.start()
     assert blocker.args[0].startswith("Keras 3.")
+    assert devices and devices[0][0] == "cpu"
     assert loader.finished.is_set()
