@@ -27,7 +27,8 @@ STREAM_MODES = ("auto", "always", "never")
 MAX_CLASSES = 1000
 
 
-def _read_header(handle: IO[bytes], label: str, limit: int | None = MAX_ARRAY_BYTES) -> tuple[tuple[int, ...], np.dtype]:
+def _read_header(handle: IO[bytes], label: str,
+                 limit: int | None = MAX_ARRAY_BYTES) -> tuple[tuple[int, ...], np.dtype]:
     fmt = np.lib.format
     try:
         version = fmt.read_magic(handle)

@@ -15,7 +15,9 @@ from typing import Any, Callable
 
 import numpy as np
 
-from nnstudio.core.data.errors import DataError, DataFileNotFoundError, DataFormatError, DataTooLargeError, ImageReadError
+from nnstudio.core.data.errors import (
+    DataError, DataFileNotFoundError, DataFormatError, DataTooLargeError, ImageReadError,
+)
 from nnstudio.core.data.lazy import CACHE_MODES, ImageFiles, SampleCache
 from nnstudio.core.data.params import DataParam, SourceInfo
 from nnstudio.core.data.registry import RawData, load_options, register
@@ -181,7 +183,7 @@ def image_folder(params: dict[str, Any], rng: np.random.Generator) -> RawData:
                 f"in memory; set stream to 'auto' or 'always', or lower size or max_per_class. "
                 f"Received: {len(files)} images.")
         x, keep = _read_all(files, size, params["color"], skips)
-        files, labels = [f for f, k in zip(files, keep) if k], labels[keep]
+        files, labels = [f for f, k in zip(files, keep, strict=True) if k], labels[keep]
         how = "in memory"
     return RawData(
         x=x, y=labels, task="classification", name=name, num_classes=len(names), class_names=names, skips=skips,

@@ -76,12 +76,12 @@ class LoadOptions:
             raise LoadCancelledError("The data scan was cancelled. Received: a stop request.")
 
 
-_LOAD_OPTIONS: contextvars.ContextVar[LoadOptions] = contextvars.ContextVar("load_options", default=LoadOptions())
+_LOAD_OPTIONS: contextvars.ContextVar[LoadOptions | None] = contextvars.ContextVar("load_options", default=None)
 
 
 def load_options() -> LoadOptions:
-    """Return the options of the load running in this thread."""
-    return _LOAD_OPTIONS.get()
+    """Return the options of the load running in this thread (defaults outside a load)."""
+    return _LOAD_OPTIONS.get() or LoadOptions()
 
 
 def call_source(function: SourceFunction, params: dict[str, Any], rng: np.random.Generator,

@@ -176,7 +176,7 @@ def _stream_table(file: Path, params: dict[str, Any], delimiter: str, has_header
     with x_path.open("wb") as out:
         chunk = np.zeros((CHUNK_ROWS, width), np.float32)
         filled = 0
-        for line, cells, _ in _rows(file, encoding, delimiter, has_header, SkipLog()):
+        for _line, cells, _ in _rows(file, encoding, delimiter, has_header, SkipLog()):
             gaps = {i: _is_gap(cells[i]) for i in columns}
             if target is not None and gaps[target] or (drop_any and any(gaps.values())):
                 continue
