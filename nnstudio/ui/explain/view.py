@@ -338,8 +338,9 @@ class ExplainView(QWidget):
         if not explanations:
             return "Nothing explained (cancelled before the first sample)."
         checks = [e.completeness.error for e in explanations if e.completeness is not None]
-        text = (f"{len(explanations)} explanation(s) of the `{self.summary.network}` network on the "
-                f"{self.summary.split} split. Red is evidence for the target class, blue against it.")
+        where = "a typed sentence" if explanations[0].index < 0 else f"the {self.summary.split} split"
+        text = (f"{len(explanations)} explanation(s) of the `{self.summary.network}` network on {where}. "
+                "Red is evidence for the target class, blue against it.")
         if checks:
             text += f" Integrated gradients' completeness error: at most {max(checks):.2%}."
         return text
