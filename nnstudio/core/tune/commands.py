@@ -16,6 +16,7 @@ from typing import Any
 from nnstudio.core.graph.commands import CompositeCommand, SetParam
 from nnstudio.core.project.commands import SetProjectSection
 from nnstudio.core.tune.errors import SearchSpaceError
+from nnstudio.core.tune.repeat import REPEAT, repeat_commands
 from nnstudio.core.tune.space import Dimension, find_node, set_training_value, split_key
 
 
@@ -82,6 +83,9 @@ def apply_trial(project, params: dict[str, Any], number: int | None = None) -> C
         graph, node = find_node(project, owner)
         if node is None:
             raise SearchSpaceError(f"No network has a node `{owner}` to apply `{key}`. Received: {key!r}.")
+        if name == REPEAT:
+            children += repeat_commands(graph, owner, value)
+            continue
         children.append(SetParam(graph, owner, name, value))
     if training != project.training:
         children.append(SetProjectSection(project, "training", training))

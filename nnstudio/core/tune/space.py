@@ -1,7 +1,8 @@
 """Search spaces: which value of the graph or the training recipe to search, and over what.
 
 A space is keyed ``NODE.PARAM`` (``dense_1.units``: a parameter of a layer of any of the
-project's networks) or ``training.SETTING`` (``training.learning_rate``; see
+project's networks; ``NODE.repeat`` stacks copies of the layer, see
+:mod:`~nnstudio.core.tune.repeat`) or ``training.SETTING`` (``training.learning_rate``; see
 :data:`TRAINING_ALIASES`, or a dotted path into ``project.training`` such as
 ``training.optimizer.beta_1``). Its :class:`Dimension` is a range (linear or log, integer or
 real, with an optional step) or a list of choices. Spaces are stored JSON-compatible in
@@ -263,6 +264,8 @@ def current_value(project, key: str) -> Any:
                 value = value.get(part) if isinstance(value, dict) else None
         return value
     _graph, node = find_node(project, owner)
+    if name == "repeat":
+        return 1
     return None if node is None else node.params.get(name)
 
 
@@ -283,6 +286,11 @@ def apply_params(project, params: dict[str, Any]) -> None:
         if node is None:
             raise SearchSpaceError(f"No network has a node `{owner}` for the searched value `{key}`. "
                                    f"Received: {key!r}.")
+        if name == "repeat":
+            from nnstudio.core.tune.repeat import apply_repeat
+
+            apply_repeat(graph, owner, value)
+            continue
         graph.set_param(owner, name, value)
 
 

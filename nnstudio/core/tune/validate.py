@@ -80,6 +80,8 @@ def _node_problems(project, key: str, node_id: str, param: str, dim: Dimension) 
     if node is None:
         names = ", ".join(sorted(n for g in project.networks.values() for n in g.nodes))
         return [f"No network has a node `{node_id}` to search `{key}` (nodes: {names}). Received: {key!r}."]
+    if param == "repeat":
+        return _repeat_problems(project, graph, key, node_id, dim)
     if node.is_block:
         return [f"`{node_id}` is a block; search the parameters of the layers inside it. Received: {key!r}."]
     from nnstudio.core.catalog import registry
@@ -99,6 +101,29 @@ def _node_problems(project, key: str, node_id: str, param: str, dim: Dimension) 
         if bad:
             return bad
     return _shape_problems(project, graph, key, node_id, param, dim)
+
+
+def _repeat_problems(project, graph, key: str, node_id: str, dim: Dimension) -> list[str]:
+    from nnstudio.core.shapes import infer_shapes
+    from nnstudio.core.tune.repeat import apply_repeat, repeat_problem
+
+    problem = repeat_problem(graph, node_id)
+    if problem:
+        return [problem]
+    values = dim.extremes()
+    if dim.kind == "float" or not all(isinstance(v, int) and not isinstance(v, bool) and v >= 1 for v in values):
+        return [f"`{key}` counts layers: search it over whole numbers of at least 1 (e.g. `1..4:int`). "
+                f"Received: {dim.describe()}."]
+    before = {(d.node_id, d.code) for d in infer_shapes(graph).errors}
+    found = []
+    for value in values:
+        trial = graph.clone()
+        apply_repeat(trial, node_id, value)
+        new = [d for d in infer_shapes(trial).errors if (d.node_id, d.code) not in before]
+        if new:
+            found.append(f"Searching `{key}` at {value!r} breaks the network at `{new[0].node_id}` "
+                         f"(node `{node_id}`): {new[0].message}")
+    return found
 
 
 def _shape_problems(project, graph, key: str, node_id: str, param: str, dim: Dimension) -> list[str]:

@@ -97,3 +97,34 @@ def test_check_spaces_reports_a_range_that_breaks_shapes_naming_the_node():
 def test_check_spaces_wants_something_to_search():
     with pytest.raises(SearchSpaceError, match="nothing to search"):
         check_spaces(tiny_project(), {})
+
+
+def test_repeat_stacks_copies_of_a_layer_so_the_number_of_layers_is_searched():
+    project = tiny_project()
+    apply_params(project, {"dense_2.repeat": 3})
+    graph = project.main
+    chain = ["dense_1", "dense_2", "dense_2_r_1", "dense_2_r_2", "dense_3"]
+    for src, dst in zip(chain, chain[1:]):
+        assert [e.dst for e in graph.out_edges(src)] == [dst]
+    assert graph.node("dense_2_r_2").params == graph.node("dense_2").params
+    check_spaces(tiny_project(), spaces(**{"dense_2.repeat": "1..4:int"}))
+
+
+def test_repeat_is_checked_before_the_study():
+    problems = space_problems(tiny_project(), spaces(**{"input_1.repeat": "1..2:int", "dense_2.repeat": "0..2:int",
+                                                        "dense_3.repeat": "1..2"}))
+    assert "Input cannot be repeated" in problems[0]
+    assert "whole numbers of at least 1" in problems[1] and "whole numbers" in problems[2]
+
+
+def test_applying_a_trial_with_more_layers_is_undone_by_one_undo():
+    from nnstudio.core.graph.serialize import graph_to_dict
+    from nnstudio.core.tune.commands import apply_trial
+
+    project = tiny_project()
+    before = graph_to_dict(project.main)
+    command = apply_trial(project, {"dense_2.repeat": 2, "dense_1.units": 6}, number=1)
+    command.do()
+    assert "dense_2_r_1" in project.main.nodes and project.main.node("dense_1").params["units"] == 6
+    command.undo()
+    assert graph_to_dict(project.main) == before
