@@ -96,3 +96,9 @@ def test_gradient_flow_badges_appear_on_the_cards_when_switched_on_and_go_when_o
     window.grab()  # paints the badges and the legend
     flow.action.setChecked(False)
     assert not any(badges().values()) and not legend.isVisible()
+
+
+def test_dead_fractions_survive_the_event_stream_of_a_training_process():
+    from nnstudio.core.training.stream import deserialize_event, serialize_event
+    event = ev.Activations(1, 2, 0, {"dense_1": np.ones(3, np.float32)}, {"dense_1": 0.25})
+    assert deserialize_event(serialize_event(event)).dead_fraction == {"dense_1": 0.25}
