@@ -90,4 +90,27 @@ def train_distilled(ctx: RunContext) -> RecipeResult:
     ctx.report(ev.LogMessage("info", f"Distilling `{teacher_name}` ({parameter_count(teacher):,} weights) into "
                                      f"`{ctx.network}` ({parameter_count(student):,} weights) at temperature "
                                      f"{settings['temperature']} with alpha {settings['alpha']}."))
-    return train_supervised(ctx)
+    ctx.dataset = load_data(ctx)
+    result = train_supervised(ctx)
+    teacher_accuracy = _accuracy(teacher, ctx.dataset)
+    student_accuracy = result.test_metrics.get("accuracy")
+    if teacher_accuracy is not None and student_accuracy is not None:
+        result.test_metrics["teacher_accuracy"] = teacher_accuracy
+        ctx.report(ev.LogMessage("info", f"Test accuracy: student `{ctx.network}` {student_accuracy:.1%} with "
+                                         f"{parameter_count(student):,} weights, teacher `{teacher_name}` "
+                                         f"{teacher_accuracy:.1%} with {parameter_count(teacher):,}."))
+    return result
+
+
+def _accuracy(model, dataset) -> float | None:
+    """Top-1 accuracy of ``model`` on the test split (None without labelled test data)."""
+    if dataset.x_test is None or dataset.y_test is None or not len(dataset.x_test):
+        return None
+    from nnstudio.core.training.context import as_float_inputs
+
+    scores = np.asarray(model.predict(as_float_inputs(np.asarray(dataset.x_test)), verbose=0))
+    if scores.ndim != 2 or scores.shape[1] < 2:
+        return None
+    labels = np.asarray(dataset.y_test)
+    labels = labels.argmax(axis=-1) if labels.ndim == 2 else labels.reshape(-1)
+    return float(np.mean(scores.argmax(axis=1) == labels))

@@ -69,3 +69,4 @@ def test_distill_recipe_half_size_student_keeps_within_three_points_of_the_teach
     assert compile_project(project, "student").count_params() <= 0.5 * compile_project(project).count_params()
     assert last_test_accuracy(project) >= teacher_accuracy - 0.03
     assert any("Distilling `main`" in getattr(event, "message", "") for event in events)
+    assert project.runs[-1]["test_metrics"]["teacher_accuracy"] == pytest.approx(teacher_accuracy, abs=1e-6)
