@@ -15,11 +15,13 @@ from __future__ import annotations
 import json
 import zipfile
 from dataclasses import dataclass
-from pathlib import Path, PurePosixPath
+from pathlib import Path
 from typing import Any
 
 from nnstudio.core.compile.errors import UnreadableModelError, UnsafeModelError, UnsupportedModelError
+from nnstudio.core.messages import one_line
 from nnstudio.core.project.io import json_nesting_exceeds
+from nnstudio.core.zip_checks import escapes_archive, inflates_suspiciously
 
 MAX_MEMBERS = 10_000
 MAX_CONFIG_BYTES = 64 * 1024 * 1024
@@ -95,7 +97,7 @@ def read_model_archive(path: str | Path) -> ModelArchive:
             config = _read_json(archive, "config.json", path)
             metadata = _read_json(archive, "metadata.json", path) if "metadata.json" in names else {}
     except (zipfile.BadZipFile, OSError, EOFError, RuntimeError) as exc:
-        raise UnreadableModelError(f"Cannot import `{path.name}`: the archive is damaged ({_one_line(exc)}).") from exc
+        raise UnreadableModelError(f"Cannot import `{path.name}`: the archive is damaged ({one_line(exc, first_line=True)}).") from exc
     if not isinstance(config, dict) or "class_name" not in config:
         raise UnreadableModelError(f"Cannot import `{path.name}`: config.json does not describe a model.")
     compile_config = config.get("compile_config")
@@ -114,17 +116,10 @@ def _check_members(path: Path, infos: list[zipfile.ZipInfo]) -> None:
             # Readers disagree on which of two same-named members counts: refuse both.
             raise UnsafeModelError(f"Cannot import `{path.name}`: two members share one name. Received: {name!r}.")
         seen.add(name)
-        parts = PurePosixPath(name).parts
-        if (
-            name.startswith(("/", "\\"))
-            or "\\" in name
-            or "\x00" in name
-            or ".." in parts
-            or (len(name) > 1 and name[1] == ":")
-        ):
+        if escapes_archive(name) or "\\" in name:
             raise UnsafeModelError(f"Cannot import `{path.name}`: a member path escapes the archive. Received: {name!r}.")
         total += info.file_size
-        if info.file_size > (1 << 20) and info.file_size > MAX_RATIO * max(info.compress_size, 1):
+        if inflates_suspiciously(info, MAX_RATIO, 1 << 20):
             raise UnreadableModelError(
                 f"Cannot import `{path.name}`: member {name!r} is compressed suspiciously well. "
                 f"Received: {info.file_size} bytes from {info.compress_size}."
@@ -150,12 +145,9 @@ def _read_json(archive: zipfile.ZipFile, member: str, path: Path) -> Any:
     try:
         return json.loads(text)
     except json.JSONDecodeError as exc:
-        raise UnreadableModelError(f"Cannot import `{path.name}`: {member} is not valid JSON ({_one_line(exc)}).") from exc
+        raise UnreadableModelError(f"Cannot import `{path.name}`: {member} is not valid JSON ({one_line(exc, first_line=True)}).") from exc
 
 
-def _one_line(exc: BaseException) -> str:
-    lines = str(exc).strip().splitlines()
-    return lines[0] if lines else type(exc).__name__
 
 
 # --------------------------------------------------------------------------- config walk

@@ -41,6 +41,7 @@ from nnstudio.core.compile.settings import dropped_loss_arguments, training_from
 from nnstudio.core.graph import BLOCK_TYPE, Edge, Graph, GraphError, Node, output_nodes
 from nnstudio.core.graph.layout import auto_layout
 from nnstudio.core.graph.topology import INPUT_TYPE, OUTPUT_TYPE
+from nnstudio.core.messages import one_line
 from nnstudio.core.project.model import Project
 
 if TYPE_CHECKING:
@@ -103,7 +104,7 @@ def _load(path: Path, with_compile: bool) -> Any:
                 return keras.saving.load_model(path, custom_objects=objects, safe_mode=True, compile=compile_flag)
         except Exception as exc:  # Keras raises many types for a bad file
             error = exc
-    raise UnreadableModelError(f"Cannot import `{path.name}`: Keras could not load it ({_one_line(error)}).") from error
+    raise UnreadableModelError(f"Cannot import `{path.name}`: Keras could not load it ({one_line(error, first_line=True)}).") from error
 
 
 def model_to_project(model: "keras.Model", *, name: str | None = None) -> Project:
@@ -159,11 +160,6 @@ def _lay_out(graph: Graph) -> None:
     for node in graph.nodes.values():
         if node.block is not None:
             _lay_out(node.block)
-
-
-def _one_line(exc: BaseException | None) -> str:
-    lines = str(exc).strip().splitlines() if exc is not None else []
-    return lines[0].strip() if lines else type(exc).__name__
 
 
 # ----------------------------------------------------------------------------- converting
@@ -391,7 +387,7 @@ def _layer_node(layer: Any, graph: Graph, weights: dict, prefix: str) -> Node:
     try:
         node_type, params = layer_to_node(layer)
     except UnsupportedLayerError as exc:
-        raise UnsafeModelError(f"Cannot import layer `{layer.name}`: {_one_line(exc)}") from exc
+        raise UnsafeModelError(f"Cannot import layer `{layer.name}`: {one_line(exc, first_line=True)}") from exc
     if layer.weights:
         weights[prefix + node_id] = [np.array(w) for w in layer.get_weights()]
     return Node(node_id, node_type, params)

@@ -9,9 +9,7 @@ from __future__ import annotations
 
 import os
 
-
-def _one_line(text: str) -> str:
-    return " ".join(str(text).split())
+from nnstudio.core.messages import one_line
 
 
 class ProjectLoadError(Exception):
@@ -27,7 +25,7 @@ class ProjectLoadError(Exception):
 
     def __init__(self, message: str, path: str | os.PathLike | None = None) -> None:
         self.path = os.fspath(path) if path is not None else None
-        self.reason = _one_line(message)
+        self.reason = one_line(message)
         super().__init__(self.reason)
 
     def __str__(self) -> str:
@@ -87,4 +85,4 @@ class ProjectSaveError(ValueError):
     """The project holds something that cannot be written (a non-JSON value, an object array)."""
 
     def __init__(self, message: str) -> None:
-        super().__init__(_one_line(message))
+        super().__init__(one_line(message))

@@ -39,11 +39,13 @@ from nnstudio.core.project.errors import (
     ProjectSaveError,
     UnsafeProjectError,
 )
+from nnstudio.core.messages import one_line
 from nnstudio.core.project.atomic import write_atomically
 from nnstudio.core.project.migrations import migrate
 from nnstudio.core.project.model import NETWORK_NAME_RE, Project
 from nnstudio.core.project.schema import FORMAT, FORMAT_VERSION, project_from_dict, project_to_dict
 from nnstudio.core.project.weights import decode_weights, encode_weights
+from nnstudio.core.zip_checks import escapes_archive, inflates_suspiciously
 
 METADATA_MEMBER = "metadata.json"
 PROJECT_MEMBER = "project.json"
@@ -290,7 +292,7 @@ def _check_members(archive: zipfile.ZipFile, file_size: int, limits: LoadLimits)
     total = 0
     for info in infos:
         name = info.filename
-        if _escapes(name):
+        if escapes_archive(name):
             raise UnsafeProjectError(f"a member's path leads outside the archive. Received: {name!r}.")
         if name in by_name:
             raise UnsafeProjectError(f"two members share one name. Received: {name!r}.")
@@ -315,7 +317,7 @@ def _check_members(archive: zipfile.ZipFile, file_size: int, limits: LoadLimits)
             raise UnsafeProjectError(
                 f"member {name!r} is larger than allowed ({limit} bytes). Received: {info.file_size} bytes."
             )
-        if info.file_size > limits.ratio_floor_bytes and info.file_size > limits.max_ratio * max(info.compress_size, 1):
+        if inflates_suspiciously(info, limits.max_ratio, limits.ratio_floor_bytes):
             raise UnsafeProjectError(
                 f"member {name!r} inflates suspiciously (a zip bomb?). Received: {info.compress_size} bytes "
                 f"claiming {info.file_size}."
@@ -329,16 +331,6 @@ def _check_members(archive: zipfile.ZipFile, file_size: int, limits: LoadLimits)
     if total > limits.max_total_bytes:
         raise UnsafeProjectError(f"the archive's members are too large in total. Received: {total} bytes.")
     return by_name
-
-
-def _escapes(name: str) -> bool:
-    parts = name.replace("\\", "/").split("/")
-    return (
-        name.startswith(("/", "\\"))
-        or re.match(r"^[A-Za-z]:", name) is not None
-        or ".." in parts
-        or "\x00" in name
-    )
 
 
 def _read_member(archive: zipfile.ZipFile, info: zipfile.ZipInfo, limit: int) -> bytes:
@@ -373,7 +365,7 @@ def _read_json(archive: zipfile.ZipFile, info: zipfile.ZipInfo | None, name: str
     except RecursionError as err:
         raise UnsafeProjectError(f"{name} is nested too deeply to read.") from err
     except ValueError as err:
-        raise CorruptProjectError(f"{name} is not valid JSON ({_one_line(err)}).") from err
+        raise CorruptProjectError(f"{name} is not valid JSON ({one_line(err)}).") from err
 
 
 def _check_metadata(metadata: Any) -> int:
@@ -437,5 +429,3 @@ def json_nesting_exceeds(text: str, limit: int) -> bool:
     return False
 
 
-def _one_line(err: Exception) -> str:
-    return " ".join(str(err).split())
