@@ -18,6 +18,7 @@ TEST_EPOCHS = {
     "rnn-adding": 10, "lstm-adding": 12, "gru-adding": 10, "text-sentiment": 8,
     "transformer-sentiment": 20, "autoencoder-digits": 40, "conv-autoencoder-digits": 15,
     "anomaly-digits": 60, "gan-ring": 30, "gan-digits": 40, "rnn-lstm-gru-adding": 12,
+    "transfer-digits": 60,
 }
 SLOW = {"transformer-sentiment", "gan-ring", "anomaly-digits", "rnn-lstm-gru-adding"}
 
@@ -153,6 +154,7 @@ BARS = {
     "gan-ring": bar_ring_covered,
     "gan-digits": bar_digits_recognisable,
     "rnn-lstm-gru-adding": bar_gates_beat_the_plain_rnn,
+    "transfer-digits": bar_accuracy(0.8),
 }
 
 
