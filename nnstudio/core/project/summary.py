@@ -140,9 +140,7 @@ def _where(diagnostic: Any) -> str:
 
 
 def _size(count: int) -> str:
-    size = count * 4.0  # float32
-    for unit in ("B", "KB", "MB", "GB"):
-        if size < 1024 or unit == "GB":
-            return f"{size:.2f} {unit}" if unit != "B" else f"{int(size)} B"
-        size /= 1024
-    return f"{size:.2f} GB"
+    """The memory of ``count`` float32 parameters, in nnstudio's one byte-size rule."""
+    from nnstudio.core.shapes import format_bytes
+
+    return format_bytes(count * 4)

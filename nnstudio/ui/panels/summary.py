@@ -136,11 +136,12 @@ class SummaryPanel(QWidget):
         if report is None:
             self.totals.setText(f"{len(self.graph)} layers · parameters: computing…")
             return
+        from nnstudio.core.shapes import format_bytes
+
         total = report.trainable + report.non_trainable
-        size = total * 4 / 1024 ** 2
         muted = muted_text_color().name()
         self.totals.setText(
-            f"<b>Total params: {total:,}</b> <span style='color:{muted}'>({size:.2f} MB as float32)</span>"
+            f"<b>Total params: {total:,}</b> <span style='color:{muted}'>({format_bytes(total * 4)} as float32)</span>"
             f" &nbsp;·&nbsp; Trainable: {report.trainable:,} &nbsp;·&nbsp; Non-trainable: {report.non_trainable:,}"
             f" &nbsp;·&nbsp; {len(self.graph)} layers")
 
