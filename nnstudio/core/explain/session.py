@@ -26,6 +26,8 @@ from nnstudio.core.explain.errors import (
 )
 from nnstudio.core.explain.scoring import ScoredModel
 
+BASELINE_SAMPLES = 1024  # training samples whose mean is the baseline of streamed data
+
 METHODS = ("saliency", "smoothgrad", "gradcam", "integrated-gradients", "occlusion")
 METHOD_TITLES = {"saliency": "Saliency", "smoothgrad": "SmoothGrad", "gradcam": "Grad-CAM",
                  "integrated-gradients": "Integrated gradients", "occlusion": "Occlusion"}
@@ -190,10 +192,13 @@ class ExplainSession:
         if kind == "text" and dataset.vocabulary:
             encoding = (int(dataset.extras.get("length", dataset.input_shape[0])),
                         str(dataset.extras.get("padding", "pre")))
-        return cls(ScoredModel(model), np.asarray(x), labels, split, kind, dataset.is_classification,
-                   tuple(dataset.class_names), tuple(dataset.feature_names), tuple(dataset.vocabulary),
-                   np.asarray(dataset.x_train, np.float32).mean(axis=0) if kind != "text" else None, network,
-                   encoding)
+        # Streamed inputs stay on disk (samples are read when explained); the baseline is a sample's mean.
+        streamed = getattr(dataset, "streamed", False)
+        baseline = None if kind == "text" else (dataset.x_train.sample(BASELINE_SAMPLES) if streamed else
+                                                np.asarray(dataset.x_train, np.float32)).mean(axis=0)
+        return cls(ScoredModel(model), x if streamed else np.asarray(x), labels, split, kind,
+                   dataset.is_classification, tuple(dataset.class_names), tuple(dataset.feature_names),
+                   tuple(dataset.vocabulary), baseline, network, encoding)
 
     # ------------------------------------------------------------------ choosing
     def probabilities(self, indices: Sequence[int]) -> np.ndarray:

@@ -89,11 +89,11 @@ def samples_of(dataset: Dataset, split: str, count: int | None = None) -> tuple[
         x = getattr(dataset, f"x_{name}")
         if x is not None and len(x):
             y = getattr(dataset, f"y_{name}")
-            x = np.asarray(x)
+            stop = len(x) if count is None else count
+            x = np.asarray(x[:stop])  # a streamed split reads only these samples from disk
             if x.dtype == np.float64:
                 x = x.astype(np.float32)
-            stop = len(x) if count is None else count
-            return x[:stop], (None if y is None else np.asarray(y)[:stop])
+            return x, (None if y is None else np.asarray(y)[:stop])
     raise ExportError(f"Dataset `{dataset.name}` has no samples. Received: 0 samples.")
 
 
