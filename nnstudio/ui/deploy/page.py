@@ -43,6 +43,7 @@ from nnstudio.core.export.artifacts import FORMAT_QUANTIZE
 from nnstudio.core.export.variants import FORMAT_NAMES, build_variant
 from nnstudio.core.project.commands import SetProjectSection
 from nnstudio.ui.deploy.chart import AccuracySizeChart
+from nnstudio.ui.deploy.distill_box import DistillBox
 from nnstudio.ui.workers.jobs import JobRunner
 
 COLUMNS = ("Variant", "Network", "Format", "Quantization", "Sparsity", "Size", "Zipped", "Latency ×1",
@@ -113,7 +114,8 @@ class DeployPage(QWidget):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("deploy_page")
-        self.edit: Callable[[Any, bool], None] = lambda command, undoable=True: command.do()
+        self.distill_box = DistillBox()
+        self._edit: Callable[[Any, bool], None] = lambda command, undoable=True: command.do()
         self.project = None
         self.folder = tempfile.mkdtemp(prefix="nnstudio-deploy-")
         self.jobs = JobRunner("nnstudio-deploy", self)
@@ -159,6 +161,7 @@ class DeployPage(QWidget):
         controls.addWidget(self.progress)
         controls.addWidget(self.cancel_button)
         controls.addWidget(self.status)
+        controls.addWidget(self.distill_box)
         controls.addStretch(1)
         left = QWidget()
         left.setLayout(controls)
@@ -206,17 +209,38 @@ class DeployPage(QWidget):
             self.quantize_box.addItem(QUANTIZE_NAMES[quantize], quantize)
 
     # ---- project -----------------------------------------------------------------------------
+    @property
+    def edit(self) -> Callable[[Any, bool], None]:
+        """Runs project commands (the document's ``edit``, so Undo covers the page)."""
+        return self._edit
+
+    @edit.setter
+    def edit(self, function: Callable[[Any, bool], None]) -> None:
+        self._edit = function
+        self.distill_box.edit = function
+
     def set_project(self, project) -> None:
-        """Show ``project``'s networks and variants; follow its deploy section."""
+        """Show ``project``'s networks and variants; follow its deploy section and networks."""
         if self.project is not None:
             self.project.section_changed.disconnect(self._on_section_changed)
+            for signal in (self.project.network_added, self.project.network_removed, self.project.network_renamed):
+                signal.disconnect(self._on_networks_changed)
         self.jobs.discard()
         self.project = project
         project.section_changed.connect(self._on_section_changed)
-        self.network_box.clear()
-        self.network_box.addItems(list(project.networks))
+        for signal in (project.network_added, project.network_removed, project.network_renamed):
+            signal.connect(self._on_networks_changed)
+        self._on_networks_changed()
         self._set_busy(False, "Add a variant to measure the trained model.")
         self.refresh()
+
+    def _on_networks_changed(self, *_args) -> None:
+        current = self.network_box.currentText()
+        self.network_box.clear()
+        self.network_box.addItems(list(self.project.networks))
+        if current in self.project.networks:
+            self.network_box.setCurrentText(current)
+        self.distill_box.set_project(self.project)
 
     def _on_section_changed(self, name: str, _old, _new) -> None:
         if name == "deploy":

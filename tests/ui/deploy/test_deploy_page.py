@@ -106,3 +106,28 @@ def test_canvas_tags_each_pruned_layer_with_its_share_of_zeros(qtbot, window):
     tags = window.pages.sparsity_tags
     qtbot.waitUntil(lambda: tags.tag_texts() == {"dense_1": "80% zeros"}, timeout=5000)
     assert window.pages.tabText(window.pages.indexOf(window.pages.deploy_page)) == "Deploy"
+
+
+def test_distill_box_trains_the_student_and_stores_its_weights_and_run(qtbot, page):
+    from core.export.digits import student_network
+
+    project = create_project("cnn-digits")
+    project.weights["main"] = extract_weights(compile_project(project))  # stands in for a trained teacher
+    project.networks["student"] = student_network()
+    page.set_project(project)
+    box = page.distill_box
+    assert box.student_box.currentText() == "student" and box.teacher_box.currentText() == "main"
+    box.epochs_box.setValue(1)
+    with qtbot.waitSignal(box.distilled, timeout=JOB_TIMEOUT_MS) as blocker:
+        assert box.start() > 0
+    assert blocker.args == ["student"]
+    assert project.weights.get("student")
+    assert project.runs[-1]["recipe"] == "distill" and project.runs[-1]["network"] == "student"
+    assert "Test accuracy: student `student`" in box.status.text()
+    assert [page.network_box.itemText(i) for i in range(page.network_box.count())] == ["main", "student"]
+
+
+def test_distill_box_refuses_a_network_as_its_own_teacher(page):
+    page.set_project(create_project("cnn-digits"))
+    assert page.distill_box.start() == 0
+    assert "other than the teacher" in page.distill_box.status.text()

@@ -1,0 +1,124 @@
+"""The Deploy page's distillation form: train a smaller network as the student of a trained one.
+
+Runs the ``distill`` training recipe (see :mod:`nnstudio.core.compress.recipes`) on a
+snapshot of the project in the background, then stores the student's weights and the run's
+record through project commands, so the student gets its own row on the Deploy page and its
+curves on the Evaluate page. Must not import Keras.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from PySide6.QtCore import Signal
+from PySide6.QtWidgets import QComboBox, QDoubleSpinBox, QFormLayout, QGroupBox, QLabel, QPushButton, QSpinBox
+
+from nnstudio.core.project.commands import RecordRun, SetWeights
+from nnstudio.ui.workers.jobs import JobRunner
+
+
+def _distill(context, project, student: str, settings: dict[str, Any], epochs: int) -> dict[str, Any]:
+    """The background job: one distillation run on ``project`` (a snapshot)."""
+    from nnstudio.core.training import events as ev
+    from nnstudio.core.training.engine import run_training
+    from nnstudio.core.training.telemetry import TelemetryOptions
+
+    project.training = {**project.training, "recipe": "distill", "distill": settings, "epochs": epochs}
+    messages: list[str] = []
+
+    def report(event) -> None:
+        if isinstance(event, ev.EpochEnded):
+            context.progress(f"Epoch {event.epoch + 1} of {epochs}")
+        elif isinstance(event, ev.LogMessage):
+            messages.append(event.message)
+
+    finished = run_training(project, network=student, report=report, should_stop=context.cancelled,
+                            telemetry=TelemetryOptions.none())
+    return {"status": finished.status, "message": finished.message, "record": finished.record,
+            "weights": project.weights.get(student), "student": student, "summary": messages[-1] if messages else ""}
+
+
+class DistillBox(QGroupBox):
+    """Student, teacher, temperature, alpha and epochs, and a Distill button.
+
+    Signals
+    -------
+    distilled(str):
+        The student network whose weights were just stored.
+    """
+
+    distilled = Signal(str)
+
+    def __init__(self, parent=None) -> None:
+        super().__init__("Distillation", parent)
+        self.setObjectName("deploy_distill")
+        self.edit: Callable[[Any, bool], None] = lambda command, undoable=True: command.do()
+        self.project = None
+        self.student_box = QComboBox(objectName="distill_student")
+        self.teacher_box = QComboBox(objectName="distill_teacher")
+        self.temperature_box = QDoubleSpinBox(objectName="distill_temperature", minimum=0.5, maximum=20.0,
+                                              value=4.0, singleStep=0.5)
+        self.alpha_box = QDoubleSpinBox(objectName="distill_alpha", minimum=0.0, maximum=1.0, value=0.1,
+                                        singleStep=0.05)
+        self.alpha_box.setToolTip("Weight of the labels' loss; the teacher's soft targets get the rest.")
+        self.epochs_box = QSpinBox(objectName="distill_epochs", minimum=1, maximum=500, value=20)
+        self.button = QPushButton("Distill", objectName="distill_run")
+        self.button.setToolTip("Train the student on the teacher's softened answers (in the background).")
+        self.button.clicked.connect(self.start)
+        self.status = QLabel("", objectName="distill_status", wordWrap=True)
+        form = QFormLayout(self)
+        form.addRow("Student", self.student_box)
+        form.addRow("Teacher", self.teacher_box)
+        form.addRow("Temperature", self.temperature_box)
+        form.addRow("Alpha", self.alpha_box)
+        form.addRow("Epochs", self.epochs_box)
+        form.addRow(self.button)
+        form.addRow(self.status)
+        self.jobs = JobRunner("nnstudio-distill", self)
+        self.jobs.progress.connect(lambda text: self.status.setText(f"Distilling… {text}"))
+        self.jobs.finished.connect(self._on_finished)
+        self.jobs.failed.connect(self._on_failed)
+
+    def set_project(self, project) -> None:
+        """Offer ``project``'s networks as students and teachers."""
+        self.jobs.discard()
+        self.project = project
+        names = list(project.networks)
+        for box in (self.student_box, self.teacher_box):
+            box.clear()
+            box.addItems(names)
+        if len(names) > 1:
+            self.student_box.setCurrentIndex(len(names) - 1)
+        self.button.setEnabled(True)
+        self.status.setText("" if len(names) > 1 else "Add a smaller network to the project to distill into.")
+
+    def start(self) -> int:
+        """Start distilling; return the job token (0 when the choice cannot work)."""
+        student, teacher = self.student_box.currentText(), self.teacher_box.currentText()
+        if self.project is None or not student or student == teacher:
+            self.status.setText("Choose a student network other than the teacher.")
+            return 0
+        if not self.project.weights.get(teacher):
+            self.status.setText(f"The teacher `{teacher}` has no trained weights; train it first.")
+            return 0
+        settings = {"teacher": teacher, "temperature": self.temperature_box.value(), "alpha": self.alpha_box.value()}
+        self.button.setEnabled(False)
+        self.status.setText("Distilling…")
+        return self.jobs.submit(_distill, self.project.snapshot(), student, settings, self.epochs_box.value())
+
+    def _on_finished(self, result: dict[str, Any]) -> None:
+        self.button.setEnabled(True)
+        if result["status"] not in ("completed", "stopped") or not result["weights"]:
+            self.status.setText(result["message"])
+            return
+        student = result["student"]
+        self.edit(SetWeights(self.project, student, result["weights"], f"Distilled weights of '{student}'"), False)
+        if result["record"]:
+            self.edit(RecordRun(self.project, result["record"]), False)
+        self.status.setText(result["summary"] or result["message"])
+        self.distilled.emit(student)
+
+    def _on_failed(self, message: str) -> None:
+        self.button.setEnabled(True)
+        self.status.setText(message)
