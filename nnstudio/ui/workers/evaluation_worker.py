@@ -1,7 +1,9 @@
 """Evaluate a trained project off the GUI thread (the model runs in the job's thread).
 
 Emits ``finished(EvaluationResult, inputs)`` where ``inputs`` are the evaluated split's
-samples (for thumbnails of misclassified images), or ``failed(str)``. Runs on a
+samples (for thumbnails of misclassified images), or ``failed(str)``: a project that cannot
+be evaluated (:class:`~nnstudio.core.training.evaluation.NotEvaluableError`) gives its
+plain-words sentence alone, any other failure "Evaluation failed: ..." Runs on a
 :class:`~nnstudio.ui.workers.jobs.JobRunner`. Must not import Keras at module level.
 """
 
@@ -12,14 +14,21 @@ from PySide6.QtCore import QObject, Signal, Slot
 from nnstudio.ui.workers.jobs import JobContext, JobRunner
 
 
-def _evaluate(_context: JobContext, project, dataset, network: str | None = None) -> tuple:
-    from nnstudio.core.training.evaluation import evaluate_project
+class _NotEvaluable(str):
+    """A sentence saying why the project cannot be evaluated, handed back as a job's result."""
+
+
+def _evaluate(_context: JobContext, project, dataset, network: str | None = None) -> tuple | _NotEvaluable:
+    from nnstudio.core.training.evaluation import NotEvaluableError, evaluate_project
 
     if dataset is None:
         from nnstudio.core.data import load_dataset
 
         dataset = load_dataset(project.data)
-    result = evaluate_project(project, dataset, network)
+    try:
+        result = evaluate_project(project, dataset, network)
+    except NotEvaluableError as exc:
+        return _NotEvaluable(" ".join(str(exc).split()))
     return result, result.inputs
 
 
@@ -52,8 +61,11 @@ class EvaluationWorker(QObject):
         self.jobs.submit(_evaluate, project.snapshot(), dataset, network)
 
     @Slot(object)
-    def _on_done(self, outcome: tuple) -> None:
-        self.finished.emit(*outcome)
+    def _on_done(self, outcome: tuple | _NotEvaluable) -> None:
+        if isinstance(outcome, _NotEvaluable):
+            self.failed.emit(str(outcome))
+        else:
+            self.finished.emit(*outcome)
 
     @Slot(str)
     def _on_failed(self, message: str) -> None:
