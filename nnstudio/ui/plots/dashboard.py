@@ -139,6 +139,7 @@ class Dashboard(QWidget):
         self._gan = recipe == "gan"
         self._set_tab_shown(self.feature_maps, not self._gan)
         self._set_tab_shown(self.predictions, recipe not in ("gan", "autoencoder"))
+        self.loss.set_batch_controls_shown(not self._gan)
         if self._gan:
             self._set_tab_shown(self.boundary, False)
 

@@ -121,8 +121,9 @@ class LossPlot(LiveView):
 
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
+        self.smoothing_caption = caption("Smoothing")
         layout.addLayout(self.make_toolbar(
-            caption("Smoothing"), self.smoothing_box, self.raw_box, self.log_box))
+            self.smoothing_caption, self.smoothing_box, self.raw_box, self.log_box))
         layout.addWidget(self.canvas, 1)
 
     @staticmethod
@@ -212,6 +213,15 @@ class LossPlot(LiveView):
         if len(self.batch):
             self.batch.set_column(2, smoothed)
         self.dirty = True
+
+    def set_batch_controls_shown(self, shown: bool) -> None:
+        """Show or hide Smoothing and Raw batches, which act on the batch-loss curve only.
+
+        A GAN's batches report ``d_loss`` and ``g_loss`` rather than one ``loss``, so it has
+        no batch-loss curve for them to change.
+        """
+        for widget in (self.smoothing_caption, self.smoothing_box, self.raw_box):
+            widget.setVisible(shown)
 
     def set_log_scale(self, enabled: bool) -> None:
         """Draw the loss on a logarithmic y axis."""
