@@ -26,8 +26,9 @@ def register(commands, common: argparse.ArgumentParser) -> None:
     cmd.add_argument("project", help=f"the project file to create (`{PROJECT_SUFFIX}` is added when missing)")
     source = cmd.add_mutually_exclusive_group(required=True)
     source.add_argument("--template", "-t", metavar="NAME", help="see `nnstudio templates`")
-    source.add_argument("--backbone", metavar="MODEL", help="a .keras model file (or a keras.applications "
-                        "architecture) to build on: backbone, pooling and a classification head")
+    source.add_argument("--backbone", metavar="MODEL", help="a .keras model file, a trained network of a project "
+                        "(PROJECT.nnstudio[:NETWORK]) or a keras.applications architecture to build on: backbone, "
+                        "pooling and a classification head")
     cmd.add_argument("--cut", metavar="LAYER", help="with --backbone: the layer to cut at "
                      "(default: the last feature layer before the classifier)")
     cmd.add_argument("--freeze", default="all", metavar="all|none|N",
@@ -90,6 +91,14 @@ def _backbone_project(args: argparse.Namespace):
     from nnstudio.core.compile import compile_project
 
     source = args.backbone
+    project_file, _, network = source.partition(":") if ".nnstudio" in source else (source, "", "")
+    if project_file.endswith(PROJECT_SUFFIX):
+        from nnstudio.core.backbones.project import network_as_backbone
+
+        trained = load_project_file(project_file)
+        target = writable_target(args.project, True)
+        name = network or next(iter(trained.networks), "main")
+        source = str(network_as_backbone(trained, name, target.with_name(f"{target.stem}.{name}.backbone.keras")))
     if is_model_file(source):
         if not Path(source).is_file():
             raise UsageError(f"The backbone model file does not exist. Received: {source!r}.")

@@ -124,3 +124,37 @@ def backbone_project(source: str, *, cut: str | None = None, freeze: str = "all"
     if data is not None:
         project.data = copy.deepcopy(data)
     return project
+
+
+def network_as_backbone(project: Project, network: str | None, path: str | Path) -> Path:
+    """Write a project's (trained) network as a ``.keras`` file that a Backbone node can use.
+
+    Parameters
+    ----------
+    project:
+        The project holding the network and, after training, its weights.
+    network:
+        Which network; default: the first.
+    path:
+        The ``.keras`` file to write.
+
+    Returns
+    -------
+    Path
+        ``path``; use it as a Backbone node's ``source``.
+
+    Raises
+    ------
+    BackboneError
+        When the project has no such network, or it has not been trained (no weights).
+    """
+    name = network or next(iter(project.networks), "main")
+    if name not in project.networks:
+        raise BackboneError(f"The project has no network `{name}` to use as a backbone. "
+                            f"Received: networks={list(project.networks)}.")
+    if not project.weights.get(name):
+        raise BackboneError(f"Network `{name}` has no trained weights yet; train it first, then use it as a "
+                            "backbone. Received: no weights.")
+    from nnstudio.core.export import export_keras
+
+    return export_keras(project, path, name, include_training=False)

@@ -165,7 +165,10 @@ def _cut(model: Any, cut: str | None, source: str) -> tuple[Any, str]:
         ) from None
     if layer is model.layers[-1] and model.outputs and len(model.outputs) == 1:
         return model, name
-    return keras.Model(model.inputs, layer.output, name=f"{model.name}_cut"), name
+    # A nested model's `output` is its own inner tensor; its call in this model is the one to cut at.
+    calls = getattr(layer, "_inbound_nodes", None) or []
+    output = calls[0].output_tensors[0] if isinstance(layer, keras.Model) and calls else layer.output
+    return keras.Model(model.inputs, output, name=f"{model.name}_cut"), name
 
 
 def _settings(params: dict) -> tuple[str, str | None, str, str, int, str | None]:

@@ -205,6 +205,12 @@ class _ScriptWriter:
                 fn = self._block_function(node)
                 args = ", ".join(feeds[p] for p in sorted(feeds))
                 lines.append(f"    {var} = {fn}({args}, name={literal(node.id)})")
+            elif node.type == "Backbone":
+                raise ExportError(
+                    f"Cannot write backbone `{node.id}` as Python code: it loads weights from files outside the "
+                    "script; export the project as .keras instead. Received: "
+                    f"source={node.params.get('source')!r}."
+                )
             elif node.type == "Operation":
                 lines.append(f"    {var} = {_operation_expr(node, feeds)}")
             else:

@@ -86,3 +86,24 @@ def test_new_with_backbone_refuses_a_missing_cut_layer_and_writes_nothing(tmp_pa
     err = capsys.readouterr().err.strip()
     assert err.startswith("nnstudio: error: features.keras has no layer `nope` to cut at") and "Traceback" not in err
     assert not target.exists()
+
+
+def test_a_trained_network_of_a_project_becomes_the_backbone_of_a_new_project(tmp_path, capsys, backbone_file):
+    from nnstudio.core.compile.errors import ExportError
+    from nnstudio.core.export import export_keras, generate_python
+
+    data = _npz(tmp_path)
+    first = tmp_path / "first.nnstudio"
+    assert main(["new", str(first), "--backbone", str(backbone_file), "--freeze", "none", "--data", str(data)]) == 0
+    assert main(["new", str(tmp_path / "x.nnstudio"), "--backbone", f"{first}:main"]) == 2
+    assert "has no trained weights yet" in capsys.readouterr().err
+    assert main(["train", str(first), "--epochs", "1"]) == 0
+    second = tmp_path / "second.nnstudio"
+    assert main(["new", str(second), "--backbone", f"{first}:main", "--data", str(data)]) == 0
+    project = load_project(second)
+    source = project.networks["main"].node("backbone").params["source"]
+    assert source.endswith("second.main.backbone.keras")
+    reloaded = keras.saving.load_model(export_keras(project, tmp_path / "second.keras"), safe_mode=True)
+    assert reloaded.count_params() > 0
+    with pytest.raises(ExportError, match="export the project as .keras instead"):
+        generate_python(project)
