@@ -8,6 +8,7 @@ Keras (shape inference is pure Python).
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 from nnstudio.core.graph import Graph, topological_order
@@ -89,22 +90,54 @@ def network_summary(name: str, graph: Graph, report: Any, *, has_weights: bool =
     return "\n".join(lines)
 
 
-def _rows(graph: Graph, report: Any, depth: int) -> list[tuple[str, str, str, str]]:
+@dataclass(frozen=True)
+class LayerRow:
+    """One layer of a summary table, before it is drawn as text or as a widget row.
+
+    Attributes
+    ----------
+    node:
+        The node.
+    info:
+        Its :class:`~nnstudio.core.shapes.NodeInfo`, or None while unknown.
+    output_shapes:
+        Its output shapes, or None while unknown.
+    params:
+        Its parameter count, or None while unknown.
+    sources:
+        What feeds it, in input-port order: ``src`` or ``src[port]``.
+    """
+
+    node: Any
+    info: Any
+    output_shapes: list | None
+    params: int | None
+    sources: list[str]
+
+
+def layer_rows(graph: Graph, report: Any) -> list[LayerRow]:
+    """Return one :class:`LayerRow` per node of ``graph`` in topological order (nodes on a cycle last)."""
     order, cyclic = topological_order(graph)
     rows = []
-    for node_id in order + cyclic:
-        node = graph.node(node_id)
+    for node_id in list(order) + [n for n in cyclic if n not in order]:
         info = report.nodes.get(node_id) if report is not None else None
-        if info is None or info.output_shapes is None:
-            shape = "?"
-        else:
-            shape = "; ".join(_shape(s) for s in info.output_shapes) or "-"
-        params = f"{info.trainable + info.non_trainable:,}" if info is not None else "?"
-        sources = [e.src if e.src_port == 0 else f"{e.src}[{e.src_port}]" for e in graph.in_edges(node_id)]
-        label = f"{'  ' * depth}{node_id} ({node.type})"
-        rows.append((label, shape, params, ", ".join(sources) or "-"))
-        if node.is_block and node.block is not None:
-            rows += _rows(node.block, getattr(info, "inner", None), depth + 1)
+        rows.append(LayerRow(
+            node=graph.node(node_id), info=info,
+            output_shapes=getattr(info, "output_shapes", None),
+            params=None if info is None else info.trainable + info.non_trainable,
+            sources=[e.src if e.src_port == 0 else f"{e.src}[{e.src_port}]" for e in graph.in_edges(node_id)],
+        ))
+    return rows
+
+
+def _rows(graph: Graph, report: Any, depth: int) -> list[tuple[str, str, str, str]]:
+    rows = []
+    for row in layer_rows(graph, report):
+        shape = "?" if row.output_shapes is None else "; ".join(_shape(s) for s in row.output_shapes) or "-"
+        params = "?" if row.params is None else f"{row.params:,}"
+        rows.append((f"{'  ' * depth}{row.node.id} ({row.node.type})", shape, params, ", ".join(row.sources) or "-"))
+        if row.node.is_block and row.node.block is not None:
+            rows += _rows(row.node.block, getattr(row.info, "inner", None), depth + 1)
     return rows
 
 

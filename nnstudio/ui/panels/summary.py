@@ -17,7 +17,7 @@ from PySide6.QtWidgets import (
 )
 
 from nnstudio.core.catalog import registry
-from nnstudio.core.graph import Graph, topological_order
+from nnstudio.core.graph import Graph
 from nnstudio.ui.icons import category_icon, severity_icon
 from nnstudio.ui.theme import muted_text_color
 
@@ -30,20 +30,13 @@ def summary_rows(graph: Graph, report: Any) -> list[tuple[str, str, str, int | N
 
     ``params`` is None when shape inference could not count them.
     """
+    from nnstudio.core.project.summary import layer_rows
     from nnstudio.ui.canvas.style import format_shape
 
-    order, cyclic = topological_order(graph)
     rows = []
-    for node_id in list(order) + [n for n in cyclic if n not in order]:
-        node = graph.node(node_id)
-        info = report.nodes.get(node_id) if report is not None else None
-        if info is None or info.output_shapes is None:
-            shape = "?"
-        else:
-            shape = ", ".join(format_shape(s) for s in info.output_shapes) or "—"
-        params = None if info is None else info.trainable + info.non_trainable
-        sources = ", ".join(f"{e.src}[{e.src_port}]" if e.src_port else e.src for e in graph.in_edges(node_id))
-        rows.append((node_id, node.type, shape, params, sources))
+    for row in layer_rows(graph, report):
+        shape = "?" if row.output_shapes is None else ", ".join(format_shape(s) for s in row.output_shapes) or "—"
+        rows.append((row.node.id, row.node.type, shape, row.params, ", ".join(row.sources)))
     return rows
 
 
