@@ -56,25 +56,22 @@ def output_nodes(graph: Graph) -> list[Node]:
 
 def upstream(graph: Graph, node_ids: set[str]) -> set[str]:
     """Every node that reaches ``node_ids`` (included): what an edge into them may not come from."""
-    seen, stack = set(), list(node_ids)
-    while stack:
-        nid = stack.pop()
-        if nid in seen or nid not in graph:
-            continue
-        seen.add(nid)
-        stack.extend(graph.predecessors(nid))
-    return seen
+    return _reach(node_ids, graph, graph.predecessors)
 
 
 def downstream(graph: Graph, node_ids: set[str]) -> set[str]:
     """Every node reachable from ``node_ids`` (included)."""
-    seen, stack = set(), list(node_ids)
+    return _reach(node_ids, graph, graph.successors)
+
+
+def _reach(start: set[str], graph: Graph, step: Callable[[str], list[str]]) -> set[str]:
+    seen, stack = set(), list(start)
     while stack:
         nid = stack.pop()
         if nid in seen or nid not in graph:
             continue
         seen.add(nid)
-        stack.extend(graph.successors(nid))
+        stack.extend(step(nid))
     return seen
 
 
