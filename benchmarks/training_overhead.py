@@ -123,6 +123,7 @@ class StackRun:
         self.mode = mode
         self.redraws = 0
         self.seconds = 0.0
+        self.started = 0.0
         self.batch_times: dict[int, float] = {}
         self.epoch_marks: list[float] = []
         self.latencies: list[float] = []
@@ -130,7 +131,9 @@ class StackRun:
 
     def hook(self, event) -> None:
         now = time.perf_counter()
-        if isinstance(event, ev.BatchEnded):
+        if isinstance(event, ev.RunStarted):
+            self.started = now
+        elif isinstance(event, ev.BatchEnded):
             self.batch_times[event.global_step] = now
         elif isinstance(event, ev.EpochEnded):
             self.epoch_marks.append(now)
@@ -167,10 +170,10 @@ class StackRun:
         self.app.processEvents()
         self.batch_times = {}
         timer.start()
-        began = time.perf_counter()
+        self.started = time.perf_counter()
         worker.start(project, dataset=dataset)
         loop.exec()
-        self.seconds += time.perf_counter() - began
+        self.seconds += time.perf_counter() - self.started  # from RunStarted: engine start-up excluded
         timer.stop()
         self.dashboard.redrawn.disconnect(self.on_redrawn)
         if result[0].status != "completed":
