@@ -45,6 +45,7 @@ class AccuracySizeChart(QWidget):
         measured = sorted((v for v in variants if v.get("accuracy") is not None), key=lambda v: v.get("zipped_bytes", 0))
         largest = max((v.get("zipped_bytes", 0) / 1024.0 for v in measured), default=1.0) or 1.0
         placed: list[tuple[float, float]] = []
+        several = len({v.get("network") for v in measured}) > 1
         for variant in measured:
             accuracy = variant["accuracy"]
             size = variant.get("zipped_bytes", 0) / 1024.0
@@ -54,10 +55,11 @@ class AccuracySizeChart(QWidget):
             color = FORMAT_COLORS.get(variant.get("format"), PALETTE[7])
             self.plot.addItem(pg.ScatterPlotItem([size], [accuracy], size=12, brush=pg.mkBrush(color),
                                                  pen=pg.mkPen(foreground, width=1)))
-            label = pg.TextItem(variant.get("label", ""), color=foreground, anchor=(0, 1.2 + 1.1 * crowd))
+            text = f"{variant.get('network')}: {variant.get('label', '')}" if several else variant.get("label", "")
+            label = pg.TextItem(text, color=foreground, anchor=(0, 1.2 + 1.1 * crowd))
             label.setPos(size, accuracy)
             self.plot.addItem(label)
-            self.points.append((size, accuracy, variant.get("label", "")))
+            self.points.append((size, accuracy, text))
         if self.points:
             sizes = [p[0] for p in self.points]
             accuracies = [p[1] for p in self.points]
