@@ -31,12 +31,12 @@ import time
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 
-import numpy as np  # noqa: E402
-from PySide6.QtCore import QEventLoop, Qt, QTimer  # noqa: E402
-from PySide6.QtWidgets import QApplication  # noqa: E402
+import numpy as np
+from PySide6.QtCore import QEventLoop, Qt, QTimer
+from PySide6.QtWidgets import QApplication
 
-from nnstudio.core.project.model import Project  # noqa: E402
-from nnstudio.core.training import events as ev  # noqa: E402
+from nnstudio.core.project.model import Project
+from nnstudio.core.training import events as ev
 
 BATCH = 32
 DATA = {"source": "digits", "params": {},

@@ -20,15 +20,16 @@ import sys
 import tempfile
 import threading
 import time
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 from nnstudio.core.training.events import RunFinished
 from nnstudio.core.training.stream import EventDecodeError, read_frame
 
 STDERR_TAIL = 4000
 _spare_lock = threading.Lock()
-_spare: "EngineProcess | None" = None
+_spare: EngineProcess | None = None
 
 
 class EngineError(RuntimeError):

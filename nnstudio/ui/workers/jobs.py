@@ -20,8 +20,9 @@ from __future__ import annotations
 
 import threading
 from collections import deque
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, Callable
+from typing import Any
 
 from PySide6.QtCore import QObject, Signal, Slot
 
@@ -55,7 +56,7 @@ class JobContext:
         The runner's signal relay (internal).
     """
 
-    def __init__(self, token: int, relay: "_Relay") -> None:
+    def __init__(self, token: int, relay: _Relay) -> None:
         self.token = token
         self._relay = relay
         #: Set when the job is cancelled or superseded; pass ``cancel_event.is_set`` as a

@@ -10,7 +10,11 @@ import pytest
 
 from nnstudio.core.training import events as ev
 from nnstudio.core.training.stream import (
-    EventDecodeError, deserialize_event, encode_frame, read_frame, serialize_event,
+    EventDecodeError,
+    deserialize_event,
+    encode_frame,
+    read_frame,
+    serialize_event,
 )
 from nnstudio.core.training.telemetry import histogram
 
