@@ -332,12 +332,49 @@ class ExplainSession:
             raise SampleSelectionError("A typed sentence has no true class; choose `predicted` or a class. "
                                        "Received: target='true'.")
         from nnstudio.core.data import encode_texts
-        sample = encode_texts([sentence], self.vocabulary, *self.text_encoding)[0]
+        return self.explain_input(encode_texts([sentence], self.vocabulary, *self.text_encoding)[0], options)
+
+    def explain_input(self, sample: np.ndarray, options: ExplainOptions, label: int | None = None) -> Explanation:
+        """Explain one input given as an array (a sample shown elsewhere, not one of the split).
+
+        Parameters
+        ----------
+        sample:
+            One input of the network's sample shape (no batch axis), e.g. a validation
+            sample the Train page's Predictions view shows.
+        options:
+            The method and its settings.
+        label:
+            The sample's true class when known; the target ``"true"`` needs it.
+
+        Returns
+        -------
+        Explanation
+            With ``index`` -1 (the sample is not a position in the split).
+
+        Raises
+        ------
+        SampleSelectionError
+            When the sample's shape is not the split's, or the target is ``"true"`` without a label.
+        UnknownMethodError, NoSpatialLayerError, LayerNotFoundError, NotDifferentiableError
+            As :meth:`explain`.
+        """
+        if options.method not in METHODS:
+            raise UnknownMethodError(f"Unknown explanation method; expected one of {', '.join(METHODS)}. "
+                                     f"Received: {options.method!r}.")
+        sample = np.asarray(sample, dtype=np.asarray(self.x[:1]).dtype)
+        expected = tuple(np.asarray(self.x[:1]).shape[1:])
+        if sample.shape != expected:
+            raise SampleSelectionError(f"The sample to explain must have the network's input shape {expected}. "
+                                       f"Received: shape {sample.shape}.")
+        if options.target == "true" and label is None:
+            raise SampleSelectionError("This sample has no true class; choose `predicted` or a class. "
+                                       "Received: target='true'.")
         probs = self.scored.predict(sample[None])[0]
         prediction = int(np.argmax(probs))
-        target = self.resolve_target(options.target, -1, prediction)
+        target = int(label) if options.target == "true" else self.resolve_target(options.target, -1, prediction)
         layer = self.gradcam_layer(options.layer) if options.method == "gradcam" else None
-        return self._explain_one(-1, sample, None, target, prediction, probs, options, layer)
+        return self._explain_one(-1, sample, label, target, prediction, probs, options, layer)
 
     def _explain_one(self, index: int, sample: np.ndarray, label: int | None, target: int, prediction: int,
                      probs: np.ndarray, options: ExplainOptions, layer: tuple[str, Any] | None) -> Explanation:
