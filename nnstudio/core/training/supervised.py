@@ -12,6 +12,7 @@ from typing import Any
 
 import numpy as np
 
+from nnstudio.core.analysis.anomaly import reconstruction_scores
 from nnstudio.core.training import events as ev
 from nnstudio.core.training.batches import epoch_seed, fit_arguments, streamed_arguments
 from nnstudio.core.training.checkpoints import load_checkpoint, restore_checkpoint, save_checkpoint
@@ -92,7 +93,7 @@ def reconstruction_errors(model, x: np.ndarray, batch_size: int = 256) -> np.nda
     for start in range(0, len(x), batch_size):
         chunk = x[start:start + batch_size]
         out = np.asarray(keras.ops.convert_to_numpy(model(chunk, training=False)))
-        errors.append(((out.reshape(len(chunk), -1) - chunk.reshape(len(chunk), -1)) ** 2).mean(axis=1))
+        errors.append(reconstruction_scores(chunk, out.reshape(chunk.shape)))
     return np.concatenate(errors) if errors else np.zeros(0, np.float32)
 
 

@@ -29,10 +29,10 @@ from nnstudio.core.graph.commands import (
     RenameNode,
     UngroupBlock,
 )
+from nnstudio.core.graph.layout import LAYER_GAP, NODE_HEIGHT, NODE_WIDTH, SIBLING_GAP
 from nnstudio.core.graph.ports import input_port_names, output_port_names
 from nnstudio.core.graph.topology import INPUT_TYPE, OUTPUT_TYPE
 from nnstudio.ui.canvas.clipboard import fragment_of, place_fragment
-from nnstudio.ui.canvas.style import LAYER_GAP, NODE_HEIGHT, NODE_WIDTH, SIBLING_GAP
 from nnstudio.ui.undo import push
 
 Pos = tuple[float, float]

@@ -13,10 +13,10 @@ from PySide6.QtGui import QBrush, QColor, QFont, QFontMetricsF, QPalette, QPen
 from PySide6.QtWidgets import QApplication
 
 from nnstudio.core.catalog.spec import format_shape as keras_shape_text
+from nnstudio.core.graph.layout import NODE_HEIGHT as NODE_HEIGHT, NODE_WIDTH as NODE_WIDTH  # re-exported
 
-#: Node card geometry in scene units (see the canvas conventions: ~200 × 70–90).
-NODE_WIDTH = 200.0
-NODE_HEIGHT = 80.0
+#: Node card geometry in scene units (see the canvas conventions: ~200 × 70–90); the card's
+#: size and the gaps between cards are core's, which lays graphs out with them.
 BLOCK_HEIGHT = 88.0
 BLOCK_ROW_HEIGHT = 17.0
 CORNER_RADIUS = 8.0
@@ -28,9 +28,6 @@ PORT_HIT_PIXELS = 11.0
 LOD_SIMPLE = 0.4
 #: Below this zoom edge labels are hidden.
 LOD_EDGE_LABELS = 0.6
-#: Vertical gap used when a node is placed under another one.
-LAYER_GAP = 60.0
-SIBLING_GAP = 40.0
 
 CATEGORY_HUES: dict[str, str] = {
     "Input & Output": "#2a9d8f",

@@ -13,11 +13,11 @@ from PySide6.QtWidgets import (
 
 from nnstudio.core.catalog import registry
 from nnstudio.core.graph import Graph
+from nnstudio.core.graph.layout import NODE_HEIGHT, NODE_WIDTH
 from nnstudio.core.project import Project
 from nnstudio.ui.icons import action_icon, category_color
 
 _NAME_ROLE = Qt.ItemDataRole.UserRole
-NODE_W, NODE_H = 200.0, 76.0
 
 
 class GraphPreview(QWidget):
@@ -42,14 +42,14 @@ class GraphPreview(QWidget):
             return
         xs = [n.pos[0] for n in self.graph]
         ys = [n.pos[1] for n in self.graph]
-        box = QRectF(min(xs), min(ys), max(xs) - min(xs) + NODE_W, max(ys) - min(ys) + NODE_H)
+        box = QRectF(min(xs), min(ys), max(xs) - min(xs) + NODE_WIDTH, max(ys) - min(ys) + NODE_HEIGHT)
         margin = 14
         scale = min((self.width() - 2 * margin) / box.width(), (self.height() - 2 * margin) / box.height(), 0.9)
         dx = (self.width() - box.width() * scale) / 2 - box.x() * scale
         dy = (self.height() - box.height() * scale) / 2 - box.y() * scale
 
         def rect(node) -> QRectF:
-            return QRectF(node.pos[0] * scale + dx, node.pos[1] * scale + dy, NODE_W * scale, NODE_H * scale)
+            return QRectF(node.pos[0] * scale + dx, node.pos[1] * scale + dy, NODE_WIDTH * scale, NODE_HEIGHT * scale)
 
         text = pal.color(QPalette.ColorRole.Text)
         edge_color = QColor(text)
