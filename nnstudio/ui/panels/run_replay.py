@@ -49,7 +49,8 @@ def replay_run(dashboard: Any, run: dict[str, Any]) -> RunFinished:
         dashboard.handle_event(EpochEnded(epoch=first + i, logs=logs, learning_rate=logs.get("learning_rate", math.nan),
                                           seconds=0.0, eta_seconds=None))
     finished = RunFinished(
-        status=str(run.get("status", "completed")), message=str(run.get("message", "")),
+        status=str(run.get("status", "completed")),
+        message=str(run.get("message") or f"{str(run.get('status', 'completed')).capitalize()}, {len(history)} epochs"),
         epochs_completed=len(history), history=tuple(history), seconds=float(run.get("seconds") or 0.0),
         samples_per_second=float(run.get("samples_per_second") or 0.0), record=run)
     dashboard.handle_event(finished)
