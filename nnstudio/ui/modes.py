@@ -29,7 +29,7 @@ from nnstudio.ui.panels.evaluation_panel import EvaluationPanel
 from nnstudio.ui.panels.runs_panel import RunsPanel
 from nnstudio.ui.panels.training_panel import TrainingPanel
 from nnstudio.ui.undo import push
-from nnstudio.ui.views import views_for_project
+from nnstudio.ui.views import TextPredictionBox, views_for_project
 
 if TYPE_CHECKING:
     from nnstudio.ui.document import ProjectDocument
@@ -96,6 +96,7 @@ class ModePages(QTabWidget):
         self.training_panel.worker.dataset_ready.connect(self._on_dataset)
         self.training_panel.worker.event.connect(self._show_on_canvas)
         self.training_panel.worker.event.connect(self.gradient_flow.on_event)
+        self.training_panel.dashboard.predictions.explain_requested.connect(self.explain_sample)
         self.evaluation_panel.set_run_source(self._selected_run)
         self.runs_panel.table.itemSelectionChanged.connect(self.evaluation_panel.refresh)
 
@@ -147,6 +148,31 @@ class ModePages(QTabWidget):
         dashboard = self.training_panel.dashboard
         dashboard.set_recipe(project.training.get("recipe", "supervised"))
         dashboard.set_family_views(views_for_project(project, self._dataset))
+        for view in dashboard.family_views:
+            if isinstance(view, TextPredictionBox):
+                view.explain_requested.connect(self.explain_sentence)
+
+    def explain_sample(self, sample, label: int | None = None) -> bool:
+        """Explain a sample of the Train page's Predictions view on the Evaluate page's Explain tab."""
+        if not self._ready_to_explain():
+            return False
+        self.setCurrentIndex(PAGES.index("Evaluate"))
+        return self.evaluate_page.explain_input(self.document.project, self._training_network(), sample, label)
+
+    def explain_sentence(self, sentence: str) -> bool:
+        """Explain a sentence typed in the Train page's "Try a sentence" box on the Explain tab."""
+        if not self._ready_to_explain():
+            return False
+        self.setCurrentIndex(PAGES.index("Evaluate"))
+        return self.evaluate_page.explain_sentence(self.document.project, self._training_network(), sentence)
+
+    def _ready_to_explain(self) -> bool:
+        """Explanations use the trained weights, which a running run has not handed over yet."""
+        if self.training_panel.is_training():
+            QMessageBox.information(self, "Training is running",
+                                    "Explanations use the trained weights: ask again when the run ends.")
+            return False
+        return True
 
     def _on_dataset(self, dataset) -> None:
         self._dataset = dataset

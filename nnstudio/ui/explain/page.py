@@ -4,7 +4,10 @@ The Metrics tab is the :class:`~nnstudio.ui.panels.evaluation_panel.EvaluationPa
 Explain tab an :class:`~nnstudio.ui.explain.view.ExplainView` that explains the network the
 panel evaluates. An "Explain…" button joins the panel's actions; clicking a misclassified
 sample explains it with several methods side by side, and clicking a confusion-matrix cell
-explains that cell's samples in a grid. Must not import Keras at module level.
+explains that cell's samples in a grid. The Train page reaches the tab too
+(:meth:`EvaluatePage.explain_input` for a card of its Predictions view,
+:meth:`EvaluatePage.explain_sentence` for its "Try a sentence" box). Must not import Keras
+at module level.
 """
 
 from __future__ import annotations
@@ -17,6 +20,8 @@ from nnstudio.ui.explain.view import GRID_COLUMNS, ExplainView
 
 #: Methods shown side by side for one sample reached from the Metrics tab.
 QUICK_METHODS = ("saliency", "gradcam", "integrated-gradients", "occlusion")
+#: Methods shown side by side for a typed sentence (integer inputs have no input gradient).
+SENTENCE_METHODS = ("integrated-gradients", "occlusion")
 
 
 class EvaluatePage(QTabWidget):
@@ -54,6 +59,30 @@ class EvaluatePage(QTabWidget):
         """Show the Explain tab and explain ``indices`` of the evaluated split."""
         self.show_explain()
         return self.explain_view.explain_samples(list(indices), list(methods or QUICK_METHODS))
+
+    def explain_input(self, project, network: str | None, sample: np.ndarray, label: int | None = None) -> bool:
+        """Show the Explain tab and explain one input of ``project``'s ``network`` side by side.
+
+        Parameters
+        ----------
+        project, network:
+            The trained network to explain (the Train page's; None: the first).
+        sample:
+            One input array, e.g. a validation sample shown by the Predictions view.
+        label:
+            Its true class, when known.
+        """
+        self._show_network(project, network)
+        return self.explain_view.explain_input(sample, label, list(QUICK_METHODS))
+
+    def explain_sentence(self, project, network: str | None, sentence: str) -> bool:
+        """Show the Explain tab and explain a typed sentence with ``network`` of ``project``."""
+        self._show_network(project, network)
+        return self.explain_view.explain_sentence(sentence, list(SENTENCE_METHODS))
+
+    def _show_network(self, project, network: str | None) -> None:
+        self.setCurrentWidget(self.explain_view)
+        self.explain_view.set_project(project, network)
 
     def _sync(self) -> None:
         panel = self.evaluation_panel

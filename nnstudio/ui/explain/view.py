@@ -66,6 +66,7 @@ class ExplainView(QWidget):
         self.explanations: list = []
         self.importance = None
         self._prepared_key = None
+        self._source: str | None = None   # where a single input came from, when not the split
         self.worker = ExplainWorker(self)
         self.worker.prepared.connect(self._on_prepared)
         self.worker.explained.connect(self._on_explained)
@@ -251,6 +252,7 @@ class ExplainView(QWidget):
         else:
             methods = methods[:1]
         self._columns = len(methods) if len(methods) > 1 else min(GRID_COLUMNS, len(indices))
+        self._source = None
         return self._submit(ExplainRequest(tuple(indices), tuple(self.options_for(m) for m in methods), sentence))
 
     def explain_samples(self, indices: list[int], methods: list[str] | None = None) -> bool:
@@ -262,6 +264,41 @@ class ExplainView(QWidget):
         self.mode_combo.setCurrentText(SIDE_BY_SIDE if len(indices) == 1 else GRID)
         return self.run()
 
+    def explain_input(self, sample: np.ndarray, label: int | None, methods: list[str],
+                      source: str = "a sample of the Train page's predictions") -> bool:
+        """Explain one input array (from another page) with the ``methods`` the network can use.
+
+        Parameters
+        ----------
+        sample:
+            One input of the network's sample shape.
+        label:
+            Its true class when known (the "True class" target needs it).
+        methods:
+            Methods side by side; those the network cannot use are left out.
+        source:
+            Where the sample comes from, for the caption.
+        """
+        return self._explain_one_input(methods, source, sample=np.asarray(sample), label=label)
+
+    def explain_sentence(self, sentence: str, methods: list[str]) -> bool:
+        """Explain a typed sentence (from the Train page's "Try a sentence" box) and show it here."""
+        self.sentence_edit.setText(sentence)
+        self._form.setRowVisible(self._sentence_row, True)
+        return self._explain_one_input(methods, None, sentence=sentence)
+
+    def _explain_one_input(self, methods: list[str], source: str | None, sentence: str = "",
+                           sample: np.ndarray | None = None, label: int | None = None) -> bool:
+        if self.project is None:
+            return False
+        for name, box in self.method_boxes.items():
+            box.setChecked(name in methods)
+        self.mode_combo.setCurrentText(SIDE_BY_SIDE)
+        self._columns = len(methods)
+        self._source = source
+        options = tuple(self.options_for(m) for m in methods)
+        return self._submit(ExplainRequest((), options, sentence, sample, label, applicable_only=True))
+
     def _submit(self, request: ExplainRequest) -> bool:
         key = self._needs_prepare()
         if key is not None and not self.project.weights.get(key[1]):
@@ -269,7 +306,7 @@ class ExplainView(QWidget):
                              error=True)
         self._prepared_key = key or self._prepared_key
         self.worker.explain(request, self.project if key is not None else None, key[1] if key else None)
-        self.progress.setRange(0, len(request.indices) * len(request.options))
+        self.progress.setRange(0, max(1, len(request.indices)) * len(request.options))
         self.progress.setValue(0)
         self._say("Preparing the trained model…" if key is not None else "Explaining…")
         self._update_buttons()
@@ -327,7 +364,8 @@ class ExplainView(QWidget):
         self.progress.setValue(self.progress.maximum())
         names = self.summary.class_names if self.summary else ()
         # A narrow canvas wraps the panels onto more rows rather than shrinking them.
-        columns = min(getattr(self, "_columns", 3), max(1, self.canvas.width() // MIN_PANEL_PX))
+        columns = min(getattr(self, "_columns", 3), max(1, len(explanations)),
+                      max(1, self.canvas.width() // MIN_PANEL_PX))
         explanations_figure(explanations, names, columns, figure=self.figure)
         self.canvas.draw_idle()
         self._say(self._describe(explanations))
@@ -338,7 +376,7 @@ class ExplainView(QWidget):
         if not explanations:
             return "Nothing explained (cancelled before the first sample)."
         checks = [e.completeness.error for e in explanations if e.completeness is not None]
-        where = "a typed sentence" if explanations[0].index < 0 else f"the {self.summary.split} split"
+        where = (self._source or "a typed sentence") if explanations[0].index < 0 else f"the {self.summary.split} split"
         text = (f"{len(explanations)} explanation(s) of the `{self.summary.network}` network on {where}. "
                 "Red is evidence for the target class, blue against it.")
         if checks:

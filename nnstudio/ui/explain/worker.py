@@ -36,11 +36,20 @@ class ExplainSummary:
 
 @dataclass(frozen=True)
 class ExplainRequest:
-    """One job: these samples, each explained by these methods (a row per sample)."""
+    """One job: these samples, each explained by these methods (a row per sample).
+
+    A ``sentence`` or a ``sample`` (one input array, with its true class ``label`` when
+    known) is explained instead of the split's samples. With ``applicable_only`` the
+    methods the network cannot use are left out (Grad-CAM without a spatial layer,
+    gradients of integer inputs), as a request from another page asks for a usual set.
+    """
 
     indices: tuple[int, ...]
     options: tuple[Any, ...]          # ExplainOptions, one per method
     sentence: str = ""                # a typed sentence to explain instead of the samples (text)
+    sample: Any = None                # one input array to explain instead of the samples
+    label: int | None = None          # the sample's true class, when known
+    applicable_only: bool = False
 
 
 class ExplainWorker(QObject):
@@ -128,17 +137,19 @@ class ExplainWorker(QObject):
         summary = self._prepare(context, project, network) if project is not None else None
         if self._session is None:
             raise RuntimeError("Prepare the explanation first. Received: no trained model loaded.")
-        if request.sentence:
+        chosen = _applicable(self._session, request.options) if request.applicable_only else request.options
+        if request.sentence or request.sample is not None:
             results = []
-            for done, options in enumerate(request.options, start=1):
+            for done, options in enumerate(chosen, start=1):
                 context.check()
-                results.append(self._session.explain_sentence(request.sentence, options))
-                context.progress((done, len(request.options)))
+                results.append(self._session.explain_sentence(request.sentence, options) if request.sentence
+                               else self._session.explain_input(request.sample, options, request.label))
+                context.progress((done, len(chosen)))
             return summary, results
-        total = len(request.indices) * len(request.options)
+        total = len(request.indices) * len(chosen)
         results, done = [], 0
         for index in request.indices:
-            for options in request.options:
+            for options in chosen:
                 context.check()
                 results.extend(self._session.explain([index], options, should_stop=context.cancelled))
                 done += 1
@@ -172,3 +183,15 @@ class ExplainWorker(QObject):
             self.explained.emit(explanations)
         else:
             self.importance.emit(result)
+
+
+def _applicable(session, options: tuple[Any, ...]) -> tuple[Any, ...]:
+    """The options whose method the session's network can use (all of them when none can)."""
+    from nnstudio.core.explain.backend import spatial_layers
+
+    def usable(method: str) -> bool:
+        if method == "gradcam":
+            return bool(spatial_layers(session.scored.model))
+        return not (method in ("saliency", "smoothgrad") and session.scored.integer_input)
+
+    return tuple(o for o in options if usable(o.method)) or options

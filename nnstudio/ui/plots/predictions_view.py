@@ -3,15 +3,17 @@
 Image inputs are drawn as thumbnails; other inputs show their first features. A correct
 classification is framed green, a wrong one red, with the predicted probability. Generated
 samples (GAN) and reconstructions (autoencoder) from ``Samples`` events are drawn the same
-way. Must not import Keras.
+way. A card of a prediction offers "Explain this sample" (its context menu, or a double
+click), which emits :attr:`PredictionsView.explain_requested` with the card's input. Must not
+import Keras.
 """
 
 from __future__ import annotations
 
 import numpy as np
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QPoint, Qt, Signal
 from PySide6.QtGui import QImage, QPalette, QPixmap
-from PySide6.QtWidgets import QFrame, QGridLayout, QLabel, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QFrame, QGridLayout, QLabel, QMenu, QVBoxLayout, QWidget
 
 from nnstudio.core.data.lazy import is_lazy
 from nnstudio.core.training.events import Predictions, RunStarted, Samples
@@ -65,8 +67,11 @@ def describe(value: np.ndarray, class_names: list[str] | None) -> tuple[str, int
 
 
 class _Card(QFrame):
+    double_clicked = Signal()
+
     def __init__(self) -> None:
         super().__init__()
+        self.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
         self.setFrameShape(QFrame.Shape.Box)
         self.setLineWidth(2)
         layout = QVBoxLayout(self)
@@ -90,11 +95,22 @@ class _Card(QFrame):
         self.setStyleSheet(f"_Card {{ border: 2px solid {color}; border-radius: 4px; }}")
         self.setVisible(True)
 
+    def mouseDoubleClickEvent(self, event) -> None:
+        self.double_clicked.emit()
+        super().mouseDoubleClickEvent(event)
+
 
 class PredictionsView(LiveView):
-    """True vs predicted values for a fixed set of samples."""
+    """True vs predicted values for a fixed set of samples.
+
+    Signals
+    -------
+    explain_requested(object, object):
+        ``(input array, true class or None)`` of the card the user asked to explain.
+    """
 
     title = "Predictions"
+    explain_requested = Signal(object, object)
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -106,6 +122,10 @@ class PredictionsView(LiveView):
         self.heading = QLabel("Predictions appear after the first epoch.")
         set_muted(self.heading)
         self._cards = [_Card() for _ in range(MAX_CARDS)]
+        self._explainable: dict[int, tuple[int, int | None]] = {}  # slot -> (input index, true class)
+        for slot, card in enumerate(self._cards):
+            card.customContextMenuRequested.connect(lambda pos, s=slot: self._card_menu(s, pos))
+            card.double_clicked.connect(lambda s=slot: self.explain_card(s))
         grid = QGridLayout()
         grid.setSpacing(6)
         for index, card in enumerate(self._cards):
@@ -150,6 +170,7 @@ class PredictionsView(LiveView):
         self.latest = None
         self.latest_samples = None
         self._shown = None
+        self._explainable = {}
         for card in self._cards:
             card.setVisible(False)
         super().reset()
@@ -162,6 +183,7 @@ class PredictionsView(LiveView):
         if event is None or event is self._shown:
             return
         self._shown = event
+        self._explainable = {}
         right = 0
         count = min(len(event.indices), MAX_CARDS)
         for slot, card in enumerate(self._cards):
@@ -177,6 +199,7 @@ class PredictionsView(LiveView):
                 pixmap = to_pixmap(sample)
                 if pixmap is None:
                     features = "\n".join(f"{v:.3g}" for v in np.ravel(sample)[:4])
+                self._explainable[slot] = (index, true_class)
             if true_class is not None and pred_class is not None:
                 correct = true_class == pred_class
                 right += correct
@@ -186,15 +209,34 @@ class PredictionsView(LiveView):
                 color = "#AAAAAA"
                 text = f"true {truth}\npred {guess}"
             card.show_sample(pixmap, features or f"#{index}", text, color)
+            card.setToolTip("Double-click or right-click to explain this sample" if slot in self._explainable else "")
         when = ("before training" if event.global_step == 0
                 else f"step {event.global_step} (epoch {event.epoch + 1})")
-        self.heading.setText(f"Predictions {when}: {right} of {count} right"
-                             if self.class_names or right else f"Predictions {when}")
+        hint = " · double-click a card to explain it" if self._explainable else ""
+        self.heading.setText((f"Predictions {when}: {right} of {count} right"
+                              if self.class_names or right else f"Predictions {when}") + hint)
+
+    def explain_card(self, slot: int) -> bool:
+        """Ask to explain the input of the card at ``slot``; False when it shows none."""
+        found = self._explainable.get(slot)
+        if found is None or self.inputs is None:
+            return False
+        index, true_class = found
+        self.explain_requested.emit(np.asarray(self.inputs[index]), true_class)
+        return True
+
+    def _card_menu(self, slot: int, pos: QPoint) -> None:
+        if slot not in self._explainable:
+            return
+        menu = QMenu(self)
+        menu.addAction("Explain this sample", lambda: self.explain_card(slot))
+        menu.exec(self._cards[slot].mapToGlobal(pos))
 
     def _draw_samples(self, event: Samples) -> None:
         if event is self._shown:
             return
         self._shown = event
+        self._explainable = {}
         count = min(len(event.samples), MAX_CARDS)
         for slot, card in enumerate(self._cards):
             if slot >= count:

@@ -4,16 +4,27 @@ The box holds a predictor, a callable ``sentences -> (n, classes) probabilities`
 a background thread (see :class:`~nnstudio.ui.views.background.BackgroundCall`), so Keras
 never runs on the UI thread; typing is debounced so that a prediction runs at most every
 :data:`DEBOUNCE_MS`. :meth:`TextPredictionBox.set_project` builds the predictor from a
-trained text project. Must not import Keras.
+trained text project. Its Explain button asks (:attr:`TextPredictionBox.explain_requested`)
+for the typed sentence to be explained on the Evaluate page's Explain tab. Must not import
+Keras.
 """
 
 from __future__ import annotations
 
-from typing import Callable, Sequence
+from collections.abc import Callable, Sequence
 
 import numpy as np
-from PySide6.QtCore import QTimer
-from PySide6.QtWidgets import QComboBox, QLabel, QLineEdit, QProgressBar, QVBoxLayout, QWidget
+from PySide6.QtCore import QTimer, Signal
+from PySide6.QtWidgets import (
+    QComboBox,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QProgressBar,
+    QPushButton,
+    QVBoxLayout,
+    QWidget,
+)
 
 from nnstudio.core.training.events import RunStarted
 from nnstudio.ui.plots.base import set_font
@@ -37,9 +48,15 @@ class TextPredictionBox(FamilyView):
 
     The predictor is set with :meth:`set_predictor` (or built by :meth:`set_project`); the
     class names label the bars.
+
+    Signals
+    -------
+    explain_requested(str):
+        The typed sentence, when the user presses Explain.
     """
 
     title = "Try a sentence"
+    explain_requested = Signal(str)
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -59,6 +76,11 @@ class TextPredictionBox(FamilyView):
         self.edit.setPlaceholderText("Type a sentence, e.g. “not good at all”")
         self.edit.setClearButtonEnabled(True)
         self.edit.textChanged.connect(lambda _: self._debounce.start())
+        self.edit.textChanged.connect(lambda _: self._update_explain())
+        self.explain_button = QPushButton("Explain")
+        self.explain_button.setToolTip("Which words made the network decide? Opens the Explain tab "
+                                       "of the Evaluate page (integrated gradients, occlusion)")
+        self.explain_button.clicked.connect(self.request_explanation)
         self.examples = QComboBox()
         self.examples.addItem("Examples…")
         self.examples.addItems(EXAMPLES)
@@ -73,10 +95,14 @@ class TextPredictionBox(FamilyView):
         layout = QVBoxLayout(self)
         layout.setContentsMargins(8, 8, 8, 8)
         layout.addLayout(self.make_toolbar(self.examples))
-        layout.addWidget(self.edit)
+        sentence_row = QHBoxLayout()
+        sentence_row.addWidget(self.edit, 1)
+        sentence_row.addWidget(self.explain_button)
+        layout.addLayout(sentence_row)
         layout.addWidget(self.result)
         layout.addLayout(self.bars_layout)
         layout.addStretch(1)
+        self._update_explain()
 
     # ---- model -----------------------------------------------------------------
     def set_predictor(self, predictor: Predictor | None, class_names: Sequence[str] = ()) -> None:
@@ -91,6 +117,7 @@ class TextPredictionBox(FamilyView):
         """
         self._predictor = predictor
         self.class_names = tuple(class_names)
+        self._update_explain()
         self._build_bars(len(self.class_names))
         if predictor is None:
             self.result.setText("Train the model, then type a sentence.")
@@ -120,6 +147,18 @@ class TextPredictionBox(FamilyView):
         if isinstance(event, RunStarted):
             self.set_predictor(None)
             self.result.setText("Training… type a sentence when the run ends.")
+
+    # ---- explaining ------------------------------------------------------------
+    def request_explanation(self) -> bool:
+        """Ask for the typed sentence to be explained; False when there is none or no model."""
+        text = self.edit.text().strip()
+        if self._predictor is None or not text:
+            return False
+        self.explain_requested.emit(text)
+        return True
+
+    def _update_explain(self) -> None:
+        self.explain_button.setEnabled(self._predictor is not None and bool(self.edit.text().strip()))
 
     # ---- predictions -----------------------------------------------------------
     def _on_example(self, index: int) -> None:
@@ -170,7 +209,7 @@ class TextPredictionBox(FamilyView):
             self.class_names = names
             self._build_bars(len(p))
         best = int(np.argmax(p))
-        for (label, bar), value in zip(self.bars, p):
+        for (_label, bar), value in zip(self.bars, p):
             bar.setValue(int(round(1000 * value)))
             bar.setFormat(f"{value:.0%}")
         name = self.class_names[best] if best < len(self.class_names) else str(best)
