@@ -53,7 +53,7 @@ def counts(layers: list[dict], freeze: str, top: int) -> tuple[int, int]:
     freeze, top:
         As :func:`trainable_flags`.
     """
-    flags = trainable_flags([bool(l["trainable"] or l["non_trainable"]) for l in layers], freeze, top)
-    trainable = sum(l["trainable"] for l, f in zip(layers, flags) if f)
-    total = sum(l["trainable"] + l["non_trainable"] for l in layers)
+    flags = trainable_flags([bool(layer["trainable"] or layer["non_trainable"]) for layer in layers], freeze, top)
+    trainable = sum(layer["trainable"] for layer, flag in zip(layers, flags) if flag)
+    total = sum(layer["trainable"] + layer["non_trainable"] for layer in layers)
     return trainable, total - trainable

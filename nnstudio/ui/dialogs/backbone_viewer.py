@@ -10,7 +10,15 @@ from __future__ import annotations
 
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
-    QAbstractItemView, QDialog, QDialogButtonBox, QHeaderView, QLabel, QTableWidget, QTableWidgetItem, QVBoxLayout, QWidget,
+    QAbstractItemView,
+    QDialog,
+    QDialogButtonBox,
+    QHeaderView,
+    QLabel,
+    QTableWidget,
+    QTableWidgetItem,
+    QVBoxLayout,
+    QWidget,
 )
 
 from nnstudio.core.backbones.freezing import trainable_flags
@@ -64,7 +72,7 @@ class BackboneViewer(QDialog):
             self.summary.setText(str(exc))
             return
         layers = described["layers"]
-        flags = trainable_flags([bool(l["trainable"] or l["non_trainable"]) for l in layers],
+        flags = trainable_flags([bool(layer["trainable"] or layer["non_trainable"]) for layer in layers],
                                 values["freeze"], values["trainable_top"])
         self.table.setRowCount(len(layers))
         trained = frozen = 0
