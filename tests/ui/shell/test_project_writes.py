@@ -15,7 +15,12 @@ WRITES = re.compile(
     r"|del\s+[\w.]*project\."
 )
 #: Writes allowed because they edit a worker's own snapshot, never the open project.
-SNAPSHOT_WRITES = {("workers/process_run.py", "self.project.weights = load_project(self._output).weights")}
+SNAPSHOT_WRITES = {
+    ("workers/process_run.py", "self.project.weights = load_project(self._output).weights"),
+    ("workers/engine_process.py", "job.project.weights = load_project(str(output)).weights"),
+    ("deploy/distill_box.py",
+     'project.training = {**project.training, "recipe": "distill", "distill": settings, "epochs": epochs}'),
+}
 
 
 def _writes() -> list[tuple[str, str]]:
