@@ -32,7 +32,10 @@ def class_name(names: Sequence[str], index: int | None) -> str:
 def caption(explanation: Explanation, names: Sequence[str]) -> str:
     """Return the one-line title of an explanation: method, sample, target and top classes."""
     top = ", ".join(f"{n} {p:.0%}" for n, p in explanation.top_classes(names))
-    which = f"#{explanation.index}" if explanation.index >= 0 else "typed sentence"
+    if explanation.index >= 0:
+        which = f"#{explanation.index}"
+    else:  # not a position in the split: a typed sentence (tokens, no label) or an input given as an array
+        which = "typed sentence" if explanation.tokens and explanation.label is None else "given input"
     text = (f"{METHOD_TITLES.get(explanation.method, explanation.method)} · {which}\n"
             f"target {class_name(names, explanation.target)} · true {class_name(names, explanation.label)}\n"
             f"top: {top}")

@@ -95,6 +95,8 @@ def test_a_train_page_prediction_card_is_explained_on_the_evaluate_pages_explain
     assert all(e.index == -1 and e.label == 3 for e in explanations)
     np.testing.assert_array_equal(explanations[0].sample, x_val[0])
     assert "Train page's predictions" in pages.evaluate_page.explain_view.caption.text()
+    titles = [ax.get_title(loc="left") + ax.get_title() for ax in pages.evaluate_page.explain_view.figure.axes]
+    assert any("given input" in title for title in titles) and not any("sentence" in t for t in titles)
 
 
 def test_try_a_sentence_explain_button_explains_it_on_the_evaluate_pages_explain_tab(window, qtbot,
