@@ -178,14 +178,10 @@ class PalettePanel(QWidget):
         return root
 
     def _add_pretrained_hints(self, root: QTreeWidgetItem) -> None:
-        """Say what a Backbone takes, and how to get KerasHub's text backbones when it is missing."""
+        """Say what a Backbone takes."""
         hints = [("Source: an architecture or a .keras file",
                   "Weights come from a local .weights.h5 / .keras file, or from Keras' cache (KERAS_HOME) "
                   "with weights = imagenet; nnstudio never downloads.")]
-        if not hub_available():
-            hints.append(("Text backbones: pip install -e '.[hub]'",
-                          "KerasHub is not installed. Install nnstudio's `hub` extra to load KerasHub presets "
-                          "from a local folder."))
         for text, tip in hints:
             hint = QTreeWidgetItem(root, [text])
             hint.setToolTip(0, doc_html(tip))
@@ -292,13 +288,6 @@ class PalettePanel(QWidget):
         if menu.exec(self.tree.viewport().mapToGlobal(pos)) is remove:
             Path(item.data(0, _SEARCH_ROLE + 1)).unlink(missing_ok=True)
             self.refresh_blocks()
-
-
-def hub_available() -> bool:
-    """True when KerasHub (``keras_hub``) is installed; nothing is imported to find out."""
-    import importlib.util
-
-    return importlib.util.find_spec("keras_hub") is not None
 
 
 def doc_html(text: str) -> str:

@@ -6,7 +6,7 @@ import keras
 import pytest
 
 from nnstudio.ui.dialogs.backbone_viewer import BackboneViewer
-from nnstudio.ui.panels.palette import PRETRAINED, PalettePanel, hub_available
+from nnstudio.ui.panels.palette import PRETRAINED, PalettePanel
 
 
 @pytest.fixture(scope="module")
@@ -24,14 +24,13 @@ def model_file(tmp_path_factory):
     return path
 
 
-def test_palette_pretrained_section_offers_the_backbone_and_says_how_to_get_text_backbones(qtbot):
+def test_palette_pretrained_section_offers_the_backbone_and_says_what_it_takes(qtbot):
     panel = PalettePanel()
     qtbot.addWidget(panel)
     item = panel.find_item("Backbone")
     assert item is not None and item.parent().text(0) == PRETRAINED
     hints = [item.parent().child(i).text(0) for i in range(item.parent().childCount())][1:]
     assert any(".keras file" in h for h in hints)
-    assert any("pip install" in h for h in hints) == (not hub_available())
 
 
 def test_backbone_viewer_shows_each_layer_frozen_or_trainable(qtbot, model_file):
