@@ -77,7 +77,21 @@ class ProblemsPanel(QWidget):
         self.set_report(self._report)
 
     def set_report(self, report: Any) -> None:
-        """Show the diagnostics of ``report`` (None clears the list) after the data problems."""
+        """Show the diagnostics of ``report`` (None clears the list) after the data problems.
+
+        Painting is held during the rebuild, as in the Summary panel, so no row of the
+        previous list stays on screen.
+        """
+        self.setUpdatesEnabled(False)
+        try:
+            self._rebuild(report)
+            self.list.doItemsLayout()
+        finally:
+            self.setUpdatesEnabled(True)
+            self.update()
+        self.count_changed.emit(self.errors, self.warnings)
+
+    def _rebuild(self, report: Any) -> None:
         self._report = report
         self.list.clear()
         for message in self._data_problems:
@@ -100,7 +114,6 @@ class ProblemsPanel(QWidget):
         shown = bool(diagnostics or self._data_problems)
         self.empty.setVisible(not shown)
         self.list.setVisible(shown)
-        self.count_changed.emit(self.errors, self.warnings)
 
     def _on_clicked(self, item: QTreeWidgetItem, _column: int = 0) -> None:
         if item.data(0, _FIX_ROLE):
