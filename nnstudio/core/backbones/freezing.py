@@ -57,3 +57,35 @@ def counts(layers: list[dict], freeze: str, top: int) -> tuple[int, int]:
     trainable = sum(layer["trainable"] for layer, flag in zip(layers, flags) if flag)
     total = sum(layer["trainable"] + layer["non_trainable"] for layer in layers)
     return trainable, total - trainable
+
+
+def trainable_record(model) -> dict:
+    """What a trained model's run records about freezing (a Keras model; nested models walked).
+
+    Returns
+    -------
+    dict
+        ``trainable_params`` and ``frozen_params`` (non-trainable weights, normalization
+        statistics included), and ``frozen_layers``: the paths (``backbone/conv1``) of the
+        layers with weights that did not train.
+    """
+    import math
+
+    frozen: list[str] = []
+
+    def walk(layer, prefix: str, parent_trainable: bool) -> None:
+        trains = parent_trainable and layer.trainable
+        inner = getattr(layer, "layers", None)
+        if inner is not None and hasattr(layer, "inputs"):
+            for child in inner:
+                walk(child, f"{prefix}{layer.name}/", trains)
+        elif layer.weights and not trains:
+            frozen.append(f"{prefix}{layer.name}")
+
+    for layer in model.layers:
+        walk(layer, "", True)
+    return {
+        "trainable_params": int(sum(math.prod(w.shape) for w in model.trainable_weights)),
+        "frozen_params": int(sum(math.prod(w.shape) for w in model.non_trainable_weights)),
+        "frozen_layers": frozen,
+    }

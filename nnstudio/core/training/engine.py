@@ -158,7 +158,17 @@ def _record(ctx: RunContext, result: RecipeResult | None, started_at: datetime, 
                                if monitor is not None and monitor.train_seconds else 0.0),
         "weights": result.weights_kind if result is not None else "none",
         "input": dict(result.input_stats) if result is not None else {},
+        **_trainable_record(result, ctx.network),
     })
+
+
+def _trainable_record(result: RecipeResult | None, network: str) -> dict[str, Any]:
+    """Which layers trained and which stayed frozen (see :func:`nnstudio.core.backbones.freezing.trainable_record`)."""
+    model = (result.models or {}).get(network) if result is not None else None
+    if model is None or not hasattr(model, "layers"):
+        return {}
+    from nnstudio.core.backbones.freezing import trainable_record
+    return {"trainable": trainable_record(model)}
 
 
 def _placement_record(ctx: RunContext) -> dict[str, Any]:

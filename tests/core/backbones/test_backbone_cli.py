@@ -78,6 +78,9 @@ def test_new_with_backbone_then_train_reports_trainable_and_frozen_counts(tmp_pa
     # c2 (3*3*4*6 + 6) and the head train; c1 and the batch normalization are frozen.
     assert summary["trainable_params"] == 222 + 6 * units + units
     assert summary["frozen_params"] == 40 + 16
+    record = load_project(project_path).runs[-1]["trainable"]
+    assert record["frozen_params"] == 40 + 16
+    assert [path.split("/")[-1] for path in record["frozen_layers"]] == ["c1", "bn"]
 
 
 def test_new_with_backbone_refuses_a_missing_cut_layer_and_writes_nothing(tmp_path, capsys, backbone_file):
