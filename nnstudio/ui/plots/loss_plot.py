@@ -84,6 +84,8 @@ class LossPlot(LiveView):
         self.epochs: dict[str, MetricBuffer] = {}
         self.learning_rate = MetricBuffer(columns=2, capacity=capacity)
         self._drawn: dict[str, int] = {}
+        self._epochs_total = 1
+        self._x_span = 1.0
 
         self.smoothing_box = QDoubleSpinBox()
         self.smoothing_box.setRange(0.0, 0.99)
@@ -169,10 +171,15 @@ class LossPlot(LiveView):
             self._steps_per_epoch = max(1, int(event.steps_per_epoch))
             self._batch_size = max(1, int(event.batch_size))
             self._samples = max(0, int(event.samples))
-            # The x axis spans the whole run from the start: the curves grow across it, and
-            # the axes are not laid out again at every frame as an auto-range would.
+            # The x axis grows in doublings up to the run's length instead of following the
+            # data: the axes are laid out again a few times per run, not at every frame.
+            self._epochs_total = max(1, int(event.epochs))
             self.loss_plot.enableAutoRange(axis="x", enable=False)
-            self.loss_plot.setXRange(0.0, max(1, int(event.epochs)), padding=0.02)
+            self._set_x_span(min(self._epochs_total, 2))
+
+    def _set_x_span(self, span: float) -> None:
+        self._x_span = span
+        self.loss_plot.setXRange(0.0, span, padding=0.02)
 
     def _batch_loss(self, epoch: int, step: int, mean: float) -> float:
         """This batch's own loss, from Keras' running mean and the previous batch's."""
@@ -266,6 +273,9 @@ class LossPlot(LiveView):
                 self.lr_plot.enableAutoRange(axis="y")
             self._drawn["__lr__"] = self.learning_rate.revision
         self.metric_plot.setVisible(any(not n.endswith("loss") for n in self.epochs))
+        latest = max([b.x[-1] for b in (self.batch, *self.epochs.values()) if len(b)], default=0.0)
+        while latest > 0.9 * self._x_span and self._x_span < self._epochs_total:
+            self._set_x_span(min(self._epochs_total, 2 * self._x_span))
 
     def _make_epoch_curve(self, name: str) -> pg.PlotDataItem:
         base = name[4:] if name.startswith("val_") else name
