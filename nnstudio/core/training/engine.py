@@ -88,7 +88,9 @@ def run_training(project, *, report: Callable[[Any], None], should_stop: Callabl
             from nnstudio.core.compress.recipes import run_compression_recipe
             result = run_compression_recipe(ctx)
         else:
+            from nnstudio.core.backbones.finetune import finetune_callbacks
             from nnstudio.core.training.supervised import train_supervised
+            ctx.callbacks.extend(finetune_callbacks(ctx))
             result = train_supervised(ctx)
     except Exception as exc:  # noqa: BLE001 - every failure becomes a "failed" run
         finished = _failed(ctx, one_line(exc), time.perf_counter() - start, started_at, result)
@@ -158,17 +160,20 @@ def _record(ctx: RunContext, result: RecipeResult | None, started_at: datetime, 
                                if monitor is not None and monitor.train_seconds else 0.0),
         "weights": result.weights_kind if result is not None else "none",
         "input": dict(result.input_stats) if result is not None else {},
-        **_trainable_record(result, ctx.network),
+        **_trainable_record(ctx, result),
     })
 
 
-def _trainable_record(result: RecipeResult | None, network: str) -> dict[str, Any]:
-    """Which layers trained and which stayed frozen (see :func:`nnstudio.core.backbones.freezing.trainable_record`)."""
-    model = (result.models or {}).get(network) if result is not None else None
+def _trainable_record(ctx: RunContext, result: RecipeResult | None) -> dict[str, Any]:
+    """Which layers trained and which stayed frozen, and the two fine-tuning stages when used
+    (see :mod:`nnstudio.core.backbones`)."""
+    model = (result.models or {}).get(ctx.network) if result is not None else None
     if model is None or not hasattr(model, "layers"):
         return {}
+    from nnstudio.core.backbones.finetune import finetune_settings
     from nnstudio.core.backbones.freezing import trainable_record
-    return {"trainable": trainable_record(model)}
+    stages = finetune_settings(ctx.project.training)
+    return {"trainable": trainable_record(model), **({"finetune": stages} if stages else {})}
 
 
 def _placement_record(ctx: RunContext) -> dict[str, Any]:

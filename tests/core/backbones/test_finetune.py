@@ -1,0 +1,60 @@
+"""Two-stage fine-tuning: the head trains with the backbone frozen, then the backbone's top
+layers join at a lower learning rate, in one run whose record says what trained."""
+
+from __future__ import annotations
+
+import keras
+import numpy as np
+
+from nnstudio.core.backbones.project import backbone_project
+from nnstudio.core.compile import compile_project
+from nnstudio.core.training import TelemetryOptions, run_training
+from nnstudio.core.training import events as ev
+
+
+def _project(tmp_path):
+    keras.utils.set_random_seed(0)
+    model = keras.Sequential([
+        keras.Input((10, 10, 1)),
+        keras.layers.Conv2D(4, 3, activation="relu", name="c1"),
+        keras.layers.BatchNormalization(name="bn"),
+        keras.layers.Conv2D(6, 3, activation="relu", name="c2"),
+        keras.layers.GlobalAveragePooling2D(name="gap"),
+        keras.layers.Dense(3, activation="softmax", name="out"),
+    ])
+    model.save(tmp_path / "features.keras")
+    rng = np.random.default_rng(0)
+    np.savez(tmp_path / "data.npz", x=rng.normal(size=(48, 10, 10, 1)).astype("float32"), y=rng.integers(0, 3, 48))
+    from nnstudio.core.data import spec_for_argument
+
+    project = backbone_project(str(tmp_path / "features.keras"), data=spec_for_argument(str(tmp_path / "data.npz")))
+    project.training.update({"epochs": 4, "batch_size": 16,
+                             "finetune": {"enabled": True, "stage1_epochs": 2, "unfreeze_top": 1, "lr_factor": 0.1}})
+    return project
+
+
+def _inner(model, name):
+    backbone = model.get_layer("backbone")
+    cut = next(layer for layer in backbone.layers if isinstance(layer, keras.Model))
+    return [np.array(w) for w in cut.get_layer(name).weights]
+
+
+def test_two_stage_fine_tuning_unfreezes_the_top_at_a_lower_rate_in_one_run(tmp_path):
+    project = _project(tmp_path)
+    before = compile_project(project)
+    events = []
+    finished = run_training(project, report=events.append, should_stop=lambda: False,
+                            telemetry=TelemetryOptions.none())
+    assert finished.status == "completed", finished.message
+    assert sum(isinstance(e, ev.RunStarted) for e in events) == 1 and len(finished.history) == 4
+    (switch,) = [e for e in events if isinstance(e, ev.LogMessage) and "stage 2" in e.message]
+    assert "from epoch 3" in switch.message
+    rates = [round(e.learning_rate, 8) for e in events if isinstance(e, ev.EpochEnded)]
+    assert rates[2] == rates[3] == round(rates[0] * 0.1, 8)
+    after = compile_project(project)
+    for name, moved in (("c1", False), ("bn", False), ("c2", True)):
+        changed = any(not np.allclose(a, b) for a, b in zip(_inner(before, name), _inner(after, name)))
+        assert changed == moved, name
+    record = project.runs[-1]
+    assert record["finetune"]["stage1_epochs"] == 2
+    assert [p.split("/")[-1] for p in record["trainable"]["frozen_layers"]] == ["c1", "bn"]
