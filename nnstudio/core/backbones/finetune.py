@@ -17,6 +17,8 @@ from typing import Any
 
 from nnstudio.core.backbones.freezing import trainable_flags
 
+#: How the ``LogMessage`` that marks stage 2's first epoch begins (the loss plot draws a marker there).
+STAGE_TWO = "Fine-tuning stage 2"
 DEFAULT_FINETUNE: dict[str, Any] = {"enabled": False, "stage1_epochs": 5, "unfreeze_top": 2, "lr_factor": 0.1}
 
 
@@ -91,7 +93,7 @@ def two_stage_callback(settings: dict[str, Any], backbone_ids: set[str], report)
             optimizer.build(self.model.trainable_variables)
             self.model.optimizer = optimizer
             self.model.make_train_function(force=True)
-            report(ev.LogMessage("info", f"Fine-tuning stage 2 from epoch {epoch + 1}: the top "
+            report(ev.LogMessage("info", f"{STAGE_TWO} from epoch {epoch + 1}: the top "
                                          f"{settings['unfreeze_top']} layers of {', '.join(sorted(backbone_ids))} "
                                          f"train, learning rate {new_rate:g}."))
 

@@ -18,7 +18,8 @@ import pyqtgraph as pg
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QCheckBox, QDoubleSpinBox, QVBoxLayout, QWidget
 
-from nnstudio.core.training.events import BatchEnded, EpochEnded, RunStarted
+from nnstudio.core.backbones.finetune import STAGE_TWO
+from nnstudio.core.training.events import BatchEnded, EpochEnded, LogMessage, RunStarted
 from nnstudio.ui.plots.base import (
     PALETTE,
     TRAIN_COLOR,
@@ -120,6 +121,8 @@ class LossPlot(LiveView):
         self.lr_curve = self._curve(self.lr_plot, "#7F7F7F", None)
         self.epoch_curves: dict[str, pg.PlotDataItem] = {}
         self._curve_plots: dict[str, pg.PlotItem] = {}
+        self._epochs_done = 0.0
+        self.stage_markers: list[pg.InfiniteLine] = []  # where a fine-tuning stage 2 began
 
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
@@ -165,7 +168,14 @@ class LossPlot(LiveView):
                 buffer.append(x, float(value))
             if _is_finite(event.learning_rate):
                 self.learning_rate.append(x, float(event.learning_rate))
+            self._epochs_done = x
             self.dirty = True
+        elif isinstance(event, LogMessage) and event.message.startswith(STAGE_TWO):
+            marker = pg.InfiniteLine(self._epochs_done, angle=90, label="stage 2",
+                                     pen=pg.mkPen("#C0563B", width=1.5, style=Qt.PenStyle.DashLine),
+                                     labelOpts={"position": 0.92, "color": "#C0563B"})
+            self.loss_plot.addItem(marker)
+            self.stage_markers.append(marker)
         elif isinstance(event, RunStarted):
             self.reset()
             self._steps_per_epoch = max(1, int(event.steps_per_epoch))
@@ -208,6 +218,10 @@ class LossPlot(LiveView):
             plot.legend.clear()
         self.epoch_curves.clear()
         self._drawn.clear()
+        for marker in self.stage_markers:
+            self.loss_plot.removeItem(marker)
+        self.stage_markers.clear()
+        self._epochs_done = 0.0
         super().reset()
 
     # ---- options -----------------------------------------------------------------

@@ -46,3 +46,18 @@ def test_backbone_viewer_reports_a_bad_cut_instead_of_layers(qtbot, model_file):
     viewer = BackboneViewer("backbone", {"source": str(model_file), "cut": "nope"}, (8, 8, 1))
     qtbot.addWidget(viewer)
     assert viewer.table.rowCount() == 0 and "no layer `nope`" in viewer.summary.text()
+
+
+def test_loss_plot_marks_where_fine_tuning_stage_two_begins_and_forgets_it_on_reset(qtbot):
+    from nnstudio.core.backbones.finetune import STAGE_TWO
+    from nnstudio.core.training import events as ev
+    from nnstudio.ui.plots.loss_plot import LossPlot
+
+    plot = LossPlot()
+    qtbot.addWidget(plot)
+    for epoch in range(3):
+        plot.handle(ev.EpochEnded(epoch, {"loss": 1.0 - epoch / 10}, 0.01, 0.1, None))
+    plot.handle(ev.LogMessage("info", f"{STAGE_TWO} from epoch 4: the top 1 layers of backbone train."))
+    assert [marker.value() for marker in plot.stage_markers] == [3.0]
+    plot.reset()
+    assert plot.stage_markers == []
