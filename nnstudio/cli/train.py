@@ -243,14 +243,18 @@ def _place(args: argparse.Namespace, project, backend: str):
     Returns the :class:`~nnstudio.core.distribute.ClusterSpec` of a multi-process run, else None.
     """
     from nnstudio.core.distribute import ClusterSpec, initialize_processes, split_host_devices
+    from nnstudio.core.distribute.devices import simulated_devices
 
     cluster = ClusterSpec.from_arguments(getattr(args, "coordinator", None), getattr(args, "num_processes", None),
                                          getattr(args, "process_id", None))
     devices = getattr(args, "devices", None)
     kind = getattr(args, "distribution", None)
-    if devices is None and kind is None and cluster is None:
-        return None
     current = dict(project.training.get("distribution") or {})
+    if devices is None and kind is None and cluster is None:
+        stored = simulated_devices(project.training)
+        if stored:
+            split_host_devices(stored, backend)  # the project's own simulated devices
+        return None
     several = cluster is not None or (devices is not None and (devices.isdigit() or devices == "gpu"
                                                                or "," in devices))
     kind = kind or ("data-parallel" if several else current.get("kind", "none"))

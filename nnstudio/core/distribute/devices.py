@@ -156,6 +156,17 @@ def resolve_devices(text: str, backend: str) -> list[str]:
     return wanted
 
 
+def simulated_devices(training: dict[str, Any] | None) -> int | None:
+    """Return N when a recipe asks for a distribution over a device count N > 1, else None.
+
+    A process must split its host CPU into that many devices before its backend starts
+    (:func:`split_host_devices`); on a machine with enough GPUs the split is unused.
+    """
+    settings = DistributionSettings.from_training(training)
+    text = settings.devices.strip()
+    return int(text) if settings.distributed and text.isdigit() and int(text) > 1 else None
+
+
 def split_host_devices(count: int, backend: str) -> None:
     """Present the host CPU as ``count`` devices, before the backend starts.
 

@@ -76,6 +76,11 @@ def main() -> int:
 
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
     try:
+        devices = os.environ.get("NNSTUDIO_ENGINE_DEVICES")
+        if devices:  # a data-parallel run on simulated devices: split the CPU before Keras starts
+            from nnstudio.core.distribute.devices import split_host_devices
+
+            split_host_devices(int(devices), os.environ.get("KERAS_BACKEND", "tensorflow"))
         import keras
 
         from nnstudio.core.training.config import list_devices

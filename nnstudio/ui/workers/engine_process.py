@@ -36,6 +36,9 @@ class EngineError(RuntimeError):
     """The engine process could not start or answer."""
 
 
+#: Tells the engine child to split the host CPU into N devices before its backend starts.
+HOST_DEVICES_VARIABLE = "NNSTUDIO_ENGINE_DEVICES"
+
 class EngineProcess:
     """One engine child: started at once, Keras imported in it, then one job.
 
@@ -43,15 +46,20 @@ class EngineProcess:
     ----------
     backend:
         The Keras backend for the child (``KERAS_BACKEND``); None keeps the environment's.
+    host_devices:
+        Split the host CPU into this many devices before the child's backend starts (a
+        data-parallel run on simulated devices; see ``nnstudio.core.distribute``).
     """
 
-    def __init__(self, backend: str | None = None) -> None:
+    def __init__(self, backend: str | None = None, host_devices: int | None = None) -> None:
         import os
 
         env = dict(os.environ, PYTHONUNBUFFERED="1")
         env.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
         if backend:
             env["KERAS_BACKEND"] = backend
+        if host_devices:
+            env[HOST_DEVICES_VARIABLE] = str(host_devices)
         self.backend = backend
         self._stderr = tempfile.TemporaryFile()
         self.process = subprocess.Popen(
@@ -147,11 +155,11 @@ def spare_engine() -> EngineProcess:
         return _spare
 
 
-def take_engine(backend: str | None = None) -> EngineProcess:
+def take_engine(backend: str | None = None, host_devices: int | None = None) -> EngineProcess:
     """Return an engine for one job: the spare (for the default backend) or a new child."""
     global _spare
-    if backend:
-        return EngineProcess(backend)
+    if backend or host_devices:
+        return EngineProcess(backend, host_devices)
     with _spare_lock:
         engine, _spare = _spare, None
     if engine is None or not engine.is_alive():
@@ -206,7 +214,9 @@ def drive_training(context, job: EngineJob) -> RunFinished:
     try:
         source, output = Path(folder.name) / "run.nnstudio", Path(folder.name) / "trained.nnstudio"
         save_project(job.project, source)
-        engine = take_engine(job.backend)
+        from nnstudio.core.distribute.devices import simulated_devices
+
+        engine = take_engine(job.backend, simulated_devices(job.project.training))
         job.engine = engine
         job.ready.set()
         try:

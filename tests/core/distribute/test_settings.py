@@ -110,3 +110,12 @@ def test_processes_meet_once_every_one_has_joined():
     for thread in threads:
         thread.join(15)
     assert errors == [] and not any(t.is_alive() for t in threads)
+
+
+def test_simulated_devices_are_asked_for_by_a_count_with_a_distribution():
+    from nnstudio.core.distribute.devices import simulated_devices
+
+    assert simulated_devices({"distribution": {"kind": "data-parallel", "devices": "4"}}) == 4
+    assert simulated_devices({"distribution": {"kind": "data-parallel", "devices": "gpu"}}) is None
+    assert simulated_devices({"distribution": {"kind": "none", "devices": "4"}}) is None
+    assert simulated_devices({}) is None
