@@ -156,8 +156,25 @@ def _build(graph: Graph, given: list | None, path: tuple[str, ...]) -> tuple[lis
             tensor = keras.Input(shape=tuple(outer.shape[1:]), dtype=outer.dtype, name=node.id)
         inputs.append(tensor)
     values = {node.id: tensor for node, tensor in zip(input_nodes(graph), inputs)}
-    outputs = evaluate(graph, values, lambda node, feeds: _call_node(node, feeds, path))
+    built: dict[str, Any] = {}  # layers by node id, so that SharedLayer nodes call the same object
+    outputs = evaluate(graph, values, lambda node, feeds: _call_node(node, feeds, path, _layers(graph, built)))
     return inputs, outputs
+
+
+def _layers(graph: Graph, built: dict[str, Any]):
+    """``layer_for(node_id)``: the Keras layer of a node of ``graph``, built once."""
+    def layer_for(node_id: str) -> Any:
+        if node_id not in built:
+            from nnstudio.core.catalog.keras_bridge import build_layer
+
+            if node_id not in graph:
+                raise CompileError(f"A shared layer names node `{node_id}`, which is not in network `{graph.name}`. "
+                                   f"Received: layer={node_id!r}.")
+            target = graph.node(node_id)
+            built[node_id] = build_layer(target.type, target.id, dict(target.params))
+        return built[node_id]
+
+    return layer_for
 
 
 def _make_input(node: Node, path: tuple[str, ...]) -> Any:
@@ -174,8 +191,12 @@ def _make_input(node: Node, path: tuple[str, ...]) -> Any:
         ) from exc
 
 
-def _call_node(node: Node, feeds: dict[int, Any], path: tuple[str, ...]) -> list:
-    """Build and call the layer (or nested model) of ``node``; return its output tensors by port."""
+def _call_node(node: Node, feeds: dict[int, Any], path: tuple[str, ...], layer_for=None) -> list:
+    """Build and call the layer (or nested model) of ``node``; return its output tensors by port.
+
+    ``layer_for(node_id)`` gives the layer of a node, built once (shared layers); without
+    it every layer is built here.
+    """
     import keras
 
     ordered = [feeds[p] for p in sorted(feeds)]
@@ -202,7 +223,11 @@ def _call_node(node: Node, feeds: dict[int, Any], path: tuple[str, ...]) -> list
                 from nnstudio.core.catalog.keras_bridge import apply_operation
 
                 return apply_operation(dict(node.params), [feeds.get(0), feeds.get(1)])
-            layer = build_layer(node.type, node.id, dict(node.params))
+            if spec.extra.get("call") == "shared":
+                target = str(node.params.get("layer") or "")
+                shared = layer_for(target)
+                return call_layer(shared, node.params.get("layer_type") or "Dense", [ordered[0]])
+            layer = layer_for(node.id) if layer_for is not None else build_layer(node.type, node.id, dict(node.params))
             if spec.variadic:
                 aligned = ordered
             else:

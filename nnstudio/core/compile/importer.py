@@ -9,8 +9,9 @@ zip reading, no Lambda, no foreign code), then loads it with ``safe_mode=True``.
 - Layers go through :func:`nnstudio.core.catalog.keras_bridge.layer_to_node`; layers the
   palette lacks get generic specs, Lambda and unknown custom code are refused. Keras
   operations applied to tensors (``x + 3``, ``x * y``) become ``Operation`` nodes.
-- **Shared layers are refused** (a layer or nested model called more than once): a graph
-  node is one call, and duplicating the layer would silently stop sharing its weights.
+- **Shared layers** (a layer called more than once, as in Siamese networks): the first call
+  is the layer's node, each further call a ``SharedLayer`` node naming it, so the weights stay
+  one set. Nested models called more than once are refused.
 - Node ids are the Keras layer names, so weights keep their keys
   (``project.weights["main"]``, see :mod:`nnstudio.core.compile.build`).
 - Outputs that are not the graph's sinks in order get explicit ``Output`` nodes.
@@ -202,17 +203,20 @@ def _convert_sequential(model: Any, graph: Graph, weights: dict, prefix: str) ->
 
 def _convert_functional(model: Any, config: dict, graph: Graph, weights: dict, prefix: str) -> None:
     entries = {entry["name"]: entry for entry in config["layers"]}
-    ids: dict[str, str] = {}
+    ids: dict[tuple[str, int], str] = {}  # (layer name, call index) -> node id
     inputs = _refs(config["input_layers"])
     for layer_name, _, _ in inputs:
         entry = entries[layer_name]
         cfg = entry.get("config") or {}
         shape = tuple(cfg.get("batch_shape") or cfg.get("batch_input_shape") or (None,))
-        ids[layer_name] = _add_node(graph, Node(_fresh_id(graph, layer_name), INPUT_TYPE, _input_params(shape, cfg.get("dtype"))))
+        ids[(layer_name, 0)] = _add_node(
+            graph, Node(_fresh_id(graph, layer_name), INPUT_TYPE, _input_params(shape, cfg.get("dtype"))))
     mask_ops = _mask_only_operations(model, config)
+    pending: list[tuple[str, int, str, int, str]] = []  # src layer, call, dst node, port, src tensor
+    input_names = {name for name, _, _ in inputs}
     for entry in config["layers"]:
         layer_name = entry["name"]
-        if layer_name in ids or layer_name in mask_ops:
+        if layer_name in input_names or layer_name in mask_ops:
             continue
         if entry.get("class_name") == "InputLayer":
             raise UnsupportedModelError(
@@ -220,27 +224,50 @@ def _convert_functional(model: Any, config: dict, graph: Graph, weights: dict, p
                 f"Received: inputs={[r[0] for r in inputs]}."
             )
         inbound = entry.get("inbound_nodes") or []
-        if len(inbound) != 1:
-            raise UnsupportedModelError(
-                f"Cannot import model `{model.name}`: layer `{layer_name}` is called {len(inbound)} times "
-                "(a shared layer); nnstudio gives each layer one call. Received: shared weights."
-            )
         layer = _find_layer(model, layer_name, entry)
+        if len(inbound) != 1 and (layer is None or _is_model(layer)):
+            raise UnsupportedModelError(
+                f"Cannot import model `{model.name}`: `{layer_name}` is called {len(inbound)} times; nnstudio "
+                "shares layers, not nested models or operations. Received: a shared nested model."
+            )
         if layer is None:
             node, refs = _operation_node(entry, graph, model)
+            calls = [(node, refs)]
         else:
             node = _layer_node(layer, graph, weights, prefix)
-            refs = _port_refs(layer, node, inbound[0], model)
-        ids[layer_name] = node.id
-        graph.add_node(node)
-        for port, (src_layer, node_index, tensor_index) in refs.items():
-            if node_index != 0:
-                raise UnsupportedModelError(
-                    f"Cannot import model `{model.name}`: layer `{layer_name}` reads the output of a "
-                    f"second call of `{src_layer}` (a shared layer). Received: node index {node_index}."
-                )
-            _connect(graph, Edge(ids[src_layer], tensor_index, node.id, port), model)
-    _add_outputs(graph, [(ids[name], tensor_index) for name, _, tensor_index in _refs(config["output_layers"])], model)
+            calls = [(node, _port_refs(layer, node, inbound[0], model))]
+            for call in inbound[1:]:
+                shared = _shared_node(layer, node, graph, model)
+                calls.append((shared, _port_refs(layer, node, call, model)))
+        for index, (call_node, refs) in enumerate(calls):
+            ids[(layer_name, index)] = call_node.id
+            graph.add_node(call_node)
+            for port, (src_layer, node_index, tensor_index) in refs.items():
+                pending.append((src_layer, node_index, call_node.id, port, tensor_index))
+    for src_layer, node_index, dst, port, tensor_index in pending:
+        _connect(graph, Edge(ids[(src_layer, node_index)], tensor_index, dst, port), model)
+    _add_outputs(graph, [(ids[(name, call)], tensor_index) for name, call, tensor_index in _refs(config["output_layers"])],
+                 model)
+
+
+def _is_model(layer: Any) -> bool:
+    import keras
+
+    return isinstance(layer, keras.Model)
+
+
+def _shared_node(layer: Any, first: Node, graph: Graph, model: Any) -> Node:
+    """A ``SharedLayer`` node: a further call of ``first``'s layer (one input, curated layer types)."""
+    from nnstudio.core.catalog import registry
+
+    spec = registry.get(first.type)
+    if spec.generic or len(spec.inputs) != 1 or spec.variadic:
+        raise UnsupportedModelError(
+            f"Cannot import model `{model.name}`: layer `{layer.name}` is shared (called more than once), and "
+            f"nnstudio shares single-input catalog layers only. Received: {first.type}."
+        )
+    return Node(_fresh_id(graph, f"{first.id}_shared"), "SharedLayer",
+                {"layer": first.id, "layer_type": first.type, "layer_params": dict(first.params)})
 
 
 def _find_layer(model: Any, layer_name: str, entry: dict) -> Any:

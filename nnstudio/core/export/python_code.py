@@ -211,6 +211,12 @@ class _ScriptWriter:
                     "script; export the project as .keras instead. Received: "
                     f"source={node.params.get('source')!r}."
                 )
+            elif node.type == "SharedLayer":
+                raise ExportError(
+                    f"Cannot write `{node.id}` as Python code: it calls the layer of `{node.params.get('layer')}` "
+                    "again (a shared layer), which the code writer does not express yet; export as .keras instead. "
+                    "Received: a SharedLayer node."
+                )
             elif node.type == "Operation":
                 lines.append(f"    {var} = {_operation_expr(node, feeds)}")
             else:

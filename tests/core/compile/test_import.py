@@ -81,9 +81,9 @@ def test_model_to_project_adds_output_nodes_when_outputs_are_not_the_sinks():
     assert_same_predictions(model, compile_project(project), sample((2, 3)))
 
 
-def test_model_to_project_refuses_a_shared_layer():
+def test_model_to_project_refuses_a_shared_layer_outside_the_catalog():
     a, b = keras.Input((3,), name="a"), keras.Input((3,), name="b")
-    shared = keras.layers.Dense(2, name="shared")
+    shared = keras.layers.Dense(2, name="shared", trainable=False)  # a generic node
     model = keras.Model([a, b], keras.layers.Add()([shared(a), shared(b)]))
     with pytest.raises(UnsupportedModelError, match="shared") as caught:
         model_to_project(model)

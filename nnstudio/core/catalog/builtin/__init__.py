@@ -15,4 +15,5 @@ from nnstudio.core.catalog.builtin import (  # noqa: F401  (each module register
     preprocessing,
     operations,
     pretrained,
+    shared,
 )
