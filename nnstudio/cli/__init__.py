@@ -38,6 +38,7 @@ from nnstudio.cli.common import (
     InvalidProjectError,
     UsageError,
 )
+from nnstudio.core.messages import one_line
 
 #: The modules of this package that each add one or more sub-commands, in help order.
 COMMAND_MODULES = ("project", "export", "train", "tune", "explain")
@@ -156,7 +157,7 @@ def _silence_stdout() -> None:
 
 def describe_error(err: BaseException, debug: bool = False) -> tuple[int, str]:
     """Map an exception to ``(exit status, one-line message)`` through ``ERROR_TABLE``."""
-    text = " ".join(str(err).split())
+    text = one_line(str(err))
     for module_name, class_name, code in ERROR_TABLE:
         cls = getattr(sys.modules.get(module_name), class_name, None)
         if isinstance(cls, type) and isinstance(err, cls):

@@ -18,6 +18,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+from nnstudio.core.messages import one_line
 from nnstudio.core.training.config import ConfigError
 
 EPSILON = 1e-7
@@ -47,7 +48,7 @@ def load_teacher(project: Any, teacher: str) -> Any:
     try:
         return keras.saving.load_model(path, compile=False, safe_mode=True)
     except Exception as exc:
-        text = " ".join(str(exc).split())[:200]
+        text = one_line(str(exc))[:200]
         raise ConfigError(f"The teacher file `{path}` does not load as a Keras model. Received: {text}") from exc
 
 

@@ -21,6 +21,7 @@ import time
 from dataclasses import dataclass
 
 from nnstudio.core.distribute.devices import DistributionError
+from nnstudio.core.messages import one_line
 
 DEFAULT_TIMEOUT_S = 60
 ENVIRONMENT = ("KERAS_DISTRIBUTION_JOB_ADDRESSES", "KERAS_DISTRIBUTION_NUM_PROCESSES",
@@ -123,7 +124,7 @@ def initialize_processes(spec: ClusterSpec, backend: str, timeout_s: float = DEF
         jax.distributed.initialize(spec.coordinator, spec.num_processes, spec.process_id,
                                    initialization_timeout=int(max(1, timeout_s)))
     except Exception as exc:  # noqa: BLE001 - JAX raises runtime errors of several kinds here
-        text = " ".join(str(exc).split())[:200]
+        text = one_line(str(exc))[:200]
         raise DistributionError(
             f"Process {spec.process_id} could not join the cluster at {spec.coordinator} within "
             f"{timeout_s:.0f} s: check that every process runs with the same --coordinator and "

@@ -22,6 +22,7 @@ from typing import Any
 import numpy as np
 
 from nnstudio.core.compile.errors import ExportError
+from nnstudio.core.messages import one_line
 
 LATENCY_SAMPLES = 32
 BATCH = 32
@@ -104,7 +105,7 @@ def runner_for(fmt: str, path: str | Path, model: Any = None) -> Callable[[np.nd
     except ExportError:
         raise
     except Exception as exc:
-        text = " ".join(str(exc).split())[:240]
+        text = one_line(str(exc))[:240]
         raise ExportError(f"The {fmt} runtime could not load `{path}`. Received: {type(exc).__name__}: {text}") from exc
     raise ExportError(f"Artifacts of format `{fmt}` cannot be run for verification. Received: format={fmt!r}.")
 
@@ -176,7 +177,7 @@ def verify(run: Callable[[np.ndarray], np.ndarray], reference: Callable[[np.ndar
     try:
         actual = np.concatenate([run(chunk) for chunk in _chunks(x, BATCH)])
     except Exception as exc:
-        text = " ".join(str(exc).split())[:240]
+        text = one_line(str(exc))[:240]
         raise ExportError(f"The exported file loads but its runtime fails to run it. Received: "
                           f"{type(exc).__name__}: {text}") from exc
     if actual.shape != expected.shape:

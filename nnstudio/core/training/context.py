@@ -14,6 +14,7 @@ from typing import Any, Callable
 
 import numpy as np
 
+from nnstudio.core import messages
 from nnstudio.core.training.config import ConfigError, TrainingConfig
 from nnstudio.core.training.telemetry import TelemetryOptions
 
@@ -59,7 +60,7 @@ class RecipeResult:
 def one_line(exc: BaseException) -> str:
     """Describe an exception in one line, with advice for out-of-memory errors."""
     name = type(exc).__name__
-    text = " ".join(str(exc).split())
+    text = messages.one_line(str(exc))
     if len(text) > 300:
         text = text[:297] + "..."
     if name in ("ResourceExhaustedError", "OutOfMemoryError", "MemoryError") or "out of memory" in text.lower():

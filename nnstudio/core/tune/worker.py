@@ -21,6 +21,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from nnstudio.core.messages import one_line
 from nnstudio.core.tune.space import Dimension, apply_params
 
 #: The user attribute that marks a trial stopped by the user (not counted in the budget).
@@ -202,7 +203,7 @@ def run_worker(job: WorkerJob, should_stop: Callable[[], bool] = lambda: False,
             outcome = train_trial(snapshot, settings.objective, dataset=dataset, should_stop=should_stop,
                                   report_value=lambda v, step: _report(trial, v, step))
         except Exception as err:  # a trial's failure is recorded, the study goes on
-            outcome = TrialOutcome("failed", None, [], " ".join(str(err).split()) or type(err).__name__)
+            outcome = TrialOutcome("failed", None, [], one_line(err))
         trial.set_user_attr("history", outcome.history)
         if outcome.record:
             # The run as the Train page records it, so the Tune page can open it in Evaluate.

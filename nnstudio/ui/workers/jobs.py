@@ -26,6 +26,7 @@ from typing import Any
 
 from PySide6.QtCore import QObject, Signal, Slot
 
+from nnstudio.core import messages
 from nnstudio.core.training.context import one_line
 
 
@@ -41,7 +42,7 @@ def error_message(exc: BaseException) -> str:
     memory adds advice.
     """
     if type(exc).__module__.startswith("nnstudio.") and str(exc).strip():
-        return " ".join(str(exc).split())
+        return messages.one_line(exc)
     return one_line(exc)
 
 
