@@ -108,7 +108,12 @@ def stream_table(file: Path, params: dict[str, Any], delimiter: str, has_header:
 
 def _stream_table(file: Path, params: dict[str, Any], delimiter: str, has_header: bool, skips: SkipLog,
                   encoding: str) -> RawData:
-    from nnstudio.core.data.tabular import MAX_CATEGORIES, MAX_CLASSES_FOR_INTEGER_TARGET, _column_index
+    from nnstudio.core.data.tabular import (
+        MAX_CATEGORIES,
+        MAX_CLASSES_FOR_INTEGER_TARGET,
+        _choose_columns,
+        _is_number,
+    )
 
     names: list[str] = []
     columns: dict[int, _Column] = {}
@@ -120,7 +125,7 @@ def _stream_table(file: Path, params: dict[str, Any], delimiter: str, has_header
     drop_any = params["missing"] == "drop"
     for line, cells, names in _rows(file, encoding, delimiter, has_header, skips):
         if not columns:
-            target, features = _choose_columns(file, params, names, _column_index)
+            target, features = _choose_columns(file, params, names)
             columns = {i: _Column() for i in features + ([] if target is None else [target])}
         gaps = {i: _is_gap(cells[i]) for i in columns}
         if target is not None and gaps[target] or (drop_any and any(gaps.values())):
@@ -135,7 +140,7 @@ def _stream_table(file: Path, params: dict[str, Any], delimiter: str, has_header
         if target is not None:
             if len(target_values) <= MAX_CATEGORIES:
                 target_values[cells[target]] += 1
-            if first_text_target is None and not _finite(cells[target]):
+            if first_text_target is None and not _is_number(cells[target]):
                 first_text_target = cells[target]
     if not names:
         raise DataFormatError(f"`{file.name}` holds no data rows. Received: 0 rows.")
@@ -217,28 +222,6 @@ def _stream_table(file: Path, params: dict[str, Any], delimiter: str, has_header
     y = np.array([lookup[v] for v in labels], dtype=np.int64)
     return RawData(x=x, y=y, task="classification", name=file.name, num_classes=len(keys), class_names=tuple(keys),
                    feature_names=tuple(feature_names), description=f"{description}, classifying `{names[target]}`.")
-
-
-def _finite(cell: str) -> bool:
-    try:
-        return math.isfinite(float(cell))
-    except ValueError:
-        return False
-
-
-def _choose_columns(file: Path, params: dict[str, Any], names: list[str], column_index) -> tuple[int | None, list[int]]:
-    target = None if params["task"] == "unsupervised" else column_index(
-        file, names, -1 if params["target"] in (None, "") else params["target"], "target")
-    if params["features"]:
-        features = [column_index(file, names, c, "features") for c in params["features"]]
-        if target in features:
-            raise ColumnError(f"`{file.name}`: the target column `{names[target]}` is also a feature. "
-                              f"Received: features={list(params['features'])!r}.")
-    else:
-        features = [i for i in range(len(names)) if i != target]
-    if not features:
-        raise ColumnError(f"`{file.name}` has no feature columns left besides the target. Received: columns={names!r}.")
-    return target, features
 
 
 def _encode_row(cells: list[str], gaps: dict[int, bool], plans: list, out: np.ndarray) -> None:

@@ -23,6 +23,7 @@ from nnstudio.core.data.errors import (
 from nnstudio.core.data.params import DataParam, SourceInfo
 from nnstudio.core.data.registry import RawData, load_options, register
 from nnstudio.core.data.skips import BAD_SAMPLE_POLICIES, SkipLog
+from nnstudio.core.shapes import format_bytes
 
 MAX_TABLE_BYTES = 128 * 1024**2
 MAX_CATEGORIES = 200
@@ -51,14 +52,18 @@ def _check_file(path: str, limit: int | None = None) -> Path:
     size = file.stat().st_size
     if size > limit:
         raise DataTooLargeError(
-            f"`{file.name}` is {size / 1024**2:.0f} MB; nnstudio reads tables up to {limit / 1024**2:.0f} MB. "
+            f"`{file.name}` is {format_bytes(size)}; nnstudio reads tables up to {format_bytes(limit)}. "
             f"Received: {size} bytes."
         )
     return file
 
 
 def _read_text(file: Path) -> str:
-    raw = file.read_bytes()
+    return _decode(file.read_bytes())
+
+
+def _decode(raw: bytes) -> str:
+    """Return ``raw`` as text: UTF-8 (with or without a byte-order mark), else Latin-1."""
     try:
         return raw.decode("utf-8-sig")
     except UnicodeDecodeError:
@@ -152,15 +157,28 @@ def read_table_preview(path: str, delimiter: str = "auto", header: str = "auto",
     file = _check_file(path)
     with file.open("rb") as handle:
         head = handle.read(65536)
-    try:
-        text = head.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        text = head.decode("latin-1")
+    text = _decode(head)
     if len(head) == 65536:
         text = text[: text.rfind("\n") + 1] or text
     chosen, has_header = _sniff(file, text, delimiter, header)
     names, rows = _parse(file, text, chosen, has_header, SkipLog())
     return TablePreview(str(file), chosen, has_header, tuple(names), tuple(tuple(r) for _, r in rows[:max_rows]))
+
+
+def _choose_columns(file: Path, params: dict[str, Any], names: list[str]) -> tuple[int | None, list[int]]:
+    """Return the target column's index (None when unsupervised) and the feature columns' indices."""
+    target = None if params["task"] == "unsupervised" else _column_index(
+        file, names, -1 if params["target"] in (None, "") else params["target"], "target")
+    if params["features"]:
+        features = [_column_index(file, names, c, "features") for c in params["features"]]
+        if target in features:
+            raise ColumnError(f"`{file.name}`: the target column `{names[target]}` is also a feature. "
+                              f"Received: features={list(params['features'])!r}.")
+    else:
+        features = [i for i in range(len(names)) if i != target]
+    if not features:
+        raise ColumnError(f"`{file.name}` has no feature columns left besides the target. Received: columns={names!r}.")
+    return target, features
 
 
 def _column_index(file: Path, names: list[str], column: str | int, param: str) -> int:
@@ -201,11 +219,7 @@ def csv_table(params: dict[str, Any], rng: np.random.Generator) -> RawData:
         from nnstudio.core.data.table_stream import stream_table
 
         with path.open("rb") as handle:
-            head = handle.read(65536)
-        try:
-            text = head.decode("utf-8-sig")
-        except UnicodeDecodeError:
-            text = head.decode("latin-1")
+            text = _decode(handle.read(65536))
         delimiter, has_header = _sniff(path, text[: text.rfind("\n") + 1] or text, params["delimiter"],
                                        params["header"])
         skips = SkipLog(params["bad_samples"])
@@ -224,18 +238,7 @@ def csv_table(params: dict[str, Any], rng: np.random.Generator) -> RawData:
 
 def _table(file: Path, params: dict[str, Any], names: list[str], rows: list[tuple[int, list[str]]]) -> RawData:
     """Turn parsed rows into features and (optionally) a target."""
-    unsupervised = params["task"] == "unsupervised"
-    target = None if unsupervised else _column_index(file, names, -1 if params["target"] in (None, "") else
-                                                     params["target"], "target")
-    if params["features"]:
-        features = [_column_index(file, names, c, "features") for c in params["features"]]
-        if target in features:
-            raise ColumnError(f"`{file.name}`: the target column `{names[target]}` is also a feature. "
-                              f"Received: features={list(params['features'])!r}.")
-    else:
-        features = [i for i in range(len(names)) if i != target]
-    if not features:
-        raise ColumnError(f"`{file.name}` has no feature columns left besides the target. Received: columns={names!r}.")
+    target, features = _choose_columns(file, params, names)
     lines = [line for line, _ in rows]
     cells = [r for _, r in rows]
     used = features + ([] if target is None else [target])
