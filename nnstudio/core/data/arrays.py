@@ -20,6 +20,7 @@ from nnstudio.core.data.errors import (
 from nnstudio.core.data.lazy import FileRows
 from nnstudio.core.data.params import DataParam, SourceInfo
 from nnstudio.core.data.registry import RawData, load_options, register
+from nnstudio.core.shapes import format_bytes
 
 MAX_ARRAY_BYTES = 2 * 1024**3
 STREAM_ABOVE_BYTES = 256 * 1024**2
@@ -47,8 +48,8 @@ def _read_header(handle: IO[bytes], label: str,
                               f"save it with numpy.save of a C-ordered array. Received: fortran_order=True.")
     nbytes = int(np.prod(shape, dtype=np.int64)) * dtype.itemsize
     if limit is not None and nbytes > limit:
-        raise DataTooLargeError(f"`{label}` would need {nbytes / 1024**3:.1f} GB; nnstudio reads arrays up to "
-                                f"{MAX_ARRAY_BYTES / 1024**3:.0f} GB. Received: shape={tuple(shape)}, dtype={dtype}.")
+        raise DataTooLargeError(f"`{label}` would need {format_bytes(nbytes)}; nnstudio reads arrays up to "
+                                f"{format_bytes(MAX_ARRAY_BYTES)}. Received: shape={tuple(shape)}, dtype={dtype}.")
     return tuple(shape), dtype
 
 

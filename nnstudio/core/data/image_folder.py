@@ -22,6 +22,7 @@ from nnstudio.core.data.lazy import CACHE_MODES, ImageFiles, SampleCache
 from nnstudio.core.data.params import DataParam, SourceInfo
 from nnstudio.core.data.registry import RawData, load_options, register
 from nnstudio.core.data.skips import BAD_SAMPLE_POLICIES, SkipLog, reason_of
+from nnstudio.core.shapes import format_bytes
 
 IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".bmp", ".gif", ".webp", ".tif", ".tiff")
 MAX_IMAGE_FILE_BYTES = 64 * 1024**2
@@ -113,7 +114,7 @@ def decode_image(file: Path, size: int, color: str) -> np.ndarray:
                              f"Received: path={str(file)!r}.") from None
     if bytes_on_disk > MAX_IMAGE_FILE_BYTES:
         raise DataTooLargeError(
-            f"`{file.name}` is larger than {MAX_IMAGE_FILE_BYTES // 1024**2} MB. Received: {bytes_on_disk} bytes."
+            f"`{file.name}` is larger than {format_bytes(MAX_IMAGE_FILE_BYTES)}. Received: {bytes_on_disk} bytes."
         )
     try:
         with Image.open(file) as image:
@@ -179,7 +180,7 @@ def image_folder(params: dict[str, Any], rng: np.random.Generator) -> RawData:
     else:
         if values > MAX_TOTAL_VALUES:
             raise DataTooLargeError(
-                f"`{name}`: {len(files)} images of {size}×{size}×{channels} would need {values * 4 / 1024**3:.1f} GB "
+                f"`{name}`: {len(files)} images of {size}×{size}×{channels} would need {format_bytes(values * 4)} "
                 f"in memory; set stream to 'auto' or 'always', or lower size or max_per_class. "
                 f"Received: {len(files)} images.")
         x, keep = _read_all(files, size, params["color"], skips)

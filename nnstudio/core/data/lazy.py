@@ -23,6 +23,7 @@ import numpy as np
 
 from nnstudio.core.data.errors import DataError, DataTooLargeError
 from nnstudio.core.data.skips import SkipLog, reason_of
+from nnstudio.core.shapes import format_bytes
 
 MAX_MATERIALIZED_VALUES = 400_000_000  # float32 values: 1.6 GB, the in-memory cap
 MEMORY_CACHE_BYTES = 512 * 1024**2
@@ -98,7 +99,7 @@ class LazyArray:
         if self.size > MAX_MATERIALIZED_VALUES:
             raise DataTooLargeError(
                 f"Reading all {len(self)} samples of shape {self._sample_shape} at once would need "
-                f"{self.size * 4 / 1024**3:.1f} GB; this data is read in batches. Received: {self.size} values.")
+                f"{format_bytes(self.size * 4)}; this data is read in batches. Received: {self.size} values.")
         values = self.read(np.arange(len(self)))[0]
         return values if dtype is None else values.astype(dtype)
 
