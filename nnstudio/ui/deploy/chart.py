@@ -19,7 +19,7 @@ FORMAT_COLORS = {"keras": PALETTE[0], "savedmodel": PALETTE[4], "tflite": PALETT
 
 
 class AccuracySizeChart(QWidget):
-    """A scatter plot of test accuracy (y) against zipped size in KB (x), one point per variant."""
+    """A scatter plot of test accuracy (y) against zipped size in kB (x, 1 kB = 1000 bytes), one point per variant."""
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -27,7 +27,7 @@ class AccuracySizeChart(QWidget):
         self.plot = pg.PlotWidget(background=background)
         self.plot.setObjectName("deploy_chart")
         self.plot.setTitle("Accuracy against size", color=foreground.name())
-        self.plot.setLabel("bottom", "zipped size (KB)")
+        self.plot.setLabel("bottom", "zipped size (kB)")
         self.plot.setLabel("left", "test accuracy")
         self.plot.showGrid(x=True, y=True, alpha=0.25)
         self.plot.setMouseEnabled(x=False, y=False)
@@ -43,12 +43,12 @@ class AccuracySizeChart(QWidget):
         self.points = []
         _, foreground = plot_colors()
         measured = sorted((v for v in variants if v.get("accuracy") is not None), key=lambda v: v.get("zipped_bytes", 0))
-        largest = max((v.get("zipped_bytes", 0) / 1024.0 for v in measured), default=1.0) or 1.0
+        largest = max((v.get("zipped_bytes", 0) / 1000.0 for v in measured), default=1.0) or 1.0
         placed: list[tuple[float, float]] = []
         several = len({v.get("network") for v in measured}) > 1
         for variant in measured:
             accuracy = variant["accuracy"]
-            size = variant.get("zipped_bytes", 0) / 1024.0
+            size = variant.get("zipped_bytes", 0) / 1000.0
             # Labels of points close together stack upwards instead of printing over each other.
             crowd = sum(1 for x, y in placed if abs(x - size) < 0.15 * largest and abs(y - accuracy) < 0.004)
             placed.append((size, accuracy))

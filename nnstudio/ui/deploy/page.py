@@ -42,6 +42,7 @@ from PySide6.QtWidgets import (
 from nnstudio.core.export.artifacts import FORMAT_QUANTIZE
 from nnstudio.core.export.variants import FORMAT_NAMES, build_variant
 from nnstudio.core.project.commands import SetProjectSection
+from nnstudio.core.shapes import format_bytes
 from nnstudio.ui.deploy.chart import AccuracySizeChart
 from nnstudio.ui.deploy.distill_box import DistillBox
 from nnstudio.ui.workers.jobs import JobRunner
@@ -61,8 +62,8 @@ QUANTIZE_NAMES = {"none": "none (float32)", "dynamic": "dynamic-range int8", "fl
                   "int8": "full-integer int8"}
 
 
-def _kilobytes(count: int | None) -> str:
-    return "" if count is None else f"{count / 1024:,.1f} KB"
+def _size(count: int | None) -> str:
+    return "" if count is None else format_bytes(count)
 
 
 def _percent(value: float | None) -> str:
@@ -76,7 +77,7 @@ def _cells(variant: dict[str, Any]) -> list[str]:
         variant.get("label", ""), variant.get("network", ""), FORMAT_NAMES.get(variant.get("format"), ""),
         variant.get("quantize", "none"),
         f"{variant.get('measured_sparsity', 0.0):.0%}" if variant.get("sparsity") else "—",
-        _kilobytes(variant.get("bytes")), _kilobytes(variant.get("zipped_bytes")),
+        _size(variant.get("bytes")), _size(variant.get("zipped_bytes")),
         f"{variant.get('latency_ms_batch1', 0):.3f} ms", f"{variant.get('latency_ms_batch32', 0):.3f} ms",
         _percent(variant.get("accuracy")), _percent(variant.get("agreement")),
         "—" if diff is None else f"{diff:.2g}",
