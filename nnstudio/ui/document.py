@@ -25,6 +25,7 @@ from PySide6.QtGui import QUndoStack
 
 from nnstudio.core.graph import Graph
 from nnstudio.core.graph.commands import Command
+from nnstudio.core.processes import pid_alive
 from nnstudio.core.project import Project
 from nnstudio.core.project.commands import AddNetwork, RemoveNetwork, RenameNetwork
 from nnstudio.ui import settings
@@ -471,18 +472,6 @@ class RecoveryEntry:
         self.sidecar_path.unlink(missing_ok=True)
 
 
-def _pid_alive(pid: int) -> bool:
-    if pid <= 0:
-        return False
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
-
-
 def find_recoverable(include_offered: bool = True) -> list[RecoveryEntry]:
     """Return the recovery files whose process has ended, newest first.
 
@@ -505,7 +494,7 @@ def find_recoverable(include_offered: bool = True) -> list[RecoveryEntry]:
             pid = int(meta.get("pid", 0))
         except (OSError, ValueError, TypeError, AttributeError):
             meta, pid = {}, 0
-        if pid == os.getpid() or _pid_alive(pid):
+        if pid == os.getpid() or pid_alive(pid):
             continue
         original = meta.get("original_path")
         offered = meta.get("offered") is True

@@ -26,6 +26,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from nnstudio.core.processes import pid_alive
 from nnstudio.core.tune.space import Dimension
 from nnstudio.core.tune.study import (
     StudySettings,
@@ -160,20 +161,10 @@ def fail_stale_trials(study) -> list[int]:
     for worker in {t.user_attrs.get("worker", "") for t in study.get_trials(deepcopy=False)
                    if t.state.name == "RUNNING"}:
         name, _, pid = worker.rpartition(":")
-        if name == host and pid.isdigit() and not _alive(int(pid)):
+        if name == host and pid.isdigit() and not pid_alive(int(pid)):
             failed += fail_abandoned(study, worker, "The worker process was gone before this trial "
                                                     f"ended (the app or command was closed). Received: worker={worker!r}.")
     return failed
-
-
-def _alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
 
 
 def run_study(job: WorkerJob, *, workers: int = 1,
