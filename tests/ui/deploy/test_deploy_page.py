@@ -7,7 +7,6 @@ import pytest
 from core.export.digits import (
     trained_digits,  # tests/ is on sys.path (rootdir packages)
 )
-from PySide6.QtCore import QStandardPaths
 
 from nnstudio.core.compile import compile_project, extract_weights
 from nnstudio.core.templates import create_project
@@ -77,23 +76,10 @@ def test_deploy_page_quantization_choices_follow_the_format(page):
 
 
 @pytest.fixture
-def window(qtbot, tmp_path, monkeypatch):
-    monkeypatch.setenv("HOME", str(tmp_path))
-    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "config"))
-    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "data"))
-    QStandardPaths.setTestModeEnabled(True)
-    from nnstudio.ui.main_window import MainWindow
-
-    win = MainWindow()
-    win.show()
-    qtbot.waitExposed(win)
+def window(open_window):
+    win = open_window(template=None)
     yield win
     win.pages.deploy_page.jobs.discard()
-    win.document.undo_stack.setClean()
-    win.document._extra_dirty = False
-    win.close()
-    win.deleteLater()
-    QStandardPaths.setTestModeEnabled(False)
 
 
 def test_canvas_tags_each_pruned_layer_with_its_share_of_zeros(qtbot, window):

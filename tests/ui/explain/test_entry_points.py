@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from PySide6.QtCore import QPoint, QStandardPaths, Qt
+from PySide6.QtCore import QPoint, Qt
 
 from nnstudio.core.training.events import Predictions
 from nnstudio.ui.modes import PAGES
@@ -27,22 +27,8 @@ def _shown_predictions(view: PredictionsView, inputs: np.ndarray) -> None:
 
 
 @pytest.fixture
-def window(qtbot, tmp_path, monkeypatch, qapp):
-    monkeypatch.setenv("HOME", str(tmp_path))
-    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "config"))
-    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "data"))
-    QStandardPaths.setTestModeEnabled(True)
-    from nnstudio.ui.main_window import MainWindow
-    win = MainWindow()
-    win.resize(1400, 900)
-    win.show()
-    qtbot.waitExposed(win)
-    yield win
-    win.document.undo_stack.setClean()
-    win.document._extra_dirty = False
-    win.close()
-    win.deleteLater()
-    QStandardPaths.setTestModeEnabled(False)
+def window(open_window):
+    return open_window(template=None, size=(1400, 900))
 
 
 def test_a_prediction_card_asks_to_explain_its_exact_input_with_its_true_class(qtbot):

@@ -4,30 +4,10 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from PySide6.QtCore import QStandardPaths
 
 from nnstudio.core.training import events as ev
 from nnstudio.core.training.telemetry import Telemetry, TelemetryOptions, dead_fraction
 from nnstudio.ui.canvas.gradient_flow import FlowBadge, NetworkFlow, norm_color
-
-
-@pytest.fixture
-def window(qtbot, tmp_path, monkeypatch, qapp):
-    monkeypatch.setenv("HOME", str(tmp_path))
-    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "config"))
-    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "data"))
-    QStandardPaths.setTestModeEnabled(True)
-    from nnstudio.ui.main_window import MainWindow
-    win = MainWindow()
-    win.new_from_template("mlp-spirals", ask=False)
-    win.show()
-    qtbot.waitExposed(win)
-    yield win
-    win.document.undo_stack.setClean()
-    win.document._extra_dirty = False
-    win.close()
-    win.deleteLater()
-    QStandardPaths.setTestModeEnabled(False)
 
 
 def _histogram(norm: float) -> ev.Histogram:

@@ -3,24 +3,9 @@
 from __future__ import annotations
 
 import numpy as np
-import pytest
 
 from nnstudio.core.training.events import Activations
 from nnstudio.ui.canvas.preview import activation_thumbnail, preview_from_dict, preview_to_dict
-from nnstudio.ui.main_window import MainWindow
-
-
-@pytest.fixture
-def window(qtbot):
-    win = MainWindow()
-    win.new_from_template("mlp-spirals", ask=False)
-    win.show()
-    qtbot.waitExposed(win)
-    yield win
-    win.document.undo_stack.setClean()
-    win.document._extra_dirty = False
-    win.close()
-    win.deleteLater()
 
 
 def _previewed(win) -> set[str]:

@@ -4,22 +4,12 @@ from __future__ import annotations
 
 import pytest
 
-from nnstudio.ui.main_window import MainWindow
 from nnstudio.ui.modes import PAGES
 
 
 @pytest.fixture
-def window(qtbot):
-    win = MainWindow()
-    win.new_from_template("mlp-spirals", ask=False)
-    win.resize(1500, 950)
-    win.show()
-    qtbot.waitExposed(win)
-    yield win
-    win.document.undo_stack.setClean()
-    win.document._extra_dirty = False
-    win.close()
-    win.deleteLater()
+def window(open_window):
+    return open_window(size=(1500, 950))
 
 
 def test_evaluate_page_shows_the_whole_runs_table_and_a_roomy_comparison_plot(window, qtbot):

@@ -5,18 +5,10 @@ from __future__ import annotations
 import pytest
 from PySide6.QtWidgets import QMessageBox
 
-from nnstudio.ui.main_window import MainWindow
-
 
 @pytest.fixture
-def window(qtbot):
-    win = MainWindow()
-    win.new_from_template("mlp-spirals", ask=False)
-    yield win
-    win.document.undo_stack.setClean()
-    win.document._extra_dirty = False
-    win.close()
-    win.deleteLater()
+def window(open_window):
+    return open_window(show=False)
 
 
 def test_export_keras_then_import_gives_the_same_layers(qtbot, window, tmp_path):

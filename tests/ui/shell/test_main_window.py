@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QDialog, QLabel, QMessageBox
 
@@ -10,19 +9,6 @@ from nnstudio.core.graph import graph_to_dict
 from nnstudio.ui import settings
 from nnstudio.ui.dialogs import files
 from nnstudio.ui.main_window import MainWindow
-
-
-@pytest.fixture
-def window(qtbot):
-    win = MainWindow()  # closed below rather than by qtbot, after discarding the test's edits
-    win.new_from_template("mlp-spirals", ask=False)
-    win.show()
-    qtbot.waitExposed(win)
-    yield win
-    win.document.undo_stack.setClean()
-    win.document._extra_dirty = False
-    win.close()
-    win.deleteLater()
 
 
 def _graphs(win: MainWindow) -> dict:

@@ -6,22 +6,14 @@ import pytest
 from PySide6.QtWidgets import QMessageBox
 
 from nnstudio.core.graph import input_nodes
-from nnstudio.ui.main_window import MainWindow
 from nnstudio.ui.modes import PAGES
 
 
 @pytest.fixture
-def window(qtbot):
-    win = MainWindow()
-    win.new_from_template("mlp-spirals", ask=False)
-    win.show()
-    qtbot.waitExposed(win)
+def window(open_window):
+    win = open_window()
     yield win
     win.pages.training_panel.stop_and_wait(10)
-    win.document.undo_stack.setClean()
-    win.document._extra_dirty = False
-    win.close()
-    win.deleteLater()
 
 
 def test_pages_switch_with_their_shortcut_actions(window):

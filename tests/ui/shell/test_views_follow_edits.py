@@ -86,15 +86,8 @@ def _edit(window: MainWindow, rng: random.Random) -> str:
 
 
 @pytest.fixture
-def window(qtbot):
-    win = MainWindow()
-    win.show()
-    qtbot.waitExposed(win)
-    yield win
-    win.document.undo_stack.setClean()
-    win.document._extra_dirty = False
-    win.close()
-    win.deleteLater()
+def window(open_window):
+    return open_window(template=None)
 
 
 @pytest.mark.parametrize(("template", "seed"), [("mlp-spirals", 1), ("cnn-digits", 2), ("mlp-spirals", 3)])

@@ -9,13 +9,12 @@ from PySide6.QtWidgets import QDialog, QToolButton
 
 from nnstudio.core.tune import parse_spec
 from nnstudio.core.tune.commands import mark_searched
-from nnstudio.ui.main_window import MainWindow
 from nnstudio.ui.tune import marker as marker_module
 from nnstudio.ui.tune.marker import SearchSpaceDialog
 
 
 @pytest.fixture
-def window(qtbot, tmp_path):
+def window(open_window, qtbot, tmp_path):
     from nnstudio.core.project import save_project
     from nnstudio.core.templates import create_project
 
@@ -24,16 +23,12 @@ def window(qtbot, tmp_path):
     project.training["epochs"] = 1
     path = tmp_path / "spirals.nnstudio"
     save_project(project, path)
-    win = MainWindow()
+    win = open_window(template=None, show=False)
     win.document.load(str(path))
     win.show()
     qtbot.waitExposed(win)
     yield win
     win.tune_page.shutdown()
-    win.document.undo_stack.setClean()
-    win.document._extra_dirty = False
-    win.close()
-    win.deleteLater()
 
 
 def _mark(win, key: str, spec: str) -> None:
