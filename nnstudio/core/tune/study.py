@@ -17,6 +17,7 @@ from dataclasses import asdict, dataclass, fields
 from pathlib import Path
 from typing import Any
 
+from nnstudio.core.messages import one_line
 from nnstudio.core.tune.errors import StudyError
 from nnstudio.core.tune.space import Dimension
 
@@ -151,7 +152,7 @@ def open_storage(storage: str):
         Path(storage).parent.mkdir(parents=True, exist_ok=True)
         return JournalStorage(JournalFileBackend(storage))
     except Exception as err:  # any storage failure is one readable line
-        raise StudyError(f"Cannot open the study storage `{storage}`: {' '.join(str(err).split())} "
+        raise StudyError(f"Cannot open the study storage `{storage}`: {one_line(str(err))} "
                          f"Received: storage={storage!r}.") from None
 
 

@@ -13,6 +13,8 @@ from typing import Any
 
 from PySide6.QtCore import QThread, Signal
 
+from nnstudio.core.messages import one_line
+
 
 class StudyThread(QThread):
     """Run one study session in the background.
@@ -60,7 +62,7 @@ class StudyThread(QThread):
             self.study_failed.emit(str(err))
             return
         except Exception as err:  # shown to the user, never a crash of the window
-            self.study_failed.emit(f"The study stopped: {type(err).__name__}: {' '.join(str(err).split())}")
+            self.study_failed.emit(f"The study stopped: {type(err).__name__}: {one_line(str(err))}")
             return
         self._update_importance(force=True)
         self.study_finished.emit(summary)

@@ -13,6 +13,8 @@ from typing import Any, Callable
 
 from PySide6.QtCore import QObject, QRunnable, QThreadPool, Signal
 
+from nnstudio.core.messages import one_line
+
 
 class _Relay(QObject):
     """Lives on the UI thread; signals emitted from the pool arrive queued."""
@@ -30,7 +32,7 @@ class _Job(QRunnable):
         try:
             result = self.function(*self.args)
         except Exception as exc:  # noqa: BLE001 - shown to the user as one line
-            self.relay.error.emit(self.token, f"{type(exc).__name__}: {' '.join(str(exc).split())}")
+            self.relay.error.emit(self.token, f"{type(exc).__name__}: {one_line(str(exc))}")
             return
         self.relay.done.emit(self.token, result)
 
