@@ -128,6 +128,7 @@ class TrainingWorker(QObject):
         self.jobs = JobRunner("nnstudio-training", self)
         self.jobs.progress.connect(self._on_progress)
         self.jobs.finished.connect(self._on_job_finished)
+        self.jobs.failed.connect(self._on_job_failed)
         self._process = None
         self.project: Project | None = None
         self.mode = ""
@@ -210,6 +211,13 @@ class TrainingWorker(QObject):
         if self.mode == "engine":
             spare_engine()  # warm the next run's engine while the user looks at this one
         self.finished.emit(result)
+
+    @Slot(str)
+    def _on_job_failed(self, message: str) -> None:
+        """The job itself broke (not the run): the run still ends, as failed, with the reason."""
+        result = failed_run(message)
+        self.event.emit(result)
+        self._on_job_finished(result)
 
     @Slot(object)
     def _on_progress(self, item) -> None:

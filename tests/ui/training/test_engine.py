@@ -139,3 +139,17 @@ def test_the_window_survives_a_killed_engine_and_says_so_in_the_status_line_and_
     assert "killed by SIGKILL" in window.statusBar().currentMessage()
     assert "killed by SIGKILL" in panel.status.text()
     assert not panel.continue_button.isHidden() and panel.start_button.isEnabled()
+
+
+def test_a_broken_training_job_still_finishes_the_run_as_failed(qtbot, worker, tiny_project, monkeypatch):
+    from nnstudio.ui.workers import training_worker
+
+    def broken(context, job):
+        raise RuntimeError("the pipe broke")
+
+    monkeypatch.setattr(training_worker, "drive_training", broken)
+    seen = _kinds(worker)
+    with qtbot.waitSignal(worker.finished, timeout=TIMEOUT) as blocker:
+        worker.start(tiny_project)
+    assert blocker.args[0].status == "failed" and "the pipe broke" in blocker.args[0].message
+    assert seen[-1] == "RunFinished" and not worker.is_running()
