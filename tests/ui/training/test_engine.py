@@ -119,6 +119,8 @@ def window(qtbot, tmp_path, monkeypatch, qapp):
     window.show()
     yield window
     window.pages.training_panel.stop_and_wait(30.0)
+    window.document.undo_stack.setClean()  # the run was recorded: closing must not ask to save
+    window.document._extra_dirty = False
     window.document.close()
     QStandardPaths.setTestModeEnabled(False)
 
