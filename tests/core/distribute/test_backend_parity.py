@@ -26,7 +26,10 @@ from nnstudio.core.training.telemetry import TelemetryOptions
 from nnstudio.core.training import events as ev
 
 results = {}
+wanted = set(sys.argv[2].split(",")) if len(sys.argv) > 2 else None
 for info in list_templates():
+    if wanted is not None and info.name not in wanted:
+        continue
     project = create_project(info.name)
     project.training["epochs"] = 1
     project.training["backend"] = sys.argv[1]
@@ -55,24 +58,43 @@ FAMILY_VIEWS = {
 }
 
 
-def _train_every_template(backend: str) -> dict:
+#: One template of each family: the suite's parity check (``make test-all`` trains them all).
+ONE_PER_FAMILY = ("mlp-spirals", "cnn-digits", "lstm-adding", "transformer-sentiment", "autoencoder-digits",
+                  "gan-ring")
+BACKENDS = [
+    pytest.param("jax", marks=pytest.mark.skipif(importlib.util.find_spec("jax") is None,
+                                                  reason="JAX is not installed (pip install -e '.[jax]')")),
+    pytest.param("torch", marks=pytest.mark.skipif(importlib.util.find_spec("torch") is None,
+                                                    reason="PyTorch is not installed (pip install -e '.[torch]')")),
+]
+
+
+def _train_templates(backend: str, names: tuple[str, ...] | None = None) -> dict:
     env = {**os.environ, "KERAS_BACKEND": backend, "TF_CPP_MIN_LOG_LEVEL": "3"}
-    proc = subprocess.run([sys.executable, "-c", CHILD, backend], capture_output=True, text=True, env=env,
-                          timeout=900)
+    argv = [sys.executable, "-c", CHILD, backend, *([",".join(names)] if names else [])]
+    proc = subprocess.run(argv, capture_output=True, text=True, env=env, timeout=900)
     assert proc.returncode == 0, proc.stderr[-3000:]
     return json.loads(proc.stdout.strip().splitlines()[-1])
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("backend", [
-    pytest.param("jax", marks=pytest.mark.skipif(importlib.util.find_spec("jax") is None,
-                                                  reason="JAX is not installed (pip install -e '.[jax]')")),
-    pytest.param("torch", marks=pytest.mark.skipif(importlib.util.find_spec("torch") is None,
-                                                    reason="PyTorch is not installed (pip install -e '.[torch]')")),
-])
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_one_template_of_each_family_trains_with_the_same_telemetry_on_the_backend(backend):
+    results = _train_templates(backend, ONE_PER_FAMILY)
+    assert set(results) == set(ONE_PER_FAMILY)
+    _check(backend, results)
+
+
+@pytest.mark.slow
+@pytest.mark.heavy
+@pytest.mark.parametrize("backend", BACKENDS)
 def test_every_template_trains_with_the_same_telemetry_on_the_backend(backend):
-    results = _train_every_template(backend)
+    results = _train_templates(backend)
     assert set(results) == {info.name for info in list_templates()}
+    _check(backend, results)
+
+
+def _check(backend: str, results: dict) -> None:
     for name, result in results.items():
         assert result["status"] == "completed", (name, result["message"])
         assert result["backend"] == backend and result["devices"], name

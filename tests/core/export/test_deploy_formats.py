@@ -121,6 +121,7 @@ def test_zipped_size_falls_when_weights_are_zero(tmp_path):
 
 
 @pytest.mark.slow
+@pytest.mark.heavy
 @pytest.mark.parametrize("template", [info.name for info in list_templates()])
 def test_every_template_exports_to_every_format_and_verifies(template, tmp_path):
     project = _with_initial_weights(template)

@@ -24,6 +24,7 @@ EXPECTED = {
     "autoencoder-digits": [ReconstructionView], "conv-autoencoder-digits": [ReconstructionView],
     "anomaly-digits": [ReconstructionView],
     "gan-ring": [SampleGridView, GanLossView], "gan-digits": [SampleGridView, GanLossView],
+    "transfer-digits": [],
 }
 
 
