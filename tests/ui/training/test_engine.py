@@ -115,6 +115,7 @@ def window(qtbot, tmp_path, monkeypatch, qapp):
     QStandardPaths.setTestModeEnabled(True)
     window = MainWindow()
     qtbot.addWidget(window)
+    monkeypatch.setattr(window, "maybe_save_changes", lambda *_args, **_kwargs: True)  # no dialog at close
     window.new_from_template("mlp-spirals", ask=False)
     window.show()
     yield window
