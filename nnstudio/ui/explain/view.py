@@ -171,21 +171,17 @@ class ExplainView(QWidget):
         scroll.setWidget(controls)
         scroll.setMinimumWidth(340)
 
-        from matplotlib.backends.backend_qtagg import (
-            FigureCanvasQTAgg,  # matplotlib loads with the page
-        )
-        from matplotlib.figure import Figure
-
-        self.figure = Figure(figsize=(8, 5), dpi=100, layout="constrained")
-        self.canvas = FigureCanvasQTAgg(self.figure)
+        # matplotlib (seconds to import) loads when the view is first shown or draws, not
+        # while the window is being built.
+        self.figure = None
+        self.canvas = None
         self.caption = QLabel("")
         self.caption.setWordWrap(True)
         set_muted(self.caption)
         right = QWidget()
-        right_layout = QVBoxLayout(right)
-        right_layout.setContentsMargins(2, 2, 2, 2)
-        right_layout.addWidget(self.caption)
-        right_layout.addWidget(self.canvas, 1)
+        self._right_layout = QVBoxLayout(right)
+        self._right_layout.setContentsMargins(2, 2, 2, 2)
+        self._right_layout.addWidget(self.caption)
         splitter = QSplitter()
         splitter.addWidget(scroll)
         splitter.addWidget(right)
@@ -194,6 +190,21 @@ class ExplainView(QWidget):
         layout = QVBoxLayout(self)
         layout.setContentsMargins(4, 4, 4, 4)
         layout.addWidget(splitter)
+
+    def ensure_canvas(self) -> None:
+        """Create the matplotlib figure and its canvas on first use."""
+        if self.canvas is not None:
+            return
+        from matplotlib.backends.backend_qtagg import FigureCanvasQTAgg
+        from matplotlib.figure import Figure
+
+        self.figure = Figure(figsize=(8, 5), dpi=100, layout="constrained")
+        self.canvas = FigureCanvasQTAgg(self.figure)
+        self._right_layout.addWidget(self.canvas, 1)
+
+    def showEvent(self, event) -> None:  # noqa: N802 - Qt's name
+        self.ensure_canvas()
+        super().showEvent(event)
 
     # ---------------------------------------------------------------- inputs
     def set_project(self, project, network: str | None = None) -> None:
@@ -363,6 +374,7 @@ class ExplainView(QWidget):
         self.importance = None
         self.progress.setValue(self.progress.maximum())
         names = self.summary.class_names if self.summary else ()
+        self.ensure_canvas()
         # A narrow canvas wraps the panels onto more rows rather than shrinking them.
         columns = min(getattr(self, "_columns", 3), max(1, len(explanations)),
                       max(1, self.canvas.width() // MIN_PANEL_PX))
@@ -390,6 +402,7 @@ class ExplainView(QWidget):
         self.importance = importance
         self.progress.setRange(0, 1)
         self.progress.setValue(1)
+        self.ensure_canvas()
         importance_figure(importance, figure=self.figure)
         self.canvas.draw_idle()
         self._say(f"Permutation importance on the {self.summary.split} split: how much the "
@@ -441,6 +454,7 @@ class ExplainView(QWidget):
     def export_figure(self, path: str | Path) -> Path:
         """Save the shown figure as PNG or SVG (by suffix) and return the path."""
         from nnstudio.core.explain.render import save_figure
+        self.ensure_canvas()
         return save_figure(self.figure, path)
 
     def export_arrays(self, path: str | Path) -> Path:
