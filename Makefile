@@ -1,14 +1,17 @@
-# nnstudio: `make run` opens the designer, `make test` runs the whole suite headless.
-# Both create .venv in this checkout and install the project into it (quickly skipped
-# when pyproject.toml has not changed since the last install).
+# nnstudio: `make run` opens the designer, `make test` checks the code (lint, format, layer
+# contracts) and runs the suite headless. Both create .venv in this checkout and install the
+# project into it (quickly skipped when pyproject.toml has not changed since the last install).
+# `make test-all` also runs the tests marked heavy (minutes each: every keras.applications
+# architecture, every template in every export format, every template on every backend).
 
 PYTHON ?= python3
 VENV   ?= .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed-stamp
 PYTEST_ARGS ?=
+TEST_MARKERS ?= not heavy
 
-.PHONY: run test system-deps venv bundle benchmarks clean
+.PHONY: run test test-all check system-deps venv bundle benchmarks clean
 
 $(STAMP): pyproject.toml
 	@$(PYTHON) -c 'import sys; assert sys.version_info >= (3, 11), "nnstudio needs Python 3.11 or newer"'
@@ -25,8 +28,16 @@ system-deps:
 run: system-deps $(STAMP)
 	$(VENV)/bin/nnstudio open --example
 
-test: system-deps $(STAMP)
-	QT_QPA_PLATFORM=offscreen TF_CPP_MIN_LOG_LEVEL=2 $(PY) -m pytest -q $(PYTEST_ARGS)
+check: $(STAMP)
+	$(VENV)/bin/ruff check nnstudio tests benchmarks packaging
+	$(VENV)/bin/ruff format --check nnstudio tests benchmarks packaging
+	$(VENV)/bin/lint-imports
+
+test: system-deps $(STAMP) check
+	QT_QPA_PLATFORM=offscreen TF_CPP_MIN_LOG_LEVEL=2 $(PY) -m pytest -q -m "$(TEST_MARKERS)" $(PYTEST_ARGS)
+
+test-all:
+	$(MAKE) test TEST_MARKERS="heavy or not heavy"
 
 benchmarks: $(STAMP)
 	QT_QPA_PLATFORM=offscreen $(PY) benchmarks/run_all.py

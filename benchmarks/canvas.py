@@ -27,14 +27,14 @@ import time
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
-from PySide6.QtCore import QPointF  # noqa: E402
-from PySide6.QtGui import QUndoStack  # noqa: E402
-from PySide6.QtWidgets import QApplication  # noqa: E402
+from PySide6.QtCore import QPointF
+from PySide6.QtGui import QUndoStack
+from PySide6.QtWidgets import QApplication
 
-from nnstudio.core.graph import Edge, Graph, Node  # noqa: E402
-from nnstudio.core.graph.layout import auto_layout  # noqa: E402
-from nnstudio.core.shapes import ShapeInference  # noqa: E402
-from nnstudio.ui.canvas import CanvasController  # noqa: E402
+from nnstudio.core.graph import Edge, Graph, Node
+from nnstudio.core.graph.layout import auto_layout
+from nnstudio.core.shapes import ShapeInference
+from nnstudio.ui.canvas import CanvasController
 
 
 def build_graph(n_layers: int, seed: int = 0) -> Graph:
@@ -45,7 +45,7 @@ def build_graph(n_layers: int, seed: int = 0) -> Graph:
         g.add_node(Node("input_1", "Input", {"shape": [16]}))
         ids = ["input_1"]
         for i in range(1, n_layers):
-            window = ids[max(0, len(ids) - 12):]
+            window = ids[max(0, len(ids) - 12) :]
             if i % 2 and len(ids) >= 3:
                 nid = f"add_{i}"
                 g.add_node(Node(nid, "Add", {}))
@@ -105,8 +105,10 @@ def measure(n_layers: int) -> dict[str, object]:
         bar = view.verticalScrollBar()
         hbar = view.horizontalScrollBar()
         key = f"pan @{zoom:.2f}"
-        results[key] = [frame(view, lambda: (bar.setValue(bar.value() + 37), hbar.setValue(hbar.value() + 11)))
-                        for _ in range(40)]
+        results[key] = [
+            frame(view, lambda bar=bar, hbar=hbar: (bar.setValue(bar.value() + 37), hbar.setValue(hbar.value() + 11)))
+            for _ in range(40)
+        ]
     view.set_zoom(0.15)
     view.centerOn(scene_rect.center())
     results["zoom sweep"] = [frame(view, lambda: view.set_zoom(view.zoom * 1.1, QPointF(640, 400))) for _ in range(22)]
@@ -143,12 +145,16 @@ def main(argv: list[str] | None = None) -> int:
     summaries = []
     for n in args.sizes:
         m = measure(n)
-        print(f"{m['layers']} layers, {m['edges']} edges: shape inference {m['shapes_ms']:.0f} ms, "
-              f"open {m['open_ms']:.0f} ms CPU ({m['open_wall_ms']:.0f} ms wall); "
-              f"all frames p95 {m['p95']:.1f} ms CPU ({m['wall_p95']:.1f} ms wall)")
+        print(
+            f"{m['layers']} layers, {m['edges']} edges: shape inference {m['shapes_ms']:.0f} ms, "
+            f"open {m['open_ms']:.0f} ms CPU ({m['open_wall_ms']:.0f} ms wall); "
+            f"all frames p95 {m['p95']:.1f} ms CPU ({m['wall_p95']:.1f} ms wall)"
+        )
         for name, values in m["results"].items():
-            print(f"  {name:<16} p50 {statistics.median(values):6.1f} ms   p95 {percentile(values, 0.95):6.1f} ms"
-                  f"   max {max(values):6.1f} ms")
+            print(
+                f"  {name:<16} p50 {statistics.median(values):6.1f} ms   p95 {percentile(values, 0.95):6.1f} ms"
+                f"   max {max(values):6.1f} ms"
+            )
         summaries.append(m)
     for m in summaries:
         print(f"canvas {m['layers']} layers: open {m['open_ms']:.0f} ms, frame p95 {m['p95']:.1f} ms")

@@ -33,7 +33,7 @@ from pathlib import Path
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 
-import numpy as np  # noqa: E402
+import numpy as np
 
 
 def write_images(root: Path, count: int, size: int, classes: int = 10, seed: int = 0) -> Path:
@@ -50,8 +50,14 @@ def write_images(root: Path, count: int, size: int, classes: int = 10, seed: int
         folder = root / f"class_{label:02d}"
         folder.mkdir(parents=True, exist_ok=True)
         # A class-dependent colour gradient plus noise: learnable, and compresses like a photo would not.
-        base = np.stack([np.outer(ramp, ramp * (label + 1) / classes), np.outer(1 - ramp, ramp),
-                         np.full((size, size), label / classes)], axis=-1)
+        base = np.stack(
+            [
+                np.outer(ramp, ramp * (label + 1) / classes),
+                np.outer(1 - ramp, ramp),
+                np.full((size, size), label / classes),
+            ],
+            axis=-1,
+        )
         pixels = np.clip(base * 200 + rng.normal(0, 12, (size, size, 3)), 0, 255).astype(np.uint8)
         Image.fromarray(pixels).save(folder / f"{i:06d}.png", compress_level=1)
     marker.touch()
@@ -77,8 +83,10 @@ def train(spec: dict, dataset, epochs: int, size: int) -> dict:
     from nnstudio.core.training.engine import run_training
     from nnstudio.core.training.telemetry import TelemetryOptions
 
-    project = Project(data=spec, training={"epochs": epochs, "batch_size": 64, "seed": 0,
-                                           "optimizer": {"name": "adam", "learning_rate": 0.002}})
+    project = Project(
+        data=spec,
+        training={"epochs": epochs, "batch_size": 64, "seed": 0, "optimizer": {"name": "adam", "learning_rate": 0.002}},
+    )
     seconds: list[float] = []
     clocks: list[tuple[float, float]] = []  # (wall, process CPU) at the end of each epoch
 
@@ -87,8 +95,14 @@ def train(spec: dict, dataset, epochs: int, size: int) -> dict:
             seconds.append(event.seconds)
             clocks.append((time.perf_counter(), time.process_time()))
 
-    finished = run_training(project, report=report, should_stop=lambda: False,
-                            telemetry=TelemetryOptions.none(), dataset=dataset, models={"main": small_cnn(size)})
+    finished = run_training(
+        project,
+        report=report,
+        should_stop=lambda: False,
+        telemetry=TelemetryOptions.none(),
+        dataset=dataset,
+        models={"main": small_cnn(size)},
+    )
     if finished.status != "completed":
         raise SystemExit(f"training failed: {finished.message}")
     return {**finished.record, "epoch_seconds": seconds, "epoch_clocks": clocks}
@@ -122,8 +136,10 @@ def throughput(work: Path, count: int, epochs: int, reps: int = 3) -> dict:
             runs[name].append((steady, cpu_ms, end_to_end, load))
     figures = {name: tuple(float(np.median([r[k] for r in values])) for k in range(4)) for name, values in runs.items()}
     for name, (steady, cpu_ms, end_to_end, load) in figures.items():
-        print(f"throughput {name}: {steady:.0f} samples/s steady ({cpu_ms:.3f} ms CPU per sample), "
-              f"{end_to_end:.0f} samples/s end to end (load {load:.2f} s)")
+        print(
+            f"throughput {name}: {steady:.0f} samples/s steady ({cpu_ms:.3f} ms CPU per sample), "
+            f"{end_to_end:.0f} samples/s end to end (load {load:.2f} s)"
+        )
     memory, streamed = figures["in memory"], figures["streamed"]
     print(f"throughput ratio end to end (streamed/in memory): {streamed[2] / memory[2]:.2f}")
     print(f"throughput ratio steady, wall clock (streamed/in memory): {streamed[0] / memory[0]:.2f}")
@@ -139,22 +155,39 @@ def peak_rss_child(root: str, epochs: int) -> None:
     dataset = load_dataset(spec, stream=True)  # "auto" streams it too: 20,000 images are 983M values
     record = train(spec, dataset, epochs, 128)
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
-    print(json.dumps({"peak_rss": peak, "streamed": dataset.streamed, "samples": record["input"]["samples"],
-                      "samples_per_second": record["samples_per_second"],
-                      "input_share": record["input"].get("input_share")}))
+    print(
+        json.dumps(
+            {
+                "peak_rss": peak,
+                "streamed": dataset.streamed,
+                "samples": record["input"]["samples"],
+                "samples_per_second": record["samples_per_second"],
+                "input_share": record["input"].get("input_share"),
+            }
+        )
+    )
 
 
 def peak_rss(work: Path, count: int) -> dict:
     """Peak resident memory of a separate process training on ``count`` 128×128 RGB images."""
     root = write_images(work / f"png-{count}-128", count, 128)
     float32_bytes = count * 128 * 128 * 3 * 4
-    out = subprocess.run([sys.executable, __file__, "--child-rss", str(root)], capture_output=True, text=True,
-                         check=True, env={**os.environ, "NNSTUDIO_CACHE_DIR": str(work / "cache")})
+    out = subprocess.run(
+        [sys.executable, __file__, "--child-rss", str(root)],
+        capture_output=True,
+        text=True,
+        check=True,
+        env={**os.environ, "NNSTUDIO_CACHE_DIR": str(work / "cache")},
+    )
     figures = json.loads(out.stdout.strip().splitlines()[-1])
-    print(f"peak_rss before (in memory): needs {float32_bytes / 1024**3:.2f} GB for the images alone "
-          f"(refused above 1.6 GB)")
-    print(f"peak_rss streamed: {figures['peak_rss'] / 1024**3:.2f} GB for {count:,} images "
-          f"({figures['samples_per_second']:.0f} samples/s, input share {figures['input_share']:.2f})")
+    print(
+        f"peak_rss before (in memory): needs {float32_bytes / 1024**3:.2f} GB for the images alone "
+        f"(refused above 1.6 GB)"
+    )
+    print(
+        f"peak_rss streamed: {figures['peak_rss'] / 1024**3:.2f} GB for {count:,} images "
+        f"({figures['samples_per_second']:.0f} samples/s, input share {figures['input_share']:.2f})"
+    )
     return {"before_bytes": float32_bytes, **figures}
 
 

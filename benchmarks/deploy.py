@@ -53,8 +53,9 @@ def trained(template: str, epochs: int | None):
     project = create_project(template)
     if epochs:
         project.training["epochs"] = epochs
-    finished = run_training(project, report=lambda event: None, should_stop=lambda: False,
-                            telemetry=TelemetryOptions.none())
+    finished = run_training(
+        project, report=lambda event: None, should_stop=lambda: False, telemetry=TelemetryOptions.none()
+    )
     if finished.status != "completed":
         raise SystemExit(f"Training {template} failed: {finished.message}")
     return project
@@ -62,15 +63,19 @@ def trained(template: str, epochs: int | None):
 
 def table(template: str, records: list[dict]) -> str:
     """Return the text table of one template's variants."""
-    head = (f"{'variant':<26}{'size KB':>9}{'zip KB':>9}{'ms x1':>9}{'ms x32':>9}"
-            f"{'accuracy':>10}{'agree':>8}{'max diff':>10}")
+    head = (
+        f"{'variant':<26}{'size KB':>9}{'zip KB':>9}{'ms x1':>9}{'ms x32':>9}"
+        f"{'accuracy':>10}{'agree':>8}{'max diff':>10}"
+    )
     lines = [f"\n{template}", head, "-" * len(head)]
     for r in records:
         agreement = "-" if r["agreement"] is None else f"{r['agreement']:.1%}"
         accuracy = "-" if r["accuracy"] is None else f"{r['accuracy']:.1%}"
-        lines.append(f"{r['label']:<26}{r['bytes'] / 1024:>9.1f}{r['zipped_bytes'] / 1024:>9.1f}"
-                     f"{r['latency_ms_batch1']:>9.3f}{r['latency_ms_batch32']:>9.4f}"
-                     f"{accuracy:>10}{agreement:>8}{r['max_abs_diff']:>10.2g}")
+        lines.append(
+            f"{r['label']:<26}{r['bytes'] / 1024:>9.1f}{r['zipped_bytes'] / 1024:>9.1f}"
+            f"{r['latency_ms_batch1']:>9.3f}{r['latency_ms_batch32']:>9.4f}"
+            f"{accuracy:>10}{agreement:>8}{r['max_abs_diff']:>10.2g}"
+        )
     return "\n".join(lines)
 
 
@@ -89,10 +94,13 @@ def main() -> None:
             start = time.perf_counter()
             project = trained(template, args.epochs)
             dataset = load_dataset(project.data)
-            print(f"{template}: trained in {time.perf_counter() - start:.0f} s; "
-                  f"{len(dataset.x_test)} test samples", flush=True)
-            records = [build_variant(project, {**spec, "samples": 100_000}, folder, dataset=dataset)
-                       for spec in VARIANTS]
+            print(
+                f"{template}: trained in {time.perf_counter() - start:.0f} s; {len(dataset.x_test)} test samples",
+                flush=True,
+            )
+            records = [
+                build_variant(project, {**spec, "samples": 100_000}, folder, dataset=dataset) for spec in VARIANTS
+            ]
             results[template] = records
             print(table(template, records), flush=True)
     if args.json:

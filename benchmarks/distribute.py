@@ -81,15 +81,34 @@ def main() -> None:
             env = {**os.environ, "KERAS_BACKEND": "jax", "TF_CPP_MIN_LOG_LEVEL": "3"}
             if not args.gpu:
                 env["XLA_FLAGS"] = f"--xla_force_host_platform_device_count={count}"
-            ours = _run([sys.executable, "-m", "nnstudio", "train", str(project_file), "--backend", "jax",
-                         "--devices", str(count) if not args.gpu else f"gpu:{','.join(map(str, range(count)))}",
-                         "--distribution", "data-parallel", "--json", "-o", str(Path(tmp) / "o.nnstudio")], env)
+            ours = _run(
+                [
+                    sys.executable,
+                    "-m",
+                    "nnstudio",
+                    "train",
+                    str(project_file),
+                    "--backend",
+                    "jax",
+                    "--devices",
+                    str(count) if not args.gpu else f"gpu:{','.join(map(str, range(count)))}",
+                    "--distribution",
+                    "data-parallel",
+                    "--json",
+                    "-o",
+                    str(Path(tmp) / "o.nnstudio"),
+                ],
+                env,
+            )
             script = PLAIN_SCRIPT.format(kind=kind, count=count, batch=batch, epochs=args.epochs)
             plain = _run([sys.executable, "-c", script, str(model_file), str(data_file)], env)
             ratio = ours["samples_per_second"] / plain["samples_per_second"]
-            print(f"{count} {kind} device(s): nnstudio {ours['samples_per_second']:.0f} samples/s "
-                  f"over {args.epochs} epochs, plain Keras {plain['samples_per_second']:.0f} samples/s, "
-                  f"ratio {ratio:.2f}", flush=True)
+            print(
+                f"{count} {kind} device(s): nnstudio {ours['samples_per_second']:.0f} samples/s "
+                f"over {args.epochs} epochs, plain Keras {plain['samples_per_second']:.0f} samples/s, "
+                f"ratio {ratio:.2f}",
+                flush=True,
+            )
             print(f"nnstudio/plain throughput ratio on {count} {kind} device(s): {ratio:.2f}", flush=True)
 
 

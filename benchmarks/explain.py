@@ -27,6 +27,7 @@ TARGETS = {"saliency": 0.2, "gradcam": 0.2, "integrated-gradients": 1.0, "smooth
 def build_model():
     """A CNN for 28×28×1 inputs with about 1.03 M parameters (three convolutions, a Flatten + Dense head)."""
     import keras
+
     keras.utils.set_random_seed(0)
     inputs = keras.Input((28, 28, 1))
     x = keras.layers.Conv2D(32, 3, padding="same", activation="relu")(inputs)
@@ -59,8 +60,7 @@ def main() -> None:
         "smoothgrad": lambda: m.smoothgrad(scored, x, 3, samples=25),
         "occlusion": lambda: m.occlusion(scored, x, 3, window=4, stride=2),
     }
-    print(f"model: {model.count_params():,} parameters, backend {keras.backend.backend()}, "
-          f"{os.cpu_count()} CPUs")
+    print(f"model: {model.count_params():,} parameters, backend {keras.backend.backend()}, {os.cpu_count()} CPUs")
     for name, call in calls.items():
         call()  # warm-up: traces the model once
         walls, cpus = [], []
@@ -71,8 +71,10 @@ def main() -> None:
             cpus.append(time.process_time() - cpu)
         target = TARGETS[name]
         verdict = f" target < {target} s {'ok' if statistics.median(walls) < target else 'MISSED'}" if target else ""
-        print(f"explain {name}: median {statistics.median(walls):.3f} s (cpu {statistics.median(cpus):.3f} s)"
-              f"{verdict}", flush=True)
+        print(
+            f"explain {name}: median {statistics.median(walls):.3f} s (cpu {statistics.median(cpus):.3f} s){verdict}",
+            flush=True,
+        )
 
 
 if __name__ == "__main__":

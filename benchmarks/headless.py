@@ -18,7 +18,6 @@ about 5 minutes on 2 cores).
 
 from __future__ import annotations
 
-import json
 import os
 import statistics
 import subprocess
@@ -49,6 +48,7 @@ def _prepare(folder: Path, template: str) -> tuple[Path, Path, Path, dict]:
     from nnstudio.core.project import save_project
     from nnstudio.core.templates import create_project
     from nnstudio.core.training.config import TrainingConfig
+
     project = create_project(template)
     project.training["epochs"] = EPOCHS
     project.training["optimizer"] = {"name": "adam", "learning_rate": 0.001}
@@ -57,9 +57,12 @@ def _prepare(folder: Path, template: str) -> tuple[Path, Path, Path, dict]:
     save_project(project, project_file)
     export_keras(project, model_file, include_training=False)
     ds = load_dataset(project.data)
-    np_arrays = {k: getattr(ds, k).astype("float32") if getattr(ds, k).dtype.kind == "f" else getattr(ds, k)
-                 for k in ("x_train", "y_train", "x_val", "y_val", "x_test", "y_test")}
+    np_arrays = {
+        k: getattr(ds, k).astype("float32") if getattr(ds, k).dtype.kind == "f" else getattr(ds, k)
+        for k in ("x_train", "y_train", "x_val", "y_val", "x_test", "y_test")
+    }
     import numpy as np
+
     np.savez(data_file, **np_arrays)
     return project_file, model_file, data_file, cfg.to_dict()
 
@@ -79,24 +82,42 @@ def whole_process(template: str) -> float:
         folder = Path(tmp)
         project_file, model_file, data_file, cfg = _prepare(folder, template)
         script = folder / "plain.py"
-        script.write_text(PLAIN_SCRIPT.format(lr=cfg["optimizer"]["learning_rate"], loss=cfg["loss"],
-                                              metrics=cfg["metrics"], batch=cfg["batch_size"], epochs=EPOCHS))
-        headless_cmd = [sys.executable, "-m", "nnstudio", "train", str(project_file), "--json",
-                        "--output", str(folder / "out.nnstudio")]
+        script.write_text(
+            PLAIN_SCRIPT.format(
+                lr=cfg["optimizer"]["learning_rate"],
+                loss=cfg["loss"],
+                metrics=cfg["metrics"],
+                batch=cfg["batch_size"],
+                epochs=EPOCHS,
+            )
+        )
+        headless_cmd = [
+            sys.executable,
+            "-m",
+            "nnstudio",
+            "train",
+            str(project_file),
+            "--json",
+            "--output",
+            str(folder / "out.nnstudio"),
+        ]
         plain_cmd = [sys.executable, str(script), str(model_file), str(data_file)]
         headless, plain = [], []
         for _ in range(REPS):
             headless.append(_time(headless_cmd))
             plain.append(_time(plain_cmd))
     h, p = statistics.median(headless), statistics.median(plain)
-    print(f"{template}: headless {h:.2f} s {['%.2f' % t for t in headless]}, "
-          f"plain {p:.2f} s {['%.2f' % t for t in plain]}, ratio {h / p:.3f}", flush=True)
+    print(
+        f"{template}: headless {h:.2f} s {[f'{t:.2f}' for t in headless]}, "
+        f"plain {p:.2f} s {[f'{t:.2f}' for t in plain]}, ratio {h / p:.3f}",
+        flush=True,
+    )
     return h / p
 
 
 def _digits():
     from sklearn.datasets import load_digits
-    import numpy as np
+
     d = load_digits()
     x = (d.images / 16.0).astype("float32")[..., None]
     y = d.target.astype("int32")
@@ -105,6 +126,7 @@ def _digits():
 
 def _model(kind: str):
     import keras
+
     keras.utils.set_random_seed(0)
     inp = keras.Input((8, 8, 1))
     if kind == "cnn":
@@ -120,14 +142,20 @@ def _model(kind: str):
 def engine_throughput(kind: str, epochs: int = 12) -> float:
     """Return engine-with-telemetry / plain-fit steady-state samples per second."""
     import keras
+
     from nnstudio.core.data import Dataset
     from nnstudio.core.project.model import Project
     from nnstudio.core.training.batches import fit_arguments
     from nnstudio.core.training.engine import run_training
     from nnstudio.core.training.telemetry import TelemetryOptions
+
     x, y, xv, yv = _digits()
-    training = {"epochs": epochs, "batch_size": 32, "optimizer": {"name": "adam", "learning_rate": 0.001},
-                "checkpoint_best": False}
+    training = {
+        "epochs": epochs,
+        "batch_size": 32,
+        "optimizer": {"name": "adam", "learning_rate": 0.001},
+        "checkpoint_best": False,
+    }
 
     class EpochTimer(keras.callbacks.Callback):
         def on_epoch_begin(self, epoch, logs=None):
@@ -138,8 +166,12 @@ def engine_throughput(kind: str, epochs: int = 12) -> float:
 
     def plain_fit(data: dict) -> float:
         model = _model(kind)
-        model.compile(optimizer=keras.optimizers.Adam(0.001), loss="sparse_categorical_crossentropy",
-                      metrics=["accuracy"], jit_compile=False)
+        model.compile(
+            optimizer=keras.optimizers.Adam(0.001),
+            loss="sparse_categorical_crossentropy",
+            metrics=["accuracy"],
+            jit_compile=False,
+        )
         timer = EpochTimer()
         timer.times = []
         model.fit(**data, epochs=epochs, validation_data=(xv, yv), verbose=0, callbacks=[timer])
@@ -148,18 +180,27 @@ def engine_throughput(kind: str, epochs: int = 12) -> float:
     plain, same_pipeline, engine = [], [], []
     for _ in range(REPS):
         plain.append(plain_fit({"x": x, "y": y, "batch_size": 32}))
-        same_pipeline.append(plain_fit(fit_arguments(x, y, batch_size=32, shuffle=True, seed=42,
-                                                     epochs=epochs, initial_epoch=0)))
+        same_pipeline.append(
+            plain_fit(fit_arguments(x, y, batch_size=32, shuffle=True, seed=42, epochs=epochs, initial_epoch=0))
+        )
         seconds = []
         ds = Dataset("digits", "classification", x, y, xv, yv, num_classes=10)
-        run_training(Project(training=training), report=lambda e: seconds.append(e.seconds)
-                     if type(e).__name__ == "EpochEnded" else None, should_stop=lambda: False,
-                     dataset=ds, models={"main": _model(kind)}, telemetry=TelemetryOptions())
+        run_training(
+            Project(training=training),
+            report=lambda e, seconds=seconds: seconds.append(e.seconds) if type(e).__name__ == "EpochEnded" else None,
+            should_stop=lambda: False,
+            dataset=ds,
+            models={"main": _model(kind)},
+            telemetry=TelemetryOptions(),
+        )
         engine.append(len(x) * (epochs - 1) / sum(seconds[1:]))
     p, q, e = statistics.median(plain), statistics.median(same_pipeline), statistics.median(engine)
-    print(f"{kind}: plain fit {p:,.0f} samples/s (arrays), {q:,.0f} samples/s (the engine's seeded "
-          f"pipeline); engine+telemetry {e:,.0f} samples/s; ratio {e / p:.3f} vs arrays, "
-          f"{e / q:.3f} vs same pipeline", flush=True)
+    print(
+        f"{kind}: plain fit {p:,.0f} samples/s (arrays), {q:,.0f} samples/s (the engine's seeded "
+        f"pipeline); engine+telemetry {e:,.0f} samples/s; ratio {e / p:.3f} vs arrays, "
+        f"{e / q:.3f} vs same pipeline",
+        flush=True,
+    )
     return e / q
 
 

@@ -16,9 +16,9 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from nnstudio.core.catalog import all_specs  # noqa: E402
-from nnstudio.core.graph import Edge, Graph, Node  # noqa: E402
-from nnstudio.core.shapes import ShapeInference, infer_shapes  # noqa: E402
+from nnstudio.core.catalog import all_specs
+from nnstudio.core.graph import Edge, Graph, Node
+from nnstudio.core.shapes import ShapeInference, infer_shapes
 
 TARGET_LAYERS = 300
 
@@ -103,8 +103,10 @@ def main() -> None:
     print(f"full inference, first run: {full_cold * 1000:.1f} ms")
     print(f"full inference, median of 5: {_median_ms(full_runs):.1f} ms")
     print(f"refresh after an activation edit (no shape change), median of 20: {_median_ms(cosmetic):.1f} ms")
-    print(f"refresh after a units edit (downstream shapes change), median of 20: {_median_ms(shape_changing):.1f} ms "
-          f"({statistics.median(recomputed):.0f} nodes recomputed)")
+    print(
+        f"refresh after a units edit (downstream shapes change), median of 20: {_median_ms(shape_changing):.1f} ms "
+        f"({statistics.median(recomputed):.0f} nodes recomputed)"
+    )
     headline = max(_median_ms(cosmetic), _median_ms(shape_changing))  # the slower kind of edit
     print(f"shape refresh after one edit ({n_layers} layers): {headline:.1f} ms")
 

@@ -29,8 +29,14 @@ ROOT = Path(__file__).resolve().parent.parent
 def run_once(example: bool, display: bool) -> tuple[float, float]:
     """Return (seconds to window visible, max stall in ms) of one start."""
     with tempfile.TemporaryDirectory() as home:
-        env = dict(os.environ, NNSTUDIO_STARTUP_PROBE="1", HOME=home, XDG_DATA_HOME=f"{home}/data",
-                   XDG_CONFIG_HOME=f"{home}/config", TF_CPP_MIN_LOG_LEVEL="2")
+        env = dict(
+            os.environ,
+            NNSTUDIO_STARTUP_PROBE="1",
+            HOME=home,
+            XDG_DATA_HOME=f"{home}/data",
+            XDG_CONFIG_HOME=f"{home}/config",
+            TF_CPP_MIN_LOG_LEVEL="2",
+        )
         if not display:
             env["QT_QPA_PLATFORM"] = "offscreen"
         args = [sys.executable, "-m", "nnstudio", "open"] + (["--example"] if example else [])

@@ -39,9 +39,12 @@ from nnstudio.core.project.model import Project
 from nnstudio.core.training import events as ev
 
 BATCH = 32
-DATA = {"source": "digits", "params": {},
-        "split": {"validation": 0.2, "test": 0.0, "seed": 0, "shuffle": True},
-        "preprocess": {"scale": "none", "one_hot": False}}
+DATA = {
+    "source": "digits",
+    "params": {},
+    "split": {"validation": 0.2, "test": 0.0, "seed": 0, "shuffle": True},
+    "preprocess": {"scale": "none", "one_hot": False},
+}
 
 
 def build_model(kind: str):
@@ -65,10 +68,18 @@ def build_model(kind: str):
 
 
 def training_dict(epochs: int) -> dict:
-    return {"recipe": "supervised", "optimizer": {"name": "adam", "learning_rate": 0.001},
-            "loss": "sparse_categorical_crossentropy", "metrics": ["accuracy"],
-            "batch_size": BATCH, "epochs": epochs, "seed": 0, "checkpoint_best": False,
-            "backend": "tensorflow", "device": "cpu"}
+    return {
+        "recipe": "supervised",
+        "optimizer": {"name": "adam", "learning_rate": 0.001},
+        "loss": "sparse_categorical_crossentropy",
+        "metrics": ["accuracy"],
+        "batch_size": BATCH,
+        "epochs": epochs,
+        "seed": 0,
+        "checkpoint_best": False,
+        "backend": "tensorflow",
+        "device": "cpu",
+    }
 
 
 def plain_fit(kind: str, dataset, epochs: int) -> float:
@@ -82,12 +93,18 @@ def plain_fit(kind: str, dataset, epochs: int) -> float:
             marks.append(time.perf_counter())
 
     model = build_model(kind)
-    model.compile(optimizer=keras.optimizers.Adam(0.001),
-                  loss="sparse_categorical_crossentropy", metrics=["accuracy"])
+    model.compile(optimizer=keras.optimizers.Adam(0.001), loss="sparse_categorical_crossentropy", metrics=["accuracy"])
     x, y = dataset.x_train.astype("float32"), dataset.y_train
-    model.fit(x, y, batch_size=BATCH, epochs=epochs, shuffle=True, verbose=0,
-              validation_data=(dataset.x_val.astype("float32"), dataset.y_val),
-              callbacks=[EpochTimer()])
+    model.fit(
+        x,
+        y,
+        batch_size=BATCH,
+        epochs=epochs,
+        shuffle=True,
+        verbose=0,
+        validation_data=(dataset.x_val.astype("float32"), dataset.y_val),
+        callbacks=[EpochTimer()],
+    )
     return len(x) * (epochs - 1) / (marks[-1] - marks[0])
 
 
@@ -108,9 +125,13 @@ def headless_engine(kind: str, dataset, epochs: int) -> float:
     from nnstudio.core.training.telemetry import TelemetryOptions
 
     marks: list[float] = []
-    run_training(graph_project(kind, epochs), report=lambda e: isinstance(e, ev.EpochEnded)
-                 and marks.append(time.perf_counter()), should_stop=lambda: False,
-                 dataset=dataset, telemetry=TelemetryOptions.none())
+    run_training(
+        graph_project(kind, epochs),
+        report=lambda e: isinstance(e, ev.EpochEnded) and marks.append(time.perf_counter()),
+        should_stop=lambda: False,
+        dataset=dataset,
+        telemetry=TelemetryOptions.none(),
+    )
     return len(dataset.x_train) * (epochs - 1) / (marks[-1] - marks[0])
 
 
@@ -218,19 +239,32 @@ def main(argv: list[str] | None = None) -> int:
         ratios[kind], vs_headless[kind] = s / p, s / h
         lat = [1000 * v for v in stack_run.latencies]
         late = [1000 * v for v in stack_run.lateness]
-        figures[kind] = (percentile(late, 99), max(late, default=float("nan")), percentile(lat, 99),
-                         stack_run.redraws / stack_run.seconds, 1000 * dashboard.frame_cost)
-        print(f"{kind}: plain {p:,.0f} samples/s {[round(v) for v in plain]}; "
-              f"dashboards {s:,.0f} samples/s {[round(v) for v in stack]}; ratio {s / p:.3f}")
-        print(f"{kind}: headless engine (no telemetry, no Qt) {h:,.0f} samples/s "
-              f"{[round(v) for v in headless]}; dashboards/headless {s / h:.3f}")
-        print(f"{kind}: event-loop lateness p50 {percentile(late, 50):.1f} ms, "
-              f"p99 {percentile(late, 99):.1f} ms, max {max(late, default=float('nan')):.1f} ms; "
-              f"batch-to-drawn latency p50 {percentile(lat, 50):.0f} ms, "
-              f"p99 {percentile(lat, 99):.0f} ms ({len(lat)} redraws of the loss plot)")
-    print(f"train samples {len(dataset.x_train)}, batch {BATCH}, epochs {args.epochs}, "
-          f"reps {args.reps}, backend tensorflow, training in the {args.mode}; dashboard 1100x700, "
-          f"redraw period now {dashboard.timer.interval()} ms")
+        figures[kind] = (
+            percentile(late, 99),
+            max(late, default=float("nan")),
+            percentile(lat, 99),
+            stack_run.redraws / stack_run.seconds,
+            1000 * dashboard.frame_cost,
+        )
+        print(
+            f"{kind}: plain {p:,.0f} samples/s {[round(v) for v in plain]}; "
+            f"dashboards {s:,.0f} samples/s {[round(v) for v in stack]}; ratio {s / p:.3f}"
+        )
+        print(
+            f"{kind}: headless engine (no telemetry, no Qt) {h:,.0f} samples/s "
+            f"{[round(v) for v in headless]}; dashboards/headless {s / h:.3f}"
+        )
+        print(
+            f"{kind}: event-loop lateness p50 {percentile(late, 50):.1f} ms, "
+            f"p99 {percentile(late, 99):.1f} ms, max {max(late, default=float('nan')):.1f} ms; "
+            f"batch-to-drawn latency p50 {percentile(lat, 50):.0f} ms, "
+            f"p99 {percentile(lat, 99):.0f} ms ({len(lat)} redraws of the loss plot)"
+        )
+    print(
+        f"train samples {len(dataset.x_train)}, batch {BATCH}, epochs {args.epochs}, "
+        f"reps {args.reps}, backend tensorflow, training in the {args.mode}; dashboard 1100x700, "
+        f"redraw period now {dashboard.timer.interval()} ms"
+    )
     worst = [max(f[i] for f in figures.values()) for i in range(5)]
     print(f"throughput ratio (dashboards/headless): {min(vs_headless.values()):.2f}")
     print(f"throughput ratio (dashboards/plain): {min(ratios.values()):.2f}")

@@ -88,14 +88,20 @@ def main() -> None:
             fresh_wall += wall
             fresh_train += trained
         two_wall, _two_train = _session(project, path, str(folder / "two.journal"), n, 2, args.epochs)
-    print(f"reuse: {reuse_wall / n:.2f} s wall per trial, {reuse_train / n:.2f} s training "
-          f"-> overhead {(reuse_wall - reuse_train) / n:.2f} s per trial")
-    print(f"fresh process per trial: {fresh_wall / n:.2f} s wall per trial, {fresh_train / n:.2f} s training "
-          f"-> overhead {(fresh_wall - fresh_train) / n:.2f} s per trial")
+    print(
+        f"reuse: {reuse_wall / n:.2f} s wall per trial, {reuse_train / n:.2f} s training "
+        f"-> overhead {(reuse_wall - reuse_train) / n:.2f} s per trial"
+    )
+    print(
+        f"fresh process per trial: {fresh_wall / n:.2f} s wall per trial, {fresh_train / n:.2f} s training "
+        f"-> overhead {(fresh_wall - fresh_train) / n:.2f} s per trial"
+    )
     print(f"1 worker: {reuse_wall:.1f} s for {n} trials; 2 workers: {two_wall:.1f} s")
-    print(f"tune {n} trials x {args.epochs} epochs: overhead per trial {(reuse_wall - reuse_train) / n:.2f} s "
-          f"reused vs {(fresh_wall - fresh_train) / n:.2f} s fresh; 2 workers speed-up "
-          f"{reuse_wall / two_wall:.2f}x")
+    print(
+        f"tune {n} trials x {args.epochs} epochs: overhead per trial {(reuse_wall - reuse_train) / n:.2f} s "
+        f"reused vs {(fresh_wall - fresh_train) / n:.2f} s fresh; 2 workers speed-up "
+        f"{reuse_wall / two_wall:.2f}x"
+    )
 
 
 if __name__ == "__main__":

@@ -20,13 +20,19 @@ def _python(code: str) -> subprocess.CompletedProcess:
     return subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=300)
 
 
-@pytest.mark.parametrize("module", [
-    "nnstudio", "nnstudio.core.graph", "nnstudio.cli", "nnstudio.core.project", "nnstudio.core.templates",
-])
+@pytest.mark.parametrize(
+    "module",
+    [
+        "nnstudio",
+        "nnstudio.core.graph",
+        "nnstudio.cli",
+        "nnstudio.core.project",
+        "nnstudio.core.templates",
+    ],
+)
 def test_light_modules_import_no_heavy_library(module):
     code = (
-        f"import sys, json, {module}\n"
-        f"print(json.dumps(sorted(m for m in sys.modules if m.split('.')[0] in {HEAVY!r})))"
+        f"import sys, json, {module}\nprint(json.dumps(sorted(m for m in sys.modules if m.split('.')[0] in {HEAVY!r})))"
     )
     result = _python(code)
     assert result.returncode == 0, result.stderr

@@ -29,14 +29,13 @@ import importlib
 import os
 import sys
 import traceback
-from typing import NoReturn, Sequence
+from collections.abc import Sequence
+from typing import NoReturn
 
 from nnstudio.cli.common import (
     EXIT_INVALID,
     EXIT_OK,
     EXIT_UNREADABLE,
-    InvalidProjectError,
-    UsageError,
 )
 from nnstudio.core.messages import one_line
 
@@ -89,10 +88,12 @@ def build_parser() -> argparse.ArgumentParser:
     # ``--debug`` is accepted before and after the command; the sub-commands' copy has no
     # default so that it never overwrites a ``--debug`` given before the command.
     common = _Parser(add_help=False)
-    common.add_argument("--debug", action="store_true", default=argparse.SUPPRESS,
-                        help="print a traceback when a command fails")
-    parser = _Parser(prog="nnstudio",
-                     description="Build neural networks by drag and drop, train them, and watch them learn.")
+    common.add_argument(
+        "--debug", action="store_true", default=argparse.SUPPRESS, help="print a traceback when a command fails"
+    )
+    parser = _Parser(
+        prog="nnstudio", description="Build neural networks by drag and drop, train them, and watch them learn."
+    )
     parser.add_argument("--debug", action="store_true", help="print a traceback when a command fails")
     parser.add_argument("--version", action="version", version=f"nnstudio {__version__}")
     commands = parser.add_subparsers(title="commands", metavar="COMMAND", parser_class=_Parser)
@@ -136,7 +137,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         # The reader went away (`nnstudio templates | head -1`): stop quietly, as `cat` does.
         _silence_stdout()
         return EXIT_OK
-    except Exception as err:  # noqa: BLE001 - every failure becomes one line and an exit status
+    except Exception as err:  # every failure becomes one line and an exit status
         code, message = describe_error(err, args.debug)
         if args.debug:
             traceback.print_exc()

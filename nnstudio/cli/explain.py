@@ -22,23 +22,38 @@ DEFAULT_SAMPLES = 4
 
 def register(commands, common: argparse.ArgumentParser) -> None:
     """Add ``explain`` to ``commands``."""
-    cmd = commands.add_parser("explain", parents=[common],
-                              help="explain a trained project's predictions (saliency, Grad-CAM, ...)")
+    cmd = commands.add_parser(
+        "explain", parents=[common], help="explain a trained project's predictions (saliency, Grad-CAM, ...)"
+    )
     cmd.add_argument("project", help="the project file (with trained weights)")
     cmd.add_argument("--method", required=True, choices=METHOD_CHOICES, help="the attribution method")
-    cmd.add_argument("--layer", metavar="NODE",
-                     help="Grad-CAM's node, e.g. conv2d_1 or block_1/conv (default: the last spatial one)")
-    cmd.add_argument("--target", default="predicted", metavar="predicted|true|CLASS",
-                     help="the class to explain: the predicted one (default), the true one, or a class")
+    cmd.add_argument(
+        "--layer", metavar="NODE", help="Grad-CAM's node, e.g. conv2d_1 or block_1/conv (default: the last spatial one)"
+    )
+    cmd.add_argument(
+        "--target",
+        default="predicted",
+        metavar="predicted|true|CLASS",
+        help="the class to explain: the predicted one (default), the true one, or a class",
+    )
     which = cmd.add_mutually_exclusive_group()
-    which.add_argument("--samples", type=positive_int("samples"), metavar="N",
-                       help=f"explain the first N samples of the split (default {DEFAULT_SAMPLES})")
+    which.add_argument(
+        "--samples",
+        type=positive_int("samples"),
+        metavar="N",
+        help=f"explain the first N samples of the split (default {DEFAULT_SAMPLES})",
+    )
     which.add_argument("--indices", metavar="I,J,...", help="explain these samples (positions in the split)")
     cmd.add_argument("--data", metavar="SRC", help="a data source name or file, instead of the project's")
-    cmd.add_argument("--steps", type=positive_int("steps"), default=50, metavar="N",
-                     help="integrated gradients' steps (default 50)")
-    cmd.add_argument("--baseline", default="auto", choices=("auto", "black", "blurred", "noise", "mean"),
-                     help="integrated gradients' baseline (default: data mean for tables, black otherwise)")
+    cmd.add_argument(
+        "--steps", type=positive_int("steps"), default=50, metavar="N", help="integrated gradients' steps (default 50)"
+    )
+    cmd.add_argument(
+        "--baseline",
+        default="auto",
+        choices=("auto", "black", "blurred", "noise", "mean"),
+        help="integrated gradients' baseline (default: data mean for tables, black otherwise)",
+    )
     cmd.add_argument("--output", "-o", metavar="DIR", help="write a PNG and an .npy per sample into DIR")
     cmd.add_argument("--json", action="store_true", help="print a JSON summary as the last stdout line")
     cmd.set_defaults(handler=run)
@@ -75,13 +90,19 @@ def run(args: argparse.Namespace) -> int:
     data = None
     if args.data:
         from nnstudio.core.data import spec_for_argument
+
         data = spec_for_argument(args.data, project.data)
     from nnstudio.core.explain import ExplainOptions, ExplainSession
+
     session = ExplainSession.from_project(project, data)
-    indices = parse_indices(args.indices) if args.indices else list(
-        range(min(args.samples or DEFAULT_SAMPLES, len(session.x))))
-    options = ExplainOptions(method=args.method, target=args.target, layer=args.layer, steps=args.steps,
-                             baseline=args.baseline)
+    indices = (
+        parse_indices(args.indices)
+        if args.indices
+        else list(range(min(args.samples or DEFAULT_SAMPLES, len(session.x))))
+    )
+    options = ExplainOptions(
+        method=args.method, target=args.target, layer=args.layer, steps=args.steps, baseline=args.baseline
+    )
 
     def progress(event) -> None:
         print(f"explained {event.done}/{event.total} ({event.message})", file=sys.stderr, flush=True)
@@ -91,8 +112,10 @@ def run(args: argparse.Namespace) -> int:
         output.mkdir(parents=True, exist_ok=True)
     records = [_record(session, e, output) for e in explanations]
     if args.json:
-        print(json.dumps({"method": args.method, "split": session.split, "samples": records},
-                         separators=(",", ":")), flush=True)
+        print(
+            json.dumps({"method": args.method, "split": session.split, "samples": records}, separators=(",", ":")),
+            flush=True,
+        )
     else:
         for record in records:
             print(_line(record))
@@ -104,9 +127,14 @@ def _record(session, explanation, output: Path | None) -> dict:
     import numpy as np
 
     names = session.class_names
-    record = {"index": explanation.index, "label": explanation.label, "prediction": explanation.prediction,
-              "target": explanation.target, "file": None,
-              "top": [[n, round(p, 4)] for n, p in explanation.top_classes(names)]}
+    record = {
+        "index": explanation.index,
+        "label": explanation.label,
+        "prediction": explanation.prediction,
+        "target": explanation.target,
+        "file": None,
+        "top": [[n, round(p, 4)] for n, p in explanation.top_classes(names)],
+    }
     if explanation.layer:
         record["layer"] = explanation.layer
     if explanation.completeness is not None:
@@ -115,6 +143,7 @@ def _record(session, explanation, output: Path | None) -> dict:
         record["score_delta"] = round(explanation.completeness.delta, 6)
     if output is not None:
         from nnstudio.core.explain.render import explanations_figure, save_figure
+
         stem = output / f"sample_{explanation.index}_{explanation.method}"
         np.save(stem.with_suffix(".npy"), np.asarray(explanation.attribution, np.float32))
         save_figure(explanations_figure([explanation], names, columns=1), stem.with_suffix(".png"))
@@ -123,11 +152,15 @@ def _record(session, explanation, output: Path | None) -> dict:
 
 
 def _line(record: dict) -> str:
-    text = (f"sample {record['index']}: label {record['label']}, prediction {record['prediction']}, "
-            f"target {record['target']}")
+    text = (
+        f"sample {record['index']}: label {record['label']}, prediction {record['prediction']}, "
+        f"target {record['target']}"
+    )
     if "completeness_error" in record:
-        text += (f", attributions sum {record['attribution_sum']:.4g} vs f(x)-f(baseline) "
-                 f"{record['score_delta']:.4g} (error {record['completeness_error']:.2%})")
+        text += (
+            f", attributions sum {record['attribution_sum']:.4g} vs f(x)-f(baseline) "
+            f"{record['score_delta']:.4g} (error {record['completeness_error']:.2%})"
+        )
     if record["file"]:
         text += f" -> {record['file']}"
     return text

@@ -26,15 +26,30 @@ def register(commands, common: argparse.ArgumentParser) -> None:
     cmd.add_argument("project", help=f"the project file to create (`{PROJECT_SUFFIX}` is added when missing)")
     source = cmd.add_mutually_exclusive_group(required=True)
     source.add_argument("--template", "-t", metavar="NAME", help="see `nnstudio templates`")
-    source.add_argument("--backbone", metavar="MODEL", help="a .keras model file, a trained network of a project "
-                        "(PROJECT.nnstudio[:NETWORK]) or a keras.applications architecture to build on: backbone, "
-                        "pooling and a classification head")
-    cmd.add_argument("--cut", metavar="LAYER", help="with --backbone: the layer to cut at "
-                     "(default: the last feature layer before the classifier)")
-    cmd.add_argument("--freeze", default="all", metavar="all|none|N",
-                     help="with --backbone: freeze every layer, none, or all but the top N (default: all)")
-    cmd.add_argument("--data", metavar="SRC", help="with --backbone: a data source or file/folder; sets the "
-                     "input shape, the number of classes and the project's data")
+    source.add_argument(
+        "--backbone",
+        metavar="MODEL",
+        help="a .keras model file, a trained network of a project "
+        "(PROJECT.nnstudio[:NETWORK]) or a keras.applications architecture to build on: backbone, "
+        "pooling and a classification head",
+    )
+    cmd.add_argument(
+        "--cut",
+        metavar="LAYER",
+        help="with --backbone: the layer to cut at (default: the last feature layer before the classifier)",
+    )
+    cmd.add_argument(
+        "--freeze",
+        default="all",
+        metavar="all|none|N",
+        help="with --backbone: freeze every layer, none, or all but the top N (default: all)",
+    )
+    cmd.add_argument(
+        "--data",
+        metavar="SRC",
+        help="with --backbone: a data source or file/folder; sets the "
+        "input shape, the number of classes and the project's data",
+    )
     cmd.add_argument("--force", action="store_true", help="replace the file if it exists")
     cmd.set_defaults(handler=_new)
 

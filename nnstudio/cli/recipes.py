@@ -46,16 +46,30 @@ def add_recipe_arguments(cmd: argparse.ArgumentParser) -> None:
     """Add the recipe, pruning and distillation options to ``train``'s parser."""
     group = cmd.add_argument_group("recipes (compression)")
     group.add_argument("--recipe", choices=RECIPES, help="the training recipe for this run (default: the project's)")
-    group.add_argument("--sparsity", type=_fraction("the sparsity", closed=False), metavar="S",
-                       help="prune: the final fraction of zero weights, e.g. 0.8")
-    group.add_argument("--scope", choices=("layer", "global"),
-                       help="prune: every layer to the sparsity, or one threshold across layers (default: layer)")
-    group.add_argument("--teacher", metavar="NETWORK_OR_FILE",
-                       help="distill: a trained network of the project or a .keras file; the student is the "
-                            "network being trained (the project's first)")
+    group.add_argument(
+        "--sparsity",
+        type=_fraction("the sparsity", closed=False),
+        metavar="S",
+        help="prune: the final fraction of zero weights, e.g. 0.8",
+    )
+    group.add_argument(
+        "--scope",
+        choices=("layer", "global"),
+        help="prune: every layer to the sparsity, or one threshold across layers (default: layer)",
+    )
+    group.add_argument(
+        "--teacher",
+        metavar="NETWORK_OR_FILE",
+        help="distill: a trained network of the project or a .keras file; the student is the "
+        "network being trained (the project's first)",
+    )
     group.add_argument("--temperature", type=_positive, metavar="T", help="distill: softening temperature (default 4)")
-    group.add_argument("--alpha", type=_fraction("alpha", closed=True), metavar="A",
-                       help="distill: weight of the hard labels' loss, the soft targets get 1 - A (default 0.1)")
+    group.add_argument(
+        "--alpha",
+        type=_fraction("alpha", closed=True),
+        metavar="A",
+        help="distill: weight of the hard labels' loss, the soft targets get 1 - A (default 0.1)",
+    )
 
 
 def apply_recipe_arguments(args: argparse.Namespace, training: dict) -> None:
@@ -68,15 +82,20 @@ def apply_recipe_arguments(args: argparse.Namespace, training: dict) -> None:
     """
     recipe = getattr(args, "recipe", None) or training.get("recipe", "supervised")
     pruning = {"sparsity": getattr(args, "sparsity", None), "scope": getattr(args, "scope", None)}
-    distilling = {"teacher": getattr(args, "teacher", None), "temperature": getattr(args, "temperature", None),
-                  "alpha": getattr(args, "alpha", None)}
+    distilling = {
+        "teacher": getattr(args, "teacher", None),
+        "temperature": getattr(args, "temperature", None),
+        "alpha": getattr(args, "alpha", None),
+    }
     for wanted, options in (("prune", pruning), ("distill", distilling)):
         given = [name for name, value in options.items() if value is not None]
         if given and recipe != wanted:
             raise UsageError(f"--{given[0]} belongs to --recipe {wanted}. Received: recipe={recipe!r}.")
         if given:
-            training[wanted] = {**dict(training.get(wanted) or {}),
-                                **{name: value for name, value in options.items() if value is not None}}
+            training[wanted] = {
+                **dict(training.get(wanted) or {}),
+                **{name: value for name, value in options.items() if value is not None},
+            }
     if recipe == "distill" and not (training.get("distill") or {}).get("teacher"):
         raise UsageError("--recipe distill needs --teacher NETWORK_OR_FILE. Received: no teacher.")
     training["recipe"] = recipe

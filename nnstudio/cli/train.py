@@ -40,34 +40,62 @@ def register(commands, common: argparse.ArgumentParser) -> None:
     cmd = commands.add_parser("train", parents=[common], help="train a project without the designer")
     cmd.add_argument("project", help="the project file")
     cmd.add_argument("--data", metavar="SRC", help="a data source name or file, instead of the project's")
-    cmd.add_argument("--epochs", type=positive_int("epochs"), metavar="N",
-                     help="number of epochs (default: the project's)")
-    cmd.add_argument("--backend", choices=BACKENDS,
-                     help="the Keras backend (default: KERAS_BACKEND, else the project's, else tensorflow)")
+    cmd.add_argument(
+        "--epochs", type=positive_int("epochs"), metavar="N", help="number of epochs (default: the project's)"
+    )
+    cmd.add_argument(
+        "--backend",
+        choices=BACKENDS,
+        help="the Keras backend (default: KERAS_BACKEND, else the project's, else tensorflow)",
+    )
     cmd.add_argument("--output", "-o", metavar="OUT", help="where to save the trained project (default: in place)")
-    cmd.add_argument("--save-settings", action="store_true",
-                     help="keep --data, --epochs and --backend in the project's recipe (default: this run only)")
-    cmd.add_argument("--checkpoints", metavar="DIR",
-                     help="save a checkpoint every epoch in DIR; when DIR holds one of an unfinished run "
-                          "(a crash, Ctrl+C), continue from it")
-    cmd.add_argument("--tensorboard", metavar="DIR",
-                     help="write TensorBoard logs (scalars, histograms, feature maps, settings) under DIR")
+    cmd.add_argument(
+        "--save-settings",
+        action="store_true",
+        help="keep --data, --epochs and --backend in the project's recipe (default: this run only)",
+    )
+    cmd.add_argument(
+        "--checkpoints",
+        metavar="DIR",
+        help="save a checkpoint every epoch in DIR; when DIR holds one of an unfinished run "
+        "(a crash, Ctrl+C), continue from it",
+    )
+    cmd.add_argument(
+        "--tensorboard",
+        metavar="DIR",
+        help="write TensorBoard logs (scalars, histograms, feature maps, settings) under DIR",
+    )
     where = cmd.add_argument_group("devices and processes")
-    where.add_argument("--devices", metavar="D",
-                       help="cpu | gpu | gpu:0,1 | N (the first N devices, data-parallel; on a CPU-only machine "
-                            "N splits the CPU into N devices); several devices train data-parallel")
-    where.add_argument("--distribution", choices=DISTRIBUTIONS,
-                       help="none, data-parallel (JAX DataParallel, TensorFlow MirroredStrategy) or "
-                            "model-parallel (JAX, with the project's or a proposed layout map)")
+    where.add_argument(
+        "--devices",
+        metavar="D",
+        help="cpu | gpu | gpu:0,1 | N (the first N devices, data-parallel; on a CPU-only machine "
+        "N splits the CPU into N devices); several devices train data-parallel",
+    )
+    where.add_argument(
+        "--distribution",
+        choices=DISTRIBUTIONS,
+        help="none, data-parallel (JAX DataParallel, TensorFlow MirroredStrategy) or "
+        "model-parallel (JAX, with the project's or a proposed layout map)",
+    )
     where.add_argument("--coordinator", metavar="HOST:PORT", help="process 0's address (several processes, JAX)")
-    where.add_argument("--num-processes", type=positive_int("processes"), metavar="N",
-                       help="how many processes train together")
+    where.add_argument(
+        "--num-processes", type=positive_int("processes"), metavar="N", help="how many processes train together"
+    )
     where.add_argument("--process-id", type=int, metavar="I", help="this process's id, 0 to N-1 (0 saves)")
-    where.add_argument("--join-timeout", type=positive_int("seconds"), default=60, metavar="S",
-                       help="how long the processes wait for each other to join (default: 60)")
+    where.add_argument(
+        "--join-timeout",
+        type=positive_int("seconds"),
+        default=60,
+        metavar="S",
+        help="how long the processes wait for each other to join (default: 60)",
+    )
     cmd.add_argument("--json", action="store_true", help="print one JSON object per event instead of text")
-    cmd.add_argument("--events-jsonl", action="store_true",
-                     help="also stream telemetry events (histograms, activations) as JSON lines")
+    cmd.add_argument(
+        "--events-jsonl",
+        action="store_true",
+        help="also stream telemetry events (histograms, activations) as JSON lines",
+    )
     add_recipe_arguments(cmd)
     cmd.set_defaults(handler=run)
 
@@ -86,21 +114,24 @@ class ProgressPrinter:
 
         if isinstance(event, ev.RunStarted):
             self.epochs = event.epochs
-            self._line(f"Training {event.samples} samples, {event.epochs} epochs, batch "
-                       f"{event.batch_size} on {event.backend}/{event.device}.")
+            self._line(
+                f"Training {event.samples} samples, {event.epochs} epochs, batch "
+                f"{event.batch_size} on {event.backend}/{event.device}."
+            )
         elif isinstance(event, ev.BatchEnded) and self.interactive:
             now = time.perf_counter()
             if now - self._last >= REDRAW_S:
                 self._last = now
                 filled = int(BAR_WIDTH * event.fraction_done)
                 eta = f"{event.eta_seconds:.0f}s" if event.eta_seconds is not None else "?"
-                self.stream.write(f"\rEpoch {event.epoch + 1}/{self.epochs} "
-                                  f"[{'#' * filled}{'.' * (BAR_WIDTH - filled)}] "
-                                  f"{event.fraction_done:4.0%} ETA {eta} {_format_logs(event.logs)}\033[K")
+                self.stream.write(
+                    f"\rEpoch {event.epoch + 1}/{self.epochs} "
+                    f"[{'#' * filled}{'.' * (BAR_WIDTH - filled)}] "
+                    f"{event.fraction_done:4.0%} ETA {eta} {_format_logs(event.logs)}\033[K"
+                )
                 self.stream.flush()
         elif isinstance(event, ev.EpochEnded):
-            self._line(f"Epoch {event.epoch + 1}/{self.epochs} ({event.seconds:.1f}s) "
-                       f"{_format_logs(event.logs)}")
+            self._line(f"Epoch {event.epoch + 1}/{self.epochs} ({event.seconds:.1f}s) {_format_logs(event.logs)}")
         elif isinstance(event, ev.LogMessage):
             self._line(f"{event.level}: {event.message}")
         elif isinstance(event, ev.RunFinished):
@@ -130,14 +161,18 @@ def choose_backend(requested: str | None, project_backend: str | None) -> str:
     module, extra = BACKEND_EXTRAS.get(backend, (backend, backend))
     if importlib.util.find_spec(module) is None:
         install = f"pip install -e '.[{extra}]'" if extra else "pip install tensorflow-cpu"
-        raise UsageError(f"The `{backend}` backend is not installed in this Python; install it with "
-                         f"`{install}`. Received: backend={backend!r}.")
+        raise UsageError(
+            f"The `{backend}` backend is not installed in this Python; install it with "
+            f"`{install}`. Received: backend={backend!r}."
+        )
     if "keras" in sys.modules:
         import keras
 
         if keras.backend.backend() != backend:
-            raise UsageError(f"Keras is already loaded with the `{keras.backend.backend()}` "
-                             f"backend in this process. Received: backend={backend!r}.")
+            raise UsageError(
+                f"Keras is already loaded with the `{keras.backend.backend()}` "
+                f"backend in this process. Received: backend={backend!r}."
+            )
     os.environ["KERAS_BACKEND"] = backend
     return backend
 
@@ -148,17 +183,24 @@ def summary(finished, batch_size: int, backend: str, output: str | None, project
     With ``project``, ``trainable_params`` and ``frozen_params`` count the trained network's
     weights that train and those that do not (frozen backbone layers, normalization statistics).
     """
-    return {"status": finished.status, "message": finished.message,
-            **_parameter_counts(project, finished.record.get("network")),
-            "epochs": [dict(h) for h in finished.history], "test": dict(finished.test_metrics),
-            "batch_size": batch_size, "samples_per_second": round(finished.samples_per_second, 2),
-            "seconds": round(finished.seconds, 3), "backend": backend,
-            "device": finished.record.get("device", "cpu"), "best_epoch": finished.best_epoch,
-            "devices": len(finished.record.get("devices") or [None]),
-            "processes": finished.record.get("processes", 1),
-            "distribution": finished.record.get("distribution", "none"),
-            **_input_figures(finished.record.get("input") or {}),
-            "output": output}
+    return {
+        "status": finished.status,
+        "message": finished.message,
+        **_parameter_counts(project, finished.record.get("network")),
+        "epochs": [dict(h) for h in finished.history],
+        "test": dict(finished.test_metrics),
+        "batch_size": batch_size,
+        "samples_per_second": round(finished.samples_per_second, 2),
+        "seconds": round(finished.seconds, 3),
+        "backend": backend,
+        "device": finished.record.get("device", "cpu"),
+        "best_epoch": finished.best_epoch,
+        "devices": len(finished.record.get("devices") or [None]),
+        "processes": finished.record.get("processes", 1),
+        "distribution": finished.record.get("distribution", "none"),
+        **_input_figures(finished.record.get("input") or {}),
+        "output": output,
+    }
 
 
 def _parameter_counts(project, network: str | None) -> dict:
@@ -176,8 +218,12 @@ def _input_figures(figures: dict) -> dict:
 
     ``input_share`` is None for data held in memory (there is no reading to measure).
     """
-    return {"samples": figures.get("samples"), "skipped": figures.get("skipped", 0),
-            "streamed": bool(figures.get("streamed")), "input_share": figures.get("input_share")}
+    return {
+        "samples": figures.get("samples"),
+        "skipped": figures.get("skipped", 0),
+        "streamed": bool(figures.get("streamed")),
+        "input_share": figures.get("input_share"),
+    }
 
 
 def run(args: argparse.Namespace) -> int:
@@ -230,8 +276,10 @@ def run(args: argparse.Namespace) -> int:
     if as_json:
         from nnstudio.core.training.context import json_safe
 
-        print(json.dumps(json_safe(summary(finished, batch_size, backend, output, project)),
-                         separators=(",", ":")), flush=True)
+        print(
+            json.dumps(json_safe(summary(finished, batch_size, backend, output, project)), separators=(",", ":")),
+            flush=True,
+        )
     if finished.status in ("failed", "nan"):
         raise InvalidProjectError(finished.message)
     return EXIT_OK
@@ -245,8 +293,9 @@ def _place(args: argparse.Namespace, project, backend: str):
     from nnstudio.core.distribute import ClusterSpec, initialize_processes, split_host_devices
     from nnstudio.core.distribute.devices import simulated_devices
 
-    cluster = ClusterSpec.from_arguments(getattr(args, "coordinator", None), getattr(args, "num_processes", None),
-                                         getattr(args, "process_id", None))
+    cluster = ClusterSpec.from_arguments(
+        getattr(args, "coordinator", None), getattr(args, "num_processes", None), getattr(args, "process_id", None)
+    )
     devices = getattr(args, "devices", None)
     kind = getattr(args, "distribution", None)
     current = dict(project.training.get("distribution") or {})
@@ -255,20 +304,24 @@ def _place(args: argparse.Namespace, project, backend: str):
         if stored:
             split_host_devices(stored, backend)  # the project's own simulated devices
         return None
-    several = cluster is not None or (devices is not None and (devices.isdigit() or devices == "gpu"
-                                                               or "," in devices))
+    several = cluster is not None or (devices is not None and (devices.isdigit() or devices == "gpu" or "," in devices))
     kind = kind or ("data-parallel" if several else current.get("kind", "none"))
     if devices is not None and devices.isdigit():
         split_host_devices(int(devices), backend)
     if kind == "none" and devices is not None:
         if several:
-            raise UsageError(f"Several devices train together with a distribution; add --distribution "
-                             f"data-parallel. Received: devices={devices!r}, distribution='none'.")
+            raise UsageError(
+                f"Several devices train together with a distribution; add --distribution "
+                f"data-parallel. Received: devices={devices!r}, distribution='none'."
+            )
         project.training["device"] = devices if ":" in devices else f"{devices}:0"
     project.training["distribution"] = {**current, "kind": kind, "devices": devices or current.get("devices", "")}
     if cluster is not None:
-        print(f"nnstudio: process {cluster.process_id} of {cluster.num_processes} joining {cluster.coordinator}",
-              file=sys.stderr, flush=True)
+        print(
+            f"nnstudio: process {cluster.process_id} of {cluster.num_processes} joining {cluster.coordinator}",
+            file=sys.stderr,
+            flush=True,
+        )
         initialize_processes(cluster, backend, timeout_s=getattr(args, "join_timeout", 60))
     return cluster
 
@@ -298,9 +351,14 @@ def _train(project, report, checkpoints: str | None, resume: bool, stream_events
     if previous is not None:
         signal.signal(signal.SIGINT, lambda *_: stop.set())
     try:
-        return run_training(project, report=report, should_stop=stop.is_set,
-                            telemetry=TelemetryOptions() if stream_events else TelemetryOptions.none(),
-                            checkpoint_dir=checkpoints, resume=resume)
+        return run_training(
+            project,
+            report=report,
+            should_stop=stop.is_set,
+            telemetry=TelemetryOptions() if stream_events else TelemetryOptions.none(),
+            checkpoint_dir=checkpoints,
+            resume=resume,
+        )
     finally:
         if previous is not None:
             signal.signal(signal.SIGINT, previous)
@@ -316,8 +374,9 @@ def _checkpoints(folder: str | None) -> tuple[str | None, bool]:
     if checkpoint is None:
         os.makedirs(folder, exist_ok=True)
         return folder, False
-    print(f"nnstudio: continuing from the checkpoint of epoch {checkpoint.epoch} in {folder}",
-          file=sys.stderr, flush=True)
+    print(
+        f"nnstudio: continuing from the checkpoint of epoch {checkpoint.epoch} in {folder}", file=sys.stderr, flush=True
+    )
     return folder, True
 
 

@@ -33,14 +33,25 @@ def register(commands, common: argparse.ArgumentParser) -> None:
     cmd.add_argument("--timeout", type=float, metavar="S", help="start no trial after S seconds")
     cmd.add_argument("--epochs", type=positive_int("epochs"), metavar="N", help="epochs per trial")
     cmd.add_argument("--objective", metavar="METRIC", help="a logged metric, e.g. val_loss or val_accuracy")
-    cmd.add_argument("--direction", choices=("minimize", "maximize"),
-                     help="default: maximize accuracy-like metrics, minimize the rest")
-    cmd.add_argument("--param", action="append", default=[], metavar="NODE.PARAM=SPEC",
-                     help="search a value: LOW..HIGH[:log][:int][:step=S] or a|b|c (repeatable)")
+    cmd.add_argument(
+        "--direction",
+        choices=("minimize", "maximize"),
+        help="default: maximize accuracy-like metrics, minimize the rest",
+    )
+    cmd.add_argument(
+        "--param",
+        action="append",
+        default=[],
+        metavar="NODE.PARAM=SPEC",
+        help="search a value: LOW..HIGH[:log][:int][:step=S] or a|b|c (repeatable)",
+    )
     cmd.add_argument("--workers", type=positive_int("workers"), metavar="K", help="worker processes here")
-    cmd.add_argument("--storage", metavar="URL",
-                     help="a database URL (sqlite:///tune.db, postgresql://...) or a journal file "
-                          "(default: PROJECT's name + .tune.journal next to it)")
+    cmd.add_argument(
+        "--storage",
+        metavar="URL",
+        help="a database URL (sqlite:///tune.db, postgresql://...) or a journal file "
+        "(default: PROJECT's name + .tune.journal next to it)",
+    )
     cmd.add_argument("--study", metavar="NAME", help="the study's name (default: the project file's name)")
     cmd.add_argument("--prune", choices=PRUNERS, help="stop unpromising trials early")
     cmd.add_argument("--seed", type=int, metavar="N", help="seeds the sampler and every trial's training")
@@ -63,8 +74,7 @@ def parse_params(items: list[str]) -> dict:
     for item in items:
         key, eq, spec = item.partition("=")
         if not eq or not key.strip() or not spec.strip():
-            raise UsageError(f"--param takes NODE.PARAM=SPEC (e.g. dense_1.units=16..256:log:int). "
-                             f"Received: {item!r}.")
+            raise UsageError(f"--param takes NODE.PARAM=SPEC (e.g. dense_1.units=16..256:log:int). Received: {item!r}.")
         try:
             spaces[key.strip()] = parse_spec(key.strip(), spec)
         except SearchSpaceError as err:
@@ -77,9 +87,17 @@ def settings_from(args: argparse.Namespace, stored: dict | None):
     from nnstudio.core.tune import StudySettings
 
     data = dict(stored or {})
-    for option, key in (("strategy", "strategy"), ("trials", "trials"), ("timeout", "timeout"),
-                        ("epochs", "epochs"), ("objective", "objective"), ("direction", "direction"),
-                        ("workers", "workers"), ("prune", "prune"), ("seed", "seed")):
+    for option, key in (
+        ("strategy", "strategy"),
+        ("trials", "trials"),
+        ("timeout", "timeout"),
+        ("epochs", "epochs"),
+        ("objective", "objective"),
+        ("direction", "direction"),
+        ("workers", "workers"),
+        ("prune", "prune"),
+        ("seed", "seed"),
+    ):
         value = getattr(args, option, None)
         if value is not None:
             data[key] = value
@@ -102,8 +120,10 @@ class StudyProgressPrinter:
         filled = int(BAR_WIDTH * min(1.0, progress.finished / total))
         eta = f"{progress.eta:.0f}s" if progress.eta is not None else "?"
         best = f" best {progress.best['value']:.4g} (#{progress.best['number']})" if progress.best else ""
-        text = (f"Trials {progress.finished}/{progress.total} [{'#' * filled}{'.' * (BAR_WIDTH - filled)}] "
-                f"{progress.running} running, ETA {eta}{best}")
+        text = (
+            f"Trials {progress.finished}/{progress.total} [{'#' * filled}{'.' * (BAR_WIDTH - filled)}] "
+            f"{progress.running} running, ETA {eta}{best}"
+        )
         self.stream.write(f"\r{text}\033[K" if self.interactive else f"{text}\n")
         self.stream.flush()
 

@@ -9,7 +9,8 @@ Each user keeps its own messages and error class. Must not import Qt or Keras.
 from __future__ import annotations
 
 import copy
-from typing import Callable, Generic, TypeVar
+from collections.abc import Callable
+from typing import Generic, TypeVar
 
 InfoT = TypeVar("InfoT")
 BuilderT = TypeVar("BuilderT", bound=Callable)

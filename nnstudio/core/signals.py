@@ -6,7 +6,8 @@ emitting thread, in connection order.
 
 from __future__ import annotations
 
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 
 class Signal:
@@ -37,15 +38,15 @@ class Signal:
         for callback in list(self._callbacks):
             callback(*args)
 
-    def __copy__(self) -> "Signal":
+    def __copy__(self) -> Signal:
         # A copied model (``copy.copy``/``copy.deepcopy`` of a Project) gets its own,
         # unconnected signals: views watch one object, never its copies.
         return Signal()
 
-    def __deepcopy__(self, memo: dict) -> "Signal":
+    def __deepcopy__(self, memo: dict) -> Signal:
         return Signal()
 
-    def block(self) -> "_Blocker":
+    def block(self) -> _Blocker:
         """Return a context manager that silences the signal while active."""
         return _Blocker(self)
 

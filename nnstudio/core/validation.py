@@ -10,7 +10,8 @@ their own kinds to themselves. Must not import Qt or Keras.
 from __future__ import annotations
 
 import math
-from typing import Any, Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
+from typing import Any
 
 
 def is_integer(value: Any) -> bool:
@@ -32,9 +33,7 @@ def check_range(name: str, value: float, minimum: float | None, maximum: float |
     return None
 
 
-def check_each_in_range(
-    name: str, values: Iterable[float], minimum: float | None, maximum: float | None
-) -> str | None:
+def check_each_in_range(name: str, values: Iterable[float], minimum: float | None, maximum: float | None) -> str | None:
     """Return the range problem of the first of ``values`` outside ``[minimum, maximum]``."""
     for value in values:
         problem = check_range(name, value, minimum, maximum)

@@ -15,12 +15,7 @@ import zipfile
 def escapes_archive(name: str) -> bool:
     """True when member ``name`` is absolute, names a drive, climbs out with ``..`` or holds NUL."""
     parts = name.replace("\\", "/").split("/")
-    return (
-        name.startswith(("/", "\\"))
-        or re.match(r"^[A-Za-z]:", name) is not None
-        or ".." in parts
-        or "\x00" in name
-    )
+    return name.startswith(("/", "\\")) or re.match(r"^[A-Za-z]:", name) is not None or ".." in parts or "\x00" in name
 
 
 def inflates_suspiciously(info: zipfile.ZipInfo, max_ratio: float, floor_bytes: int) -> bool:

@@ -8,7 +8,8 @@ Must not import Keras.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Callable
+from collections.abc import Callable
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QSize, Qt
 from PySide6.QtGui import QAction, QActionGroup, QKeySequence
@@ -32,12 +33,25 @@ CANVAS_SLOTS = {
     "toolbar_edit": ("delete", "group"),
     "toolbar_view": ("zoom_in", "zoom_out", "zoom_fit", "auto_layout"),
 }
-CANVAS_ICONS = {"delete": "delete", "group": "group", "zoom_in": "zoom-in", "zoom_out": "zoom-out",
-                "zoom_fit": "fit", "auto_layout": "layout"}
+CANVAS_ICONS = {
+    "delete": "delete",
+    "group": "group",
+    "zoom_in": "zoom-in",
+    "zoom_out": "zoom-out",
+    "zoom_fit": "fit",
+    "auto_layout": "layout",
+}
 
 
-def _action(window: "MainWindow", text: str, slot: Callable | None = None, *, icon: str | None = None,
-            shortcut=None, tip: str = "") -> QAction:
+def _action(
+    window: MainWindow,
+    text: str,
+    slot: Callable | None = None,
+    *,
+    icon: str | None = None,
+    shortcut=None,
+    tip: str = "",
+) -> QAction:
     action = QAction(text, window)
     if icon:
         action.setIcon(action_icon(icon))
@@ -48,15 +62,18 @@ def _action(window: "MainWindow", text: str, slot: Callable | None = None, *, ic
             action.setShortcut(QKeySequence(shortcut))
     if tip:
         action.setStatusTip(tip)
-        action.setToolTip(f"{text.replace('&', '').rstrip('…')} — {tip}" if shortcut is None
-                          else f"{text.replace('&', '').rstrip('…')} ({action.shortcut().toString(QKeySequence.SequenceFormat.NativeText)})")
+        action.setToolTip(
+            f"{text.replace('&', '').rstrip('…')} — {tip}"
+            if shortcut is None
+            else f"{text.replace('&', '').rstrip('…')} ({action.shortcut().toString(QKeySequence.SequenceFormat.NativeText)})"
+        )
     if slot is not None:
         action.triggered.connect(lambda _checked=False: slot())
     window.addAction(action)
     return action
 
 
-def install_canvas_actions(window: "MainWindow", controller) -> None:
+def install_canvas_actions(window: MainWindow, controller) -> None:
     """Show ``controller``'s actions in the Edit and View menus and the toolbar.
 
     The actions stay owned by the canvas (their shortcuts work only while its view has the
@@ -79,32 +96,57 @@ def install_canvas_actions(window: "MainWindow", controller) -> None:
             widget.insertAction(marker, action)
 
 
-def _slot(window: "MainWindow", widget, name: str) -> None:
+def _slot(window: MainWindow, widget, name: str) -> None:
     marker = widget.addSeparator()
     window.canvas_slots.append((widget, marker, CANVAS_SLOTS[name]))
 
 
-def build_actions(window: "MainWindow") -> dict[str, QAction]:
+def build_actions(window: MainWindow) -> dict[str, QAction]:
     """Create the window's actions, menus and toolbar; return the actions by name."""
     a: dict[str, QAction] = {}
     window.canvas_slots = []
     stack = window.document.undo_stack
-    a["new"] = _action(window, "&New", window.new_blank, icon="new", shortcut=Key.New,
-                       tip="Start an empty project")
-    a["new_template"] = _action(window, "New from &Template…", window.new_from_template, icon="template",
-                                shortcut="Ctrl+Shift+N", tip="Start from a ready-to-train example")
+    a["new"] = _action(window, "&New", window.new_blank, icon="new", shortcut=Key.New, tip="Start an empty project")
+    a["new_template"] = _action(
+        window,
+        "New from &Template…",
+        window.new_from_template,
+        icon="template",
+        shortcut="Ctrl+Shift+N",
+        tip="Start from a ready-to-train example",
+    )
     a["open"] = _action(window, "&Open…", window.open, icon="open", shortcut=Key.Open, tip="Open a project file")
     a["save"] = _action(window, "&Save", window.save, icon="save", shortcut=Key.Save, tip="Save the project")
-    a["save_as"] = _action(window, "Save &As…", window.save_as, shortcut=Key.SaveAs,
-                           tip="Save the project under another name")
-    a["import_keras"] = _action(window, "&Import Keras Model…", window.import_keras, icon="import",
-                                shortcut="Ctrl+I", tip="Open a .keras model as an editable network")
-    a["export_keras"] = _action(window, "&Keras Model (.keras)…", lambda: window.export("keras"), icon="export",
-                                tip="Save the network as a Keras model file")
-    a["export_python"] = _action(window, "&Python Code…", lambda: window.export("python"),
-                                 tip="Write Python code that builds and trains the network")
-    a["recover"] = _action(window, "Re&cover Unsaved Work…", lambda: window.offer_recovery(everything=True),
-                           tip="Restore or discard work autosaved before nnstudio closed unexpectedly")
+    a["save_as"] = _action(
+        window, "Save &As…", window.save_as, shortcut=Key.SaveAs, tip="Save the project under another name"
+    )
+    a["import_keras"] = _action(
+        window,
+        "&Import Keras Model…",
+        window.import_keras,
+        icon="import",
+        shortcut="Ctrl+I",
+        tip="Open a .keras model as an editable network",
+    )
+    a["export_keras"] = _action(
+        window,
+        "&Keras Model (.keras)…",
+        lambda: window.export("keras"),
+        icon="export",
+        tip="Save the network as a Keras model file",
+    )
+    a["export_python"] = _action(
+        window,
+        "&Python Code…",
+        lambda: window.export("python"),
+        tip="Write Python code that builds and trains the network",
+    )
+    a["recover"] = _action(
+        window,
+        "Re&cover Unsaved Work…",
+        lambda: window.offer_recovery(everything=True),
+        tip="Restore or discard work autosaved before nnstudio closed unexpectedly",
+    )
     a["quit"] = _action(window, "&Quit", window.close, shortcut=Key.Quit, tip="Close nnstudio")
     a["quit"].setMenuRole(QAction.MenuRole.QuitRole)
 
@@ -119,8 +161,13 @@ def build_actions(window: "MainWindow") -> dict[str, QAction]:
         # shortcuts table) use the fixed icon text.
         a[name].setIconText(name.capitalize())
         window.addAction(a[name])
-    a["add_network"] = _action(window, "&Add Network…", window.add_network, icon="network",
-                               tip="Add another network to the project (e.g. a discriminator)")
+    a["add_network"] = _action(
+        window,
+        "&Add Network…",
+        window.add_network,
+        icon="network",
+        tip="Add another network to the project (e.g. a discriminator)",
+    )
     a["rename_network"] = _action(window, "&Rename Network…", window.rename_network)
     a["remove_network"] = _action(window, "Re&move Network", window.remove_network)
     a["about"] = _action(window, "&About nnstudio", lambda: _about(window), icon="info")
@@ -131,7 +178,7 @@ def build_actions(window: "MainWindow") -> dict[str, QAction]:
     return a
 
 
-def _build_menus(window: "MainWindow", a: dict[str, QAction]) -> None:
+def _build_menus(window: MainWindow, a: dict[str, QAction]) -> None:
     bar = window.menuBar()
     file_menu = bar.addMenu("&File")
     file_menu.addActions([a["new"], a["new_template"], a["open"]])
@@ -179,7 +226,7 @@ def _build_menus(window: "MainWindow", a: dict[str, QAction]) -> None:
     help_menu.addActions([a["shortcuts"], a["about"]])
 
 
-def _build_toolbar(window: "MainWindow", a: dict[str, QAction]) -> None:
+def _build_toolbar(window: MainWindow, a: dict[str, QAction]) -> None:
     bar = QToolBar("Main toolbar", window)
     bar.setObjectName("main_toolbar")
     bar.setIconSize(QSize(20, 20))
@@ -196,14 +243,15 @@ def _build_toolbar(window: "MainWindow", a: dict[str, QAction]) -> None:
     window.toolbar = bar
 
 
-def _fill_recent(window: "MainWindow") -> None:
+def _fill_recent(window: MainWindow) -> None:
     menu = window.recent_menu
     menu.clear()
     recent = settings.recent_files()
     for path in recent:
         act = menu.addAction(path)
-        act.triggered.connect(lambda _c=False, p=path: window.maybe_save_changes("opening another project")
-                              and window.open_path(p))
+        act.triggered.connect(
+            lambda _c=False, p=path: window.maybe_save_changes("opening another project") and window.open_path(p)
+        )
     if not recent:
         menu.addAction("No recent projects").setEnabled(False)
         return
@@ -216,13 +264,13 @@ def _set_theme(choice: str) -> None:
     theme.apply_theme(choice)
 
 
-def _about(window: "MainWindow") -> None:
+def _about(window: MainWindow) -> None:
     from nnstudio.ui.dialogs.about import show_about
 
     show_about(window)
 
 
-def _shortcuts(window: "MainWindow") -> None:
+def _shortcuts(window: MainWindow) -> None:
     from nnstudio.ui.dialogs.about import ShortcutsDialog
 
     actions = list(window.actions_by_name.values())
@@ -230,4 +278,3 @@ def _shortcuts(window: "MainWindow") -> None:
     if controller is not None:
         actions += list(controller.actions_by_name.values())
     ShortcutsDialog(actions, window).exec()
-

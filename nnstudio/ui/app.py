@@ -193,6 +193,7 @@ def _after_start(window, loader: KerasLoader) -> None:
     window.offer_recovery()
     shot = _env("NNSTUDIO_SCREENSHOT")
     if shot:
+
         def take() -> None:
             window.grab().save(shot)
             QApplication.exit(0)

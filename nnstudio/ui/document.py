@@ -69,8 +69,13 @@ class ProjectDocument(QObject):
     autosaved = Signal(str)
     report_updated = Signal(str)
 
-    def __init__(self, project: Project | None = None, path: str | None = None,
-                 autosave_ms: int | None = None, parent: QObject | None = None) -> None:
+    def __init__(
+        self,
+        project: Project | None = None,
+        path: str | None = None,
+        autosave_ms: int | None = None,
+        parent: QObject | None = None,
+    ) -> None:
         super().__init__(parent)
         self.undo_stack = QUndoStack(self)
         self._project = project or blank_project()
@@ -168,7 +173,7 @@ class ProjectDocument(QObject):
             self._shapes[id(graph)] = inference
         return inference
 
-    def block_shapes(self, graph: Graph, path: tuple[str, ...]) -> "InnerShapes":
+    def block_shapes(self, graph: Graph, path: tuple[str, ...]) -> InnerShapes:
         """Return the shapes inside the block reached from network ``graph`` by ``path`` (block ids)."""
         return InnerShapes(self.shapes(graph), path)
 
@@ -355,7 +360,7 @@ class ProjectDocument(QObject):
         for p in (self.recovery_path, self.recovery_path.with_suffix(".json")):
             p.unlink(missing_ok=True)
 
-    def restore(self, entry: "RecoveryEntry") -> None:
+    def restore(self, entry: RecoveryEntry) -> None:
         """Open the work saved in ``entry`` as a modified project, then remove ``entry``'s files.
 
         Raises
@@ -375,8 +380,7 @@ class ProjectDocument(QObject):
         self.discard_recovery()
 
 
-def _autosave_job(_context: JobContext, snapshot: Project, target: Path, original: str,
-                  edits: int) -> tuple[str, int]:
+def _autosave_job(_context: JobContext, snapshot: Project, target: Path, original: str, edits: int) -> tuple[str, int]:
     """The background autosave: write ``snapshot`` and return (the file written, the edit count)."""
     return _write_recovery(snapshot, target, original), edits
 
@@ -386,8 +390,12 @@ def _write_recovery(project: Project, target: Path, original_path: str) -> str:
     from nnstudio.core.project.io import save_project
 
     save_project(project, str(target))
-    sidecar = {"original_path": original_path or None, "pid": os.getpid(), "name": project.name,
-               "saved_at": time.time()}
+    sidecar = {
+        "original_path": original_path or None,
+        "pid": os.getpid(),
+        "name": project.name,
+        "saved_at": time.time(),
+    }
     target.with_suffix(".json").write_text(json.dumps(sidecar, indent=1), encoding="utf-8")
     return str(target)
 
@@ -500,11 +508,13 @@ def find_recoverable(include_offered: bool = True) -> list[RecoveryEntry]:
         offered = meta.get("offered") is True
         if offered and not include_offered:
             continue
-        entries.append(RecoveryEntry(
-            project_path=project_path,
-            original_path=original if isinstance(original, str) else None,
-            name=str(meta.get("name", project_path.stem)),
-            saved_at=float(meta.get("saved_at", project_path.stat().st_mtime)),
-            offered=offered,
-        ))
+        entries.append(
+            RecoveryEntry(
+                project_path=project_path,
+                original_path=original if isinstance(original, str) else None,
+                name=str(meta.get("name", project_path.stem)),
+                saved_at=float(meta.get("saved_at", project_path.stat().st_mtime)),
+                offered=offered,
+            )
+        )
     return sorted(entries, key=lambda e: e.saved_at, reverse=True)

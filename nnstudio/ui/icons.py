@@ -10,18 +10,27 @@ Must not import Keras.
 
 from __future__ import annotations
 
-from functools import lru_cache
+from collections.abc import Callable
+from functools import cache
 from pathlib import Path
-from typing import Callable
 
 from PySide6.QtCore import QPointF, QRect, QRectF, QSize, Qt
 from PySide6.QtGui import (
-    QBrush, QColor, QIcon, QIconEngine, QPainter, QPainterPath, QPalette, QPen, QPixmap,
+    QBrush,
+    QColor,
+    QIcon,
+    QIconEngine,
+    QPainter,
+    QPainterPath,
+    QPalette,
+    QPen,
+    QPixmap,
 )
 from PySide6.QtWidgets import QApplication
 
 Draw = Callable[[QPainter, QColor], None]
 RESOURCES = Path(__file__).resolve().parent.parent / "resources" / "icons"
+
 
 def category_color(category: str) -> QColor:
     """Return the accent colour of a palette ``category``, the same hue the canvas uses."""
@@ -38,7 +47,7 @@ class PainterIconEngine(QIconEngine):
         self._draw = draw
         self._color = color
 
-    def clone(self) -> "PainterIconEngine":
+    def clone(self) -> PainterIconEngine:
         return PainterIconEngine(self._draw, self._color)
 
     def paint(self, painter: QPainter, rect: QRect, mode: QIcon.Mode, state: QIcon.State) -> None:
@@ -91,6 +100,7 @@ def _glyph(body: Callable[[QPainter], None]) -> Draw:
     def draw(p: QPainter, c: QColor) -> None:
         _tile(p, c)
         body(p)
+
     return draw
 
 
@@ -184,8 +194,16 @@ def _merging(p: QPainter) -> None:
 
 
 def _preprocessing(p: QPainter) -> None:
-    p.drawPolygon([QPointF(4.5, 5.5), QPointF(19.5, 5.5), QPointF(13.5, 12.5), QPointF(13.5, 18.5),
-                   QPointF(10.5, 18.5), QPointF(10.5, 12.5)])
+    p.drawPolygon(
+        [
+            QPointF(4.5, 5.5),
+            QPointF(19.5, 5.5),
+            QPointF(13.5, 12.5),
+            QPointF(13.5, 18.5),
+            QPointF(10.5, 18.5),
+            QPointF(10.5, 12.5),
+        ]
+    )
 
 
 def _augmentation(p: QPainter) -> None:
@@ -208,15 +226,25 @@ def _block(p: QPainter) -> None:
 
 
 _CATEGORY_GLYPHS: dict[str, Callable[[QPainter], None]] = {
-    "Input & Output": _io, "Core": _core, "Activation": _activation, "Convolution": _convolution,
-    "Pooling": _pooling, "Recurrent": _recurrent, "Attention": _attention,
-    "Normalization": _normalization, "Regularization": _regularization, "Reshaping": _reshaping,
-    "Merging": _merging, "Preprocessing": _preprocessing, "Augmentation": _augmentation,
-    "Other": _other, "Block": _block,
+    "Input & Output": _io,
+    "Core": _core,
+    "Activation": _activation,
+    "Convolution": _convolution,
+    "Pooling": _pooling,
+    "Recurrent": _recurrent,
+    "Attention": _attention,
+    "Normalization": _normalization,
+    "Regularization": _regularization,
+    "Reshaping": _reshaping,
+    "Merging": _merging,
+    "Preprocessing": _preprocessing,
+    "Augmentation": _augmentation,
+    "Other": _other,
+    "Block": _block,
 }
 
 
-@lru_cache(maxsize=None)
+@cache
 def category_icon(category: str) -> QIcon:
     """Return the icon of a palette ``category`` (a glyph on a tile of the category colour)."""
     glyph = _CATEGORY_GLYPHS.get(category, _other)
@@ -244,8 +272,9 @@ def _template(p: QPainter, c: QColor) -> None:
 
 def _open(p: QPainter, c: QColor) -> None:
     p.setPen(_pen(c))
-    p.drawPolyline([QPointF(3.5, 18.5), QPointF(3.5, 5.5), QPointF(9, 5.5), QPointF(11, 7.5),
-                    QPointF(18, 7.5), QPointF(18, 10)])
+    p.drawPolyline(
+        [QPointF(3.5, 18.5), QPointF(3.5, 5.5), QPointF(9, 5.5), QPointF(11, 7.5), QPointF(18, 7.5), QPointF(18, 10)]
+    )
     p.drawPolygon([QPointF(3.5, 18.5), QPointF(6.5, 10.5), QPointF(21, 10.5), QPointF(18, 18.5)])
 
 
@@ -395,14 +424,29 @@ def _severity(kind: str) -> Draw:
             top = 9.5 if kind == "warning" else 10.5
             p.drawLine(QPointF(12, top), QPointF(12, 14.5 if kind == "warning" else 17))
             p.drawPoint(QPointF(12, 18 if kind == "warning" else 7))
+
     return draw
 
 
 _ACTIONS: dict[str, Draw] = {
-    "new": _new, "template": _template, "open": _open, "save": _save, "undo": _undo,
-    "redo": _redo, "zoom-in": _zoom_in, "zoom-out": _zoom_out, "fit": _fit, "layout": _layout,
-    "delete": _delete, "import": _import, "export": _export, "group": _group,
-    "problems": _problems, "network": _network, "search": _search, "info": _info,
+    "new": _new,
+    "template": _template,
+    "open": _open,
+    "save": _save,
+    "undo": _undo,
+    "redo": _redo,
+    "zoom-in": _zoom_in,
+    "zoom-out": _zoom_out,
+    "fit": _fit,
+    "layout": _layout,
+    "delete": _delete,
+    "import": _import,
+    "export": _export,
+    "group": _group,
+    "problems": _problems,
+    "network": _network,
+    "search": _search,
+    "info": _info,
 }
 
 

@@ -8,8 +8,9 @@ Must not import Keras at module level.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import Any, Iterator
+from typing import Any
 
 from PySide6.QtCore import QByteArray, QPointF, Qt, QTimer
 from PySide6.QtGui import QCloseEvent
@@ -77,7 +78,9 @@ class MainWindow(QMainWindow):
         self.search_markers = SearchMarkers(self.document, self.inspector, self.workspace, self)
         self.tune_page = TunePage(self.document, self.search_markers)
         self.pages.addTab(self.tune_page, "Tune")
-        self.resizeDocks([self.docks["palette_dock"], self.docks["inspector_dock"]], [230, 310], Qt.Orientation.Horizontal)
+        self.resizeDocks(
+            [self.docks["palette_dock"], self.docks["inspector_dock"]], [230, 310], Qt.Orientation.Horizontal
+        )
         self.resizeDocks([self.docks["summary_dock"]], [210], Qt.Orientation.Vertical)
         self._design_docks_shown: list[QDockWidget] = []
         self.pages.currentChanged.connect(self._on_page_changed)
@@ -100,8 +103,11 @@ class MainWindow(QMainWindow):
         dock = QDockWidget(title, self)
         dock.setObjectName(object_name)
         dock.setWidget(widget)
-        dock.setFeatures(QDockWidget.DockWidgetFeature.DockWidgetMovable | QDockWidget.DockWidgetFeature.DockWidgetClosable
-                         | QDockWidget.DockWidgetFeature.DockWidgetFloatable)
+        dock.setFeatures(
+            QDockWidget.DockWidgetFeature.DockWidgetMovable
+            | QDockWidget.DockWidgetFeature.DockWidgetClosable
+            | QDockWidget.DockWidgetFeature.DockWidgetFloatable
+        )
         self.addDockWidget(area, dock)
         self.docks[object_name] = dock
         panels_menu = getattr(self, "panels_menu", None)
@@ -215,7 +221,8 @@ class MainWindow(QMainWindow):
             self.totals_label.setText("")
             return
         self.totals_label.setText(
-            f"{len(tab.graph)} layers · {report.trainable:,} trainable · {report.non_trainable:,} non-trainable params")
+            f"{len(tab.graph)} layers · {report.trainable:,} trainable · {report.non_trainable:,} non-trainable params"
+        )
 
     def _on_problem_count(self, errors: int, warnings: int) -> None:
         def plural(n: int, word: str) -> str:
@@ -295,7 +302,9 @@ class MainWindow(QMainWindow):
             return
         node: Node = tab.graph.node(block_id)
         path = self.palette_panel.add_user_block(node)
-        self.statusBar().showMessage(f"Saved block '{node.params.get('title', node.id)}' to My blocks ({path.name}).", 6000)
+        self.statusBar().showMessage(
+            f"Saved block '{node.params.get('title', node.id)}' to My blocks ({path.name}).", 6000
+        )
 
     def show_problems(self) -> None:
         dock = self.docks["problems_dock"]
@@ -528,4 +537,3 @@ class MainWindow(QMainWindow):
         store.setValue("window/state", self.saveState())
         self.document.close()
         event.accept()
-

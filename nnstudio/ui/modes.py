@@ -43,7 +43,7 @@ STOP_TIMEOUT_S = 10.0
 class ModePages(QTabWidget):
     """Design, Data, Train and Evaluate pages, wired to one :class:`ProjectDocument`."""
 
-    def __init__(self, document: "ProjectDocument", design: QWidget, parent: QWidget | None = None) -> None:
+    def __init__(self, document: ProjectDocument, design: QWidget, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.document = document
         self.workspace = design
@@ -133,9 +133,11 @@ class ModePages(QTabWidget):
         graph = self.document.project.main
         inputs = input_nodes(graph)
         if not inputs:
-            QMessageBox.information(self, "No Input layer",
-                                    f"Add an {INPUT_TYPE} layer to the network first; the data's samples "
-                                    f"have shape {tuple(shape)}.")
+            QMessageBox.information(
+                self,
+                "No Input layer",
+                f"Add an {INPUT_TYPE} layer to the network first; the data's samples have shape {tuple(shape)}.",
+            )
             return
         try:
             push(self.document.undo_stack, SetParam(graph, inputs[0].id, "shape", [int(d) for d in shape]))
@@ -169,8 +171,9 @@ class ModePages(QTabWidget):
     def _ready_to_explain(self) -> bool:
         """Explanations use the trained weights, which a running run has not handed over yet."""
         if self.training_panel.is_training():
-            QMessageBox.information(self, "Training is running",
-                                    "Explanations use the trained weights: ask again when the run ends.")
+            QMessageBox.information(
+                self, "Training is running", "Explanations use the trained weights: ask again when the run ends."
+            )
             return False
         return True
 
@@ -205,8 +208,11 @@ class ModePages(QTabWidget):
     def _keep_previews(self) -> None:
         """Store the last previews in the project's view state, so they are saved with it."""
         project = self.document.project
-        stored = {network: {node: preview_to_dict(image) for node, image in images.items()}
-                  for network, images in self._previews.items() if network in project.networks}
+        stored = {
+            network: {node: preview_to_dict(image) for node, image in images.items()}
+            for network, images in self._previews.items()
+            if network in project.networks
+        }
         if stored != project.view.get("previews"):
             project.set_section("view", {**project.view, "previews": stored})
 
@@ -232,11 +238,13 @@ class ModePages(QTabWidget):
         if not self.training_panel.is_training():
             return True
         answer = QMessageBox.question(
-            self, "Training is running",
+            self,
+            "Training is running",
             "A training run is in progress. Stop it and close? The epochs finished so far are kept "
             "in the run's record.",
             QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.Cancel,
-            QMessageBox.StandardButton.Cancel)
+            QMessageBox.StandardButton.Cancel,
+        )
         if answer != QMessageBox.StandardButton.Yes:
             return False
         stopped = self.training_panel.stop_and_wait(STOP_TIMEOUT_S)

@@ -14,14 +14,30 @@ from PySide6.QtWidgets import QApplication
 _state = {"choice": "system", "connected": False}
 
 _DARK = {
-    "window": "#2b2d31", "base": "#1f2023", "alt": "#27292d", "text": "#e6e6e6",
-    "button": "#33363b", "highlight": "#3d7bd9", "link": "#6ea8ff", "mid": "#3a3d42",
-    "disabled": "#7d8086", "tooltip": "#3a3d42", "muted": "#a9adb4",
+    "window": "#2b2d31",
+    "base": "#1f2023",
+    "alt": "#27292d",
+    "text": "#e6e6e6",
+    "button": "#33363b",
+    "highlight": "#3d7bd9",
+    "link": "#6ea8ff",
+    "mid": "#3a3d42",
+    "disabled": "#7d8086",
+    "tooltip": "#3a3d42",
+    "muted": "#a9adb4",
 }
 _LIGHT = {
-    "window": "#f3f4f6", "base": "#ffffff", "alt": "#f6f7f9", "text": "#1d1f23",
-    "button": "#eceef1", "highlight": "#2f6fd0", "link": "#1f5fbf", "mid": "#c9ccd1",
-    "disabled": "#9a9ea6", "tooltip": "#ffffe8", "muted": "#5f6368",
+    "window": "#f3f4f6",
+    "base": "#ffffff",
+    "alt": "#f6f7f9",
+    "text": "#1d1f23",
+    "button": "#eceef1",
+    "highlight": "#2f6fd0",
+    "link": "#1f5fbf",
+    "mid": "#c9ccd1",
+    "disabled": "#9a9ea6",
+    "tooltip": "#ffffe8",
+    "muted": "#5f6368",
 }
 
 
@@ -30,9 +46,14 @@ def _palette(colors: dict[str, str]) -> QPalette:
     c = {k: QColor(v) for k, v in colors.items()}
     role = QPalette.ColorRole
     for r, key in (
-        (role.Window, "window"), (role.Base, "base"), (role.AlternateBase, "alt"),
-        (role.Button, "button"), (role.Highlight, "highlight"), (role.Link, "link"),
-        (role.ToolTipBase, "tooltip"), (role.Mid, "mid"),
+        (role.Window, "window"),
+        (role.Base, "base"),
+        (role.AlternateBase, "alt"),
+        (role.Button, "button"),
+        (role.Highlight, "highlight"),
+        (role.Link, "link"),
+        (role.ToolTipBase, "tooltip"),
+        (role.Mid, "mid"),
     ):
         pal.setColor(r, c[key])
     for r in (role.WindowText, role.Text, role.ButtonText, role.ToolTipText):

@@ -19,8 +19,9 @@ from nnstudio.ui.document import ProjectDocument
 class CanvasTab(QWidget):
     """One canvas: a network (``path == ()``) or a block inside it reached by ``path``."""
 
-    def __init__(self, doc: ProjectDocument, network: Graph, path: tuple[str, ...] = (),
-                 parent: QWidget | None = None) -> None:
+    def __init__(
+        self, doc: ProjectDocument, network: Graph, path: tuple[str, ...] = (), parent: QWidget | None = None
+    ) -> None:
         super().__init__(parent)
         from nnstudio.ui.canvas import CanvasController
 

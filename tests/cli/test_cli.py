@@ -31,8 +31,9 @@ def assert_one_line_error(err: str) -> None:
 
 
 def run_subprocess(*argv: str, timeout: float = 120) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "nnstudio", *argv], cwd=ROOT, capture_output=True,
-                          text=True, timeout=timeout)
+    return subprocess.run(
+        [sys.executable, "-m", "nnstudio", *argv], cwd=ROOT, capture_output=True, text=True, timeout=timeout
+    )
 
 
 def test_version(capsys):
@@ -150,7 +151,12 @@ def test_open_calls_the_designer_lazily(capsys, monkeypatch, tmp_path):
     monkeypatch.setitem(sys.modules, "nnstudio.ui.app", fake)
     assert run(capsys, "open", str(GOLDEN))[0] == 0
     assert run(capsys, "open", "--example")[0] == 0
-    assert run(capsys, )[0] == 0
+    assert (
+        run(
+            capsys,
+        )[0]
+        == 0
+    )
     assert calls == [(str(GOLDEN), False), (None, True), (None, False)]
     code, _, err = run(capsys, "open", str(tmp_path / "missing.nnstudio"))
     assert code == 2 and len(calls) == 3
@@ -163,12 +169,31 @@ def test_train_delegates_with_every_argument(capsys, monkeypatch):
 
     monkeypatch.setattr(nnstudio.cli.train, "run", lambda args: seen.update(vars(args)) or 0)
     monkeypatch.setenv("KERAS_BACKEND", "tensorflow")
-    code = main(["train", "p.nnstudio", "--data", "moons", "--epochs", "3", "--backend", "jax",
-                 "--output", "o.nnstudio", "--json"])
+    code = main(
+        [
+            "train",
+            "p.nnstudio",
+            "--data",
+            "moons",
+            "--epochs",
+            "3",
+            "--backend",
+            "jax",
+            "--output",
+            "o.nnstudio",
+            "--json",
+        ]
+    )
     assert code == 0
     assert {k: seen[k] for k in ("project", "data", "epochs", "backend", "output", "json", "debug")} == {
-        "project": "p.nnstudio", "data": "moons", "epochs": 3, "backend": "jax", "output": "o.nnstudio",
-        "json": True, "debug": False}
+        "project": "p.nnstudio",
+        "data": "moons",
+        "epochs": 3,
+        "backend": "jax",
+        "output": "o.nnstudio",
+        "json": True,
+        "debug": False,
+    }
     import os
 
     assert os.environ["KERAS_BACKEND"] == "jax"
@@ -191,8 +216,9 @@ def test_export_python_writes_code(capsys, tmp_path):
 
 
 def test_export_to_an_unknown_network_exits_2(capsys, tmp_path):
-    code, _, err = run(capsys, "export", str(GOLDEN), "--format", "keras", "-o", str(tmp_path / "m.keras"),
-                       "--network", "ghost")
+    code, _, err = run(
+        capsys, "export", str(GOLDEN), "--format", "keras", "-o", str(tmp_path / "m.keras"), "--network", "ghost"
+    )
     assert code == 2 and "ghost" in err
     assert_one_line_error(err)
 
@@ -230,8 +256,9 @@ def test_import_of_a_file_that_is_not_a_model_exits_2(capsys, tmp_path):
 def test_train_end_to_end_for_one_epoch(tmp_path):
     project = tmp_path / "spirals.nnstudio"
     assert run_subprocess("new", str(project), "--template", "mlp-spirals").returncode == 0
-    result = run_subprocess("train", str(project), "--epochs", "1", "--json", "--output", str(tmp_path / "out"),
-                            timeout=240)
+    result = run_subprocess(
+        "train", str(project), "--epochs", "1", "--json", "--output", str(tmp_path / "out"), timeout=240
+    )
     assert result.returncode == 0, result.stderr[-2000:]
     summary = json.loads(result.stdout.strip().splitlines()[-1])
     assert summary["backend"] == "tensorflow"
@@ -249,8 +276,11 @@ def test_import_of_a_folder_or_a_missing_model_exits_2_naming_it(capsys, tmp_pat
 
 
 def test_export_to_a_folder_or_a_wrong_suffix_or_a_missing_folder_exits_2(capsys, tmp_path):
-    for output, expected in ((tmp_path, "is a folder"), (tmp_path / "model.txt", "end in `.keras`"),
-                             (tmp_path / "ghost" / "model.keras", "does not exist")):
+    for output, expected in (
+        (tmp_path, "is a folder"),
+        (tmp_path / "model.txt", "end in `.keras`"),
+        (tmp_path / "ghost" / "model.keras", "does not exist"),
+    ):
         code, _, err = run(capsys, "export", str(GOLDEN), "--format", "keras", "-o", str(output))
         assert code == 2 and expected in err, err
         assert_one_line_error(err)

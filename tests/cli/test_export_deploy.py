@@ -34,12 +34,29 @@ def project_file(tmp_path_factory):
     return path
 
 
-@pytest.mark.parametrize("fmt, quantize, name", [
-    ("tflite", "int8", "m.tflite"), ("onnx", "none", "m.onnx"), ("savedmodel", "none", "served"),
-])
+@pytest.mark.parametrize(
+    "fmt, quantize, name",
+    [
+        ("tflite", "int8", "m.tflite"),
+        ("onnx", "none", "m.onnx"),
+        ("savedmodel", "none", "served"),
+    ],
+)
 def test_export_json_last_line_is_the_summary(capsys, project_file, tmp_path, fmt, quantize, name):
-    code, out, err = run(capsys, "export", str(project_file), "--format", fmt, "--quantize", quantize,
-                         "--verify", "40", "-o", str(tmp_path / name), "--json")
+    code, out, err = run(
+        capsys,
+        "export",
+        str(project_file),
+        "--format",
+        fmt,
+        "--quantize",
+        quantize,
+        "--verify",
+        "40",
+        "-o",
+        str(tmp_path / name),
+        "--json",
+    )
     assert code == 0, err
     summary = json.loads(out.strip().splitlines()[-1])
     assert summary["format"] == fmt and summary["quantize"] == quantize
@@ -51,18 +68,32 @@ def test_export_json_last_line_is_the_summary(capsys, project_file, tmp_path, fm
 
 
 def test_export_text_report_names_size_and_agreement(capsys, project_file, tmp_path):
-    code, out, err = run(capsys, "export", str(project_file), "-f", "tflite", "-q", "float16", "--verify", "20",
-                         "-o", str(tmp_path / "m.tflite"))
+    code, out, err = run(
+        capsys,
+        "export",
+        str(project_file),
+        "-f",
+        "tflite",
+        "-q",
+        "float16",
+        "--verify",
+        "20",
+        "-o",
+        str(tmp_path / "m.tflite"),
+    )
     assert code == 0, err
     assert "as tflite (float16)" in out and "top-1 agreement 100.0%" in out and "ms per sample at batch 1" in out
 
 
-@pytest.mark.parametrize("argv, message", [
-    (["-f", "onnx", "-q", "int8", "-o", "m.onnx"], "Format `onnx` offers --quantize none, dynamic"),
-    (["-f", "tflite", "-o", "m.onnx"], "tflite files end in `.tflite`"),
-    (["-f", "python", "--verify", "3", "-o", "m.py"], "Python code cannot be verified"),
-    (["-f", "tflite", "-o", "m.tflite", "--network", "ghost"], "no network `ghost`"),
-])
+@pytest.mark.parametrize(
+    "argv, message",
+    [
+        (["-f", "onnx", "-q", "int8", "-o", "m.onnx"], "Format `onnx` offers --quantize none, dynamic"),
+        (["-f", "tflite", "-o", "m.onnx"], "tflite files end in `.tflite`"),
+        (["-f", "python", "--verify", "3", "-o", "m.py"], "Python code cannot be verified"),
+        (["-f", "tflite", "-o", "m.tflite", "--network", "ghost"], "no network `ghost`"),
+    ],
+)
 def test_export_refuses_impossible_requests_with_exit_2(capsys, project_file, tmp_path, argv, message):
     argv = [str(tmp_path / a) if a.startswith("m.") else a for a in argv]
     code, _, err = run(capsys, "export", str(project_file), *argv)
@@ -91,8 +122,22 @@ def test_train_recipe_options_belong_to_their_recipe(capsys, project_file):
 @pytest.mark.slow
 def test_train_recipe_prune_then_distill_from_the_command_line(capsys, project_file, tmp_path):
     pruned = tmp_path / "pruned.nnstudio"
-    code, out, err = run(capsys, "train", str(project_file), "--recipe", "prune", "--sparsity", "0.8",
-                         "--scope", "global", "--epochs", "2", "-o", str(pruned), "--json")
+    code, out, err = run(
+        capsys,
+        "train",
+        str(project_file),
+        "--recipe",
+        "prune",
+        "--sparsity",
+        "0.8",
+        "--scope",
+        "global",
+        "--epochs",
+        "2",
+        "-o",
+        str(pruned),
+        "--json",
+    )
     assert code == 0, err
     assert json.loads(out.strip().splitlines()[-1])["status"] == "completed"
     result = load_project(pruned)
@@ -102,6 +147,20 @@ def test_train_recipe_prune_then_distill_from_the_command_line(capsys, project_f
     project.networks = {"student": student_network(), **project.networks}  # the command line trains the first
     with_student = tmp_path / "student.nnstudio"
     save_project(project, with_student)
-    code, out, err = run(capsys, "train", str(with_student), "--recipe", "distill", "--teacher", "main",
-                         "--temperature", "3", "--alpha", "0.2", "--epochs", "1", "--json")
+    code, out, err = run(
+        capsys,
+        "train",
+        str(with_student),
+        "--recipe",
+        "distill",
+        "--teacher",
+        "main",
+        "--temperature",
+        "3",
+        "--alpha",
+        "0.2",
+        "--epochs",
+        "1",
+        "--json",
+    )
     assert code == 0 and "Distilling `main`" in err, err

@@ -17,6 +17,7 @@ from nnstudio.core.training.stream import deserialize_event
 def _new_project(path) -> None:
     from nnstudio.core.project import save_project
     from nnstudio.core.templates import create_project
+
     project = create_project("mlp-spirals")
     project.training.update({"epochs": 2, "batch_size": 64})
     save_project(project, path)
@@ -26,9 +27,13 @@ def test_nnstudio_train_json_prints_a_summary_as_last_line(tmp_path):
     src, out = tmp_path / "spirals.nnstudio", tmp_path / "trained.nnstudio"
     _new_project(src)
     env = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3"}
-    proc = subprocess.run([sys.executable, "-m", "nnstudio", "train", str(src), "--epochs", "2",
-                           "--json", "--output", str(out)], capture_output=True, text=True,
-                          env=env, timeout=240)
+    proc = subprocess.run(
+        [sys.executable, "-m", "nnstudio", "train", str(src), "--epochs", "2", "--json", "--output", str(out)],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=240,
+    )
     assert proc.returncode == 0, proc.stderr[-2000:]
     lines = proc.stdout.strip().splitlines()
     summary = json.loads(lines[-1])
@@ -41,6 +46,7 @@ def test_nnstudio_train_json_prints_a_summary_as_last_line(tmp_path):
     assert type(events[0]).__name__ == "RunStarted" and type(events[-1]).__name__ == "RunFinished"
     assert "Traceback" not in proc.stderr
     from nnstudio.core.project import load_project
+
     trained = load_project(out)
     assert trained.runs[-1]["status"] == "completed" and trained.weights
 
@@ -53,6 +59,7 @@ def test_train_reports_a_missing_project_in_one_line(tmp_path, capsys):
 
 def test_train_fails_with_exit_1_on_an_invalid_recipe(tmp_path, capsys):
     from nnstudio.core.project import load_project, save_project
+
     path = tmp_path / "p.nnstudio"
     _new_project(path)
     project = load_project(path)
@@ -81,8 +88,18 @@ def test_nnstudio_train_killed_mid_run_continues_from_its_checkpoint(tmp_path):
 
     src, checkpoints = tmp_path / "spirals.nnstudio", tmp_path / "checkpoints"
     _new_project(src)
-    command = [sys.executable, "-m", "nnstudio", "train", str(src), "--epochs", "40", "--json",
-               "--checkpoints", str(checkpoints)]
+    command = [
+        sys.executable,
+        "-m",
+        "nnstudio",
+        "train",
+        str(src),
+        "--epochs",
+        "40",
+        "--json",
+        "--checkpoints",
+        str(checkpoints),
+    ]
     env = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3"}
     first = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=env)
     deadline = time.monotonic() + 180
@@ -105,6 +122,7 @@ def test_nnstudio_train_killed_mid_run_continues_from_its_checkpoint(tmp_path):
 def test_train_options_belong_to_the_run_not_the_recipe(tmp_path, capsys):
     """`--epochs 1` is a quick check: the run records it, the project's recipe keeps its own."""
     from nnstudio.core.project import load_project
+
     path = tmp_path / "p.nnstudio"
     _new_project(path)
     assert main(["train", str(path), "--epochs", "1", "--data", "moons"]) == 0
@@ -117,6 +135,7 @@ def test_train_options_belong_to_the_run_not_the_recipe(tmp_path, capsys):
 
 def test_train_on_a_backend_that_is_not_installed_names_the_extra(tmp_path, capsys, monkeypatch):
     import importlib.util
+
     monkeypatch.setenv("KERAS_BACKEND", "tensorflow")  # restored after the test: main() sets it
     real = importlib.util.find_spec
     monkeypatch.setattr(importlib.util, "find_spec", lambda name, *a: None if name == "torch" else real(name, *a))

@@ -25,8 +25,9 @@ def _project(path, samples: int = 120) -> None:
 
 
 def test_parse_params_reads_the_spec_grammar():
-    spaces = parse_params(["dense_1.units=16..256:log:int", "training.learning_rate=1e-4..1e-1:log",
-                           "dense_1.activation=relu|tanh|gelu"])
+    spaces = parse_params(
+        ["dense_1.units=16..256:log:int", "training.learning_rate=1e-4..1e-1:log", "dense_1.activation=relu|tanh|gelu"]
+    )
     assert spaces["dense_1.units"].to_dict() == {"type": "int", "low": 16, "high": 256, "log": True}
     assert spaces["training.learning_rate"].log and spaces["dense_1.activation"].choices == ("relu", "tanh", "gelu")
     with pytest.raises(UsageError, match="NODE.PARAM=SPEC"):
@@ -57,10 +58,34 @@ def test_nnstudio_tune_json_prints_the_summary_and_apply_writes_the_best(tmp_pat
     path = tmp_path / "p.nnstudio"
     _project(path)
     env = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3"}
-    proc = subprocess.run([sys.executable, "-m", "nnstudio", "tune", str(path), "--strategy", "grid",
-                           "--param", "dense_1.units=4|8", "--param", "training.learning_rate=0.01|0.03",
-                           "--epochs", "1", "--trials", "3", "--prune", "median", "--apply", "--json"],
-                          capture_output=True, text=True, env=env, timeout=400, check=False)
+    proc = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "nnstudio",
+            "tune",
+            str(path),
+            "--strategy",
+            "grid",
+            "--param",
+            "dense_1.units=4|8",
+            "--param",
+            "training.learning_rate=0.01|0.03",
+            "--epochs",
+            "1",
+            "--trials",
+            "3",
+            "--prune",
+            "median",
+            "--apply",
+            "--json",
+        ],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=400,
+        check=False,
+    )
     assert proc.returncode == 0, proc.stderr[-2000:]
     summary = json.loads(proc.stdout.strip().splitlines()[-1])
     assert {"strategy", "objective", "direction", "trials", "best"} <= set(summary)
@@ -73,6 +98,7 @@ def test_nnstudio_tune_json_prints_the_summary_and_apply_writes_the_best(tmp_pat
     assert "Trials 3/3" in proc.stderr and "ETA" in proc.stderr
     assert (tmp_path / "p.tune.journal").exists()
     from nnstudio.core.project import load_project
+
     best = summary["best"]["params"]
     project = load_project(path)
     assert project.main.node("dense_1").params["units"] == best["dense_1.units"]

@@ -80,15 +80,18 @@ def test_reconstruction_scores_are_per_sample_mean_squared_errors():
     np.testing.assert_allclose(reconstruction_scores(originals, rebuilt), [0.0, 1.0, 4.0])
 
 
-@pytest.mark.parametrize("call, message", [
-    (lambda: reconstruction_scores(np.zeros((2, 3)), np.zeros((2, 4))), r"Received: shapes \(2, 3\) and \(2, 4\)"),
-    (lambda: roc_auc(np.ones(3), np.zeros(3)), "Received: 0 anomalies and 3 normal"),
-    (lambda: roc_auc(np.array([0.1, np.nan]), np.array([0, 1])), "1 non-finite"),
-    (lambda: roc_curve(np.ones(3), np.ones(2)), "3 scores and 2 labels"),
-    (lambda: percentile_threshold(np.ones(3), 120), "percentile=120"),
-    (lambda: pick_threshold("mean", normal_scores=np.ones(3)), "method='mean'"),
-    (lambda: pick_threshold("f1", scores=np.ones(3)), "labels=None"),
-])
+@pytest.mark.parametrize(
+    "call, message",
+    [
+        (lambda: reconstruction_scores(np.zeros((2, 3)), np.zeros((2, 4))), r"Received: shapes \(2, 3\) and \(2, 4\)"),
+        (lambda: roc_auc(np.ones(3), np.zeros(3)), "Received: 0 anomalies and 3 normal"),
+        (lambda: roc_auc(np.array([0.1, np.nan]), np.array([0, 1])), "1 non-finite"),
+        (lambda: roc_curve(np.ones(3), np.ones(2)), "3 scores and 2 labels"),
+        (lambda: percentile_threshold(np.ones(3), 120), "percentile=120"),
+        (lambda: pick_threshold("mean", normal_scores=np.ones(3)), "method='mean'"),
+        (lambda: pick_threshold("f1", scores=np.ones(3)), "labels=None"),
+    ],
+)
 def test_analysis_errors_say_what_was_received(call, message):
     with pytest.raises(ValueError, match=message):
         call()

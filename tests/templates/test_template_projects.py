@@ -14,9 +14,18 @@ from nnstudio.core.templates.registry import TEMPLATE_NAME_RE
 
 NAMES = [info.name for info in list_templates()]
 FAMILY_TEMPLATES = {
-    "mlp-digits", "resnet-digits", "rnn-adding", "lstm-adding", "gru-adding", "text-sentiment",
-    "transformer-sentiment", "autoencoder-digits", "conv-autoencoder-digits", "anomaly-digits",
-    "gan-ring", "gan-digits",
+    "mlp-digits",
+    "resnet-digits",
+    "rnn-adding",
+    "lstm-adding",
+    "gru-adding",
+    "text-sentiment",
+    "transformer-sentiment",
+    "autoencoder-digits",
+    "conv-autoencoder-digits",
+    "anomaly-digits",
+    "gan-ring",
+    "gan-digits",
 }
 
 

@@ -14,10 +14,21 @@ from nnstudio.core.templates import create_project, list_templates
 
 #: Epochs used here; the templates ship with more (see each template's training settings).
 TEST_EPOCHS = {
-    "mlp-spirals": 25, "cnn-digits": 8, "mlp-digits": 20, "resnet-digits": 8,
-    "rnn-adding": 10, "lstm-adding": 12, "gru-adding": 10, "text-sentiment": 8,
-    "transformer-sentiment": 20, "autoencoder-digits": 40, "conv-autoencoder-digits": 15,
-    "anomaly-digits": 60, "gan-ring": 30, "gan-digits": 40, "rnn-lstm-gru-adding": 12,
+    "mlp-spirals": 25,
+    "cnn-digits": 8,
+    "mlp-digits": 20,
+    "resnet-digits": 8,
+    "rnn-adding": 10,
+    "lstm-adding": 12,
+    "gru-adding": 10,
+    "text-sentiment": 8,
+    "transformer-sentiment": 20,
+    "autoencoder-digits": 40,
+    "conv-autoencoder-digits": 15,
+    "anomaly-digits": 60,
+    "gan-ring": 30,
+    "gan-digits": 40,
+    "rnn-lstm-gru-adding": 12,
     "transfer-digits": 60,
 }
 SLOW = {"transformer-sentiment", "gan-ring", "anomaly-digits", "rnn-lstm-gru-adding"}
@@ -26,8 +37,13 @@ SLOW = {"transformer-sentiment", "gan-ring", "anomaly-digits", "rnn-lstm-gru-add
 def train(project, dataset=None):
     from nnstudio.core.training import TelemetryOptions, run_training
 
-    finished = run_training(project, report=lambda event: None, should_stop=lambda: False,
-                            dataset=dataset, telemetry=TelemetryOptions.none())
+    finished = run_training(
+        project,
+        report=lambda event: None,
+        should_stop=lambda: False,
+        dataset=dataset,
+        telemetry=TelemetryOptions.none(),
+    )
     assert finished.status == "completed", finished.message
     return finished
 
@@ -51,6 +67,7 @@ def bar_accuracy(minimum: float):
     def check(name: str) -> None:
         _, finished = trained(name)
         assert finished.test_metrics["accuracy"] >= minimum, finished.test_metrics
+
     return check
 
 
@@ -58,6 +75,7 @@ def bar_mse(maximum: float):
     def check(name: str) -> None:
         _, finished = trained(name)
         assert finished.test_metrics["loss"] <= maximum, finished.test_metrics
+
     return check
 
 
@@ -78,8 +96,13 @@ def bar_gates_beat_the_plain_rnn(name: str) -> None:
     losses = {}
     for network, count in epochs.items():
         project.training["epochs"] = count
-        finished = run_training(project, report=lambda event: None, should_stop=lambda: False,
-                                network=network, telemetry=TelemetryOptions.none())
+        finished = run_training(
+            project,
+            report=lambda event: None,
+            should_stop=lambda: False,
+            network=network,
+            telemetry=TelemetryOptions.none(),
+        )
         assert finished.status == "completed", finished.message
         losses[network] = finished.test_metrics["loss"]
     assert losses["simple_rnn"] > 0.5 * BASELINE_MSE and losses["lstm"] <= 0.01 and losses["gru"] <= 0.01, losses
@@ -97,8 +120,13 @@ def bar_anomaly_auc(name: str) -> None:
     every = {**project.data, "params": {}}
     full = load_dataset(every)
     normal = full.y_train == NORMAL_DIGIT
-    only_normal = Dataset(name="digits", task="unsupervised", x_train=full.x_train[normal],
-                          x_val=full.x_val[full.y_val == NORMAL_DIGIT], label_format="none")
+    only_normal = Dataset(
+        name="digits",
+        task="unsupervised",
+        x_train=full.x_train[normal],
+        x_val=full.x_val[full.y_val == NORMAL_DIGIT],
+        label_format="none",
+    )
     train(project, dataset=only_normal)
     model = TrainedModel(project)
     train_errors = reconstruction_scores(only_normal.x_train, model.predict(only_normal.x_train))

@@ -33,8 +33,13 @@ def test_fine_tuned_network_beats_the_one_trained_from_scratch_on_held_back_digi
     project = create_project("transfer-digits")
     accuracy = {}
     for network in ("finetune", "scratch"):
-        finished = run_training(project, report=lambda event: None, should_stop=lambda: False,
-                                network=network, telemetry=TelemetryOptions.none())
+        finished = run_training(
+            project,
+            report=lambda event: None,
+            should_stop=lambda: False,
+            network=network,
+            telemetry=TelemetryOptions.none(),
+        )
         assert finished.status == "completed", finished.message
         accuracy[network] = finished.test_metrics["accuracy"]
     assert accuracy["finetune"] > accuracy["scratch"], accuracy

@@ -37,8 +37,9 @@ def open_window(qtbot, isolated_home) -> Iterator[Callable[..., object]]:
 
     windows: list[MainWindow] = []
 
-    def open_(template: str | None = "mlp-spirals", size: tuple[int, int] | None = None,
-              show: bool = True) -> MainWindow:
+    def open_(
+        template: str | None = "mlp-spirals", size: tuple[int, int] | None = None, show: bool = True
+    ) -> MainWindow:
         win = MainWindow()
         windows.append(win)
         if template is not None:

@@ -18,7 +18,15 @@ from nnstudio.core.analysis.anomaly import (
 from nnstudio.core.analysis.attention import attention_layer_paths, attention_scores
 
 __all__ = [
-    "THRESHOLD_METHODS", "Confusion", "attention_layer_paths", "attention_scores", "best_threshold",
-    "confusion_at", "percentile_threshold", "pick_threshold", "reconstruction_scores", "roc_auc",
+    "THRESHOLD_METHODS",
+    "Confusion",
+    "attention_layer_paths",
+    "attention_scores",
+    "best_threshold",
+    "confusion_at",
+    "percentile_threshold",
+    "pick_threshold",
+    "reconstruction_scores",
+    "roc_auc",
     "roc_curve",
 ]

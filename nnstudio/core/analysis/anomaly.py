@@ -71,8 +71,9 @@ def reconstruction_scores(originals: np.ndarray, reconstructions: np.ndarray) ->
     """
     a, b = np.asarray(originals, np.float64), np.asarray(reconstructions, np.float64)
     if a.shape != b.shape:
-        raise ValueError(f"Originals and reconstructions must have the same shape. "
-                         f"Received: shapes {a.shape} and {b.shape}.")
+        raise ValueError(
+            f"Originals and reconstructions must have the same shape. Received: shapes {a.shape} and {b.shape}."
+        )
     if a.shape[0] == 0:
         return np.zeros(0)
     return ((a - b) ** 2).reshape(a.shape[0], -1).mean(axis=1)
@@ -82,11 +83,13 @@ def _check_scores(scores: np.ndarray, labels: np.ndarray) -> tuple[np.ndarray, n
     scores = np.asarray(scores, np.float64).reshape(-1)
     labels = np.asarray(labels).reshape(-1).astype(bool)
     if scores.shape != labels.shape:
-        raise ValueError(f"Scores and labels need one entry per sample. "
-                         f"Received: {scores.size} scores and {labels.size} labels.")
+        raise ValueError(
+            f"Scores and labels need one entry per sample. Received: {scores.size} scores and {labels.size} labels."
+        )
     if not np.all(np.isfinite(scores)):
-        raise ValueError(f"Anomaly scores must be finite. Received: {int((~np.isfinite(scores)).sum())} "
-                         "non-finite score(s).")
+        raise ValueError(
+            f"Anomaly scores must be finite. Received: {int((~np.isfinite(scores)).sum())} non-finite score(s)."
+        )
     return scores, labels
 
 
@@ -114,8 +117,10 @@ def roc_curve(scores: np.ndarray, labels: np.ndarray) -> tuple[np.ndarray, np.nd
     scores, labels = _check_scores(scores, labels)
     positives, negatives = int(labels.sum()), int((~labels).sum())
     if positives == 0 or negatives == 0:
-        raise ValueError(f"A ROC curve needs both anomalies and normal samples. "
-                         f"Received: {positives} anomalies and {negatives} normal samples.")
+        raise ValueError(
+            f"A ROC curve needs both anomalies and normal samples. "
+            f"Received: {positives} anomalies and {negatives} normal samples."
+        )
     order = np.argsort(-scores, kind="mergesort")
     sorted_scores, sorted_labels = scores[order], labels[order]
     distinct = np.r_[np.nonzero(np.diff(sorted_scores))[0], sorted_scores.size - 1]
@@ -160,8 +165,13 @@ def confusion_at(scores: np.ndarray, labels: np.ndarray, threshold: float) -> Co
     """
     scores, labels = _check_scores(scores, labels)
     flagged = scores > threshold
-    return Confusion(float(threshold), int((flagged & labels).sum()), int((flagged & ~labels).sum()),
-                     int((~flagged & ~labels).sum()), int((~flagged & labels).sum()))
+    return Confusion(
+        float(threshold),
+        int((flagged & labels).sum()),
+        int((flagged & ~labels).sum()),
+        int((~flagged & ~labels).sum()),
+        int((~flagged & labels).sum()),
+    )
 
 
 def percentile_threshold(normal_scores: np.ndarray, percentile: float = 95.0) -> float:
@@ -218,17 +228,21 @@ def best_threshold(scores: np.ndarray, labels: np.ndarray, method: str = "f1") -
     else:
         tp, fp = tpr * positives, fpr * negatives
         precision = np.divide(tp, tp + fp, out=np.ones_like(tp), where=(tp + fp) > 0)
-        objective = np.divide(2 * precision * tpr, precision + tpr, out=np.zeros_like(tp),
-                              where=(precision + tpr) > 0)
+        objective = np.divide(2 * precision * tpr, precision + tpr, out=np.zeros_like(tp), where=(precision + tpr) > 0)
     best = int(np.argmax(objective[1:])) + 1  # index 0 flags nothing
     # Point ``best`` flags every score >= thresholds[best]; place the cut just below it.
     lower = np.max(scores[scores < thresholds[best]], initial=thresholds[best] - 1.0)
     return float((thresholds[best] + lower) / 2.0)
 
 
-def pick_threshold(method: str, *, normal_scores: np.ndarray | None = None,
-                   scores: np.ndarray | None = None, labels: np.ndarray | None = None,
-                   percentile: float = 95.0) -> float:
+def pick_threshold(
+    method: str,
+    *,
+    normal_scores: np.ndarray | None = None,
+    scores: np.ndarray | None = None,
+    labels: np.ndarray | None = None,
+    percentile: float = 95.0,
+) -> float:
     """Pick a threshold with one of :data:`THRESHOLD_METHODS`.
 
     Parameters
@@ -250,9 +264,12 @@ def pick_threshold(method: str, *, normal_scores: np.ndarray | None = None,
         return percentile_threshold(normal_scores, percentile)
     if method in ("f1", "youden"):
         if scores is None or labels is None:
-            raise ValueError(f"The {method} method needs labelled `scores` and `labels`. Received: "
-                             f"scores={'set' if scores is not None else None}, "
-                             f"labels={'set' if labels is not None else None}.")
+            raise ValueError(
+                f"The {method} method needs labelled `scores` and `labels`. Received: "
+                f"scores={'set' if scores is not None else None}, "
+                f"labels={'set' if labels is not None else None}."
+            )
         return best_threshold(scores, labels, method)
-    raise ValueError(f"The threshold method must be one of {', '.join(THRESHOLD_METHODS)}. "
-                     f"Received: method={method!r}.")
+    raise ValueError(
+        f"The threshold method must be one of {', '.join(THRESHOLD_METHODS)}. Received: method={method!r}."
+    )

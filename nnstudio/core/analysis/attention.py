@@ -74,7 +74,8 @@ def attention_scores(model: Any, x: Any, max_layers: int = 8) -> dict[str, np.nd
                 node = layer._inbound_nodes[0]
                 lookup = _feed(owner, inputs, node)
                 args, kwargs = keras.tree.map_structure(
-                    lambda a: lookup.get(id(a), a), (node.arguments.args, node.arguments.kwargs))
+                    lambda a, lookup=lookup: lookup.get(id(a), a), (node.arguments.args, node.arguments.kwargs)
+                )
                 kwargs = {**kwargs, "return_attention_scores": True, "training": False}
                 _, scores = layer(*args, **kwargs)
                 out[prefix + layer.name] = np.asarray(keras.ops.convert_to_numpy(scores))

@@ -9,7 +9,8 @@ Keras lazily.
 from __future__ import annotations
 
 import copy
-from typing import Any, Sequence
+from collections.abc import Sequence
+from typing import Any
 
 import numpy as np
 
@@ -31,13 +32,15 @@ class TrainedModel:
     def __init__(self, project: Project, network: str | None = None) -> None:
         name = network or next(iter(project.networks))
         if name not in project.networks:
-            raise KeyError(f"The project has no network named `{name}`. "
-                           f"Received: networks={list(project.networks)}.")
+            raise KeyError(f"The project has no network named `{name}`. Received: networks={list(project.networks)}.")
         self.network = name
         self.has_weights = bool(project.weights.get(name))
-        self._project = Project(name=project.name, networks={name: project.networks[name].clone()},
-                                data=copy.deepcopy(project.data),
-                                weights={name: copy.deepcopy(project.weights.get(name, {}))})
+        self._project = Project(
+            name=project.name,
+            networks={name: project.networks[name].clone()},
+            data=copy.deepcopy(project.data),
+            weights={name: copy.deepcopy(project.weights.get(name, {}))},
+        )
         self._model = None
 
     @property
@@ -45,22 +48,27 @@ class TrainedModel:
         """The Keras model (compiled from the snapshot on first access)."""
         if self._model is None:
             from nnstudio.core.compile import compile_project
+
             self._model = compile_project(self._project, self.network)
         return self._model
 
     def predict(self, x: np.ndarray, batch_size: int = 256) -> np.ndarray:
         """Return the model's outputs for ``x`` (inference mode), batch by batch."""
         import keras
+
         x = np.asarray(x)
         if x.dtype == np.float64:
             x = x.astype(np.float32)
-        parts = [np.asarray(keras.ops.convert_to_numpy(self.model(x[i:i + batch_size], training=False)))
-                 for i in range(0, len(x), batch_size)]
+        parts = [
+            np.asarray(keras.ops.convert_to_numpy(self.model(x[i : i + batch_size], training=False)))
+            for i in range(0, len(x), batch_size)
+        ]
         return np.concatenate(parts) if parts else np.zeros((0,))
 
     def attention(self, x: np.ndarray) -> dict[str, np.ndarray]:
         """Return attention scores per layer path for ``x`` (see :func:`attention_scores`)."""
         from nnstudio.core.analysis.attention import attention_scores
+
         return attention_scores(self.model, np.asarray(x))
 
 
@@ -76,6 +84,7 @@ class SentenceClassifier:
 
     def __init__(self, project: Project) -> None:
         from nnstudio.core.data import load_dataset
+
         dataset = load_dataset(project.data)
         if not dataset.vocabulary:
             raise ValueError(f"Typed sentences need a text data source. Received: source={dataset.name!r}.")
@@ -89,6 +98,7 @@ class SentenceClassifier:
     def encode(self, sentences: Sequence[str]) -> np.ndarray:
         """Return the token ids the model reads for ``sentences``."""
         from nnstudio.core.data import encode_texts
+
         return encode_texts(list(sentences), self.vocabulary, self.length, self.padding)
 
     def tokens(self, sentence: str) -> tuple[str, ...]:
@@ -128,6 +138,7 @@ def anomaly_evaluation(project: Project, normal_classes: Sequence[int], percenti
         evaluation set, ``threshold`` and ``auc``.
     """
     from nnstudio.core.data import load_dataset
+
     trained = TrainedModel(project)
     normal = load_dataset(project.data)
     every = copy.deepcopy(project.data)
@@ -138,10 +149,16 @@ def anomaly_evaluation(project: Project, normal_classes: Sequence[int], percenti
     normal_scores = _errors(trained, normal.x_train)
     scores = _errors(trained, x_eval)
     labels = ~np.isin(y_eval, np.asarray(list(normal_classes)))
-    return {"normal_scores": normal_scores, "scores": scores, "labels": labels,
-            "threshold": percentile_threshold(normal_scores, percentile), "auc": roc_auc(scores, labels)}
+    return {
+        "normal_scores": normal_scores,
+        "scores": scores,
+        "labels": labels,
+        "threshold": percentile_threshold(normal_scores, percentile),
+        "auc": roc_auc(scores, labels),
+    }
 
 
 def _errors(trained: TrainedModel, x: np.ndarray) -> np.ndarray:
     from nnstudio.core.analysis.anomaly import reconstruction_scores
+
     return reconstruction_scores(x, trained.predict(x).reshape(np.shape(x)))

@@ -93,9 +93,14 @@ def two_stage_callback(settings: dict[str, Any], backbone_ids: set[str], report)
             optimizer.build(self.model.trainable_variables)
             self.model.optimizer = optimizer
             self.model.make_train_function(force=True)
-            report(ev.LogMessage("info", f"{STAGE_TWO} from epoch {epoch + 1}: the top "
-                                         f"{settings['unfreeze_top']} layers of {', '.join(sorted(backbone_ids))} "
-                                         f"train, learning rate {new_rate:g}."))
+            report(
+                ev.LogMessage(
+                    "info",
+                    f"{STAGE_TWO} from epoch {epoch + 1}: the top "
+                    f"{settings['unfreeze_top']} layers of {', '.join(sorted(backbone_ids))} "
+                    f"train, learning rate {new_rate:g}.",
+                )
+            )
 
     return TwoStages()
 

@@ -53,8 +53,9 @@ def _model_input_shape(source: str) -> list:
     raise BackboneError(f"`{Path(source).name}` does not say its input shape. Received: no InputLayer.")
 
 
-def backbone_project(source: str, *, cut: str | None = None, freeze: str = "all", data: dict | None = None,
-                     name: str = "backbone") -> Project:
+def backbone_project(
+    source: str, *, cut: str | None = None, freeze: str = "all", data: dict | None = None, name: str = "backbone"
+) -> Project:
     """Build a project whose network is a backbone followed by a classification head.
 
     Parameters
@@ -95,8 +96,11 @@ def backbone_project(source: str, *, cut: str | None = None, freeze: str = "all"
         input_shape = list(dataset.input_shape)
         classes = int(dataset.num_classes or 1)
         if classes < 2:
-            raise BackboneError("--data must be a classification data set (two or more classes). "
-                                f"Received: {dataset.name} with task {dataset.task!r}.", "data")
+            raise BackboneError(
+                "--data must be a classification data set (two or more classes). "
+                f"Received: {dataset.name} with task {dataset.task!r}.",
+                "data",
+            )
     params: dict[str, Any] = {"source": str(source), "pooling": "avg", "freeze": mode, "trainable_top": top}
     if cut:
         params["cut"] = cut
@@ -117,9 +121,11 @@ def backbone_project(source: str, *, cut: str | None = None, freeze: str = "all"
     training = copy.deepcopy(DEFAULT_TRAINING)
     training["loss"] = loss
     project = Project(
-        name=name, networks={"main": graph}, training=training,
+        name=name,
+        networks={"main": graph},
+        training=training,
         description=f"{Path(str(source)).name} cut at `{described['cut']}` ({mode}"
-                    f"{f' but the top {top}' if mode == 'top' else ''} frozen) with a {classes}-class head.",
+        f"{f' but the top {top}' if mode == 'top' else ''} frozen) with a {classes}-class head.",
     )
     if data is not None:
         project.data = copy.deepcopy(data)
@@ -150,11 +156,14 @@ def network_as_backbone(project: Project, network: str | None, path: str | Path)
     """
     name = network or next(iter(project.networks), "main")
     if name not in project.networks:
-        raise BackboneError(f"The project has no network `{name}` to use as a backbone. "
-                            f"Received: networks={list(project.networks)}.")
+        raise BackboneError(
+            f"The project has no network `{name}` to use as a backbone. Received: networks={list(project.networks)}."
+        )
     if not project.weights.get(name):
-        raise BackboneError(f"Network `{name}` has no trained weights yet; train it first, then use it as a "
-                            "backbone. Received: no weights.")
+        raise BackboneError(
+            f"Network `{name}` has no trained weights yet; train it first, then use it as a "
+            "backbone. Received: no weights."
+        )
     from nnstudio.core.export import export_keras
 
     return export_keras(project, path, name, include_training=False)

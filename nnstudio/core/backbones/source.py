@@ -22,10 +22,21 @@ from nnstudio.core.backbones.freezing import trainable_flags
 IMAGENET = "imagenet"
 POOLINGS = ("avg", "max", "none")
 #: Layer classes that make up a classifier head (the default cut skips them from the output).
-_HEAD_CLASSES = frozenset({
-    "Dense", "Dropout", "Activation", "Softmax", "Flatten", "Reshape", "GlobalAveragePooling2D",
-    "GlobalMaxPooling2D", "GlobalAveragePooling1D", "GlobalMaxPooling1D", "InputLayer",
-})
+_HEAD_CLASSES = frozenset(
+    {
+        "Dense",
+        "Dropout",
+        "Activation",
+        "Softmax",
+        "Flatten",
+        "Reshape",
+        "GlobalAveragePooling2D",
+        "GlobalMaxPooling2D",
+        "GlobalAveragePooling1D",
+        "GlobalMaxPooling1D",
+        "InputLayer",
+    }
+)
 _DESCRIPTIONS: dict[tuple, dict] = {}
 
 
@@ -75,7 +86,8 @@ def _cache_only():
             f"The pretrained weights are not on this machine and nnstudio does not download: put "
             f"`{name}` (from {origin}) into {keras_cache_folder()} (or set KERAS_HOME), or choose a local "
             f"weights file. Received: weights='{IMAGENET}'.",
-            name, str(keras_cache_folder()),
+            name,
+            str(keras_cache_folder()),
         )
 
     with mock.patch.object(file_utils, "get_file", cached):
@@ -99,9 +111,7 @@ def _application(source: str, input_shape: tuple, weights: str | None) -> Any:
     except BackboneError:
         raise
     except Exception as exc:  # Keras validates input shapes with ValueError and friends
-        raise BackboneError(
-            f"{source} cannot take this input: {_received(exc, input_shape)}."
-        ) from None
+        raise BackboneError(f"{source} cannot take this input: {_received(exc, input_shape)}.") from None
 
 
 def _model_file(source: str, input_shape: tuple) -> Any:
@@ -123,10 +133,14 @@ def _model_file(source: str, input_shape: tuple) -> Any:
     try:
         model = keras.saving.load_model(path, custom_objects=custom_objects(), safe_mode=True, compile=False)
     except Exception as exc:  # Keras raises many types for a bad file
-        raise BackboneError(f"Cannot use `{path.name}` as a backbone: Keras could not load it ({_first_line(exc)}).") from None
+        raise BackboneError(
+            f"Cannot use `{path.name}` as a backbone: Keras could not load it ({_first_line(exc)})."
+        ) from None
     if not isinstance(model, keras.Model) or len(model.inputs) != 1:
-        raise BackboneError(f"Cannot use `{path.name}` as a backbone: it needs exactly one input. "
-                            f"Received: {len(getattr(model, 'inputs', []) or [])} inputs.")
+        raise BackboneError(
+            f"Cannot use `{path.name}` as a backbone: it needs exactly one input. "
+            f"Received: {len(getattr(model, 'inputs', []) or [])} inputs."
+        )
     expected = tuple(model.inputs[0].shape[1:])
     if len(expected) != len(input_shape) or any(e is not None and e != g for e, g in zip(expected, input_shape)):
         raise BackboneError(
@@ -172,8 +186,14 @@ def _cut(model: Any, cut: str | None, source: str) -> tuple[Any, str]:
 
 
 def _settings(params: dict) -> tuple[str, str | None, str, str, int, str | None]:
-    return (str(params.get("source") or ""), params.get("cut") or None, params.get("pooling") or "avg",
-            params.get("freeze") or "all", int(params.get("trainable_top") or 0), params.get("weights") or None)
+    return (
+        str(params.get("source") or ""),
+        params.get("cut") or None,
+        params.get("pooling") or "avg",
+        params.get("freeze") or "all",
+        int(params.get("trainable_top") or 0),
+        params.get("weights") or None,
+    )
 
 
 def _source_model(source: str, input_shape: tuple, weights: str | None) -> Any:
@@ -212,10 +232,16 @@ def describe(params: dict, input_shape: tuple) -> dict:
         import math
 
         model, name = _cut(_source_model(source, tuple(input_shape), None), cut, source)
-        layers = [{"name": layer.name, "class": type(layer).__name__,
-                   "trainable": sum(math.prod(w.shape) for w in layer.trainable_weights),
-                   "non_trainable": sum(math.prod(w.shape) for w in layer.non_trainable_weights)}
-                  for layer in model.layers if type(layer).__name__ != "InputLayer"]
+        layers = [
+            {
+                "name": layer.name,
+                "class": type(layer).__name__,
+                "trainable": sum(math.prod(w.shape) for w in layer.trainable_weights),
+                "non_trainable": sum(math.prod(w.shape) for w in layer.non_trainable_weights),
+            }
+            for layer in model.layers
+            if type(layer).__name__ != "InputLayer"
+        ]
         shape = [None, *model.outputs[0].shape[1:]]
         if pooling != "none" and len(shape) > 2:
             shape = [None, shape[-1]]
@@ -228,13 +254,17 @@ def _load_weights(model: Any, weights: str, source: str, input_shape: tuple) -> 
     if not path.is_file():
         raise BackboneError(f"The weights file `{weights}` does not exist. Received: weights={weights!r}.", "weights")
     if not path.name.lower().endswith((".weights.h5", ".keras")):
-        raise BackboneError(f"Backbone weights come in `.weights.h5` or `.keras` files. Received: `{path.name}`.",
-                            "weights")
+        raise BackboneError(
+            f"Backbone weights come in `.weights.h5` or `.keras` files. Received: `{path.name}`.", "weights"
+        )
     try:
         model.load_weights(str(path))
     except OSError as exc:
-        raise BackboneError(f"The weights file `{path.name}` cannot be read (damaged or cut short?): "
-                            f"{_first_line(exc)}. Received: {path.stat().st_size} bytes.", "weights") from None
+        raise BackboneError(
+            f"The weights file `{path.name}` cannot be read (damaged or cut short?): "
+            f"{_first_line(exc)}. Received: {path.stat().st_size} bytes.",
+            "weights",
+        ) from None
     except Exception as exc:  # Keras names the first layer whose weights do not fit
         raise BackboneError(
             f"The weights in `{path.name}` do not fit {Path(source).name} with input shape {tuple(input_shape)} "

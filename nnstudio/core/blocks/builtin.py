@@ -18,8 +18,9 @@ class _Inner:
     def __init__(self, name: str) -> None:
         self.graph = Graph(name)
 
-    def add(self, layer_type: str, params: dict[str, Any] | None = None, *feeds: str,
-            node_id: str | None = None) -> str:
+    def add(
+        self, layer_type: str, params: dict[str, Any] | None = None, *feeds: str, node_id: str | None = None
+    ) -> str:
         node_id = node_id or self.graph.unique_id(layer_type)
         self.graph.add_node(Node(node_id, layer_type, dict(params or {})))
         for port, src in enumerate(feeds):
@@ -50,8 +51,17 @@ def conv_bn_relu(filters: int = 32, kernel_size: int = 3, strides: int = 1) -> G
     """Conv2D(same, no bias) → BatchNormalization → ReLU."""
     b = _Inner("conv_bn_relu")
     x = b.input()
-    x = b.add("Conv2D", {"filters": filters, "kernel_size": _kernel(kernel_size), "strides": _kernel(strides),
-                         "padding": "same", "use_bias": False}, x)
+    x = b.add(
+        "Conv2D",
+        {
+            "filters": filters,
+            "kernel_size": _kernel(kernel_size),
+            "strides": _kernel(strides),
+            "padding": "same",
+            "use_bias": False,
+        },
+        x,
+    )
     x = b.add("BatchNormalization", _BN, x)
     b.add("Activation", {"activation": "relu"}, x)
     return b.graph
@@ -60,17 +70,37 @@ def conv_bn_relu(filters: int = 32, kernel_size: int = 3, strides: int = 1) -> G
 def _residual(name: str, filters: int, kernel_size: int, strides: int, projection: bool) -> Graph:
     b = _Inner(name)
     x = b.input()
-    y = b.add("Conv2D", {"filters": filters, "kernel_size": _kernel(kernel_size), "strides": _kernel(strides),
-                         "padding": "same", "use_bias": False}, x)
+    y = b.add(
+        "Conv2D",
+        {
+            "filters": filters,
+            "kernel_size": _kernel(kernel_size),
+            "strides": _kernel(strides),
+            "padding": "same",
+            "use_bias": False,
+        },
+        x,
+    )
     y = b.add("BatchNormalization", _BN, y)
     y = b.add("Activation", {"activation": "relu"}, y)
-    y = b.add("Conv2D", {"filters": filters, "kernel_size": _kernel(kernel_size), "padding": "same",
-                         "use_bias": False}, y)
+    y = b.add(
+        "Conv2D", {"filters": filters, "kernel_size": _kernel(kernel_size), "padding": "same", "use_bias": False}, y
+    )
     y = b.add("BatchNormalization", _BN, y)
     skip = x
     if projection:
-        skip = b.add("Conv2D", {"filters": filters, "kernel_size": [1, 1], "strides": _kernel(strides),
-                                "padding": "same", "use_bias": False}, x, node_id="projection")
+        skip = b.add(
+            "Conv2D",
+            {
+                "filters": filters,
+                "kernel_size": [1, 1],
+                "strides": _kernel(strides),
+                "padding": "same",
+                "use_bias": False,
+            },
+            x,
+            node_id="projection",
+        )
         skip = b.add("BatchNormalization", _BN, skip)
     out = b.add("Add", {}, y, skip)
     b.add("Activation", {"activation": "relu"}, out)
@@ -107,14 +137,18 @@ def residual_block_projection(filters: int = 64, kernel_size: int = 3, strides: 
     "dropout, a residual Add and layer normalization (the original post-norm encoder). "
     "`embed_dim` must equal the size of the incoming features.",
 )
-def transformer_encoder(embed_dim: int = 32, num_heads: int = 2, ff_dim: int = 64,
-                        dropout: float = 0.1) -> Graph:
+def transformer_encoder(embed_dim: int = 32, num_heads: int = 2, ff_dim: int = 64, dropout: float = 0.1) -> Graph:
     """x → MHA(x, x) → Dropout → Add(x) → LN → Dense(ff, relu) → Dense(embed) → Dropout → Add → LN."""
     b = _Inner("transformer_encoder")
     x = b.input()
     key_dim = max(1, int(embed_dim) // int(num_heads))
-    att = b.add("MultiHeadAttention", {"num_heads": num_heads, "key_dim": key_dim, "dropout": 0.0}, x, x,
-                node_id="self_attention")
+    att = b.add(
+        "MultiHeadAttention",
+        {"num_heads": num_heads, "key_dim": key_dim, "dropout": 0.0},
+        x,
+        x,
+        node_id="self_attention",
+    )
     att = b.add("Dropout", {"rate": dropout}, att)
     h = b.add("Add", {}, x, att)
     h = b.add("LayerNormalization", {"epsilon": 1e-6}, h)
@@ -171,8 +205,9 @@ def upsample_conv(filters: int = 32, kernel_size: int = 3) -> Graph:
     b = _Inner("upsample_conv")
     x = b.input()
     x = b.add("UpSampling2D", {"size": [2, 2]}, x)
-    x = b.add("Conv2D", {"filters": filters, "kernel_size": _kernel(kernel_size), "padding": "same",
-                         "use_bias": False}, x)
+    x = b.add(
+        "Conv2D", {"filters": filters, "kernel_size": _kernel(kernel_size), "padding": "same", "use_bias": False}, x
+    )
     x = b.add("BatchNormalization", _BN, x)
     b.add("Activation", {"activation": "relu"}, x)
     return b.graph
@@ -181,15 +216,23 @@ def upsample_conv(filters: int = 32, kernel_size: int = 3) -> Graph:
 @register_block(
     "conv1d-bn-relu",
     "Conv1D-BN-ReLU",
-    "A 1-D convolution over time steps, batch normalization and ReLU: the unit of 1-D CNNs "
-    "for time series and text.",
+    "A 1-D convolution over time steps, batch normalization and ReLU: the unit of 1-D CNNs for time series and text.",
 )
 def conv1d_bn_relu(filters: int = 32, kernel_size: int = 5, dilation_rate: int = 1) -> Graph:
     """Conv1D(same, no bias) → BatchNormalization → ReLU."""
     b = _Inner("conv1d_bn_relu")
     x = b.input()
-    x = b.add("Conv1D", {"filters": filters, "kernel_size": [int(kernel_size)], "padding": "same",
-                         "dilation_rate": [int(dilation_rate)], "use_bias": False}, x)
+    x = b.add(
+        "Conv1D",
+        {
+            "filters": filters,
+            "kernel_size": [int(kernel_size)],
+            "padding": "same",
+            "dilation_rate": [int(dilation_rate)],
+            "use_bias": False,
+        },
+        x,
+    )
     x = b.add("BatchNormalization", _BN, x)
     b.add("Activation", {"activation": "relu"}, x)
     return b.graph

@@ -10,8 +10,9 @@ wraps it in a node. Must not import Qt or Keras.
 from __future__ import annotations
 
 import inspect
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, Callable
+from typing import Any
 
 from nnstudio.core.graph import BLOCK_TYPE, Graph, Node
 from nnstudio.core.graph.layout import auto_layout
@@ -54,8 +55,9 @@ def _import_builtins() -> None:
 
 
 def _unknown_block(name: str, known: list[str]) -> UnknownBlockError:
-    return UnknownBlockError(f"There is no built-in block named `{name}`. Known blocks: {', '.join(known)}. "
-                             f"Received: name={name!r}.")
+    return UnknownBlockError(
+        f"There is no built-in block named `{name}`. Known blocks: {', '.join(known)}. Received: name={name!r}."
+    )
 
 
 _BLOCKS: NamedRegistry[BlockInfo, BlockBuilder] = NamedRegistry(
@@ -89,8 +91,11 @@ def register_block(name: str, title: str, description: str) -> Callable[[BlockBu
     """
 
     def info_for(builder: BlockBuilder) -> BlockInfo:
-        options = {p.name: p.default for p in inspect.signature(builder).parameters.values()
-                   if p.default is not inspect.Parameter.empty}
+        options = {
+            p.name: p.default
+            for p in inspect.signature(builder).parameters.values()
+            if p.default is not inspect.Parameter.empty
+        }
         return BlockInfo(name, title, " ".join(description.split()), options)
 
     return _BLOCKS.register(name, info_for)
@@ -147,8 +152,10 @@ def make_block(name: str, block_id: str | None = None, **options: Any) -> Node:
     unknown = sorted(set(options) - set(info.options))
     if unknown:
         known = ", ".join(info.options) or "none"
-        raise TypeError(f"Block `{name}` has no option `{unknown[0]}` (options: {known}). "
-                        f"Received: {unknown[0]}={options[unknown[0]]!r}.")
+        raise TypeError(
+            f"Block `{name}` has no option `{unknown[0]}` (options: {known}). "
+            f"Received: {unknown[0]}={options[unknown[0]]!r}."
+        )
     inner = builder(**options)
     for node_id, pos in auto_layout(inner).items():
         inner.node(node_id).pos = pos

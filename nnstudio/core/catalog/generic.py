@@ -21,8 +21,7 @@ import re
 from collections import OrderedDict
 from typing import Any
 
-from nnstudio.core.catalog.spec import format_shape
-from nnstudio.core.catalog.spec import LayerSpec, ParamError, ParamSpec, ShapeError
+from nnstudio.core.catalog.spec import LayerSpec, ParamError, ParamSpec, ShapeError, format_shape
 
 GENERIC_PREFIX = "keras."
 _TYPE_RE = re.compile(r"^keras\.([A-Za-z_][A-Za-z0-9_]*)(?::(\d{1,2}):(\d{1,2}))?$")
@@ -75,8 +74,7 @@ def generic_spec(type_name: str) -> LayerSpec | None:
     spec = LayerSpec(
         type=type_name,
         category="Other",
-        doc=f"Keras `{cls}` layer (imported; not in nnstudio's palette). Its full Keras configuration "
-            "is kept as is.",
+        doc=f"Keras `{cls}` layer (imported; not in nnstudio's palette). Its full Keras configuration is kept as is.",
         params=(ParamSpec("config", "json", {}, "The layer's Keras configuration, without its name."),),
         inputs=("input",) if n_in == 1 else tuple(f"input_{i}" for i in range(n_in)),
         outputs=("output",) if n_out == 1 else tuple(f"output_{i}" for i in range(n_out)),
@@ -202,14 +200,20 @@ def _measure_uncached(class_name: str, config: dict, shapes: list) -> tuple[list
     except LookupError as exc:
         raise UnknownKerasClassError(f"{exc} Received: layer type `{GENERIC_PREFIX}{class_name}`.") from None
     except UnsafeLayerError:
-        raise ParamError("config", f"{class_name}'s config holds a Lambda layer, which nnstudio refuses to run. "
-                                   "Received: a Lambda layer.") from None
+        raise ParamError(
+            "config",
+            f"{class_name}'s config holds a Lambda layer, which nnstudio refuses to run. Received: a Lambda layer.",
+        ) from None
     except (ValueError, TypeError, KeyError) as exc:
         raise ParamError("config", f"Keras refuses this {class_name} config: {_keras_message(exc, shapes)}") from None
     tensors = [keras.KerasTensor(shape) for shape in shapes]
     args = tensors[0] if len(tensors) == 1 else tensors
     try:
-        spec_out = layer.compute_output_spec(args) if len(tensors) == 1 or _takes_list(layer) else layer.compute_output_spec(*tensors)
+        spec_out = (
+            layer.compute_output_spec(args)
+            if len(tensors) == 1 or _takes_list(layer)
+            else layer.compute_output_spec(*tensors)
+        )
     except Exception as exc:  # Keras raises many types for unacceptable inputs
         # Layers that create weights their call needs (LayerScale) only answer once built.
         spec_out, first_error = None, exc

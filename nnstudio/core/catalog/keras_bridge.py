@@ -83,7 +83,9 @@ def build_layer(node_type: str, name: str, params: dict[str, Any]):
         try:
             return build_generic(class_name, name, dict(params.get("config", {})))
         except UnsafeLayerError:
-            raise UnsupportedLayerError(f"`{name}` is a Lambda layer, which nnstudio refuses to run. Received: {class_name}.") from None
+            raise UnsupportedLayerError(
+                f"`{name}` is a Lambda layer, which nnstudio refuses to run. Received: {class_name}."
+            ) from None
         except (LookupError, ValueError, TypeError, KeyError) as exc:
             raise InvalidParameterError(f"Cannot build `{name}` ({class_name}): {exc}") from None
     if spec.keras_class is None:

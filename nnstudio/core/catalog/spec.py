@@ -7,8 +7,9 @@ Must not import Qt or Keras.
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, Callable
+from typing import Any
 
 from nnstudio.core.validation import (
     SCALAR_KINDS,
@@ -28,32 +29,61 @@ def format_shape(shape) -> str:
     inner = ", ".join("None" if d is None else str(d) for d in shape)
     return f"({inner},)" if len(shape) == 1 else f"({inner})"
 
+
 PARAM_KINDS = (
-    "int",          # an integer within [minimum, maximum]
-    "float",        # a finite number within [minimum, maximum]
+    "int",  # an integer within [minimum, maximum]
+    "float",  # a finite number within [minimum, maximum]
     "bool",
-    "choice",       # one of ``choices`` (strings)
+    "choice",  # one of ``choices`` (strings)
     "str",
-    "ints",         # an int or a list of ``length`` ints (kernel_size, strides, pool_size)
-    "shape",        # a list of positive ints or None (Input shape, Reshape target)
-    "int_list",     # a list of ints (Permute dims, axes)
-    "activation",   # an activation name (see ACTIVATIONS)
+    "ints",  # an int or a list of ``length`` ints (kernel_size, strides, pool_size)
+    "shape",  # a list of positive ints or None (Input shape, Reshape target)
+    "int_list",  # a list of ints (Permute dims, axes)
+    "activation",  # an activation name (see ACTIVATIONS)
     "initializer",  # an initializer name, or {"class_name": ..., "config": {...}}
     "regularizer",  # None, or {"l1": float, "l2": float}
-    "constraint",   # None, a constraint name, or {"class_name": ..., "config": {...}}
-    "layer",        # a wrapped layer: {"type": "LSTM", "params": {...}} (Bidirectional, TimeDistributed)
-    "json",         # any JSON value (generic specs derived from a Keras config)
+    "constraint",  # None, a constraint name, or {"class_name": ..., "config": {...}}
+    "layer",  # a wrapped layer: {"type": "LSTM", "params": {...}} (Bidirectional, TimeDistributed)
+    "json",  # any JSON value (generic specs derived from a Keras config)
 )
 
 ACTIVATIONS = (
-    "linear", "relu", "sigmoid", "tanh", "softmax", "gelu", "elu", "selu", "leaky_relu",
-    "swish", "silu", "softplus", "softsign", "relu6", "hard_sigmoid", "mish", "exponential",
-    "log_softmax", "hard_silu", "hard_tanh", "log_sigmoid",
+    "linear",
+    "relu",
+    "sigmoid",
+    "tanh",
+    "softmax",
+    "gelu",
+    "elu",
+    "selu",
+    "leaky_relu",
+    "swish",
+    "silu",
+    "softplus",
+    "softsign",
+    "relu6",
+    "hard_sigmoid",
+    "mish",
+    "exponential",
+    "log_softmax",
+    "hard_silu",
+    "hard_tanh",
+    "log_sigmoid",
 )
 INITIALIZERS = (
-    "glorot_uniform", "glorot_normal", "he_uniform", "he_normal", "lecun_uniform",
-    "lecun_normal", "orthogonal", "random_normal", "random_uniform", "truncated_normal",
-    "zeros", "ones", "identity",
+    "glorot_uniform",
+    "glorot_normal",
+    "he_uniform",
+    "he_normal",
+    "lecun_uniform",
+    "lecun_normal",
+    "orthogonal",
+    "random_normal",
+    "random_uniform",
+    "truncated_normal",
+    "zeros",
+    "ones",
+    "identity",
 )
 CONSTRAINTS = ("max_norm", "min_max_norm", "non_neg", "unit_norm")
 
@@ -88,10 +118,10 @@ class ParamSpec:
     minimum: float | None = None
     maximum: float | None = None
     choices: tuple = ()
-    optional: bool = False   # None is an accepted value
+    optional: bool = False  # None is an accepted value
     length: int | None = None
-    advanced: bool = False   # shown folded in the inspector
-    pairs: bool = False      # kind ``ints``: an item may also be a (before, after) pair (padding)
+    advanced: bool = False  # shown folded in the inspector
+    pairs: bool = False  # kind ``ints``: an item may also be a (before, after) pair (padding)
 
     def __post_init__(self) -> None:
         if self.kind not in PARAM_KINDS:
@@ -141,11 +171,15 @@ class ParamSpec:
             return None
         if kind == "initializer":
             if isinstance(value, str):
-                return None if value in INITIALIZERS else (
-                    f"`{self.name}` must be one of {', '.join(INITIALIZERS)}. Received: {value!r}."
+                return (
+                    None
+                    if value in INITIALIZERS
+                    else (f"`{self.name}` must be one of {', '.join(INITIALIZERS)}. Received: {value!r}.")
                 )
-            return None if isinstance(value, dict) and isinstance(value.get("class_name"), str) else (
-                f"`{self.name}` must be an initializer name. Received: {value!r}."
+            return (
+                None
+                if isinstance(value, dict) and isinstance(value.get("class_name"), str)
+                else (f"`{self.name}` must be an initializer name. Received: {value!r}.")
             )
         if kind == "regularizer":
             if not isinstance(value, dict) or not set(value) <= {"l1", "l2"}:
@@ -156,11 +190,15 @@ class ParamSpec:
             return None
         if kind == "constraint":
             if isinstance(value, str):
-                return None if value in CONSTRAINTS else (
-                    f"`{self.name}` must be one of {', '.join(CONSTRAINTS)}. Received: {value!r}."
+                return (
+                    None
+                    if value in CONSTRAINTS
+                    else (f"`{self.name}` must be one of {', '.join(CONSTRAINTS)}. Received: {value!r}.")
                 )
-            return None if isinstance(value, dict) and isinstance(value.get("class_name"), str) else (
-                f"`{self.name}` must be a constraint name. Received: {value!r}."
+            return (
+                None
+                if isinstance(value, dict) and isinstance(value.get("class_name"), str)
+                else (f"`{self.name}` must be a constraint name. Received: {value!r}.")
             )
         if kind == "layer":
             if not isinstance(value, dict) or not isinstance(value.get("type"), str):

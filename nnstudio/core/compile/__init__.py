@@ -23,7 +23,18 @@ from nnstudio.core.compile.errors import (
 from nnstudio.core.compile.importer import import_keras_file, model_to_project
 
 __all__ = [
-    "CompileError", "ExportError", "InvalidGraphError", "ModelImportError", "UnreadableModelError",
-    "UnsafeModelError", "UnsupportedModelError", "apply_weights", "check_graph", "compile_graph",
-    "compile_project", "extract_weights", "import_keras_file", "model_to_project",
+    "CompileError",
+    "ExportError",
+    "InvalidGraphError",
+    "ModelImportError",
+    "UnreadableModelError",
+    "UnsafeModelError",
+    "UnsupportedModelError",
+    "apply_weights",
+    "check_graph",
+    "compile_graph",
+    "compile_project",
+    "extract_weights",
+    "import_keras_file",
+    "model_to_project",
 ]

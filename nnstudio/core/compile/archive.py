@@ -25,7 +25,7 @@ from nnstudio.core.zip_checks import escapes_archive, inflates_suspiciously
 
 MAX_MEMBERS = 10_000
 MAX_CONFIG_BYTES = 64 * 1024 * 1024
-MAX_TOTAL_BYTES = 16 * 1024 ** 3
+MAX_TOTAL_BYTES = 16 * 1024**3
 MAX_RATIO = 1_000  # uncompressed / compressed, for members over 1 MiB (zip bombs)
 #: Deepest JSON nesting read. A model nests about 7 levels plus 7 per nested model, so this
 #: allows dozens of levels of nested models while Keras' recursive loader stays far from
@@ -35,10 +35,18 @@ MAX_JSON_DEPTH = 200
 HDF5_SIGNATURE = b"\x89HDF\r\n\x1a\n"
 UNSAFE_CLASSES = frozenset({"Lambda", "TFOpLambda", "SlicingOpLambda", "__lambda__"})
 #: Serialization markers Keras writes for plain values (no code behind them).
-PLAIN_MARKERS = frozenset({
-    "__keras_tensor__", "__tuple__", "__numpy__", "__bytes__", "__ellipsis__", "__slice__",
-    "__typespec__", "__tensor__",
-})
+PLAIN_MARKERS = frozenset(
+    {
+        "__keras_tensor__",
+        "__tuple__",
+        "__numpy__",
+        "__bytes__",
+        "__ellipsis__",
+        "__slice__",
+        "__typespec__",
+        "__tensor__",
+    }
+)
 
 
 @dataclass(frozen=True)
@@ -86,18 +94,24 @@ def read_model_archive(path: str | Path) -> ModelArchive:
             f"Cannot import `{path.name}`: it is not a Keras model file (.keras zip archive). Received: {head[:8]!r}."
         )
     if path.suffix.lower() != ".keras":
-        raise UnreadableModelError(f"Cannot import `{path.name}`: Keras model files end in `.keras`. Received: `{path.suffix}`.")
+        raise UnreadableModelError(
+            f"Cannot import `{path.name}`: Keras model files end in `.keras`. Received: `{path.suffix}`."
+        )
     try:
         with zipfile.ZipFile(path) as archive:
             infos = archive.infolist()
             _check_members(path, infos)
             names = {info.filename for info in infos}
             if "config.json" not in names:
-                raise UnreadableModelError(f"Cannot import `{path.name}`: the archive has no config.json. Received: {sorted(names)[:5]}.")
+                raise UnreadableModelError(
+                    f"Cannot import `{path.name}`: the archive has no config.json. Received: {sorted(names)[:5]}."
+                )
             config = _read_json(archive, "config.json", path)
             metadata = _read_json(archive, "metadata.json", path) if "metadata.json" in names else {}
     except (zipfile.BadZipFile, OSError, EOFError, RuntimeError) as exc:
-        raise UnreadableModelError(f"Cannot import `{path.name}`: the archive is damaged ({one_line(exc, first_line=True)}).") from exc
+        raise UnreadableModelError(
+            f"Cannot import `{path.name}`: the archive is damaged ({one_line(exc, first_line=True)})."
+        ) from exc
     if not isinstance(config, dict) or "class_name" not in config:
         raise UnreadableModelError(f"Cannot import `{path.name}`: config.json does not describe a model.")
     compile_config = config.get("compile_config")
@@ -107,7 +121,9 @@ def read_model_archive(path: str | Path) -> ModelArchive:
 
 def _check_members(path: Path, infos: list[zipfile.ZipInfo]) -> None:
     if len(infos) > MAX_MEMBERS:
-        raise UnreadableModelError(f"Cannot import `{path.name}`: the archive holds too many files. Received: {len(infos)} members.")
+        raise UnreadableModelError(
+            f"Cannot import `{path.name}`: the archive holds too many files. Received: {len(infos)} members."
+        )
     total = 0
     seen: set[str] = set()
     for info in infos:
@@ -117,7 +133,9 @@ def _check_members(path: Path, infos: list[zipfile.ZipInfo]) -> None:
             raise UnsafeModelError(f"Cannot import `{path.name}`: two members share one name. Received: {name!r}.")
         seen.add(name)
         if escapes_archive(name) or "\\" in name:
-            raise UnsafeModelError(f"Cannot import `{path.name}`: a member path escapes the archive. Received: {name!r}.")
+            raise UnsafeModelError(
+                f"Cannot import `{path.name}`: a member path escapes the archive. Received: {name!r}."
+            )
         total += info.file_size
         if inflates_suspiciously(info, MAX_RATIO, 1 << 20):
             raise UnreadableModelError(
@@ -125,13 +143,17 @@ def _check_members(path: Path, infos: list[zipfile.ZipInfo]) -> None:
                 f"Received: {info.file_size} bytes from {info.compress_size}."
             )
     if total > MAX_TOTAL_BYTES:
-        raise UnreadableModelError(f"Cannot import `{path.name}`: the archive is too large. Received: {total} bytes uncompressed.")
+        raise UnreadableModelError(
+            f"Cannot import `{path.name}`: the archive is too large. Received: {total} bytes uncompressed."
+        )
 
 
 def _read_json(archive: zipfile.ZipFile, member: str, path: Path) -> Any:
     info = archive.getinfo(member)
     if info.file_size > MAX_CONFIG_BYTES:
-        raise UnreadableModelError(f"Cannot import `{path.name}`: {member} is too large. Received: {info.file_size} bytes.")
+        raise UnreadableModelError(
+            f"Cannot import `{path.name}`: {member} is too large. Received: {info.file_size} bytes."
+        )
     with archive.open(info) as handle:
         raw = handle.read(MAX_CONFIG_BYTES + 1)
     if len(raw) > MAX_CONFIG_BYTES:
@@ -145,9 +167,9 @@ def _read_json(archive: zipfile.ZipFile, member: str, path: Path) -> Any:
     try:
         return json.loads(text)
     except json.JSONDecodeError as exc:
-        raise UnreadableModelError(f"Cannot import `{path.name}`: {member} is not valid JSON ({one_line(exc, first_line=True)}).") from exc
-
-
+        raise UnreadableModelError(
+            f"Cannot import `{path.name}`: {member} is not valid JSON ({one_line(exc, first_line=True)})."
+        ) from exc
 
 
 # --------------------------------------------------------------------------- config walk

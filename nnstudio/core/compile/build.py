@@ -35,7 +35,7 @@ if TYPE_CHECKING:
 PATH_SEP = "/"
 
 
-def compile_graph(graph: Graph, *, name: str | None = None) -> "keras.Model":
+def compile_graph(graph: Graph, *, name: str | None = None) -> keras.Model:
     """Build the (uncompiled) Keras model that ``graph`` describes.
 
     Parameters
@@ -127,7 +127,9 @@ def _structure_problems(graph: Graph, path: tuple[str, ...]) -> list[str]:
     if not input_nodes(graph):
         problems.append(f"{where}: the network has no Input node. Received: {len(graph)} node(s).")
     if not output_nodes(graph):
-        problems.append(f"{where}: the network has no output (every layer feeds another). Received: {len(graph)} node(s).")
+        problems.append(
+            f"{where}: the network has no output (every layer feeds another). Received: {len(graph)} node(s)."
+        )
     _, cyclic = topological_order(graph)
     if cyclic:
         problems.append(f"{where}: the network has a cycle through {', '.join(cyclic)}.")
@@ -163,13 +165,16 @@ def _build(graph: Graph, given: list | None, path: tuple[str, ...]) -> tuple[lis
 
 def _layers(graph: Graph, built: dict[str, Any]):
     """``layer_for(node_id)``: the Keras layer of a node of ``graph``, built once."""
+
     def layer_for(node_id: str) -> Any:
         if node_id not in built:
             from nnstudio.core.catalog.keras_bridge import build_layer
 
             if node_id not in graph:
-                raise CompileError(f"A shared layer names node `{node_id}`, which is not in network `{graph.name}`. "
-                                   f"Received: layer={node_id!r}.")
+                raise CompileError(
+                    f"A shared layer names node `{node_id}`, which is not in network `{graph.name}`. "
+                    f"Received: layer={node_id!r}."
+                )
             target = graph.node(node_id)
             built[node_id] = build_layer(target.type, target.id, dict(target.params))
         return built[node_id]
@@ -260,7 +265,7 @@ def _first_line(exc: BaseException) -> str:
 
 
 # ------------------------------------------------------------------------------ projects
-def compile_project(project: "Project", network: str | None = None) -> "keras.Model":
+def compile_project(project: Project, network: str | None = None) -> keras.Model:
     """Build a project's network, with its trained weights when the project has them.
 
     Parameters
@@ -294,7 +299,7 @@ def compile_project(project: "Project", network: str | None = None) -> "keras.Mo
 
 
 # ------------------------------------------------------------------------------- weights
-def extract_weights(model: "keras.Model") -> dict[str, list[np.ndarray]]:
+def extract_weights(model: keras.Model) -> dict[str, list[np.ndarray]]:
     """Return every layer's weights as ``{path: [arrays]}`` (see the module docstring).
 
     Layers without weights are left out; nested models contribute ``"block/layer"`` paths.
@@ -324,7 +329,7 @@ def _collect(model: Any, prefix: str, out: dict) -> None:
             out[prefix + layer.name] = [np.array(w) for w in layer.get_weights()]
 
 
-def apply_weights(model: "keras.Model", weights: dict[str, list[np.ndarray]], *, strict: bool = False) -> list[str]:
+def apply_weights(model: keras.Model, weights: dict[str, list[np.ndarray]], *, strict: bool = False) -> list[str]:
     """Load ``{path: [arrays]}`` weights into the matching layers of ``model``.
 
     Parameters
@@ -368,8 +373,7 @@ def _apply_one(model: Any, path: str, arrays: list) -> str | None:
     expected = [tuple(w.shape) for w in current]
     if shapes != expected:
         return (
-            f"Stored weights for `{path}` do not fit: the layer expects shapes {expected}. "
-            f"Received: shapes={shapes}."
+            f"Stored weights for `{path}` do not fit: the layer expects shapes {expected}. Received: shapes={shapes}."
         )
     target.set_weights([np.asarray(a) for a in arrays])
     return None

@@ -105,10 +105,12 @@ def _load(path: Path, with_compile: bool) -> Any:
                 return keras.saving.load_model(path, custom_objects=objects, safe_mode=True, compile=compile_flag)
         except Exception as exc:  # Keras raises many types for a bad file
             error = exc
-    raise UnreadableModelError(f"Cannot import `{path.name}`: Keras could not load it ({one_line(error, first_line=True)}).") from error
+    raise UnreadableModelError(
+        f"Cannot import `{path.name}`: Keras could not load it ({one_line(error, first_line=True)})."
+    ) from error
 
 
-def model_to_project(model: "keras.Model", *, name: str | None = None) -> Project:
+def model_to_project(model: keras.Model, *, name: str | None = None) -> Project:
     """Convert a Keras model into a project with one network, ``"main"``.
 
     Parameters
@@ -144,8 +146,10 @@ def model_to_project(model: "keras.Model", *, name: str | None = None) -> Projec
     description = f"Imported from the Keras model `{model.name}` ({len(graph)} nodes, {total:,} parameters)."
     dropped = dropped_loss_arguments(compile_config)
     if dropped:
-        description += (f" Its loss was compiled with {', '.join(dropped)}, which the training settings do not "
-                        "keep: check the output activations and the loss before training.")
+        description += (
+            f" Its loss was compiled with {', '.join(dropped)}, which the training settings do not "
+            "keep: check the output activations and the loss before training."
+        )
     return Project(
         name=name or model.name,
         networks={"main": graph},
@@ -191,9 +195,13 @@ def _convert_sequential(model: Any, graph: Graph, weights: dict, prefix: str) ->
         )
     config = model.get_config()
     first = (config.get("layers") or [{}])[0]
-    input_name = (first.get("config") or {}).get("name", "input") if first.get("class_name") == "InputLayer" else "input"
+    input_name = (
+        (first.get("config") or {}).get("name", "input") if first.get("class_name") == "InputLayer" else "input"
+    )
     tensor = inputs[0]
-    previous = _add_node(graph, Node(_fresh_id(graph, input_name), INPUT_TYPE, _input_params(tuple(tensor.shape), tensor.dtype)))
+    previous = _add_node(
+        graph, Node(_fresh_id(graph, input_name), INPUT_TYPE, _input_params(tuple(tensor.shape), tensor.dtype))
+    )
     for layer in model.layers:
         node = _layer_node(layer, graph, weights, prefix)
         graph.add_node(node)
@@ -210,7 +218,8 @@ def _convert_functional(model: Any, config: dict, graph: Graph, weights: dict, p
         cfg = entry.get("config") or {}
         shape = tuple(cfg.get("batch_shape") or cfg.get("batch_input_shape") or (None,))
         ids[(layer_name, 0)] = _add_node(
-            graph, Node(_fresh_id(graph, layer_name), INPUT_TYPE, _input_params(shape, cfg.get("dtype"))))
+            graph, Node(_fresh_id(graph, layer_name), INPUT_TYPE, _input_params(shape, cfg.get("dtype")))
+        )
     mask_ops = _mask_only_operations(model, config)
     pending: list[tuple[str, int, str, int, str]] = []  # src layer, call, dst node, port, src tensor
     input_names = {name for name, _, _ in inputs}
@@ -246,8 +255,9 @@ def _convert_functional(model: Any, config: dict, graph: Graph, weights: dict, p
                 pending.append((src_layer, node_index, call_node.id, port, tensor_index))
     for src_layer, node_index, dst, port, tensor_index in pending:
         _connect(graph, Edge(ids[(src_layer, node_index)], tensor_index, dst, port), model)
-    _add_outputs(graph, [(ids[(name, call)], tensor_index) for name, call, tensor_index in _refs(config["output_layers"])],
-                 model)
+    _add_outputs(
+        graph, [(ids[(name, call)], tensor_index) for name, call, tensor_index in _refs(config["output_layers"])], model
+    )
 
 
 def _is_model(layer: Any) -> bool:
@@ -266,8 +276,11 @@ def _shared_node(layer: Any, first: Node, graph: Graph, model: Any) -> Node:
             f"Cannot import model `{model.name}`: layer `{layer.name}` is shared (called more than once), and "
             f"nnstudio shares single-input catalog layers only. Received: {first.type}."
         )
-    return Node(_fresh_id(graph, f"{first.id}_shared"), "SharedLayer",
-                {"layer": first.id, "layer_type": first.type, "layer_params": dict(first.params)})
+    return Node(
+        _fresh_id(graph, f"{first.id}_shared"),
+        "SharedLayer",
+        {"layer": first.id, "layer_type": first.type, "layer_params": dict(first.params)},
+    )
 
 
 def _find_layer(model: Any, layer_name: str, entry: dict) -> Any:
@@ -290,8 +303,11 @@ def _operation_node(entry: dict, graph: Graph, model: Any) -> tuple[Node, dict[i
     tensors = [_tensors([a]) for a in args]
     constants = [a for a, refs in zip(args, tensors) if not refs]
     usable = (
-        op is not None and len(args) == 2 and not call.get("kwargs")
-        and all(len(refs) <= 1 for refs in tensors) and any(tensors)
+        op is not None
+        and len(args) == 2
+        and not call.get("kwargs")
+        and all(len(refs) <= 1 for refs in tensors)
+        and any(tensors)
         and all(isinstance(c, (int, float)) and not isinstance(c, bool) for c in constants)
     )
     if not usable:
@@ -319,8 +335,11 @@ def _mask_only_operations(model: Any, config: dict) -> set[str]:
     (Keras propagates them between layers), so these operations have no node.
     """
     layer_names = {layer.name for layer in model.layers}
-    candidates = {entry["name"] for entry in config["layers"]
-                  if entry["name"] not in layer_names and entry.get("class_name") != "InputLayer"}
+    candidates = {
+        entry["name"]
+        for entry in config["layers"]
+        if entry["name"] not in layer_names and entry.get("class_name") != "InputLayer"
+    }
     outputs = {name for name, _, _ in _refs(config["output_layers"])}
     candidates -= outputs
     changed = True

@@ -19,5 +19,14 @@ from nnstudio.core.compress.settings import (
     DEFAULT_PRUNE,
 )
 
-__all__ = ["COMPRESSION_RECIPES", "DEFAULT_DISTILL", "DEFAULT_PRUNE", "layer_sparsity", "magnitude_masks",
-           "model_sparsity", "polynomial_sparsity", "prune_model", "pruning_callback"]
+__all__ = [
+    "COMPRESSION_RECIPES",
+    "DEFAULT_DISTILL",
+    "DEFAULT_PRUNE",
+    "layer_sparsity",
+    "magnitude_masks",
+    "model_sparsity",
+    "polynomial_sparsity",
+    "prune_model",
+    "pruning_callback",
+]

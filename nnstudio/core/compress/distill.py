@@ -34,15 +34,19 @@ def load_teacher(project: Any, teacher: str) -> Any:
     """
     if teacher in project.networks:
         if not project.weights.get(teacher):
-            raise ConfigError(f"The teacher network `{teacher}` has no trained weights; train it first. "
-                              f"Received: teacher={teacher!r}.")
+            raise ConfigError(
+                f"The teacher network `{teacher}` has no trained weights; train it first. "
+                f"Received: teacher={teacher!r}."
+            )
         from nnstudio.core.compile import compile_project
 
         return compile_project(project, teacher)
     path = Path(teacher)
     if path.suffix != ".keras" or not path.is_file():
-        raise ConfigError(f"The teacher must be a network of the project ({', '.join(project.networks)}) or an "
-                          f"existing .keras file. Received: teacher={teacher!r}.")
+        raise ConfigError(
+            f"The teacher must be a network of the project ({', '.join(project.networks)}) or an "
+            f"existing .keras file. Received: teacher={teacher!r}."
+        )
     import keras
 
     try:
@@ -85,8 +89,10 @@ def distilling_model(student: Any, teacher: Any, temperature: float, alpha: floa
 
     for what, mine, theirs in (("input", student.inputs, teacher.inputs), ("output", student.outputs, teacher.outputs)):
         if len(mine) != 1 or len(theirs) != 1 or tuple(mine[0].shape[1:]) != tuple(theirs[0].shape[1:]):
-            raise ConfigError(f"Teacher and student must have one {what} of the same shape. Received: "
-                              f"student {[tuple(t.shape) for t in mine]}, teacher {[tuple(t.shape) for t in theirs]}.")
+            raise ConfigError(
+                f"Teacher and student must have one {what} of the same shape. Received: "
+                f"student {[tuple(t.shape) for t in mine]}, teacher {[tuple(t.shape) for t in theirs]}."
+            )
     teacher.trainable = False
     student_probs, teacher_probs = ends_in_softmax(student), ends_in_softmax(teacher)
 
@@ -96,16 +102,17 @@ def distilling_model(student: Any, teacher: Any, temperature: float, alpha: floa
 
     # The teacher is reached through a closure so that Keras does not track it as a
     # sub-layer of the student: its weights stay out of the student's weights.
-    predict_teacher = (lambda x: teacher(x, training=False))
+    predict_teacher = lambda x: teacher(x, training=False)
 
     class DistillingModel(keras.Model):
         def compute_loss(self, x=None, y=None, y_pred=None, sample_weight=None, training=True):
             hard = super().compute_loss(x=x, y=y, y_pred=y_pred, sample_weight=sample_weight, training=training)
             target = ops.stop_gradient(soft_logits(predict_teacher(x), teacher_probs))
             guess = soft_logits(y_pred, student_probs)
-            kl = ops.sum(target * (ops.log(ops.clip(target, EPSILON, 1.0)) - ops.log(ops.clip(guess, EPSILON, 1.0))),
-                         axis=-1)
-            return alpha * hard + (1.0 - alpha) * temperature ** 2 * ops.mean(kl)
+            kl = ops.sum(
+                target * (ops.log(ops.clip(target, EPSILON, 1.0)) - ops.log(ops.clip(guess, EPSILON, 1.0))), axis=-1
+            )
+            return alpha * hard + (1.0 - alpha) * temperature**2 * ops.mean(kl)
 
     return DistillingModel(inputs=student.inputs, outputs=student.outputs, name=student.name)
 

@@ -24,8 +24,9 @@ import numpy as np
 SHOWN_SPARSITY = 0.05
 
 
-def polynomial_sparsity(step: int, begin: int, end: int, final: float, initial: float = 0.0,
-                        power: float = 3.0) -> float:
+def polynomial_sparsity(
+    step: int, begin: int, end: int, final: float, initial: float = 0.0, power: float = 3.0
+) -> float:
     """Return the target sparsity at ``step`` of a polynomial schedule.
 
     Parameters
@@ -144,8 +145,16 @@ def overall_sparsity(model: Any) -> float:
     return float(sum(int((k == 0).sum()) for k in kernels) / total) if total else 0.0
 
 
-def pruning_callback(sparsity: float, total_steps: int, *, scope: str = "layer", begin: float = 0.0,
-                     end: float = 0.75, frequency: int | None = None, steps_per_epoch: int = 1):
+def pruning_callback(
+    sparsity: float,
+    total_steps: int,
+    *,
+    scope: str = "layer",
+    begin: float = 0.0,
+    end: float = 0.75,
+    frequency: int | None = None,
+    steps_per_epoch: int = 1,
+):
     """Return a Keras callback that prunes the model it trains along a polynomial schedule.
 
     Parameters
@@ -209,9 +218,19 @@ def pruning_callback(sparsity: float, total_steps: int, *, scope: str = "layer",
     return MagnitudePruning()
 
 
-def prune_model(model: Any, x: np.ndarray, y: np.ndarray, sparsity: float, *, epochs: int = 3,
-                batch_size: int = 32, learning_rate: float = 1e-3, scope: str = "layer",
-                loss: str = "sparse_categorical_crossentropy", should_stop=None) -> dict[str, float]:
+def prune_model(
+    model: Any,
+    x: np.ndarray,
+    y: np.ndarray,
+    sparsity: float,
+    *,
+    epochs: int = 3,
+    batch_size: int = 32,
+    learning_rate: float = 1e-3,
+    scope: str = "layer",
+    loss: str = "sparse_categorical_crossentropy",
+    should_stop=None,
+) -> dict[str, float]:
     """Prune ``model`` in place to ``sparsity`` while fine-tuning it on ``(x, y)``.
 
     Parameters
@@ -242,6 +261,7 @@ def prune_model(model: Any, x: np.ndarray, y: np.ndarray, sparsity: float, *, ep
     callback = pruning_callback(sparsity, steps * epochs, scope=scope, steps_per_epoch=steps)
     callbacks = [callback]
     if should_stop is not None:
+
         class Stop(keras.callbacks.Callback):
             def on_train_batch_end(self, batch, logs=None):
                 if should_stop():

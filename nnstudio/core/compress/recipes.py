@@ -43,18 +43,33 @@ def train_pruned(ctx: RunContext) -> RecipeResult:
     cfg.early_stopping = {**cfg.early_stopping, "enabled": False}
     steps = steps_for(len(data.x_train), cfg.batch_size)
     if not ctx.project.weights.get(ctx.network):
-        ctx.report(ev.LogMessage("info", f"Network `{ctx.network}` has no trained weights: it is pruned while it "
-                                         f"trains from scratch."))
-    callback = pruning_callback(float(settings["sparsity"]), steps * cfg.epochs, scope=settings["scope"],
-                                begin=float(settings["begin"]), end=float(settings["end"]),
-                                frequency=settings.get("frequency"), steps_per_epoch=steps)
+        ctx.report(
+            ev.LogMessage(
+                "info", f"Network `{ctx.network}` has no trained weights: it is pruned while it trains from scratch."
+            )
+        )
+    callback = pruning_callback(
+        float(settings["sparsity"]),
+        steps * cfg.epochs,
+        scope=settings["scope"],
+        begin=float(settings["begin"]),
+        end=float(settings["end"]),
+        frequency=settings.get("frequency"),
+        steps_per_epoch=steps,
+    )
     ctx.callbacks.append(callback)
     result = train_supervised(ctx)
     model = result.models[ctx.network]
     sparsity = model_sparsity(model)
     overall = float(np.mean(list(sparsity.values()))) if sparsity else 0.0
-    ctx.report(ev.LogMessage("info", f"Pruned to {overall:.0%} zero weights on average ("
-                                     + ", ".join(f"{k} {v:.0%}" for k, v in sparsity.items()) + ")."))
+    ctx.report(
+        ev.LogMessage(
+            "info",
+            f"Pruned to {overall:.0%} zero weights on average ("
+            + ", ".join(f"{k} {v:.0%}" for k, v in sparsity.items())
+            + ").",
+        )
+    )
     return result
 
 
@@ -72,33 +87,48 @@ def train_distilled(ctx: RunContext) -> RecipeResult:
     cfg, settings = ctx.config, ctx.config.distill
     teacher_name = str(settings["teacher"])
     if teacher_name == ctx.network:
-        raise ConfigError(f"Network `{ctx.network}` is the one being trained and cannot be its own teacher; train "
-                          f"the student network (the command line trains the project's first network) or give the "
-                          f"teacher as a .keras file. Received: teacher={teacher_name!r}.")
+        raise ConfigError(
+            f"Network `{ctx.network}` is the one being trained and cannot be its own teacher; train "
+            f"the student network (the command line trains the project's first network) or give the "
+            f"teacher as a .keras file. Received: teacher={teacher_name!r}."
+        )
     if ctx.project.data.get("augment"):
         from nnstudio.core.data import augmentation_layers
 
         if augmentation_layers(ctx.project.data):
-            raise ConfigError("Distillation compares teacher and student on the same images, so it runs without "
-                              "augmentation; turn augmentation off on the Data page. Received: augment on.")
+            raise ConfigError(
+                "Distillation compares teacher and student on the same images, so it runs without "
+                "augmentation; turn augmentation off on the Data page. Received: augment on."
+            )
     if cfg.seed is not None:
         keras.utils.set_random_seed(cfg.seed)
     teacher = load_teacher(ctx.project, teacher_name)
     student = build_model(ctx, ctx.network)
-    ctx.models[ctx.network] = distilling_model(student, teacher, float(settings["temperature"]),
-                                               float(settings["alpha"]))
-    ctx.report(ev.LogMessage("info", f"Distilling `{teacher_name}` ({parameter_count(teacher):,} weights) into "
-                                     f"`{ctx.network}` ({parameter_count(student):,} weights) at temperature "
-                                     f"{settings['temperature']} with alpha {settings['alpha']}."))
+    ctx.models[ctx.network] = distilling_model(
+        student, teacher, float(settings["temperature"]), float(settings["alpha"])
+    )
+    ctx.report(
+        ev.LogMessage(
+            "info",
+            f"Distilling `{teacher_name}` ({parameter_count(teacher):,} weights) into "
+            f"`{ctx.network}` ({parameter_count(student):,} weights) at temperature "
+            f"{settings['temperature']} with alpha {settings['alpha']}.",
+        )
+    )
     ctx.dataset = load_data(ctx)
     result = train_supervised(ctx)
     teacher_accuracy = _accuracy(teacher, ctx.dataset)
     student_accuracy = result.test_metrics.get("accuracy")
     if teacher_accuracy is not None and student_accuracy is not None:
         result.test_metrics["teacher_accuracy"] = teacher_accuracy
-        ctx.report(ev.LogMessage("info", f"Test accuracy: student `{ctx.network}` {student_accuracy:.1%} with "
-                                         f"{parameter_count(student):,} weights, teacher `{teacher_name}` "
-                                         f"{teacher_accuracy:.1%} with {parameter_count(teacher):,}."))
+        ctx.report(
+            ev.LogMessage(
+                "info",
+                f"Test accuracy: student `{ctx.network}` {student_accuracy:.1%} with "
+                f"{parameter_count(student):,} weights, teacher `{teacher_name}` "
+                f"{teacher_accuracy:.1%} with {parameter_count(teacher):,}.",
+            )
+        )
     return result
 
 

@@ -17,8 +17,17 @@ from nnstudio.core.data.augment import AUGMENT_OPTIONS, augmentation_layers, res
 from nnstudio.core.data.compat import check_compatibility
 from nnstudio.core.data.dataset import TASKS, Dataset
 from nnstudio.core.data.errors import (
-    ColumnError, DataError, DataFileNotFoundError, DataFormatError, DataTooLargeError, ImageReadError,
-    InvalidDataParamError, LabelRangeError, MissingValuesError, TruncatedFileError, UnknownSourceError,
+    ColumnError,
+    DataError,
+    DataFileNotFoundError,
+    DataFormatError,
+    DataTooLargeError,
+    ImageReadError,
+    InvalidDataParamError,
+    LabelRangeError,
+    MissingValuesError,
+    TruncatedFileError,
+    UnknownSourceError,
 )
 from nnstudio.core.data.loader import default_spec, list_sources, load_dataset, spec_for_argument
 from nnstudio.core.data.params import DataParam, SourceInfo
@@ -27,11 +36,36 @@ from nnstudio.core.data.tabular import TablePreview, read_table_preview
 from nnstudio.core.data.text import build_vocabulary, decode_ids, encode_texts, tokenize
 
 __all__ = [
-    "AUGMENT_OPTIONS", "PREPROCESS_DEFAULTS", "SCALES", "SPLIT_DEFAULTS", "TASKS",
-    "ColumnError", "DataError", "DataFileNotFoundError", "DataFormatError", "DataParam", "DataTooLargeError",
-    "Dataset", "ImageReadError", "InvalidDataParamError", "LabelRangeError", "MissingValuesError", "SourceInfo",
-    "TablePreview", "TruncatedFileError", "UnknownSourceError",
-    "augmentation_layers", "build_vocabulary", "check_compatibility", "decode_ids", "default_spec",
-    "encode_texts", "list_sources", "load_dataset", "read_table_preview", "resolve_augment", "spec_for_argument",
+    "AUGMENT_OPTIONS",
+    "PREPROCESS_DEFAULTS",
+    "SCALES",
+    "SPLIT_DEFAULTS",
+    "TASKS",
+    "ColumnError",
+    "DataError",
+    "DataFileNotFoundError",
+    "DataFormatError",
+    "DataParam",
+    "DataTooLargeError",
+    "Dataset",
+    "ImageReadError",
+    "InvalidDataParamError",
+    "LabelRangeError",
+    "MissingValuesError",
+    "SourceInfo",
+    "TablePreview",
+    "TruncatedFileError",
+    "UnknownSourceError",
+    "augmentation_layers",
+    "build_vocabulary",
+    "check_compatibility",
+    "decode_ids",
+    "default_spec",
+    "encode_texts",
+    "list_sources",
+    "load_dataset",
+    "read_table_preview",
+    "resolve_augment",
+    "spec_for_argument",
     "tokenize",
 ]

@@ -14,14 +14,22 @@ from nnstudio.core.data.errors import InvalidDataParamError
 from nnstudio.core.data.params import DataParam
 
 AUGMENT_OPTIONS: tuple[DataParam, ...] = (
-    DataParam("flip", "choice", "none", "Mirror images at random.",
-              choices=("none", "horizontal", "vertical", "horizontal_and_vertical")),
-    DataParam("rotation", "float", 0.0, "Largest random rotation, as a fraction of a full turn.",
-              minimum=0.0, maximum=0.5),
-    DataParam("zoom", "float", 0.0, "Largest random zoom in or out, as a fraction of the size.",
-              minimum=0.0, maximum=0.9),
-    DataParam("translation", "float", 0.0, "Largest random shift, as a fraction of the size.",
-              minimum=0.0, maximum=0.5),
+    DataParam(
+        "flip",
+        "choice",
+        "none",
+        "Mirror images at random.",
+        choices=("none", "horizontal", "vertical", "horizontal_and_vertical"),
+    ),
+    DataParam(
+        "rotation", "float", 0.0, "Largest random rotation, as a fraction of a full turn.", minimum=0.0, maximum=0.5
+    ),
+    DataParam(
+        "zoom", "float", 0.0, "Largest random zoom in or out, as a fraction of the size.", minimum=0.0, maximum=0.9
+    ),
+    DataParam(
+        "translation", "float", 0.0, "Largest random shift, as a fraction of the size.", minimum=0.0, maximum=0.5
+    ),
     DataParam("contrast", "float", 0.0, "Largest random contrast change (0.2 = ±20 %).", minimum=0.0, maximum=1.0),
 )
 
@@ -38,8 +46,10 @@ def resolve_augment(augment: dict[str, Any] | None) -> dict[str, Any]:
     given = dict(augment or {})
     unknown = sorted(set(given) - set(values))
     if unknown:
-        raise InvalidDataParamError(f"Unknown augmentation option `{unknown[0]}`; the options are "
-                                    f"{', '.join(values)}. Received: {unknown[0]}={given[unknown[0]]!r}.")
+        raise InvalidDataParamError(
+            f"Unknown augmentation option `{unknown[0]}`; the options are "
+            f"{', '.join(values)}. Received: {unknown[0]}={given[unknown[0]]!r}."
+        )
     values.update(given)
     for option in AUGMENT_OPTIONS:
         problem = option.validate(values[option.name])
@@ -85,15 +95,18 @@ def augmentation_layers(spec: dict[str, Any]) -> list:
     if values["flip"] != "none":
         layers.append(keras.layers.RandomFlip(values["flip"], seed=seed, name="augment_flip"))
     if values["rotation"] > 0:
-        layers.append(keras.layers.RandomRotation(values["rotation"], fill_mode="constant", seed=seed + 1,
-                                                  name="augment_rotation"))
+        layers.append(
+            keras.layers.RandomRotation(
+                values["rotation"], fill_mode="constant", seed=seed + 1, name="augment_rotation"
+            )
+        )
     if values["zoom"] > 0:
-        layers.append(keras.layers.RandomZoom(values["zoom"], fill_mode="constant", seed=seed + 2,
-                                              name="augment_zoom"))
+        layers.append(keras.layers.RandomZoom(values["zoom"], fill_mode="constant", seed=seed + 2, name="augment_zoom"))
     if values["translation"] > 0:
         t = values["translation"]
-        layers.append(keras.layers.RandomTranslation(t, t, fill_mode="constant", seed=seed + 3,
-                                                     name="augment_translation"))
+        layers.append(
+            keras.layers.RandomTranslation(t, t, fill_mode="constant", seed=seed + 3, name="augment_translation")
+        )
     if values["contrast"] > 0:
         layers.append(keras.layers.RandomContrast(values["contrast"], seed=seed + 4, name="augment_contrast"))
     return layers

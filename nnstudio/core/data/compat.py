@@ -6,15 +6,21 @@ Must not import Qt or Keras.
 from __future__ import annotations
 
 import re
-from typing import Any, Mapping, Sequence
+from collections.abc import Mapping, Sequence
+from typing import Any
 
 import numpy as np
 
 from nnstudio.core.catalog.spec import format_shape
 from nnstudio.core.data.dataset import Dataset
 
-CROSSENTROPY = ("categorical_crossentropy", "sparse_categorical_crossentropy", "binary_crossentropy",
-                "categorical_focal_crossentropy", "binary_focal_crossentropy")
+CROSSENTROPY = (
+    "categorical_crossentropy",
+    "sparse_categorical_crossentropy",
+    "binary_crossentropy",
+    "categorical_focal_crossentropy",
+    "binary_focal_crossentropy",
+)
 
 
 def _sample_shape(shape: Sequence[Any], data: tuple) -> tuple:
@@ -81,8 +87,10 @@ def check_compatibility(
         messages.append(f"The model has no Input; add one with shape {format_shape(data_shape)}.")
     elif len(named) > 1:
         shown = ", ".join(f"`{n}`" for n, _ in named)
-        messages.append(f"The model has {len(named)} inputs ({shown}) but the data gives one array per sample "
-                        f"of shape {format_shape(data_shape)}. Keep a single Input.")
+        messages.append(
+            f"The model has {len(named)} inputs ({shown}) but the data gives one array per sample "
+            f"of shape {format_shape(data_shape)}. Keep a single Input."
+        )
     else:
         name, shape = named[0]
         model = _sample_shape(shape, data_shape)
@@ -113,27 +121,38 @@ def _output_messages(dataset: Dataset, out: tuple) -> list[str]:
     if dataset.task == "segmentation":
         mask = tuple(dataset.y_train.shape[1:])
         if out != mask:
-            return [f"The masks have shape {format_shape(mask)} but the model's output is {format_shape(out)}. End with a "
-                    f"1-filter convolution (sigmoid) that keeps the image size."]
+            return [
+                f"The masks have shape {format_shape(mask)} but the model's output is {format_shape(out)}. End with a "
+                f"1-filter convolution (sigmoid) that keeps the image size."
+            ]
         return []
     if len(out) != 1:
-        what = "a class per sample" if dataset.is_classification else "targets of shape " + format_shape(
-            dataset.y_train.shape[1:] if dataset.y_train.ndim > 1 else (1,))
-        return [f"The data has {what} but the model's output has shape {format_shape(out)}. Add a Flatten or "
-                f"GlobalAveragePooling before the last Dense."]
+        what = (
+            "a class per sample"
+            if dataset.is_classification
+            else "targets of shape " + format_shape(dataset.y_train.shape[1:] if dataset.y_train.ndim > 1 else (1,))
+        )
+        return [
+            f"The data has {what} but the model's output has shape {format_shape(out)}. Add a Flatten or "
+            f"GlobalAveragePooling before the last Dense."
+        ]
     units = out[0]
     if dataset.is_classification:
         k = dataset.num_classes
         if units == k or (units == 1 and k == 2 and dataset.label_format == "sparse"):
             return []
         hint = "1 (sigmoid) or 2 (softmax)" if k == 2 and dataset.label_format == "sparse" else f"{k} (softmax)"
-        return [f"The data has {k} classes but the model's output has {units} unit{'s' * (units != 1)}. "
-                f"Set the last Dense layer's units to {hint}."]
+        return [
+            f"The data has {k} classes but the model's output has {units} unit{'s' * (units != 1)}. "
+            f"Set the last Dense layer's units to {hint}."
+        ]
     targets = 1 if dataset.y_train.ndim == 1 else int(np.prod(dataset.y_train.shape[1:]))
     if units != targets:
         what = f"{targets} future step(s) per sample" if dataset.task == "forecast" else f"{targets} target value(s)"
-        return [f"The data has {what} but the model's output has {units} unit{'s' * (units != 1)}. "
-                f"Set the last Dense layer's units to {targets} (linear)."]
+        return [
+            f"The data has {what} but the model's output has {units} unit{'s' * (units != 1)}. "
+            f"Set the last Dense layer's units to {targets} (linear)."
+        ]
     return []
 
 
@@ -142,27 +161,39 @@ def _loss_messages(dataset: Dataset, loss: str, output_shape: Sequence[Any] | No
     if dataset.is_classification:
         fmt = dataset.label_format
         if loss == "categorical_crossentropy" and fmt == "sparse":
-            return ["The labels are class indices but `categorical_crossentropy` expects one-hot labels. "
-                    "Use `sparse_categorical_crossentropy`, or turn on one-hot in the data's preprocessing."]
+            return [
+                "The labels are class indices but `categorical_crossentropy` expects one-hot labels. "
+                "Use `sparse_categorical_crossentropy`, or turn on one-hot in the data's preprocessing."
+            ]
         if loss == "sparse_categorical_crossentropy" and fmt == "one_hot":
-            return ["The labels are one-hot but `sparse_categorical_crossentropy` expects class indices. "
-                    "Use `categorical_crossentropy`, or turn off one-hot in the data's preprocessing."]
+            return [
+                "The labels are one-hot but `sparse_categorical_crossentropy` expects class indices. "
+                "Use `categorical_crossentropy`, or turn off one-hot in the data's preprocessing."
+            ]
         if loss.startswith("binary") and dataset.num_classes > 2:
-            return [f"`{loss}` is for two classes but the data has {dataset.num_classes}. "
-                    f"Use `sparse_categorical_crossentropy` with {dataset.num_classes} softmax units."]
+            return [
+                f"`{loss}` is for two classes but the data has {dataset.num_classes}. "
+                f"Use `sparse_categorical_crossentropy` with {dataset.num_classes} softmax units."
+            ]
         if loss.startswith("binary") and units is not None and units != 1 and fmt == "sparse":
-            return [f"`{loss}` with class-index labels needs 1 sigmoid output unit, but the output has {units}. "
-                    "Set the units to 1, or use `sparse_categorical_crossentropy`."]
+            return [
+                f"`{loss}` with class-index labels needs 1 sigmoid output unit, but the output has {units}. "
+                "Set the units to 1, or use `sparse_categorical_crossentropy`."
+            ]
         if loss == "sparse_categorical_crossentropy" and units == 1:
-            return ["`sparse_categorical_crossentropy` needs one output unit per class, but the output has 1. "
-                    "Use `binary_crossentropy` with a sigmoid unit, or set the units to the number of classes."]
+            return [
+                "`sparse_categorical_crossentropy` needs one output unit per class, but the output has 1. "
+                "Use `binary_crossentropy` with a sigmoid unit, or set the units to the number of classes."
+            ]
         value_by_value = loss not in CROSSENTROPY and loss not in ("hinge", "squared_hinge", "categorical_hinge")
         if value_by_value and fmt == "sparse" and units not in (None, 1):
             # MSE on one-hot labels is a legitimate (if slower) classifier; on class indices
             # against several units it broadcasts silently into nonsense.
-            return [f"`{loss}` compares the output with the labels value by value, but the labels are "
-                    f"class indices and the output has {units} units. Turn on one-hot in the data's "
-                    f"preprocessing, or use `{dataset.suggested_loss()}`."]
+            return [
+                f"`{loss}` compares the output with the labels value by value, but the labels are "
+                f"class indices and the output has {units} units. Turn on one-hot in the data's "
+                f"preprocessing, or use `{dataset.suggested_loss()}`."
+            ]
         return []
     if dataset.task in ("regression", "forecast") and loss in CROSSENTROPY:
         return [f"The targets are real values but `{loss}` is a classification loss. Use `mse` or `mae`."]

@@ -208,7 +208,6 @@ class Dataset:
             out["domain"] = self.domain
         return out
 
-
     def _streamed_range(self) -> dict[str, float]:
         """Value range of a sample of a streamed training split (read once, then remembered)."""
         if self._sampled_range is None:

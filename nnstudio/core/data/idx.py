@@ -20,7 +20,11 @@ from typing import Any
 import numpy as np
 
 from nnstudio.core.data.errors import (
-    DataFileNotFoundError, DataFormatError, DataTooLargeError, LabelRangeError, TruncatedFileError,
+    DataFileNotFoundError,
+    DataFormatError,
+    DataTooLargeError,
+    LabelRangeError,
+    TruncatedFileError,
 )
 from nnstudio.core.data.lazy import FileRows, default_cache_folder
 from nnstudio.core.data.params import DataParam, SourceInfo
@@ -84,11 +88,12 @@ def read_idx(path: Path, ndim: int, max_bytes: int = MAX_IDX_BYTES) -> np.ndarra
     with path.open("rb") as raw:
         gzipped = raw.read(2) == b"\x1f\x8b"
     try:
-        with (gzip.open(path, "rb") if gzipped else path.open("rb")) as handle:
+        with gzip.open(path, "rb") if gzipped else path.open("rb") as handle:
             magic = handle.read(4)
             if len(magic) < 4:
-                raise TruncatedFileError(f"`{path.name}` is truncated: it ends inside the IDX header. "
-                                         f"Received: {len(magic)} bytes.")
+                raise TruncatedFileError(
+                    f"`{path.name}` is truncated: it ends inside the IDX header. Received: {len(magic)} bytes."
+                )
             zero, kind, dims = struct.unpack(">HBB", magic)
             expected = 0x0800 + ndim
             if zero != 0 or kind != UBYTE or dims != ndim:
@@ -98,25 +103,33 @@ def read_idx(path: Path, ndim: int, max_bytes: int = MAX_IDX_BYTES) -> np.ndarra
                 )
             header = handle.read(4 * ndim)
             if len(header) < 4 * ndim:
-                raise TruncatedFileError(f"`{path.name}` is truncated: it ends inside the IDX header. "
-                                         f"Received: {4 + len(header)} bytes.")
+                raise TruncatedFileError(
+                    f"`{path.name}` is truncated: it ends inside the IDX header. Received: {4 + len(header)} bytes."
+                )
             shape = struct.unpack(f">{ndim}I", header)
             if 0 in shape:
                 raise DataFormatError(f"`{path.name}` declares an empty dimension. Received: shape={shape}.")
             size = int(np.prod(shape, dtype=np.int64))
             if size > max_bytes:
-                raise DataTooLargeError(f"`{path.name}` declares {size} bytes of data; nnstudio reads IDX files up "
-                                        f"to {max_bytes} bytes. Received: shape={shape}.")
+                raise DataTooLargeError(
+                    f"`{path.name}` declares {size} bytes of data; nnstudio reads IDX files up "
+                    f"to {max_bytes} bytes. Received: shape={shape}."
+                )
             data = handle.read(size)
             if len(data) < size:
-                raise TruncatedFileError(f"`{path.name}` is truncated: its header promises {size} bytes of data "
-                                         f"for shape {shape}. Received: {len(data)} bytes.")
+                raise TruncatedFileError(
+                    f"`{path.name}` is truncated: its header promises {size} bytes of data "
+                    f"for shape {shape}. Received: {len(data)} bytes."
+                )
             if handle.read(1):
-                raise DataFormatError(f"`{path.name}` is longer than its header says (shape {shape}, {size} bytes "
-                                      f"of data). Received: extra bytes after the data.")
+                raise DataFormatError(
+                    f"`{path.name}` is longer than its header says (shape {shape}, {size} bytes "
+                    f"of data). Received: extra bytes after the data."
+                )
     except (EOFError, gzip.BadGzipFile, zlib.error) as error:
-        raise TruncatedFileError(f"`{path.name}` is a damaged or truncated gzip file: {error}. "
-                                 f"Received: {path.stat().st_size} bytes.") from None
+        raise TruncatedFileError(
+            f"`{path.name}` is a damaged or truncated gzip file: {error}. Received: {path.stat().st_size} bytes."
+        ) from None
     return np.frombuffer(data, dtype=np.uint8).reshape(shape)
 
 
@@ -146,39 +159,49 @@ def idx_rows(path: Path, ndim: int = 3) -> FileRows:
                     shutil.copyfileobj(unpacked, out, 1024**2)
             except (EOFError, gzip.BadGzipFile, zlib.error) as error:
                 part.unlink(missing_ok=True)
-                raise TruncatedFileError(f"`{path.name}` is a damaged or truncated gzip file: {error}. "
-                                         f"Received: {stat.st_size} bytes.") from None
+                raise TruncatedFileError(
+                    f"`{path.name}` is a damaged or truncated gzip file: {error}. Received: {stat.st_size} bytes."
+                ) from None
             os.replace(part, source)
     with source.open("rb") as handle:
         header = handle.read(4 + 4 * ndim)
     if len(header) < 4 + 4 * ndim:
-        raise TruncatedFileError(f"`{path.name}` is truncated: it ends inside the IDX header. "
-                                 f"Received: {len(header)} bytes.")
+        raise TruncatedFileError(
+            f"`{path.name}` is truncated: it ends inside the IDX header. Received: {len(header)} bytes."
+        )
     zero, kind, dims = struct.unpack(">HBB", header[:4])
     if zero != 0 or kind != UBYTE or dims != ndim:
         raise DataFormatError(
             f"`{path.name}` has the wrong magic number for an unsigned-byte IDX file with {ndim} dimension(s); "
-            f"expected 0x{0x0800 + ndim:08x}. Received: 0x{int.from_bytes(header[:4], 'big'):08x}.")
+            f"expected 0x{0x0800 + ndim:08x}. Received: 0x{int.from_bytes(header[:4], 'big'):08x}."
+        )
     shape = struct.unpack(f">{ndim}I", header[4:])
     if 0 in shape:
         raise DataFormatError(f"`{path.name}` declares an empty dimension. Received: shape={shape}.")
     size, available = int(np.prod(shape, dtype=np.int64)), source.stat().st_size - len(header)
     if available < size:
-        raise TruncatedFileError(f"`{path.name}` is truncated: its header promises {size} bytes of data "
-                                 f"for shape {shape}. Received: {available} bytes.")
+        raise TruncatedFileError(
+            f"`{path.name}` is truncated: its header promises {size} bytes of data "
+            f"for shape {shape}. Received: {available} bytes."
+        )
     if available > size:
-        raise DataFormatError(f"`{path.name}` is longer than its header says (shape {shape}, {size} bytes "
-                              f"of data). Received: extra bytes after the data.")
+        raise DataFormatError(
+            f"`{path.name}` is longer than its header says (shape {shape}, {size} bytes "
+            f"of data). Received: extra bytes after the data."
+        )
     return FileRows([(str(source), len(header), shape[0])], tuple(shape[1:]), np.dtype(np.uint8), add_channel=True)
 
 
-def _pair(images_path: Path, labels_path: Path, num_classes: int, stream: bool,
-          skips: SkipLog) -> tuple[object, np.ndarray]:
+def _pair(
+    images_path: Path, labels_path: Path, num_classes: int, stream: bool, skips: SkipLog
+) -> tuple[object, np.ndarray]:
     images = idx_rows(images_path) if stream else read_idx(images_path, 3)
     labels = read_idx(labels_path, 1)
     if images.shape[0] != labels.shape[0]:
-        raise DataFormatError(f"`{images_path.name}` holds {images.shape[0]} images but `{labels_path.name}` holds "
-                              f"{labels.shape[0]} labels. Received: {images.shape[0]} != {labels.shape[0]}.")
+        raise DataFormatError(
+            f"`{images_path.name}` holds {images.shape[0]} images but `{labels_path.name}` holds "
+            f"{labels.shape[0]} labels. Received: {images.shape[0]} != {labels.shape[0]}."
+        )
     bad = np.flatnonzero(labels >= num_classes)
     if bad.size:
         error = LabelRangeError(
@@ -187,26 +210,52 @@ def _pair(images_path: Path, labels_path: Path, num_classes: int, stream: bool,
             f"{int(labels.min())}..{int(labels.max())}."
         )
         for index in bad.tolist():
-            skips.add(f"{labels_path.name}[{index}]", f"label {int(labels[index])} is not one of the "
-                                                      f"{num_classes} classes", error)
+            skips.add(
+                f"{labels_path.name}[{index}]",
+                f"label {int(labels[index])} is not one of the {num_classes} classes",
+                error,
+            )
         keep = np.flatnonzero(labels < num_classes)
         images, labels = (images.subset(keep) if stream else images[keep]), labels[keep]
     x = images if stream else (images.astype(np.float32) / 255.0)[..., None]
     return x, labels.astype(np.int64)
 
 
-@register(SourceInfo(
-    "idx", "MNIST-format IDX folder", "import", "classification",
-    "A folder with train-images-idx3-ubyte, train-labels-idx1-ubyte and optionally the t10k "
-    "test pair (plain or .gz), as MNIST and Fashion-MNIST are distributed. t10k becomes the test split.",
-    (DataParam("path", "folder", "", "The folder holding the IDX files."),
-     DataParam("num_classes", "int", 10, "Number of classes; labels must lie in 0..num_classes-1.",
-               minimum=2, maximum=256),
-     DataParam("bad_samples", "choice", "skip", "Skip and count samples whose label is out of range, or stop "
-               "the load.", choices=BAD_SAMPLE_POLICIES),
-     DataParam("stream", "choice", "auto", "Read images from disk batch by batch during training; auto "
-               "streams image files above 256 MB.", choices=STREAM_MODES)),
-))
+@register(
+    SourceInfo(
+        "idx",
+        "MNIST-format IDX folder",
+        "import",
+        "classification",
+        "A folder with train-images-idx3-ubyte, train-labels-idx1-ubyte and optionally the t10k "
+        "test pair (plain or .gz), as MNIST and Fashion-MNIST are distributed. t10k becomes the test split.",
+        (
+            DataParam("path", "folder", "", "The folder holding the IDX files."),
+            DataParam(
+                "num_classes",
+                "int",
+                10,
+                "Number of classes; labels must lie in 0..num_classes-1.",
+                minimum=2,
+                maximum=256,
+            ),
+            DataParam(
+                "bad_samples",
+                "choice",
+                "skip",
+                "Skip and count samples whose label is out of range, or stop the load.",
+                choices=BAD_SAMPLE_POLICIES,
+            ),
+            DataParam(
+                "stream",
+                "choice",
+                "auto",
+                "Read images from disk batch by batch during training; auto streams image files above 256 MB.",
+                choices=STREAM_MODES,
+            ),
+        ),
+    )
+)
 def idx_folder(params: dict[str, Any], rng: np.random.Generator) -> RawData:
     """Read the MNIST-format IDX files of a folder into ``(n, rows, cols, 1)`` images in 0..1."""
     folder = Path(params["path"]).expanduser()
@@ -221,25 +270,37 @@ def idx_folder(params: dict[str, Any], rng: np.random.Generator) -> RawData:
             )
     if ("test_images" in files) != ("test_labels" in files):
         present, missing = ("test_images", "test_labels") if "test_images" in files else ("test_labels", "test_images")
-        raise DataFileNotFoundError(f"`{folder.name}` has only half of the t10k test pair; {IDX_FILES[missing]} "
-                                    f"is missing. Received: {files[present].name}.")
+        raise DataFileNotFoundError(
+            f"`{folder.name}` has only half of the t10k test pair; {IDX_FILES[missing]} "
+            f"is missing. Received: {files[present].name}."
+        )
     num_classes = params["num_classes"]
     stream = load_options().stream
     if stream is None:
         stream = params["stream"] == "always" or (
-            params["stream"] == "auto" and files["train_images"].stat().st_size > STREAM_ABOVE_BYTES)
+            params["stream"] == "auto" and files["train_images"].stat().st_size > STREAM_ABOVE_BYTES
+        )
     skips = SkipLog(params["bad_samples"])
     x, y = _pair(files["train_images"], files["train_labels"], num_classes, stream, skips)
     x_test = y_test = None
     if "test_images" in files:
         x_test, y_test = _pair(files["test_images"], files["test_labels"], num_classes, stream, skips)
         if x_test.shape[1:] != x.shape[1:]:
-            raise DataFormatError(f"`{files['test_images'].name}` images are {x_test.shape[1:3]} but the training "
-                                  f"images are {x.shape[1:3]}. Received: shape={x_test.shape[:3]}.")
+            raise DataFormatError(
+                f"`{files['test_images'].name}` images are {x_test.shape[1:3]} but the training "
+                f"images are {x.shape[1:3]}. Received: shape={x_test.shape[:3]}."
+            )
     return RawData(
-        x=x, y=y, task="classification", name=folder.name, x_test=x_test, y_test=y_test, skips=skips,
-        num_classes=num_classes, class_names=tuple(str(i) for i in range(num_classes)),
+        x=x,
+        y=y,
+        task="classification",
+        name=folder.name,
+        x_test=x_test,
+        y_test=y_test,
+        skips=skips,
+        num_classes=num_classes,
+        class_names=tuple(str(i) for i in range(num_classes)),
         description=f"IDX images from `{folder.name}`: {x.shape[0]} training"
-                    f"{'' if x_test is None else f' and {x_test.shape[0]} test'} images of {x.shape[1]}×{x.shape[2]}"
-                    f"{', streamed from disk' if stream else ''}.",
+        f"{'' if x_test is None else f' and {x_test.shape[0]} test'} images of {x.shape[1]}×{x.shape[2]}"
+        f"{', streamed from disk' if stream else ''}.",
     )

@@ -16,8 +16,9 @@ import copy
 import os
 import tempfile
 import threading
+from collections.abc import Sequence
 from pathlib import Path
-from typing import Any, Sequence
+from typing import Any
 
 import numpy as np
 
@@ -99,7 +100,8 @@ class LazyArray:
         if self.size > MAX_MATERIALIZED_VALUES:
             raise DataTooLargeError(
                 f"Reading all {len(self)} samples of shape {self._sample_shape} at once would need "
-                f"{format_bytes(self.size * 4)}; this data is read in batches. Received: {self.size} values.")
+                f"{format_bytes(self.size * 4)}; this data is read in batches. Received: {self.size} values."
+            )
         values = self.read(np.arange(len(self)))[0]
         return values if dtype is None else values.astype(dtype)
 
@@ -171,8 +173,9 @@ class SampleCache:
         Where a disk cache lives (deleted when the dataset is).
     """
 
-    def __init__(self, count: int, sample_shape: tuple[int, ...], mode: str = "auto",
-                 folder: str | os.PathLike | None = None) -> None:
+    def __init__(
+        self, count: int, sample_shape: tuple[int, ...], mode: str = "auto", folder: str | os.PathLike | None = None
+    ) -> None:
         self._sample_shape = sample_shape
         self._sample_bytes = int(np.prod(sample_shape))
         self._filled = np.zeros(count, dtype=bool)
@@ -206,24 +209,29 @@ class SampleCache:
         """Return the cached uint8 samples of ``rows`` (all of them must be cached)."""
         if self._memory is not None:
             return self._memory[rows]
-        return np.stack([self.get(int(row)) for row in rows]) if len(rows) else \
-            np.zeros((0, *self._sample_shape), np.uint8)
+        return (
+            np.stack([self.get(int(row)) for row in rows])
+            if len(rows)
+            else np.zeros((0, *self._sample_shape), np.uint8)
+        )
 
     def put(self, row: int, value: np.ndarray) -> None:
         """Store ``row``'s uint8 sample."""
         if self._memory is not None:
             self._memory[row] = value
         else:
-            os.pwrite(self._file.fileno(), np.ascontiguousarray(value, dtype=np.uint8).tobytes(),
-                      row * self._sample_bytes)
+            os.pwrite(
+                self._file.fileno(), np.ascontiguousarray(value, dtype=np.uint8).tobytes(), row * self._sample_bytes
+            )
         self._filled[row] = True
 
 
 class ImageFiles(LazyArray):
     """Image files decoded and resized on demand; a file that cannot be read is skipped and logged."""
 
-    def __init__(self, files: Sequence[str], size: int, color: str, skips: SkipLog,
-                 cache: SampleCache | None = None) -> None:
+    def __init__(
+        self, files: Sequence[str], size: int, color: str, skips: SkipLog, cache: SampleCache | None = None
+    ) -> None:
         super().__init__(len(files), (size, size, 1 if color == "grayscale" else 3))
         self.files = list(files)
         self.image_size, self.color, self.skips, self.cache = size, color, skips, cache
@@ -270,8 +278,13 @@ class FileRows(LazyArray):
         Append a channel axis (grayscale images stored as ``(rows, cols)``).
     """
 
-    def __init__(self, shards: Sequence[tuple[str, int, int]], row_shape: tuple[int, ...], dtype: np.dtype,
-                 add_channel: bool = False) -> None:
+    def __init__(
+        self,
+        shards: Sequence[tuple[str, int, int]],
+        row_shape: tuple[int, ...],
+        dtype: np.dtype,
+        add_channel: bool = False,
+    ) -> None:
         sample_shape = (*row_shape, 1) if add_channel else row_shape
         self._shards = [(str(p), int(o), int(n)) for p, o, n in shards]
         self._starts = np.cumsum([0] + [n for _, _, n in self._shards])

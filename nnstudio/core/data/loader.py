@@ -6,12 +6,21 @@ A seed makes every step deterministic. Must not import Qt or Keras.
 
 from __future__ import annotations
 
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 import numpy as np
 
 from nnstudio.core.data import (  # noqa: F401  (importing the modules registers their sources)
-    arrays, builtin, idx, image_folder, points, sequences, shapes, tabular, text,
+    arrays,
+    builtin,
+    idx,
+    image_folder,
+    points,
+    sequences,
+    shapes,
+    tabular,
+    text,
 )
 from nnstudio.core.data.augment import resolve_augment
 from nnstudio.core.data.dataset import Dataset
@@ -20,7 +29,13 @@ from nnstudio.core.data.lazy import is_lazy
 from nnstudio.core.data.params import SourceInfo
 from nnstudio.core.data.registry import LoadOptions, RawData, call_source, get_source, registered_sources
 from nnstudio.core.data.split import (
-    PREPROCESS_DEFAULTS, SPLIT_DEFAULTS, apply_scaler, fit_scaler, one_hot, resolve_preprocess, resolve_split,
+    PREPROCESS_DEFAULTS,
+    SPLIT_DEFAULTS,
+    apply_scaler,
+    fit_scaler,
+    one_hot,
+    resolve_preprocess,
+    resolve_split,
     split_indices,
 )
 from nnstudio.core.data.text import build_vocabulary, encode_texts
@@ -49,8 +64,13 @@ def default_spec(source: str) -> dict[str, Any]:
         If no source has that name.
     """
     info, _ = get_source(source)
-    return {"source": source, "params": info.defaults(), "split": dict(SPLIT_DEFAULTS),
-            "preprocess": dict(PREPROCESS_DEFAULTS), "augment": {}}
+    return {
+        "source": source,
+        "params": info.defaults(),
+        "split": dict(SPLIT_DEFAULTS),
+        "preprocess": dict(PREPROCESS_DEFAULTS),
+        "augment": {},
+    }
 
 
 #: File suffixes that name a data source when a path is given instead of a source name.
@@ -87,7 +107,8 @@ def spec_for_argument(source: str, current: dict[str, Any] | None = None) -> dic
     else:
         raise UnknownSourceError(
             f"The data must be a data source ({', '.join(sorted(names))}) or an existing CSV, "
-            f".npz/.npy file, image folder, .npy shard folder or IDX folder. Received: {source!r}.")
+            f".npz/.npy file, image folder, .npy shard folder or IDX folder. Received: {source!r}."
+        )
     current = current or {}
     if isinstance(current.get("split"), dict):
         spec["split"] = dict(current["split"])
@@ -104,9 +125,14 @@ def spec_for_argument(source: str, current: dict[str, Any] | None = None) -> dic
 SCALER_SAMPLES = 2048
 
 
-def load_dataset(spec: dict[str, Any], *, stream: bool | None = None, cache_folder: str | None = None,
-                 progress: Callable[[int], None] | None = None,
-                 should_stop: Callable[[], bool] | None = None) -> Dataset:
+def load_dataset(
+    spec: dict[str, Any],
+    *,
+    stream: bool | None = None,
+    cache_folder: str | None = None,
+    progress: Callable[[int], None] | None = None,
+    should_stop: Callable[[], bool] | None = None,
+) -> Dataset:
     """Load, split and preprocess the data a spec describes.
 
     Sources that can stream (image folders, ``.npy`` files and shard folders, IDX folders,
@@ -149,8 +175,10 @@ def load_dataset(spec: dict[str, Any], *, stream: bool | None = None, cache_fold
         raise InvalidDataParamError(f"A data spec needs a `source`. Received: {spec!r}.")
     unknown = sorted(set(spec) - set(SPEC_KEYS))
     if unknown:
-        raise InvalidDataParamError(f"Unknown data spec key `{unknown[0]}`; the keys are {', '.join(SPEC_KEYS)}. "
-                                    f"Received: {unknown[0]}={spec[unknown[0]]!r}.")
+        raise InvalidDataParamError(
+            f"Unknown data spec key `{unknown[0]}`; the keys are {', '.join(SPEC_KEYS)}. "
+            f"Received: {unknown[0]}={spec[unknown[0]]!r}."
+        )
     info, function = get_source(spec["source"])
     params = info.resolved(spec.get("params"))
     split = resolve_split(spec.get("split"))
@@ -166,12 +194,18 @@ def _prepare(raw: RawData, split: dict[str, Any], preprocess: dict[str, Any], rn
     # A source's own test split (IDX t10k, .npz x_test) stays; only validation comes from the rest.
     test_fraction = 0.0 if raw.x_test is not None else split["test"]
     train, val, test = split_indices(
-        raw.x.shape[0], split["validation"], test_fraction, rng, labels=stratify,
+        raw.x.shape[0],
+        split["validation"],
+        test_fraction,
+        rng,
+        labels=stratify,
         shuffle=split["shuffle"] and not raw.chronological,
     )
     if train.size == 0:
-        raise InvalidDataParamError(f"`{raw.name}` has too few samples to split; no training samples are left. "
-                                    f"Received: {raw.x.shape[0]} samples.")
+        raise InvalidDataParamError(
+            f"`{raw.name}` has too few samples to split; no training samples are left. "
+            f"Received: {raw.x.shape[0]} samples."
+        )
     if split["shuffle"] and not raw.chronological:
         train = rng.permutation(train)
 
@@ -194,8 +228,9 @@ def _prepare(raw: RawData, split: dict[str, Any], preprocess: dict[str, Any], rn
         vocabulary = build_vocabulary(x_train, extras["max_tokens"])
         extras["texts"] = {"train": list(x_train[:200])}
         length, padding = extras["length"], extras["padding"]
-        x_train, x_val, x_test = (None if a is None else encode_texts(list(a), vocabulary, length, padding)
-                                  for a in (x_train, x_val, x_test))
+        x_train, x_val, x_test = (
+            None if a is None else encode_texts(list(a), vocabulary, length, padding) for a in (x_train, x_val, x_test)
+        )
     elif preprocess["scale"] != "none" and is_lazy(x_train):
         # Streamed inputs: fitted on a sample of the training split, applied while reading.
         offset, scale_by = fit_scaler(x_train.sample(SCALER_SAMPLES), preprocess["scale"])
@@ -212,16 +247,31 @@ def _prepare(raw: RawData, split: dict[str, Any], preprocess: dict[str, Any], rn
                 tuple(float((bound - offset.ravel()[axis]) / scale_by.ravel()[axis]) for bound in domain[axis])
                 for axis in (0, 1)
             )
-    label_format = {"regression": "values", "forecast": "values", "segmentation": "values",
-                    "unsupervised": "none"}.get(raw.task, "sparse")
+    label_format = {"regression": "values", "forecast": "values", "segmentation": "values", "unsupervised": "none"}.get(
+        raw.task, "sparse"
+    )
     if preprocess["one_hot"] and label_format == "sparse":
         y_train, y_val, y_test = (one_hot(a, raw.num_classes) for a in (y_train, y_val, y_test))
         label_format = "one_hot"
     applied["one_hot"] = label_format == "one_hot"
     return Dataset(
-        name=raw.name, task=raw.task, x_train=x_train, y_train=y_train, x_val=x_val, y_val=y_val,
-        x_test=x_test, y_test=y_test, input_shape=tuple(int(d) for d in x_train.shape[1:]),
-        num_classes=raw.num_classes, class_names=raw.class_names, feature_names=raw.feature_names,
-        vocabulary=vocabulary, domain=domain, description=raw.description, label_format=label_format,
-        preprocessing=applied, extras=extras, skips=raw.skips,
+        name=raw.name,
+        task=raw.task,
+        x_train=x_train,
+        y_train=y_train,
+        x_val=x_val,
+        y_val=y_val,
+        x_test=x_test,
+        y_test=y_test,
+        input_shape=tuple(int(d) for d in x_train.shape[1:]),
+        num_classes=raw.num_classes,
+        class_names=raw.class_names,
+        feature_names=raw.feature_names,
+        vocabulary=vocabulary,
+        domain=domain,
+        description=raw.description,
+        label_format=label_format,
+        preprocessing=applied,
+        extras=extras,
+        skips=raw.skips,
     )

@@ -21,12 +21,16 @@ from nnstudio.core.validation import (
 )
 
 DATA_PARAM_KINDS = (
-    "int", "float", "bool", "choice", "str",
-    "path",     # a file path; ``extensions`` lists accepted suffixes for the file dialog
-    "folder",   # a folder path
-    "column",   # one column name of a table (choices come from the file's header)
+    "int",
+    "float",
+    "bool",
+    "choice",
+    "str",
+    "path",  # a file path; ``extensions`` lists accepted suffixes for the file dialog
+    "folder",  # a folder path
+    "column",  # one column name of a table (choices come from the file's header)
     "columns",  # a list of column names, or None for "all the others"
-    "int_list", # a list of integers within [minimum, maximum], or None for "all"
+    "int_list",  # a list of integers within [minimum, maximum], or None for "all"
 )
 
 

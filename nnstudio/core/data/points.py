@@ -45,13 +45,23 @@ def _points(name: str, x: np.ndarray, y: np.ndarray, class_names: tuple[str, ...
     )
 
 
-@register(SourceInfo(
-    "spirals", "Spirals", "generated", "classification",
-    "Interleaved spiral arms, one class per arm: the hardest Playground set, needs depth.",
-    (_n_samples(), _noise(0.15),
-     DataParam("arms", "int", 2, "Number of spiral arms (one class each).", minimum=2, maximum=8),
-     DataParam("turns", "float", 1.75, "How many times each arm winds around the centre.", minimum=0.25, maximum=4.0)),
-))
+@register(
+    SourceInfo(
+        "spirals",
+        "Spirals",
+        "generated",
+        "classification",
+        "Interleaved spiral arms, one class per arm: the hardest Playground set, needs depth.",
+        (
+            _n_samples(),
+            _noise(0.15),
+            DataParam("arms", "int", 2, "Number of spiral arms (one class each).", minimum=2, maximum=8),
+            DataParam(
+                "turns", "float", 1.75, "How many times each arm winds around the centre.", minimum=0.25, maximum=4.0
+            ),
+        ),
+    )
+)
 def spirals(params: dict[str, Any], rng: np.random.Generator) -> RawData:
     """Draw points along ``arms`` interleaved spirals, one class per arm."""
     arms, n = params["arms"], params["n_samples"]
@@ -65,11 +75,16 @@ def spirals(params: dict[str, Any], rng: np.random.Generator) -> RawData:
     return _points("spirals", x, y, names, f"{arms} interleaved spirals, {n} points.")
 
 
-@register(SourceInfo(
-    "moons", "Two moons", "generated", "classification",
-    "Two interleaving half circles: a gentle curved boundary.",
-    (_n_samples(), _noise(0.15)),
-))
+@register(
+    SourceInfo(
+        "moons",
+        "Two moons",
+        "generated",
+        "classification",
+        "Two interleaving half circles: a gentle curved boundary.",
+        (_n_samples(), _noise(0.15)),
+    )
+)
 def moons(params: dict[str, Any], rng: np.random.Generator) -> RawData:
     """Draw two interleaving half circles (scikit-learn's ``make_moons``)."""
     from sklearn.datasets import make_moons
@@ -78,12 +93,20 @@ def moons(params: dict[str, Any], rng: np.random.Generator) -> RawData:
     return _points("moons", x, y, ("upper", "lower"), f"Two moons, {params['n_samples']} points.")
 
 
-@register(SourceInfo(
-    "circles", "Circles", "generated", "classification",
-    "A disc inside a ring: not linearly separable, easy with one hidden layer.",
-    (_n_samples(), _noise(0.08),
-     DataParam("factor", "float", 0.5, "Inner radius relative to the outer one.", minimum=0.05, maximum=0.95)),
-))
+@register(
+    SourceInfo(
+        "circles",
+        "Circles",
+        "generated",
+        "classification",
+        "A disc inside a ring: not linearly separable, easy with one hidden layer.",
+        (
+            _n_samples(),
+            _noise(0.08),
+            DataParam("factor", "float", 0.5, "Inner radius relative to the outer one.", minimum=0.05, maximum=0.95),
+        ),
+    )
+)
 def circles(params: dict[str, Any], rng: np.random.Generator) -> RawData:
     """Draw an inner and an outer circle (scikit-learn's ``make_circles``)."""
     from sklearn.datasets import make_circles
@@ -92,11 +115,16 @@ def circles(params: dict[str, Any], rng: np.random.Generator) -> RawData:
     return _points("circles", x, y, ("outer", "inner"), f"Two circles, {params['n_samples']} points.")
 
 
-@register(SourceInfo(
-    "xor", "XOR", "generated", "classification",
-    "Four quadrants, opposite ones share a class: the classic non-linear problem.",
-    (_n_samples(), _noise(0.2)),
-))
+@register(
+    SourceInfo(
+        "xor",
+        "XOR",
+        "generated",
+        "classification",
+        "Four quadrants, opposite ones share a class: the classic non-linear problem.",
+        (_n_samples(), _noise(0.2)),
+    )
+)
 def xor(params: dict[str, Any], rng: np.random.Generator) -> RawData:
     """Draw points in four quadrants labelled by the sign of ``x1 * x2``."""
     n = params["n_samples"]
@@ -107,33 +135,50 @@ def xor(params: dict[str, Any], rng: np.random.Generator) -> RawData:
     return _points("xor", x, y, ("different sign", "same sign"), f"XOR quadrants, {n} points.")
 
 
-@register(SourceInfo(
-    "blobs", "Gaussian blobs", "generated", "classification",
-    "Gaussian clusters, one class each: linearly separable when the spread is small.",
-    (_n_samples(),
-     DataParam("centers", "int", 3, "Number of clusters (one class each).", minimum=2, maximum=10),
-     DataParam("noise", "float", 1.0, "Standard deviation of each cluster.", minimum=0.05, maximum=5.0)),
-))
+@register(
+    SourceInfo(
+        "blobs",
+        "Gaussian blobs",
+        "generated",
+        "classification",
+        "Gaussian clusters, one class each: linearly separable when the spread is small.",
+        (
+            _n_samples(),
+            DataParam("centers", "int", 3, "Number of clusters (one class each).", minimum=2, maximum=10),
+            DataParam("noise", "float", 1.0, "Standard deviation of each cluster.", minimum=0.05, maximum=5.0),
+        ),
+    )
+)
 def blobs(params: dict[str, Any], rng: np.random.Generator) -> RawData:
     """Draw isotropic Gaussian clusters (scikit-learn's ``make_blobs``)."""
     from sklearn.datasets import make_blobs
 
     x, y = make_blobs(
-        params["n_samples"], centers=params["centers"], cluster_std=params["noise"],
-        center_box=(-6.0, 6.0), random_state=_sk_seed(rng),
+        params["n_samples"],
+        centers=params["centers"],
+        cluster_std=params["noise"],
+        center_box=(-6.0, 6.0),
+        random_state=_sk_seed(rng),
     )
     names = tuple(f"blob {i}" for i in range(params["centers"]))
     return _points("blobs", x, y, names, f"{params['centers']} Gaussian blobs, {params['n_samples']} points.")
 
 
-@register(SourceInfo(
-    "gan_ring", "GAN ring of Gaussians", "generated", "unsupervised",
-    "Points from a ring of small Gaussians: a GAN that covers only some of them shows mode collapse.",
-    (_n_samples(2000),
-     DataParam("modes", "int", 8, "Number of Gaussians on the ring.", minimum=2, maximum=32),
-     DataParam("radius", "float", 2.0, "Radius of the ring.", minimum=0.5, maximum=10.0),
-     DataParam("noise", "float", 0.05, "Standard deviation of each Gaussian.", minimum=0.001, maximum=1.0)),
-))
+@register(
+    SourceInfo(
+        "gan_ring",
+        "GAN ring of Gaussians",
+        "generated",
+        "unsupervised",
+        "Points from a ring of small Gaussians: a GAN that covers only some of them shows mode collapse.",
+        (
+            _n_samples(2000),
+            DataParam("modes", "int", 8, "Number of Gaussians on the ring.", minimum=2, maximum=32),
+            DataParam("radius", "float", 2.0, "Radius of the ring.", minimum=0.5, maximum=10.0),
+            DataParam("noise", "float", 0.05, "Standard deviation of each Gaussian.", minimum=0.001, maximum=1.0),
+        ),
+    )
+)
 def gan_ring(params: dict[str, Any], rng: np.random.Generator) -> RawData:
     """Draw points from ``modes`` Gaussians evenly spaced on a circle."""
     n, modes = params["n_samples"], params["modes"]
@@ -143,7 +188,11 @@ def gan_ring(params: dict[str, Any], rng: np.random.Generator) -> RawData:
     x = (centres + rng.normal(0.0, params["noise"], (n, 2))).astype(np.float32)
     reach = params["radius"] + 4 * params["noise"] + 0.5
     return RawData(
-        x=x, y=None, task="unsupervised", name="gan_ring", feature_names=("x1", "x2"),
+        x=x,
+        y=None,
+        task="unsupervised",
+        name="gan_ring",
+        feature_names=("x1", "x2"),
         domain=((-reach, reach), (-reach, reach)),
         description=f"Ring of {modes} Gaussians, {n} points (no labels).",
     )

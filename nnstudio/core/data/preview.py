@@ -55,5 +55,5 @@ def image_grid(images: np.ndarray, columns: int, gap: int = 1) -> np.ndarray:
     grid = np.ones((rows * (h + gap) - gap, columns * (w + gap) - gap, c), dtype=np.float32)
     for i in range(n):
         r, col = divmod(i, columns)
-        grid[r * (h + gap):r * (h + gap) + h, col * (w + gap):col * (w + gap) + w] = scaled[i]
+        grid[r * (h + gap) : r * (h + gap) + h, col * (w + gap) : col * (w + gap) + w] = scaled[i]
     return grid

@@ -8,8 +8,9 @@ splits and preprocesses it. Must not import Qt or Keras.
 from __future__ import annotations
 
 import contextvars
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, Callable
+from typing import Any
 
 import numpy as np
 
@@ -84,8 +85,9 @@ def load_options() -> LoadOptions:
     return _LOAD_OPTIONS.get() or LoadOptions()
 
 
-def call_source(function: SourceFunction, params: dict[str, Any], rng: np.random.Generator,
-                options: LoadOptions) -> RawData:
+def call_source(
+    function: SourceFunction, params: dict[str, Any], rng: np.random.Generator, options: LoadOptions
+) -> RawData:
     """Call a source function with ``options`` visible to it through :func:`load_options`."""
     token = _LOAD_OPTIONS.set(options)
     try:

@@ -57,17 +57,26 @@ def _forecast(name: str, series: np.ndarray, params: dict[str, Any], what: str) 
         )
     x, y = windows(series, window, horizon)
     return RawData(
-        x=x, y=y, task="forecast", name=name, chronological=True,
+        x=x,
+        y=y,
+        task="forecast",
+        name=name,
+        chronological=True,
         description=f"{what}: predict the next {horizon} step(s) from the last {window}.",
         extras={"series": series.astype(np.float32), "window": window, "horizon": horizon},
     )
 
 
-@register(SourceInfo(
-    "sine", "Sine wave", "generated", "forecast",
-    "A noisy sine wave cut into windows: the simplest forecasting task.",
-    _SERIES_PARAMS,
-))
+@register(
+    SourceInfo(
+        "sine",
+        "Sine wave",
+        "generated",
+        "forecast",
+        "A noisy sine wave cut into windows: the simplest forecasting task.",
+        _SERIES_PARAMS,
+    )
+)
 def sine(params: dict[str, Any], rng: np.random.Generator) -> RawData:
     """Generate a noisy sine wave and cut it into forecasting windows."""
     t = np.arange(params["n_points"], dtype=np.float64)
@@ -75,11 +84,16 @@ def sine(params: dict[str, Any], rng: np.random.Generator) -> RawData:
     return _forecast("sine", series, params, f"Sine wave, period {params['period']:g}")
 
 
-@register(SourceInfo(
-    "sawtooth", "Sawtooth wave", "generated", "forecast",
-    "A rising ramp that drops sharply: models must learn when the jump comes.",
-    _SERIES_PARAMS,
-))
+@register(
+    SourceInfo(
+        "sawtooth",
+        "Sawtooth wave",
+        "generated",
+        "forecast",
+        "A rising ramp that drops sharply: models must learn when the jump comes.",
+        _SERIES_PARAMS,
+    )
+)
 def sawtooth(params: dict[str, Any], rng: np.random.Generator) -> RawData:
     """Generate a noisy sawtooth wave in -1..1 and cut it into forecasting windows."""
     t = np.arange(params["n_points"], dtype=np.float64)
@@ -88,11 +102,16 @@ def sawtooth(params: dict[str, Any], rng: np.random.Generator) -> RawData:
     return _forecast("sawtooth", series, params, f"Sawtooth wave, period {params['period']:g}")
 
 
-@register(SourceInfo(
-    "mixture", "Mixture of sines", "generated", "forecast",
-    "Three sines with different periods plus noise: needs a longer memory.",
-    _SERIES_PARAMS,
-))
+@register(
+    SourceInfo(
+        "mixture",
+        "Mixture of sines",
+        "generated",
+        "forecast",
+        "Three sines with different periods plus noise: needs a longer memory.",
+        _SERIES_PARAMS,
+    )
+)
 def mixture(params: dict[str, Any], rng: np.random.Generator) -> RawData:
     """Generate a sum of three sines (periods p, p/2.3, p/5.1) plus noise, cut into windows."""
     t = np.arange(params["n_points"], dtype=np.float64)
@@ -107,13 +126,20 @@ def mixture(params: dict[str, Any], rng: np.random.Generator) -> RawData:
     return _forecast("mixture", series, params, f"Mixture of three sines, main period {period:g}")
 
 
-@register(SourceInfo(
-    "adding", "Adding problem", "generated", "regression",
-    "Sequences of (value, marker) pairs; the target is the sum of the two marked values. "
-    "Long sequences separate LSTM/GRU from SimpleRNN.",
-    (DataParam("n_samples", "int", 2000, "How many sequences to draw.", minimum=20, maximum=200_000),
-     DataParam("length", "int", 50, "Time steps per sequence.", minimum=4, maximum=2000)),
-))
+@register(
+    SourceInfo(
+        "adding",
+        "Adding problem",
+        "generated",
+        "regression",
+        "Sequences of (value, marker) pairs; the target is the sum of the two marked values. "
+        "Long sequences separate LSTM/GRU from SimpleRNN.",
+        (
+            DataParam("n_samples", "int", 2000, "How many sequences to draw.", minimum=20, maximum=200_000),
+            DataParam("length", "int", 50, "Time steps per sequence.", minimum=4, maximum=2000),
+        ),
+    )
+)
 def adding(params: dict[str, Any], rng: np.random.Generator) -> RawData:
     """Draw the adding problem: inputs ``(length, 2)``, target the sum of the marked values.
 
@@ -132,6 +158,10 @@ def adding(params: dict[str, Any], rng: np.random.Generator) -> RawData:
     x = np.stack([values, markers], axis=-1).astype(np.float32)
     y = (values[rows, first] + values[rows, second])[:, None].astype(np.float32)
     return RawData(
-        x=x, y=y, task="regression", name="adding", feature_names=("value", "marker"),
+        x=x,
+        y=y,
+        task="regression",
+        name="adding",
+        feature_names=("value", "marker"),
         description=f"Adding problem, {n} sequences of {length} steps; predict the sum of the two marked values.",
     )

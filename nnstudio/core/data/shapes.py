@@ -51,18 +51,32 @@ def draw_shapes(kinds: np.ndarray, size: int, rng: np.random.Generator, jitter: 
     return masks
 
 
-@register(SourceInfo(
-    "shapes", "Shapes (synthetic images)", "generated", "classification",
-    "Circles, squares and triangles at random positions and sizes, with noise. "
-    "Set target to 'mask' for a segmentation task.",
-    (DataParam("n_samples", "int", 1500, "How many images to draw.", minimum=30, maximum=60_000),
-     DataParam("size", "int", 16, "Image height and width in pixels.", minimum=12, maximum=64),
-     DataParam("noise", "float", 0.1, "Standard deviation of pixel noise.", minimum=0.0, maximum=1.0),
-     DataParam("jitter", "float", 1.0, "0 centres every shape at one size; 1 varies position and size fully.",
-               minimum=0.0, maximum=1.0),
-     DataParam("target", "choice", "class", "Predict the shape's class, or its pixel mask.",
-               choices=("class", "mask"))),
-))
+@register(
+    SourceInfo(
+        "shapes",
+        "Shapes (synthetic images)",
+        "generated",
+        "classification",
+        "Circles, squares and triangles at random positions and sizes, with noise. "
+        "Set target to 'mask' for a segmentation task.",
+        (
+            DataParam("n_samples", "int", 1500, "How many images to draw.", minimum=30, maximum=60_000),
+            DataParam("size", "int", 16, "Image height and width in pixels.", minimum=12, maximum=64),
+            DataParam("noise", "float", 0.1, "Standard deviation of pixel noise.", minimum=0.0, maximum=1.0),
+            DataParam(
+                "jitter",
+                "float",
+                1.0,
+                "0 centres every shape at one size; 1 varies position and size fully.",
+                minimum=0.0,
+                maximum=1.0,
+            ),
+            DataParam(
+                "target", "choice", "class", "Predict the shape's class, or its pixel mask.", choices=("class", "mask")
+            ),
+        ),
+    )
+)
 def shapes(params: dict[str, Any], rng: np.random.Generator) -> RawData:
     """Draw grayscale ``(n, size, size, 1)`` images of one shape each, in 0..1."""
     n, size = params["n_samples"], params["size"]
@@ -74,11 +88,18 @@ def shapes(params: dict[str, Any], rng: np.random.Generator) -> RawData:
     x = np.clip(images, 0.0, 1.0).astype(np.float32)[..., None]
     if params["target"] == "mask":
         return RawData(
-            x=x, y=masks.astype(np.float32)[..., None], task="segmentation", name="shapes",
+            x=x,
+            y=masks.astype(np.float32)[..., None],
+            task="segmentation",
+            name="shapes",
             description=f"{n} noisy {size}×{size} shape images with their pixel masks.",
         )
     return RawData(
-        x=x, y=kinds.astype(np.int64), task="classification", name="shapes",
-        num_classes=len(SHAPE_NAMES), class_names=SHAPE_NAMES,
+        x=x,
+        y=kinds.astype(np.int64),
+        task="classification",
+        name="shapes",
+        num_classes=len(SHAPE_NAMES),
+        class_names=SHAPE_NAMES,
         description=f"{n} noisy {size}×{size} images of circles, squares and triangles.",
     )

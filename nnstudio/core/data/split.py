@@ -29,8 +29,12 @@ def resolve_split(split: dict[str, Any] | None) -> dict[str, Any]:
     values.update(split or {})
     for key in ("validation", "test"):
         value = values[key]
-        if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value) \
-                or not 0.0 <= value <= 0.9:
+        if (
+            isinstance(value, bool)
+            or not isinstance(value, (int, float))
+            or not math.isfinite(value)
+            or not 0.0 <= value <= 0.9
+        ):
             raise InvalidDataParamError(f"Split `{key}` must be a fraction between 0 and 0.9. Received: {value!r}.")
     if values["validation"] + values["test"] > 0.9:
         raise InvalidDataParamError(
@@ -97,7 +101,7 @@ def split_indices(
         n_test, n_val = int(round(n * test)), int(round(n * validation))
         n_train = n - n_val - n_test
         order = np.arange(n)
-        return order[:n_train], order[n_train:n_train + n_val], order[n_train + n_val:]
+        return order[:n_train], order[n_train : n_train + n_val], order[n_train + n_val :]
     groups = [np.arange(n)] if labels is None else [np.flatnonzero(labels == c) for c in np.unique(labels)]
     parts: tuple[list[np.ndarray], list[np.ndarray], list[np.ndarray]] = ([], [], [])
     for group in groups:
@@ -106,8 +110,8 @@ def split_indices(
         if n_test + n_val >= len(group):  # a tiny class keeps at least one training sample
             n_test, n_val = min(n_test, max(len(group) - 1, 0)), 0
         parts[2].append(group[:n_test])
-        parts[1].append(group[n_test:n_test + n_val])
-        parts[0].append(group[n_test + n_val:])
+        parts[1].append(group[n_test : n_test + n_val])
+        parts[0].append(group[n_test + n_val :])
     return tuple(np.sort(np.concatenate(p)).astype(np.int64) for p in parts)  # type: ignore[return-value]
 
 

@@ -15,7 +15,8 @@ from __future__ import annotations
 import os
 import threading
 import time
-from typing import Any, Iterator
+from collections.abc import Iterator
+from typing import Any
 
 import numpy as np
 
@@ -29,8 +30,9 @@ def default_workers() -> int:
     return max(2, min(4, os.cpu_count() or 2))
 
 
-def epoch_order(n: int, seed: int | None, epoch: int, shuffle: bool = True,
-                shuffle_buffer: int | None = None) -> np.ndarray:
+def epoch_order(
+    n: int, seed: int | None, epoch: int, shuffle: bool = True, shuffle_buffer: int | None = None
+) -> np.ndarray:
     """Return the sample order of one epoch, a function of ``(seed, epoch)`` only.
 
     Parameters
@@ -76,9 +78,19 @@ class ReaderClock:
             self.batches += 1
 
 
-def batch_feeder(x: Any, y: Any, *, batch_size: int, shuffle: bool = False, seed: int | None = None,
-                 initial_epoch: int = 0, workers: int | None = None, shuffle_buffer: int | None = None,
-                 targets_are_inputs: bool = False, clock: ReaderClock | None = None):
+def batch_feeder(
+    x: Any,
+    y: Any,
+    *,
+    batch_size: int,
+    shuffle: bool = False,
+    seed: int | None = None,
+    initial_epoch: int = 0,
+    workers: int | None = None,
+    shuffle_buffer: int | None = None,
+    targets_are_inputs: bool = False,
+    clock: ReaderClock | None = None,
+):
     """Return a ``keras.utils.PyDataset`` of ``(inputs, targets)`` batches read from ``x``.
 
     Parameters
@@ -104,9 +116,18 @@ def batch_feeder(x: Any, y: Any, *, batch_size: int, shuffle: bool = False, seed
     keras.utils.PyDataset
         Pass it to ``fit``/``evaluate``/``predict`` with ``shuffle=False``.
     """
-    return _feeder_class()(x, y, batch_size=batch_size, shuffle=shuffle, seed=seed, initial_epoch=initial_epoch,
-                           workers=workers or default_workers(), shuffle_buffer=shuffle_buffer,
-                           targets_are_inputs=targets_are_inputs, clock=clock)
+    return _feeder_class()(
+        x,
+        y,
+        batch_size=batch_size,
+        shuffle=shuffle,
+        seed=seed,
+        initial_epoch=initial_epoch,
+        workers=workers or default_workers(),
+        shuffle_buffer=shuffle_buffer,
+        targets_are_inputs=targets_are_inputs,
+        clock=clock,
+    )
 
 
 def read_batch(x: Any, y: Any, indices: np.ndarray) -> tuple[np.ndarray, Any]:
@@ -138,8 +159,9 @@ def _feeder_class():
     class StreamedBatches(keras.utils.PyDataset):
         """Batches of lazy inputs; the order is reshuffled when Keras ends an epoch."""
 
-        def __init__(self, x, y, *, batch_size, shuffle, seed, initial_epoch, workers, shuffle_buffer,
-                     targets_are_inputs, clock):
+        def __init__(
+            self, x, y, *, batch_size, shuffle, seed, initial_epoch, workers, shuffle_buffer, targets_are_inputs, clock
+        ):
             super().__init__(workers=workers, use_multiprocessing=False, max_queue_size=DEFAULT_PREFETCH)
             self.x, self.y, self.batch_size = x, y, int(batch_size)
             self.shuffle, self.seed, self.shuffle_buffer = shuffle, seed, shuffle_buffer
@@ -152,7 +174,7 @@ def _feeder_class():
 
         def __getitem__(self, index):
             start = time.perf_counter()
-            picks = self.order[index * self.batch_size:(index + 1) * self.batch_size]
+            picks = self.order[index * self.batch_size : (index + 1) * self.batch_size]
             values, targets = read_batch(self.x, self.y, picks)
             if self.clock is not None:
                 self.clock.add(time.perf_counter() - start)
@@ -192,9 +214,19 @@ def predict_batches(model, x: Any, batch_size: int = 256) -> tuple[np.ndarray, n
     return np.concatenate(outputs), np.concatenate(masks)
 
 
-def tf_batches(x: Any, y: Any, *, batch_size: int, shuffle: bool = False, seed: int | None = None,
-               initial_epoch: int = 0, epochs: int = 1, workers: int | None = None,
-               targets_are_inputs: bool = False, clock: ReaderClock | None = None):
+def tf_batches(
+    x: Any,
+    y: Any,
+    *,
+    batch_size: int,
+    shuffle: bool = False,
+    seed: int | None = None,
+    initial_epoch: int = 0,
+    epochs: int = 1,
+    workers: int | None = None,
+    targets_are_inputs: bool = False,
+    clock: ReaderClock | None = None,
+):
     """Return a ``tf.data.Dataset`` of the batches of epochs ``initial_epoch..epochs-1`` (TensorFlow only).
 
     The same batches as :func:`batch_feeder` (order :func:`epoch_order`, unreadable samples

@@ -14,8 +14,9 @@ import csv
 import hashlib
 import math
 from collections import Counter
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any
 
 import numpy as np
 
@@ -64,13 +65,15 @@ def _is_gap(cell: str) -> bool:
     return len(cell) <= 4 and cell.lower() in MISSING_TOKENS
 
 
-def _rows(file: Path, encoding: str, delimiter: str, has_header: bool, skips: SkipLog
-          ) -> Iterator[tuple[int, list[str], list[str]]]:
+def _rows(
+    file: Path, encoding: str, delimiter: str, has_header: bool, skips: SkipLog
+) -> Iterator[tuple[int, list[str], list[str]]]:
     """Yield ``(line, cells, names)`` for every data row with the header's number of fields."""
     names: list[str] = []
     with file.open("r", encoding=encoding, newline=None) as handle:
-        reader = csv.reader((line.rstrip("\n") for line in handle), delimiter=delimiter,
-                            skipinitialspace=delimiter != " ")
+        reader = csv.reader(
+            (line.rstrip("\n") for line in handle), delimiter=delimiter, skipinitialspace=delimiter != " "
+        )
         for line, row in enumerate(reader, start=1):
             cells = [c.strip() for c in row]
             if not any(cells):
@@ -82,12 +85,17 @@ def _rows(file: Path, encoding: str, delimiter: str, has_header: bool, skips: Sk
                 if has_header:
                     continue
             if len(cells) != len(names):
-                reason = (f"{len(cells)} field{'s' * (len(cells) != 1)} but the "
-                          f"{'header' if has_header else 'first row'} has {len(names)}")
+                reason = (
+                    f"{len(cells)} field{'s' * (len(cells) != 1)} but the "
+                    f"{'header' if has_header else 'first row'} has {len(names)}"
+                )
                 shown = delimiter.join(cells)
                 shown = shown if len(shown) <= 60 else shown[:57] + "..."
-                skips.add(f"{file.name}:{line}", reason,
-                          DataFormatError(f"`{file.name}` line {line} has {reason}. Received: {shown!r}."))
+                skips.add(
+                    f"{file.name}:{line}",
+                    reason,
+                    DataFormatError(f"`{file.name}` line {line} has {reason}. Received: {shown!r}."),
+                )
                 continue
             yield line, cells, names
 
@@ -106,8 +114,9 @@ def stream_table(file: Path, params: dict[str, Any], delimiter: str, has_header:
         return _stream_table(file, params, delimiter, has_header, skips, "latin-1")
 
 
-def _stream_table(file: Path, params: dict[str, Any], delimiter: str, has_header: bool, skips: SkipLog,
-                  encoding: str) -> RawData:
+def _stream_table(
+    file: Path, params: dict[str, Any], delimiter: str, has_header: bool, skips: SkipLog, encoding: str
+) -> RawData:
     from nnstudio.core.data.tabular import (
         MAX_CATEGORIES,
         MAX_CLASSES_FOR_INTEGER_TARGET,
@@ -152,7 +161,8 @@ def _stream_table(file: Path, params: dict[str, Any], delimiter: str, has_header
             if columns[i].missing:
                 raise MissingValuesError(
                     f"`{file.name}`: column `{names[i]}` has {columns[i].missing} missing value(s), first on line "
-                    f"{columns[i].first_missing}; set missing to 'drop' or 'mean'. Received: missing='error'.")
+                    f"{columns[i].first_missing}; set missing to 'drop' or 'mean'. Received: missing='error'."
+                )
     if not kept:
         raise MissingValuesError(f"`{file.name}`: every row has a missing value. Received: all rows.")
     plans, feature_names = [], []
@@ -163,15 +173,18 @@ def _stream_table(file: Path, params: dict[str, Any], delimiter: str, has_header
             feature_names.append(names[i])
             continue
         if column.categories is None or len(column.categories) > MAX_CATEGORIES:
-            raise ColumnError(f"`{file.name}`: column `{names[i]}` has more than {MAX_CATEGORIES} distinct text "
-                              f"values, too many to encode; leave it out of the features. "
-                              f"Received: up to {MAX_CATEGORIES} allowed.")
+            raise ColumnError(
+                f"`{file.name}`: column `{names[i]}` has more than {MAX_CATEGORIES} distinct text "
+                f"values, too many to encode; leave it out of the features. "
+                f"Received: up to {MAX_CATEGORIES} allowed."
+            )
         categories = sorted(column.categories)
         lookup = {c: k for k, c in enumerate(categories)}
         fill = lookup[column.categories.most_common(1)[0][0]] if column.categories else 0
         plans.append((i, params["categorical"], fill, lookup))
-        feature_names.extend([names[i]] if params["categorical"] == "ordinal" else
-                             [f"{names[i]}={c}" for c in categories])
+        feature_names.extend(
+            [names[i]] if params["categorical"] == "ordinal" else [f"{names[i]}={c}" for c in categories]
+        )
     width = len(feature_names)
     key = hashlib.sha1(f"{file.resolve()}|{file.stat().st_mtime_ns}|{sorted(params.items())!r}".encode()).hexdigest()
     folder = Path(load_options().cache_folder or default_cache_folder())
@@ -196,8 +209,14 @@ def _stream_table(file: Path, params: dict[str, Any], delimiter: str, has_header
     x = FileRows([(str(x_path), 0, kept)], (width,), np.dtype(np.float32))
     description = f"{file.name}: {kept:,} rows, {len(features)} feature column(s), streamed from disk"
     if target is None:
-        return RawData(x=x, y=None, task="unsupervised", name=file.name, feature_names=tuple(feature_names),
-                       description=description + ", no target.")
+        return RawData(
+            x=x,
+            y=None,
+            task="unsupervised",
+            name=file.name,
+            feature_names=tuple(feature_names),
+            description=description + ", no target.",
+        )
     target_column = columns[target]
     numeric = target_column.numeric
     task = params["task"]
@@ -206,22 +225,39 @@ def _stream_table(file: Path, params: dict[str, Any], delimiter: str, has_header
         task = "classification" if not numeric or few else "regression"
     if task == "regression":
         if not numeric:
-            raise ColumnError(f"`{file.name}`: regression needs a numeric target, but column `{names[target]}` holds "
-                              f"text. Received: {first_text_target!r}.")
+            raise ColumnError(
+                f"`{file.name}`: regression needs a numeric target, but column `{names[target]}` holds "
+                f"text. Received: {first_text_target!r}."
+            )
         y = np.array(labels, dtype=np.float64).astype(np.float32)[:, None]
-        return RawData(x=x, y=y, task="regression", name=file.name, feature_names=tuple(feature_names),
-                       description=f"{description}, predicting `{names[target]}`.")
+        return RawData(
+            x=x,
+            y=y,
+            task="regression",
+            name=file.name,
+            feature_names=tuple(feature_names),
+            description=f"{description}, predicting `{names[target]}`.",
+        )
     if len(target_values) > MAX_CATEGORIES:
         raise InvalidDataParamError(
             f"`{file.name}`: target column `{names[target]}` has more than {MAX_CATEGORIES} distinct values, too many "
-            f"classes; set task to 'regression'. Received: task='classification'.")
+            f"classes; set task to 'regression'. Received: task='classification'."
+        )
     keys = sorted(target_values, key=(lambda v: float(v)) if numeric else str)
     if len(keys) < 2:
         raise ColumnError(f"`{file.name}`: target column `{names[target]}` has a single class. Received: {keys!r}.")
     lookup = {k: i for i, k in enumerate(keys)}
     y = np.array([lookup[v] for v in labels], dtype=np.int64)
-    return RawData(x=x, y=y, task="classification", name=file.name, num_classes=len(keys), class_names=tuple(keys),
-                   feature_names=tuple(feature_names), description=f"{description}, classifying `{names[target]}`.")
+    return RawData(
+        x=x,
+        y=y,
+        task="classification",
+        name=file.name,
+        num_classes=len(keys),
+        class_names=tuple(keys),
+        feature_names=tuple(feature_names),
+        description=f"{description}, classifying `{names[target]}`.",
+    )
 
 
 def _encode_row(cells: list[str], gaps: dict[int, bool], plans: list, out: np.ndarray) -> None:
@@ -235,6 +271,6 @@ def _encode_row(cells: list[str], gaps: dict[int, bool], plans: list, out: np.nd
             out[position] = fill if gaps[i] else lookup.get(cells[i], fill)
             position += 1
         else:
-            out[position:position + len(lookup)] = 0.0
+            out[position : position + len(lookup)] = 0.0
             out[position + (fill if gaps[i] else lookup.get(cells[i], fill))] = 1.0
             position += len(lookup)

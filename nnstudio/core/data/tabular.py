@@ -18,7 +18,12 @@ from typing import Any
 import numpy as np
 
 from nnstudio.core.data.errors import (
-    ColumnError, DataFileNotFoundError, DataFormatError, DataTooLargeError, InvalidDataParamError, MissingValuesError,
+    ColumnError,
+    DataFileNotFoundError,
+    DataFormatError,
+    DataTooLargeError,
+    InvalidDataParamError,
+    MissingValuesError,
 )
 from nnstudio.core.data.params import DataParam, SourceInfo
 from nnstudio.core.data.registry import RawData, load_options, register
@@ -93,8 +98,9 @@ def _sniff(file: Path, text: str, delimiter: str, header: str) -> tuple[str, boo
     return chosen, has_header
 
 
-def _parse(file: Path, text: str, delimiter: str, has_header: bool,
-           skips: SkipLog | None = None) -> tuple[list[str], list[tuple[int, list[str]]]]:
+def _parse(
+    file: Path, text: str, delimiter: str, has_header: bool, skips: SkipLog | None = None
+) -> tuple[list[str], list[tuple[int, list[str]]]]:
     reader = csv.reader(text.splitlines(), delimiter=delimiter, skipinitialspace=delimiter != " ")
     rows: list[tuple[int, list[str]]] = []
     names: list[str] = []
@@ -110,8 +116,10 @@ def _parse(file: Path, text: str, delimiter: str, has_header: bool,
         if len(cells) != len(names):
             shown = delimiter.join(cells)
             shown = shown if len(shown) <= 60 else shown[:57] + "..."
-            reason = (f"{len(cells)} field{'s' * (len(cells) != 1)} but the {'header' if has_header else 'first row'} "
-                      f"has {len(names)}")
+            reason = (
+                f"{len(cells)} field{'s' * (len(cells) != 1)} but the {'header' if has_header else 'first row'} "
+                f"has {len(names)}"
+            )
             error = DataFormatError(f"`{file.name}` line {line} has {reason}. Received: {shown!r}.")
             if skips is None:
                 raise error
@@ -167,13 +175,18 @@ def read_table_preview(path: str, delimiter: str = "auto", header: str = "auto",
 
 def _choose_columns(file: Path, params: dict[str, Any], names: list[str]) -> tuple[int | None, list[int]]:
     """Return the target column's index (None when unsupervised) and the feature columns' indices."""
-    target = None if params["task"] == "unsupervised" else _column_index(
-        file, names, -1 if params["target"] in (None, "") else params["target"], "target")
+    target = (
+        None
+        if params["task"] == "unsupervised"
+        else _column_index(file, names, -1 if params["target"] in (None, "") else params["target"], "target")
+    )
     if params["features"]:
         features = [_column_index(file, names, c, "features") for c in params["features"]]
         if target in features:
-            raise ColumnError(f"`{file.name}`: the target column `{names[target]}` is also a feature. "
-                              f"Received: features={list(params['features'])!r}.")
+            raise ColumnError(
+                f"`{file.name}`: the target column `{names[target]}` is also a feature. "
+                f"Received: features={list(params['features'])!r}."
+            )
     else:
         features = [i for i in range(len(names)) if i != target]
     if not features:
@@ -192,25 +205,56 @@ def _column_index(file: Path, names: list[str], column: str | int, param: str) -
     )
 
 
-@register(SourceInfo(
-    "csv", "CSV / TSV table", "import", "any",
-    "A table with one sample per row: choose the target column and the feature columns. "
-    "Text columns become one-hot or ordinal codes; a text target becomes class labels.",
-    (DataParam("path", "path", "", "The CSV or TSV file.", extensions=(".csv", ".tsv", ".txt")),
-     DataParam("delimiter", "choice", "auto", "Field separator; auto detects it.", choices=tuple(DELIMITERS)),
-     DataParam("header", "choice", "auto", "Whether the first row names the columns.", choices=("auto", "yes", "no")),
-     DataParam("target", "column", None, "The column to predict; empty means the last one.", optional=True),
-     DataParam("features", "columns", None, "Input columns; empty means all but the target."),
-     DataParam("task", "choice", "auto", "Auto: text or few integer targets mean classification.",
-               choices=("auto", "classification", "regression", "unsupervised")),
-     DataParam("categorical", "choice", "onehot", "How text feature columns become numbers.",
-               choices=("onehot", "ordinal")),
-     DataParam("missing", "choice", "error", "What to do with empty or NA cells.", choices=("error", "drop", "mean")),
-     DataParam("bad_samples", "choice", "skip", "Skip and count rows with the wrong number of fields, or stop "
-               "the load.", choices=BAD_SAMPLE_POLICIES),
-     DataParam("stream", "choice", "auto", "Encode the table into a file on disk and read it batch by batch; "
-               "auto streams tables above 128 MB.", choices=STREAM_MODES)),
-))
+@register(
+    SourceInfo(
+        "csv",
+        "CSV / TSV table",
+        "import",
+        "any",
+        "A table with one sample per row: choose the target column and the feature columns. "
+        "Text columns become one-hot or ordinal codes; a text target becomes class labels.",
+        (
+            DataParam("path", "path", "", "The CSV or TSV file.", extensions=(".csv", ".tsv", ".txt")),
+            DataParam("delimiter", "choice", "auto", "Field separator; auto detects it.", choices=tuple(DELIMITERS)),
+            DataParam(
+                "header", "choice", "auto", "Whether the first row names the columns.", choices=("auto", "yes", "no")
+            ),
+            DataParam("target", "column", None, "The column to predict; empty means the last one.", optional=True),
+            DataParam("features", "columns", None, "Input columns; empty means all but the target."),
+            DataParam(
+                "task",
+                "choice",
+                "auto",
+                "Auto: text or few integer targets mean classification.",
+                choices=("auto", "classification", "regression", "unsupervised"),
+            ),
+            DataParam(
+                "categorical",
+                "choice",
+                "onehot",
+                "How text feature columns become numbers.",
+                choices=("onehot", "ordinal"),
+            ),
+            DataParam(
+                "missing", "choice", "error", "What to do with empty or NA cells.", choices=("error", "drop", "mean")
+            ),
+            DataParam(
+                "bad_samples",
+                "choice",
+                "skip",
+                "Skip and count rows with the wrong number of fields, or stop the load.",
+                choices=BAD_SAMPLE_POLICIES,
+            ),
+            DataParam(
+                "stream",
+                "choice",
+                "auto",
+                "Encode the table into a file on disk and read it batch by batch; auto streams tables above 128 MB.",
+                choices=STREAM_MODES,
+            ),
+        ),
+    )
+)
 def csv_table(params: dict[str, Any], rng: np.random.Generator) -> RawData:
     """Read a CSV / TSV file into features and (optionally) a target, or stream a large one."""
     path = Path(params["path"]).expanduser()
@@ -220,8 +264,9 @@ def csv_table(params: dict[str, Any], rng: np.random.Generator) -> RawData:
 
         with path.open("rb") as handle:
             text = _decode(handle.read(65536))
-        delimiter, has_header = _sniff(path, text[: text.rfind("\n") + 1] or text, params["delimiter"],
-                                       params["header"])
+        delimiter, has_header = _sniff(
+            path, text[: text.rfind("\n") + 1] or text, params["delimiter"], params["header"]
+        )
         skips = SkipLog(params["bad_samples"])
         raw = stream_table(path, params, delimiter, has_header, skips)
         raw.skips = skips
@@ -269,8 +314,14 @@ def _table(file: Path, params: dict[str, Any], names: list[str], rows: list[tupl
     x = np.concatenate(columns, axis=1).astype(np.float32)
     description = f"{file.name}: {x.shape[0]} rows, {len(features)} feature column(s)"
     if target is None:
-        return RawData(x=x, y=None, task="unsupervised", name=file.name, feature_names=tuple(feature_names),
-                       description=description + ", no target.")
+        return RawData(
+            x=x,
+            y=None,
+            task="unsupervised",
+            name=file.name,
+            feature_names=tuple(feature_names),
+            description=description + ", no target.",
+        )
     return _with_target(file, names[target], [r[target] for r in cells], params["task"], x, feature_names, description)
 
 
@@ -312,22 +363,33 @@ def _encode_feature(file: Path, name: str, values: list[str], categorical: str) 
     return onehot, [f"{name}={c}" for c in categories]
 
 
-def _with_target(file: Path, name: str, values: list[str], task: str, x: np.ndarray,
-                 feature_names: list[str], description: str) -> RawData:
+def _with_target(
+    file: Path, name: str, values: list[str], task: str, x: np.ndarray, feature_names: list[str], description: str
+) -> RawData:
     numbers = _as_numbers(values, set())
     numeric = numbers is not None
     if task == "auto":
-        few_integers = numeric and bool(np.all(numbers == np.round(numbers))) and \
-            len(set(values)) <= MAX_CLASSES_FOR_INTEGER_TARGET
+        few_integers = (
+            numeric
+            and bool(np.all(numbers == np.round(numbers)))
+            and len(set(values)) <= MAX_CLASSES_FOR_INTEGER_TARGET
+        )
         task = "classification" if not numeric or few_integers else "regression"
     if task == "regression":
         if not numeric:
             bad = next(v for v in values if not _is_number(v))
-            raise ColumnError(f"`{file.name}`: regression needs a numeric target, but column `{name}` holds text. "
-                              f"Received: {bad!r}.")
+            raise ColumnError(
+                f"`{file.name}`: regression needs a numeric target, but column `{name}` holds text. Received: {bad!r}."
+            )
         y = numbers.astype(np.float32)[:, None]
-        return RawData(x=x, y=y, task="regression", name=file.name, feature_names=tuple(feature_names),
-                       description=f"{description}, predicting `{name}`.")
+        return RawData(
+            x=x,
+            y=y,
+            task="regression",
+            name=file.name,
+            feature_names=tuple(feature_names),
+            description=f"{description}, predicting `{name}`.",
+        )
     keys = sorted(set(values), key=(lambda v: float(v)) if numeric else str)
     if len(keys) < 2:
         raise ColumnError(f"`{file.name}`: target column `{name}` has a single class. Received: {keys!r}.")
@@ -338,5 +400,13 @@ def _with_target(file: Path, name: str, values: list[str], task: str, x: np.ndar
         )
     lookup = {k: i for i, k in enumerate(keys)}
     y = np.array([lookup[v] for v in values], dtype=np.int64)
-    return RawData(x=x, y=y, task="classification", name=file.name, num_classes=len(keys), class_names=tuple(keys),
-                   feature_names=tuple(feature_names), description=f"{description}, classifying `{name}`.")
+    return RawData(
+        x=x,
+        y=y,
+        task="classification",
+        name=file.name,
+        num_classes=len(keys),
+        class_names=tuple(keys),
+        feature_names=tuple(feature_names),
+        description=f"{description}, classifying `{name}`.",
+    )

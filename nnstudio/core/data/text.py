@@ -11,8 +11,9 @@ from __future__ import annotations
 import csv
 import re
 from collections import Counter
+from collections.abc import Iterable, Sequence
 from importlib import resources
-from typing import Any, Iterable, Sequence
+from typing import Any
 
 import numpy as np
 
@@ -64,15 +65,15 @@ def build_vocabulary(texts: Iterable[str], max_tokens: int = 5000) -> tuple[str,
         If ``max_tokens`` is below 3.
     """
     if max_tokens < 3:
-        raise InvalidDataParamError(f"`max_tokens` must be at least 3 (padding, OOV, one word). Received: {max_tokens}.")
+        raise InvalidDataParamError(
+            f"`max_tokens` must be at least 3 (padding, OOV, one word). Received: {max_tokens}."
+        )
     counts = Counter(word for text in texts for word in tokenize(text))
     ranked = sorted(counts, key=lambda w: (-counts[w], w))
     return (PAD, OOV, *ranked[: max_tokens - 2])
 
 
-def encode_texts(
-    texts: Sequence[str], vocabulary: Sequence[str], length: int, padding: str = "pre"
-) -> np.ndarray:
+def encode_texts(texts: Sequence[str], vocabulary: Sequence[str], length: int, padding: str = "pre") -> np.ndarray:
     """Turn texts into fixed-length rows of token ids.
 
     Parameters
@@ -103,7 +104,7 @@ def encode_texts(
         if not ids:
             continue
         if padding == "pre":
-            out[row, length - len(ids):] = ids
+            out[row, length - len(ids) :] = ids
         else:
             out[row, : len(ids)] = ids
     return out
@@ -126,30 +127,50 @@ def read_corpus() -> tuple[list[str], list[str]]:
     with source.open("r", encoding="utf-8", newline="") as handle:
         reader = csv.DictReader(handle)
         if reader.fieldnames != ["text", "label"]:
-            raise DataFormatError(
-                f"`{CORPUS_FILE}` must have the columns text,label. Received: {reader.fieldnames!r}."
-            )
+            raise DataFormatError(f"`{CORPUS_FILE}` must have the columns text,label. Received: {reader.fieldnames!r}.")
         rows = list(reader)
     return [r["text"] for r in rows], [r["label"] for r in rows]
 
 
-@register(SourceInfo(
-    "sentiment", "Sentiment sentences", "built-in", "text_classification",
-    "2,000 short English reviews labelled positive or negative, with negations and contrasts "
-    "(\"not good\", \"dull but superb\") where word order matters. Written for nnstudio, CC0.",
-    (DataParam("max_tokens", "int", 2000, "Vocabulary size, padding and unknown-word ids included.",
-               minimum=10, maximum=50_000),
-     DataParam("length", "int", 16, "Tokens per sentence after padding or truncation.", minimum=2, maximum=500),
-     DataParam("padding", "choice", "pre", "Put padding before the words (best for RNNs) or after.",
-               choices=("pre", "post"))),
-))
+@register(
+    SourceInfo(
+        "sentiment",
+        "Sentiment sentences",
+        "built-in",
+        "text_classification",
+        "2,000 short English reviews labelled positive or negative, with negations and contrasts "
+        '("not good", "dull but superb") where word order matters. Written for nnstudio, CC0.',
+        (
+            DataParam(
+                "max_tokens",
+                "int",
+                2000,
+                "Vocabulary size, padding and unknown-word ids included.",
+                minimum=10,
+                maximum=50_000,
+            ),
+            DataParam("length", "int", 16, "Tokens per sentence after padding or truncation.", minimum=2, maximum=500),
+            DataParam(
+                "padding",
+                "choice",
+                "pre",
+                "Put padding before the words (best for RNNs) or after.",
+                choices=("pre", "post"),
+            ),
+        ),
+    )
+)
 def sentiment(params: dict[str, Any], rng: np.random.Generator) -> RawData:
     """Read the sentiment corpus; the loader fits the vocabulary on the training split."""
     texts, labels = read_corpus()
     y = np.array([SENTIMENT_CLASSES.index(label) for label in labels], dtype=np.int64)
     return RawData(
-        x=np.array(texts, dtype=object), y=y, task="text_classification", name="sentiment",
-        num_classes=2, class_names=SENTIMENT_CLASSES,
+        x=np.array(texts, dtype=object),
+        y=y,
+        task="text_classification",
+        name="sentiment",
+        num_classes=2,
+        class_names=SENTIMENT_CLASSES,
         description="Short English review sentences (generated for nnstudio, CC0), positive or negative.",
         extras={"max_tokens": params["max_tokens"], "length": params["length"], "padding": params["padding"]},
     )

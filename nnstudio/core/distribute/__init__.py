@@ -24,7 +24,17 @@ from nnstudio.core.distribute.placement import Placement, placement_for
 from nnstudio.core.distribute.tensorboard import TensorBoardWriter, tensorboard_command
 
 __all__ = [
-    "DISTRIBUTIONS", "ClusterSpec", "DistributionError", "DistributionSettings", "Placement",
-    "TensorBoardWriter", "backend_support", "initialize_processes", "placement_for", "propose_layout",
-    "resolve_devices", "split_host_devices", "tensorboard_command",
+    "DISTRIBUTIONS",
+    "ClusterSpec",
+    "DistributionError",
+    "DistributionSettings",
+    "Placement",
+    "TensorBoardWriter",
+    "backend_support",
+    "initialize_processes",
+    "placement_for",
+    "propose_layout",
+    "resolve_devices",
+    "split_host_devices",
+    "tensorboard_command",
 ]

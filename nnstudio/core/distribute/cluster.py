@@ -24,8 +24,7 @@ from nnstudio.core.distribute.devices import DistributionError
 from nnstudio.core.messages import one_line
 
 DEFAULT_TIMEOUT_S = 60
-ENVIRONMENT = ("KERAS_DISTRIBUTION_JOB_ADDRESSES", "KERAS_DISTRIBUTION_NUM_PROCESSES",
-               "KERAS_DISTRIBUTION_PROCESS_ID")
+ENVIRONMENT = ("KERAS_DISTRIBUTION_JOB_ADDRESSES", "KERAS_DISTRIBUTION_NUM_PROCESSES", "KERAS_DISTRIBUTION_PROCESS_ID")
 
 
 @dataclass(frozen=True)
@@ -37,8 +36,9 @@ class ClusterSpec:
     process_id: int
 
     @classmethod
-    def from_arguments(cls, coordinator: str | None, num_processes: int | None,
-                       process_id: int | None) -> ClusterSpec | None:
+    def from_arguments(
+        cls, coordinator: str | None, num_processes: int | None, process_id: int | None
+    ) -> ClusterSpec | None:
         """Build a spec from command-line values, else from ``KERAS_DISTRIBUTION_*``.
 
         Returns None when neither asks for several processes.
@@ -60,7 +60,8 @@ class ClusterSpec:
             raise DistributionError(
                 "Several processes need --coordinator HOST:PORT, --num-processes N and --process-id I "
                 f"together. Received: coordinator={coordinator!r}, num_processes={num_processes!r}, "
-                f"process_id={process_id!r}.")
+                f"process_id={process_id!r}."
+            )
         spec = cls(str(coordinator), int(num_processes), int(process_id))
         spec.check()
         return spec
@@ -71,11 +72,14 @@ class ClusterSpec:
         if not host or not port.isdigit() or not 0 < int(port) < 65536:
             raise DistributionError(f"The coordinator must be HOST:PORT. Received: {self.coordinator!r}.")
         if self.num_processes < 1:
-            raise DistributionError(f"The number of processes must be at least 1. "
-                                    f"Received: num_processes={self.num_processes}.")
+            raise DistributionError(
+                f"The number of processes must be at least 1. Received: num_processes={self.num_processes}."
+            )
         if not 0 <= self.process_id < self.num_processes:
-            raise DistributionError(f"The process id must be between 0 and {self.num_processes - 1}. "
-                                    f"Received: process_id={self.process_id}.")
+            raise DistributionError(
+                f"The process id must be between 0 and {self.num_processes - 1}. "
+                f"Received: process_id={self.process_id}."
+            )
 
     @property
     def is_main(self) -> bool:
@@ -111,9 +115,11 @@ def initialize_processes(spec: ClusterSpec, backend: str, timeout_s: float = DEF
         For another backend, or when the cluster did not form within ``timeout_s``.
     """
     if backend != "jax":
-        raise DistributionError("Several processes train together on the JAX backend only (TensorFlow's "
-                                "multi-worker strategy does not work with Keras 3); add --backend jax. "
-                                f"Received: backend={backend!r}.")
+        raise DistributionError(
+            "Several processes train together on the JAX backend only (TensorFlow's "
+            "multi-worker strategy does not work with Keras 3); add --backend jax. "
+            f"Received: backend={backend!r}."
+        )
     deadline = time.monotonic() + timeout_s
     rendezvous(spec, timeout_s)
     import jax
@@ -121,14 +127,16 @@ def initialize_processes(spec: ClusterSpec, backend: str, timeout_s: float = DEF
     jax.config.update("jax_cpu_collectives_implementation", "gloo")
     timeout_s = max(5.0, deadline - time.monotonic() + 10.0)
     try:
-        jax.distributed.initialize(spec.coordinator, spec.num_processes, spec.process_id,
-                                   initialization_timeout=int(max(1, timeout_s)))
-    except Exception as exc:  # noqa: BLE001 - JAX raises runtime errors of several kinds here
+        jax.distributed.initialize(
+            spec.coordinator, spec.num_processes, spec.process_id, initialization_timeout=int(max(1, timeout_s))
+        )
+    except Exception as exc:  # JAX raises runtime errors of several kinds here
         text = one_line(str(exc))[:200]
         raise DistributionError(
             f"Process {spec.process_id} could not join the cluster at {spec.coordinator} within "
             f"{timeout_s:.0f} s: check that every process runs with the same --coordinator and "
-            f"--num-processes, and that the port is reachable. Received: {text}") from None
+            f"--num-processes, and that the port is reachable. Received: {text}"
+        ) from None
 
 
 def rendezvous(spec: ClusterSpec, timeout_s: float) -> None:
@@ -155,8 +163,10 @@ def _gather(host: str, port: int, spec: ClusterSpec, deadline: float, timeout_s:
     try:
         server = socket.create_server(("" if host in ("0.0.0.0", "::") else host, port), reuse_port=False)
     except OSError as exc:
-        raise DistributionError(f"The coordinator cannot listen on {spec.coordinator}: {exc.strerror}. "
-                                f"Received: coordinator={spec.coordinator!r}.") from None
+        raise DistributionError(
+            f"The coordinator cannot listen on {spec.coordinator}: {exc.strerror}. "
+            f"Received: coordinator={spec.coordinator!r}."
+        ) from None
     with server:
         server.settimeout(0.5)
         try:
@@ -166,7 +176,8 @@ def _gather(host: str, port: int, spec: ClusterSpec, deadline: float, timeout_s:
                     raise DistributionError(
                         f"Processes {missing} did not join the coordinator at {spec.coordinator} within "
                         f"{timeout_s:.0f} s; start them with the same --coordinator and --num-processes. "
-                        f"Received: joined={sorted(peers)}.")
+                        f"Received: joined={sorted(peers)}."
+                    )
                 try:
                     conn, _ = server.accept()
                 except TimeoutError:
@@ -174,13 +185,19 @@ def _gather(host: str, port: int, spec: ClusterSpec, deadline: float, timeout_s:
                 conn.settimeout(5)
                 hello = _read_line(conn)
                 kind, _, value = hello.partition(" ")
-                if kind != "nnstudio" or not value.isdigit() or int(value) in peers or int(value) == 0 \
-                        or int(value) >= spec.num_processes:
+                if (
+                    kind != "nnstudio"
+                    or not value.isdigit()
+                    or int(value) in peers
+                    or int(value) == 0
+                    or int(value) >= spec.num_processes
+                ):
                     conn.sendall(b"refused\n")
                     conn.close()
                     if value.isdigit() and (int(value) in peers or int(value) == 0):
-                        raise DistributionError(f"Two processes claim process id {value}. "
-                                                f"Received: process_id={value}.")
+                        raise DistributionError(
+                            f"Two processes claim process id {value}. Received: process_id={value}."
+                        )
                     continue
                 peers[int(value)] = conn
             for conn in peers.values():
@@ -199,14 +216,18 @@ def _report_in(host: str, port: int, spec: ClusterSpec, deadline: float, timeout
                 answer = _read_line(conn)
             if answer == "go":
                 return
-            raise DistributionError(f"The coordinator at {spec.coordinator} refused process {spec.process_id} "
-                                    f"(another process has that id, or it is out of range). "
-                                    f"Received: process_id={spec.process_id}.")
+            raise DistributionError(
+                f"The coordinator at {spec.coordinator} refused process {spec.process_id} "
+                f"(another process has that id, or it is out of range). "
+                f"Received: process_id={spec.process_id}."
+            )
         except OSError as exc:
             if time.monotonic() > deadline:
-                raise DistributionError(f"Cannot reach the coordinator at {spec.coordinator} within "
-                                        f"{timeout_s:.0f} s: start process 0 there first, and check the "
-                                        f"address and the firewall. Received: {type(exc).__name__}.") from None
+                raise DistributionError(
+                    f"Cannot reach the coordinator at {spec.coordinator} within "
+                    f"{timeout_s:.0f} s: start process 0 there first, and check the "
+                    f"address and the firewall. Received: {type(exc).__name__}."
+                ) from None
             time.sleep(0.2)
 
 

@@ -51,8 +51,9 @@ class DistributionSettings:
         devices = raw.get("devices", "")
         layout = raw.get("layout") or {}
         if kind not in DISTRIBUTIONS:
-            raise DistributionError(f"`distribution.kind` must be one of {', '.join(DISTRIBUTIONS)}. "
-                                    f"Received: {kind!r}.")
+            raise DistributionError(
+                f"`distribution.kind` must be one of {', '.join(DISTRIBUTIONS)}. Received: {kind!r}."
+            )
         if not isinstance(layout, dict):
             raise DistributionError(f"`distribution.layout` must be an object. Received: {layout!r}.")
         return cls(kind, str(devices if devices is not None else ""), dict(layout))
@@ -78,11 +79,16 @@ def backend_support(backend: str) -> dict[str, str]:
     if backend == "jax":
         return {"none": "", "data-parallel": "", "model-parallel": ""}
     if backend == "tensorflow":
-        return {"none": "", "data-parallel": "",
-                "model-parallel": "Model parallelism in Keras runs on the JAX backend only; "
-                                  "choose JAX, or data-parallel (MirroredStrategy) on TensorFlow."}
-    reason = ("Keras has no distribution for the PyTorch backend in this version; choose JAX or "
-              "TensorFlow to train on several devices.")
+        return {
+            "none": "",
+            "data-parallel": "",
+            "model-parallel": "Model parallelism in Keras runs on the JAX backend only; "
+            "choose JAX, or data-parallel (MirroredStrategy) on TensorFlow.",
+        }
+    reason = (
+        "Keras has no distribution for the PyTorch backend in this version; choose JAX or "
+        "TensorFlow to train on several devices."
+    )
     return {"none": "", "data-parallel": reason, "model-parallel": reason}
 
 
@@ -133,8 +139,10 @@ def resolve_devices(text: str, backend: str) -> list[str]:
         gpus = [d for d in present if d.startswith("gpu")]
         pool = gpus or present
         if count < 1 or count > len(pool):
-            raise DistributionError(f"Cannot use {count} devices: this machine has {len(pool)} "
-                                    f"({', '.join(pool)}). Received: devices={text!r}.")
+            raise DistributionError(
+                f"Cannot use {count} devices: this machine has {len(pool)} "
+                f"({', '.join(pool)}). Received: devices={text!r}."
+            )
         return pool[:count]
     kind, _, indices = text.partition(":")
     if kind not in ("cpu", "gpu"):
@@ -142,8 +150,10 @@ def resolve_devices(text: str, backend: str) -> list[str]:
     of_kind = [d for d in present if d.startswith(kind)]
     if not indices:
         if not of_kind:
-            raise DistributionError(f"This machine has no {kind.upper()} for the `{backend}` backend "
-                                    f"(available: {', '.join(present)}). Received: devices={text!r}.")
+            raise DistributionError(
+                f"This machine has no {kind.upper()} for the `{backend}` backend "
+                f"(available: {', '.join(present)}). Received: devices={text!r}."
+            )
         return of_kind
     try:
         wanted = [f"{kind}:{int(i)}" for i in indices.split(",")]
@@ -151,8 +161,9 @@ def resolve_devices(text: str, backend: str) -> list[str]:
         raise DistributionError(f"Device indices must be whole numbers. Received: {text!r}.") from None
     missing = [d for d in wanted if d not in of_kind]
     if missing:
-        raise DistributionError(f"Device {', '.join(missing)} does not exist (available: "
-                                f"{', '.join(present)}). Received: devices={text!r}.")
+        raise DistributionError(
+            f"Device {', '.join(missing)} does not exist (available: {', '.join(present)}). Received: devices={text!r}."
+        )
     return wanted
 
 
@@ -185,8 +196,10 @@ def split_host_devices(count: int, backend: str) -> None:
 
             if len(jax.devices("cpu")) >= count:
                 return
-            raise DistributionError(f"JAX has already started with {len(jax.devices('cpu'))} CPU device(s); "
-                                    f"start a new process to use {count}. Received: devices={count}.")
+            raise DistributionError(
+                f"JAX has already started with {len(jax.devices('cpu'))} CPU device(s); "
+                f"start a new process to use {count}. Received: devices={count}."
+            )
         flags = [f for f in os.environ.get("XLA_FLAGS", "").split() if "host_platform_device_count" not in f]
         os.environ["XLA_FLAGS"] = " ".join([*flags, f"--xla_force_host_platform_device_count={count}"])
     elif backend == "tensorflow":
@@ -199,5 +212,7 @@ def split_host_devices(count: int, backend: str) -> None:
             tf.config.set_logical_device_configuration(cpu, [tf.config.LogicalDeviceConfiguration()] * count)
         except RuntimeError:
             if len(tf.config.list_logical_devices("CPU")) < count:
-                raise DistributionError(f"TensorFlow has already started with fewer CPU devices; start a new "
-                                        f"process to use {count}. Received: devices={count}.") from None
+                raise DistributionError(
+                    f"TensorFlow has already started with fewer CPU devices; start a new "
+                    f"process to use {count}. Received: devices={count}."
+                ) from None

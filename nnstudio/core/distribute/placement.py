@@ -13,8 +13,9 @@ the same global batches. Must not import Qt; imports backends lazily.
 from __future__ import annotations
 
 import contextlib
+from collections.abc import Iterator
 from dataclasses import dataclass, field
-from typing import Any, Iterator
+from typing import Any
 
 import numpy as np
 
@@ -58,8 +59,12 @@ class Placement:
 
     def describe(self) -> dict[str, Any]:
         """Return what a run record keeps of the placement."""
-        return {"devices": list(self.devices), "processes": self.processes, "distribution": self.kind,
-                "layout": dict(self.layout)}
+        return {
+            "devices": list(self.devices),
+            "processes": self.processes,
+            "distribution": self.kind,
+            "layout": dict(self.layout),
+        }
 
     @contextlib.contextmanager
     def scope(self, model_for_layout=None) -> Iterator[None]:
@@ -98,8 +103,9 @@ class Placement:
         if self.kind == "data-parallel":
             return keras.distribution.DataParallel(devices=self.devices, auto_shard_dataset=False)
         mesh = keras.distribution.DeviceMesh((1, len(self.devices)), (BATCH_AXIS, MODEL_AXIS), self.devices)
-        return keras.distribution.ModelParallel(layout_map=build_layout_map(mesh, self.layout),
-                                                batch_dim_name=BATCH_AXIS, auto_shard_dataset=False)
+        return keras.distribution.ModelParallel(
+            layout_map=build_layout_map(mesh, self.layout), batch_dim_name=BATCH_AXIS, auto_shard_dataset=False
+        )
 
     def check_batch(self, batch_size: int) -> None:
         """Raise :class:`DistributionError` when the global batch cannot be split evenly."""
@@ -108,18 +114,36 @@ class Placement:
             raise DistributionError(
                 f"The batch size must divide evenly across the {split} "
                 f"{'devices' if self.kind == 'data-parallel' else 'processes'}; choose a multiple of {split}. "
-                f"Received: batch_size={batch_size}.")
+                f"Received: batch_size={batch_size}."
+            )
 
     def feeds_itself(self) -> bool:
         """Whether batches come from :class:`ShardedBatches` (distributed JAX runs)."""
         return self.distributed and self.backend == "jax"
 
-    def batches(self, x, y, batch_size: int, *, seed: int | None, shuffle: bool, initial_epoch: int = 0,
-                sample_weight: np.ndarray | None = None):
+    def batches(
+        self,
+        x,
+        y,
+        batch_size: int,
+        *,
+        seed: int | None,
+        shuffle: bool,
+        initial_epoch: int = 0,
+        sample_weight: np.ndarray | None = None,
+    ):
         """Return this process's batches of ``(x, y)`` for a distributed JAX run."""
-        return make_sharded_batches(x, y, batch_size, seed=seed, shuffle=shuffle, initial_epoch=initial_epoch,
-                                    process_id=self.process_id, processes=self.processes,
-                                    sample_weight=sample_weight)
+        return make_sharded_batches(
+            x,
+            y,
+            batch_size,
+            seed=seed,
+            shuffle=shuffle,
+            initial_epoch=initial_epoch,
+            process_id=self.process_id,
+            processes=self.processes,
+            sample_weight=sample_weight,
+        )
 
     def propose(self, model) -> None:
         """Fill the model-parallel layout from the built model when the user gave none."""
@@ -155,14 +179,18 @@ def placement_for(settings: DistributionSettings, device: str, backend: str) -> 
         processes, process_id = jax.process_count(), jax.process_index()
     if not settings.distributed:
         if processes > 1:
-            raise DistributionError("Several processes need a distribution; add --distribution data-parallel. "
-                                    f"Received: distribution='none', processes={processes}.")
+            raise DistributionError(
+                "Several processes need a distribution; add --distribution data-parallel. "
+                f"Received: distribution='none', processes={processes}."
+            )
         from nnstudio.core.training.config import keras_device_name
 
         return Placement(backend, "none", [keras_device_name(device)])
     if settings.kind == "model-parallel" and processes > 1:
-        raise DistributionError("Model parallelism runs in one process here; use data-parallel across "
-                                f"processes. Received: distribution='model-parallel', processes={processes}.")
+        raise DistributionError(
+            "Model parallelism runs in one process here; use data-parallel across "
+            f"processes. Received: distribution='model-parallel', processes={processes}."
+        )
     devices = resolve_devices(settings.devices or "cpu", backend) if processes == 1 or settings.devices else None
     if devices is None:
         import jax
@@ -171,8 +199,18 @@ def placement_for(settings: DistributionSettings, device: str, backend: str) -> 
     return Placement(backend, settings.kind, devices, processes, process_id, dict(settings.layout))
 
 
-def make_sharded_batches(x, y, batch_size: int, *, seed: int | None, shuffle: bool, initial_epoch: int,
-                         process_id: int, processes: int, sample_weight: np.ndarray | None = None):
+def make_sharded_batches(
+    x,
+    y,
+    batch_size: int,
+    *,
+    seed: int | None,
+    shuffle: bool,
+    initial_epoch: int,
+    process_id: int,
+    processes: int,
+    sample_weight: np.ndarray | None = None,
+):
     """Return a ``keras.utils.PyDataset`` of this process's slice of every global batch.
 
     Every process draws the same permutation from ``(seed, epoch)``; global batch ``i``
@@ -199,7 +237,7 @@ def make_sharded_batches(x, y, batch_size: int, *, seed: int | None, shuffle: bo
 
         def __getitem__(self, index):
             start = index * batch_size + process_id * local
-            chosen = np.sort(self.order[start:start + local]) if not shuffle else self.order[start:start + local]
+            chosen = np.sort(self.order[start : start + local]) if not shuffle else self.order[start : start + local]
             if sample_weight is not None:
                 return x[chosen], y[chosen], sample_weight[chosen]
             return x[chosen], y[chosen]

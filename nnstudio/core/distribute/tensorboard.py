@@ -13,8 +13,9 @@ from __future__ import annotations
 import json
 import shutil
 import sys
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 import numpy as np
 
@@ -31,8 +32,10 @@ def tensorboard_command(logdir: str | Path) -> tuple[list[str] | None, str]:
     """
     text = f"tensorboard --logdir {logdir}"
     found = shutil.which("tensorboard") or (
-        str(Path(sys.executable).with_name("tensorboard")) if Path(sys.executable).with_name("tensorboard").exists()
-        else None)
+        str(Path(sys.executable).with_name("tensorboard"))
+        if Path(sys.executable).with_name("tensorboard").exists()
+        else None
+    )
     if found is None:
         return None, f"pip install -e '.[tensorboard]', then run: {text}"
     return [found, "--logdir", str(logdir)], text
@@ -53,8 +56,9 @@ class TensorBoardWriter:
         The run's settings, written as hparams and as text.
     """
 
-    def __init__(self, logdir: str | Path, report: Callable[[Any], None], run_name: str,
-                 settings: dict[str, Any]) -> None:
+    def __init__(
+        self, logdir: str | Path, report: Callable[[Any], None], run_name: str, settings: dict[str, Any]
+    ) -> None:
         self.path = Path(logdir) / run_name
         self.report = report
         self.settings = settings
@@ -91,8 +95,9 @@ class TensorBoardWriter:
                 for layer, output in event.outputs.items():
                     images = _feature_map_images(output)
                     if images is not None:
-                        tf.summary.image(f"feature_maps/{layer}", images, step=event.global_step,
-                                         max_outputs=MAX_IMAGES)
+                        tf.summary.image(
+                            f"feature_maps/{layer}", images, step=event.global_step, max_outputs=MAX_IMAGES
+                        )
             elif isinstance(event, ev.RunFinished):
                 tf.summary.text("run/result", f"{event.status}: {event.message}", step=event.epochs_completed)
                 self._writer.flush()
@@ -111,8 +116,9 @@ class TensorBoardWriter:
                 from tensorboard.plugins.hparams import api as hp
             except ImportError:
                 return
-            hp.hparams({k: v for k, v in flat.items() if isinstance(v, (bool, int, float, str))},
-                       trial_id=started.run_id)
+            hp.hparams(
+                {k: v for k, v in flat.items() if isinstance(v, (bool, int, float, str))}, trial_id=started.run_id
+            )
 
 
 def _histogram(tag: str, hist: ev.Histogram, step: int) -> None:
@@ -123,8 +129,7 @@ def _histogram(tag: str, hist: ev.Histogram, step: int) -> None:
     edges = np.asarray(hist.edges, dtype=np.float64)
     counts = np.asarray(hist.counts, dtype=np.float64)
     buckets = np.stack([edges[:-1], edges[1:], counts], axis=1)
-    metadata = summary_pb2.SummaryMetadata(plugin_data=summary_pb2.SummaryMetadata.PluginData(
-        plugin_name="histograms"))
+    metadata = summary_pb2.SummaryMetadata(plugin_data=summary_pb2.SummaryMetadata.PluginData(plugin_name="histograms"))
     tf.summary.write(tag, tf.constant(buckets), step=step, metadata=metadata)
 
 

@@ -27,8 +27,21 @@ from nnstudio.core.explain.session import (
 )
 
 __all__ = [
-    "BASELINES", "METHODS", "METHOD_TITLES", "Completeness", "ExplainError", "ExplainOptions",
-    "ExplainProgress", "ExplainSession", "Explanation", "FeatureImportance", "LayerNotFoundError",
-    "NoSpatialLayerError", "NoTrainedWeightsError", "NotDifferentiableError", "SampleSelectionError",
-    "UnknownMethodError", "permutation_importance",
+    "BASELINES",
+    "METHODS",
+    "METHOD_TITLES",
+    "Completeness",
+    "ExplainError",
+    "ExplainOptions",
+    "ExplainProgress",
+    "ExplainSession",
+    "Explanation",
+    "FeatureImportance",
+    "LayerNotFoundError",
+    "NoSpatialLayerError",
+    "NoTrainedWeightsError",
+    "NotDifferentiableError",
+    "SampleSelectionError",
+    "UnknownMethodError",
+    "permutation_importance",
 ]

@@ -22,8 +22,15 @@ import numpy as np
 from nnstudio.core.explain.errors import LayerNotFoundError, NotDifferentiableError
 
 #: Layer classes that turn values into indices or counts; no gradient flows through them.
-NON_DIFFERENTIABLE_LAYERS = ("StringLookup", "IntegerLookup", "Hashing", "CategoryEncoding",
-                             "Discretization", "TextVectorization", "HashedCrossing")
+NON_DIFFERENTIABLE_LAYERS = (
+    "StringLookup",
+    "IntegerLookup",
+    "Hashing",
+    "CategoryEncoding",
+    "Discretization",
+    "TextVectorization",
+    "HashedCrossing",
+)
 #: Output activations removed while explaining, so scores are logits (gradients of a
 #: saturated softmax are tiny and mix the classes).
 SQUASHING_ACTIVATIONS = ("softmax", "sigmoid", "log_softmax")
@@ -33,6 +40,7 @@ PATH_SEP = "/"
 def backend_name() -> str:
     """Return the name of the Keras backend in use."""
     import keras
+
     return keras.backend.backend()
 
 
@@ -67,12 +75,14 @@ def value_and_grad(fn: Callable[..., tuple[Any, Any]], arrays: Sequence[np.ndarr
     if any(g is None for g in grads):
         raise NotDifferentiableError(
             "The network's output does not depend differentiably on its input, so gradients "
-            f"cannot explain it. Received: no gradient on the {backend} backend.")
+            f"cannot explain it. Received: no gradient on the {backend} backend."
+        )
     return to_numpy(aux), [np.asarray(g, np.float32) for g in grads]
 
 
 def _tf_grad(fn, arrays):
     import tensorflow as tf
+
     tensors = [tf.convert_to_tensor(a) for a in arrays]
     with tf.GradientTape() as tape:
         for t in tensors:
@@ -85,6 +95,7 @@ def _tf_grad(fn, arrays):
 def _jax_grad(fn, arrays):
     import jax
     import jax.numpy as jnp
+
     tensors = [jnp.asarray(a) for a in arrays]
     (_, aux), grads = jax.value_and_grad(fn, argnums=tuple(range(len(tensors))), has_aux=True)(*tensors)
     return aux, [np.asarray(g) for g in grads]
@@ -93,6 +104,7 @@ def _jax_grad(fn, arrays):
 def _torch_grad(fn, arrays):
     import keras
     import torch
+
     tensors = [keras.ops.convert_to_tensor(a).detach().requires_grad_(True) for a in arrays]
     score, aux = fn(*tensors)
     grads = torch.autograd.grad(score, tensors, allow_unused=True)
@@ -102,6 +114,7 @@ def _torch_grad(fn, arrays):
 def to_numpy(value):
     """Return a backend tensor (or a tuple of them, or None) as NumPy."""
     import keras
+
     if value is None:
         return None
     if isinstance(value, (tuple, list)):
@@ -144,8 +157,10 @@ def find_layer(model, name: str) -> tuple[str, Any]:
         return matches[0]
     known = ", ".join(path for path, _ in layers if not path.endswith("input"))
     if matches:
-        raise LayerNotFoundError(f"Node `{name}` is in several blocks; name it by its path. "
-                                 f"Received: {name!r} (found {', '.join(p for p, _ in matches)}).")
+        raise LayerNotFoundError(
+            f"Node `{name}` is in several blocks; name it by its path. "
+            f"Received: {name!r} (found {', '.join(p for p, _ in matches)})."
+        )
     raise LayerNotFoundError(f"The network has no node `{name}`; its nodes are {known}. Received: {name!r}.")
 
 
@@ -215,6 +230,7 @@ def logits(model) -> Iterator[bool]:
         True when a squashing output activation was removed (the model gives logits).
     """
     import keras
+
     layer = output_layer(model)
     name = type(layer).__name__
     if name == "Softmax":
@@ -270,6 +286,7 @@ class LayerProbe:
 
     def wrap(self, original: Callable) -> Callable:
         """Return the ``call`` that :func:`patched_call` installs."""
+
         def call(*args, **kwargs):
             out = original(*args, **kwargs)
             if self.replacement is not None:
@@ -278,6 +295,7 @@ class LayerProbe:
                 out = out + self.delta
             self.output = out
             return out
+
         return call
 
     @contextlib.contextmanager
@@ -293,4 +311,5 @@ def check_differentiable(model) -> None:
     if blocked is not None:
         raise NotDifferentiableError(
             f"Gradients cannot pass `{blocked}`, which turns values into indices; explain the "
-            f"layers after it or use occlusion. Received: a network with {blocked!r}.")
+            f"layers after it or use occlusion. Received: a network with {blocked!r}."
+        )

@@ -22,16 +22,23 @@ class FeatureImportance:
     """How much shuffling each feature hurts the model, with its spread over repeats."""
 
     feature_names: tuple[str, ...]
-    mean: np.ndarray            # (features,) metric drop, larger = more important
-    std: np.ndarray             # (features,)
-    metric: str                 # "accuracy" or "mse"
-    reference: float            # the metric on the unshuffled split
+    mean: np.ndarray  # (features,) metric drop, larger = more important
+    std: np.ndarray  # (features,)
+    metric: str  # "accuracy" or "mse"
+    reference: float  # the metric on the unshuffled split
 
 
-def permutation_importance(scored: ScoredModel, x: np.ndarray, y: np.ndarray, classification: bool,
-                           feature_names: tuple[str, ...] = (), repeats: int = 5, seed: int = 0,
-                           report: Callable[[Any], None] | None = None,
-                           should_stop: Callable[[], bool] | None = None) -> FeatureImportance:
+def permutation_importance(
+    scored: ScoredModel,
+    x: np.ndarray,
+    y: np.ndarray,
+    classification: bool,
+    feature_names: tuple[str, ...] = (),
+    repeats: int = 5,
+    seed: int = 0,
+    report: Callable[[Any], None] | None = None,
+    should_stop: Callable[[], bool] | None = None,
+) -> FeatureImportance:
     """Return the permutation importance of every column of ``x``.
 
     Parameters
@@ -61,17 +68,22 @@ def permutation_importance(scored: ScoredModel, x: np.ndarray, y: np.ndarray, cl
     """
     x = np.asarray(x, np.float32)
     if x.ndim != 2:
-        raise ExplainError("Permutation importance needs a table (one row of numbers per sample). "
-                           f"Received: samples of shape {x.shape[1:]}.")
-    names = tuple(feature_names) if len(feature_names) == x.shape[1] else tuple(
-        f"feature {i}" for i in range(x.shape[1]))
+        raise ExplainError(
+            "Permutation importance needs a table (one row of numbers per sample). "
+            f"Received: samples of shape {x.shape[1:]}."
+        )
+    names = (
+        tuple(feature_names) if len(feature_names) == x.shape[1] else tuple(f"feature {i}" for i in range(x.shape[1]))
+    )
     rng = np.random.default_rng(seed)
 
     def metric(values: np.ndarray) -> float:
         probs = scored.predict(values)
         if classification:
             return float((probs.argmax(axis=1) == np.asarray(y).reshape(-1)).mean())
-        return -float(((probs.reshape(len(values), -1) - np.asarray(y, np.float64).reshape(len(values), -1)) ** 2).mean())
+        return -float(
+            ((probs.reshape(len(values), -1) - np.asarray(y, np.float64).reshape(len(values), -1)) ** 2).mean()
+        )
 
     reference = metric(x)
     mean = np.zeros(x.shape[1])
@@ -87,5 +99,6 @@ def permutation_importance(scored: ScoredModel, x: np.ndarray, y: np.ndarray, cl
         mean[j], std[j] = float(np.mean(drops)), float(np.std(drops))
         if report is not None:
             report((j + 1, x.shape[1]))
-    return FeatureImportance(names, mean, std, "accuracy" if classification else "mse",
-                             reference if classification else -reference)
+    return FeatureImportance(
+        names, mean, std, "accuracy" if classification else "mse", reference if classification else -reference
+    )

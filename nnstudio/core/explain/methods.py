@@ -23,9 +23,9 @@ BASELINES = ("black", "blurred", "noise", "mean")
 class Completeness:
     """Integrated gradients' completeness check: the attributions' sum against f(x) − f(baseline)."""
 
-    total: float                # sum of the attributions
-    score: float                # f(x), the target's logit
-    baseline_score: float       # f(baseline)
+    total: float  # sum of the attributions
+    score: float  # f(x), the target's logit
+    baseline_score: float  # f(baseline)
 
     @property
     def delta(self) -> float:
@@ -44,8 +44,9 @@ def saliency(scored: ScoredModel, x: np.ndarray, target: int) -> np.ndarray:
     return grad[0]
 
 
-def smoothgrad(scored: ScoredModel, x: np.ndarray, target: int, samples: int = 25,
-               noise: float = 0.15, seed: int = 0) -> np.ndarray:
+def smoothgrad(
+    scored: ScoredModel, x: np.ndarray, target: int, samples: int = 25, noise: float = 0.15, seed: int = 0
+) -> np.ndarray:
     """Return the gradient averaged over noisy copies of the input (SmoothGrad).
 
     Parameters
@@ -83,8 +84,9 @@ def gradcam(scored: ScoredModel, x: np.ndarray, target: int, layer: Any) -> np.n
     return resize(cam, spatial_shape(x))
 
 
-def integrated_gradients(scored: ScoredModel, x: np.ndarray, target: int, baseline: np.ndarray,
-                         steps: int = 50) -> tuple[np.ndarray, Completeness]:
+def integrated_gradients(
+    scored: ScoredModel, x: np.ndarray, target: int, baseline: np.ndarray, steps: int = 50
+) -> tuple[np.ndarray, Completeness]:
     """Return the integrated gradients of the input and their completeness check.
 
     Gradients at ``steps + 1`` points on the straight line from ``baseline`` to ``x`` are
@@ -95,7 +97,7 @@ def integrated_gradients(scored: ScoredModel, x: np.ndarray, target: int, baseli
     alphas = np.linspace(0.0, 1.0, steps + 1, dtype=np.float32)
     grads, scores = [], []
     for start in range(0, len(alphas), CHUNK):
-        a = alphas[start:start + CHUNK].reshape(-1, *([1] * x.ndim))
+        a = alphas[start : start + CHUNK].reshape(-1, *([1] * x.ndim))
         s, g = scored.input_gradients(baseline[None] + a * (x - baseline)[None], np.array([target]))
         grads.append(g)
         scores.append(s)
@@ -105,8 +107,9 @@ def integrated_gradients(scored: ScoredModel, x: np.ndarray, target: int, baseli
     return attribution, Completeness(float(attribution.sum()), float(scores_all[-1]), float(scores_all[0]))
 
 
-def embedding_integrated_gradients(scored: ScoredModel, ids: np.ndarray, target: int, layer: Any,
-                                   baseline_ids: np.ndarray, steps: int = 50) -> tuple[np.ndarray, Completeness]:
+def embedding_integrated_gradients(
+    scored: ScoredModel, ids: np.ndarray, target: int, layer: Any, baseline_ids: np.ndarray, steps: int = 50
+) -> tuple[np.ndarray, Completeness]:
     """Return integrated gradients per token, taken on the embedding layer's output.
 
     The path runs from the embedding of ``baseline_ids`` (padding) to the embedding of
@@ -118,10 +121,11 @@ def embedding_integrated_gradients(scored: ScoredModel, ids: np.ndarray, target:
     alphas = np.linspace(0.0, 1.0, steps + 1, dtype=np.float32)
     grads, scores = [], []
     for start in range(0, len(alphas), CHUNK):
-        a = alphas[start:start + CHUNK].reshape(-1, *([1] * emb.ndim))
+        a = alphas[start : start + CHUNK].reshape(-1, *([1] * emb.ndim))
         path = emb0[None] + a * (emb - emb0)[None]
-        s, _, g = scored.layer_gradients(layer, np.repeat(ids[None], len(a), axis=0),
-                                         np.array([target]), replacement=path)
+        s, _, g = scored.layer_gradients(
+            layer, np.repeat(ids[None], len(a), axis=0), np.array([target]), replacement=path
+        )
         grads.append(g)
         scores.append(s)
     grads_all, scores_all = np.concatenate(grads), np.concatenate(scores)
@@ -130,8 +134,9 @@ def embedding_integrated_gradients(scored: ScoredModel, ids: np.ndarray, target:
     return per_token, Completeness(float(per_token.sum()), float(scores_all[-1]), float(scores_all[0]))
 
 
-def occlusion(scored: ScoredModel, x: np.ndarray, target: int, window: int, stride: int,
-              fill: np.ndarray | float = 0.0) -> np.ndarray:
+def occlusion(
+    scored: ScoredModel, x: np.ndarray, target: int, window: int, stride: int, fill: np.ndarray | float = 0.0
+) -> np.ndarray:
     """Return the drop of the target's score when a window of the input is covered.
 
     The window slides over the spatial axes (height and width of an image, the steps of a
@@ -141,18 +146,22 @@ def occlusion(scored: ScoredModel, x: np.ndarray, target: int, window: int, stri
     x = np.asarray(x)
     shape = spatial_shape(x)
     fill_array = np.broadcast_to(np.asarray(fill, dtype=x.dtype), x.shape)
-    corners = [tuple(c) for c in np.stack(np.meshgrid(
-        *[np.arange(0, max(n - window, 0) + 1, stride) for n in shape], indexing="ij"), -1).reshape(-1, len(shape))]
+    corners = [
+        tuple(c)
+        for c in np.stack(
+            np.meshgrid(*[np.arange(0, max(n - window, 0) + 1, stride) for n in shape], indexing="ij"), -1
+        ).reshape(-1, len(shape))
+    ]
     for axis, n in enumerate(shape):  # the last window of each axis reaches the edge
         last = max(n - window, 0)
-        corners += [c[:axis] + (last,) + c[axis + 1:] for c in corners if last % stride]
+        corners += [c[:axis] + (last,) + c[axis + 1 :] for c in corners if last % stride]
     corners = sorted(set(corners))
     base = scored.scores(x[None], np.array([target]))[0]
     total = np.zeros(shape, np.float64)
     count = np.zeros(shape, np.float64)
     for start in range(0, len(corners), CHUNK):
-        batch = np.repeat(x[None], len(corners[start:start + CHUNK]), axis=0)
-        regions = [tuple(slice(c, c + window) for c in corner) for corner in corners[start:start + CHUNK]]
+        batch = np.repeat(x[None], len(corners[start : start + CHUNK]), axis=0)
+        regions = [tuple(slice(c, c + window) for c in corner) for corner in corners[start : start + CHUNK]]
         for row, region in zip(batch, regions):
             row[region] = fill_array[region]
         drops = base - scored.scores(batch, np.array([target]))
@@ -182,6 +191,7 @@ def make_baseline(kind: str, x: np.ndarray, mean: np.ndarray | None = None, seed
         return np.zeros_like(x)
     if kind == "blurred":
         from scipy.ndimage import gaussian_filter
+
         sigma = [max(1.0, n / 6.0) for n in spatial_shape(x)] + [0.0] * (x.ndim - len(spatial_shape(x)))
         return gaussian_filter(x, sigma=sigma, mode="nearest").astype(np.float32)
     if kind == "noise":
@@ -214,6 +224,6 @@ def resize(values: np.ndarray, shape: tuple[int, ...]) -> np.ndarray:
     if values.shape == tuple(shape):
         return values
     from scipy.ndimage import map_coordinates
-    grids = np.meshgrid(*[(np.arange(n) + 0.5) * (m / n) - 0.5 for n, m in zip(shape, values.shape)],
-                        indexing="ij")
+
+    grids = np.meshgrid(*[(np.arange(n) + 0.5) * (m / n) - 0.5 for n, m in zip(shape, values.shape)], indexing="ij")
     return map_coordinates(values, grids, order=1, mode="nearest").astype(np.float32)

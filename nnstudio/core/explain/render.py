@@ -18,8 +18,8 @@ from matplotlib.figure import Figure
 from nnstudio.core.explain.importance import FeatureImportance
 from nnstudio.core.explain.session import METHOD_TITLES, Explanation
 
-SIGNED_CMAP = "RdBu_r"          # red = evidence for the target, blue = against
-POSITIVE_CMAP = "inferno"       # Grad-CAM keeps only the positive part
+SIGNED_CMAP = "RdBu_r"  # red = evidence for the target, blue = against
+POSITIVE_CMAP = "inferno"  # Grad-CAM keeps only the positive part
 
 
 def class_name(names: Sequence[str], index: int | None) -> str:
@@ -36,9 +36,11 @@ def caption(explanation: Explanation, names: Sequence[str]) -> str:
         which = f"#{explanation.index}"
     else:  # not a position in the split: a typed sentence (tokens, no label) or an input given as an array
         which = "typed sentence" if explanation.tokens and explanation.label is None else "given input"
-    text = (f"{METHOD_TITLES.get(explanation.method, explanation.method)} · {which}\n"
-            f"target {class_name(names, explanation.target)} · true {class_name(names, explanation.label)}\n"
-            f"top: {top}")
+    text = (
+        f"{METHOD_TITLES.get(explanation.method, explanation.method)} · {which}\n"
+        f"target {class_name(names, explanation.target)} · true {class_name(names, explanation.label)}\n"
+        f"top: {top}"
+    )
     if explanation.completeness is not None:
         text += f"\ncompleteness error {explanation.completeness.error:.2%}"
     return text
@@ -63,16 +65,20 @@ def draw_explanation(fig: Figure, ax, explanation: Explanation, names: Sequence[
         ax.imshow(gray, cmap="gray" if gray.ndim == 2 else None, interpolation="nearest")
         # Opacity follows the attribution's size, so the input shows through where it is small.
         strength = np.abs(values) / (float(np.abs(values).max()) or 1.0)
-        image = ax.imshow(values, cmap=cmap, norm=_norm(values, signed), alpha=0.15 + 0.75 * strength,
-                          interpolation="nearest")
+        image = ax.imshow(
+            values, cmap=cmap, norm=_norm(values, signed), alpha=0.15 + 0.75 * strength, interpolation="nearest"
+        )
         ax.set_xticks([])
         ax.set_yticks([])
         bar = fig.colorbar(image, ax=ax, shrink=0.7, fraction=0.05, pad=0.03)
         bar.ax.tick_params(labelsize=7)
         bar.solids.set_alpha(1.0)
     elif explanation.kind == "tabular":
-        names_f = explanation.feature_names if len(explanation.feature_names) == len(values) else tuple(
-            f"feature {i}" for i in range(len(values)))
+        names_f = (
+            explanation.feature_names
+            if len(explanation.feature_names) == len(values)
+            else tuple(f"feature {i}" for i in range(len(values)))
+        )
         draw_bars(ax, names_f, values, xlabel="attribution (positive = for the target)")
     elif explanation.kind == "text":
         draw_tokens(fig, ax, explanation.tokens or tuple(str(int(t)) for t in explanation.sample), values, signed)
@@ -80,22 +86,26 @@ def draw_explanation(fig: Figure, ax, explanation: Explanation, names: Sequence[
         series = np.asarray(explanation.sample, np.float64)
         series = series.reshape(len(series), -1)
         steps = np.arange(len(values))
-        ax.bar(steps, values, color=["#c0392b" if v >= 0 else "#2e86c1" for v in values], alpha=0.5,
-               label="attribution")
+        ax.bar(
+            steps, values, color=["#c0392b" if v >= 0 else "#2e86c1" for v in values], alpha=0.5, label="attribution"
+        )
         twin = ax.twinx()
         twin.plot(np.arange(len(series)), series, color="#444", linewidth=1)
         ax.set_xlabel("step")
         ax.set_ylabel("attribution")
 
 
-def draw_bars(ax, names: Sequence[str], values: np.ndarray, errors: np.ndarray | None = None,
-              xlabel: str = "") -> None:
+def draw_bars(ax, names: Sequence[str], values: np.ndarray, errors: np.ndarray | None = None, xlabel: str = "") -> None:
     """Draw a horizontal bar per feature, largest magnitude on top, coloured by sign."""
     values = np.asarray(values, np.float64)
     order = np.argsort(np.abs(values))
     positions = np.arange(len(values))
-    ax.barh(positions, values[order], xerr=None if errors is None else np.asarray(errors)[order],
-            color=["#c0392b" if v >= 0 else "#2e86c1" for v in values[order]])
+    ax.barh(
+        positions,
+        values[order],
+        xerr=None if errors is None else np.asarray(errors)[order],
+        color=["#c0392b" if v >= 0 else "#2e86c1" for v in values[order]],
+    )
     ax.set_yticks(positions, [names[i] for i in order], fontsize=7)
     ax.axvline(0.0, color="#888", linewidth=0.8)
     ax.set_xlabel(xlabel, fontsize=8)
@@ -104,6 +114,7 @@ def draw_bars(ax, names: Sequence[str], values: np.ndarray, errors: np.ndarray |
 def draw_tokens(fig: Figure, ax, tokens: Sequence[str], values: np.ndarray, signed: bool = True) -> None:
     """Write the tokens left to right, wrapping lines, each on its attribution's colour."""
     from matplotlib import colormaps
+
     ax.set_axis_off()
     cmap = colormaps[SIGNED_CMAP if signed else POSITIVE_CMAP]
     limit = float(np.abs(values).max()) or 1.0
@@ -115,9 +126,16 @@ def draw_tokens(fig: Figure, ax, tokens: Sequence[str], values: np.ndarray, sign
         if token in ("", "<pad>"):
             continue
         level = 0.5 + 0.5 * value / limit if signed else value / limit
-        text = ax.text(x, y, token, transform=ax.transAxes, fontsize=10, va="top",
-                       color="white" if abs(level - 0.5) > 0.3 or not signed and level > 0.6 else "black",
-                       bbox={"boxstyle": "round,pad=0.2", "facecolor": cmap(level), "edgecolor": "none"})
+        text = ax.text(
+            x,
+            y,
+            token,
+            transform=ax.transAxes,
+            fontsize=10,
+            va="top",
+            color="white" if abs(level - 0.5) > 0.3 or not signed and level > 0.6 else "black",
+            bbox={"boxstyle": "round,pad=0.2", "facecolor": cmap(level), "edgecolor": "none"},
+        )
         extent = text.get_window_extent(renderer)
         advance = extent.width / width + 0.035
         if x + advance > 1.0 and x > 0:
@@ -125,13 +143,15 @@ def draw_tokens(fig: Figure, ax, tokens: Sequence[str], values: np.ndarray, sign
             text.set_position((x, y))
         x += advance
     from matplotlib.cm import ScalarMappable
+
     mappable = ScalarMappable(norm=_norm(np.array([-limit, limit]), True) if signed else None, cmap=cmap)
     bar = fig.colorbar(mappable, ax=ax, orientation="horizontal", shrink=0.5, fraction=0.08, pad=0.02)
     bar.ax.tick_params(labelsize=7)
 
 
-def explanations_figure(explanations: Sequence[Explanation], names: Sequence[str], columns: int = 3,
-                        figure: Figure | None = None) -> Figure:
+def explanations_figure(
+    explanations: Sequence[Explanation], names: Sequence[str], columns: int = 3, figure: Figure | None = None
+) -> Figure:
     """Return (or fill) a figure with one panel per explanation, ``columns`` per row."""
     count = max(len(explanations), 1)
     columns = max(1, min(columns, count))
@@ -150,16 +170,23 @@ def importance_figure(importance: FeatureImportance, figure: Figure | None = Non
     fig = figure or new_figure((6, 0.3 * len(importance.mean) + 1.5))
     fig.clear()
     ax = fig.add_subplot(1, 1, 1)
-    draw_bars(ax, importance.feature_names, importance.mean, importance.std,
-              xlabel=f"drop of {importance.metric} when shuffled")
-    ax.set_title(f"Permutation importance ({importance.metric} {importance.reference:.3g} unshuffled)",
-                 fontsize=9, loc="left")
+    draw_bars(
+        ax,
+        importance.feature_names,
+        importance.mean,
+        importance.std,
+        xlabel=f"drop of {importance.metric} when shuffled",
+    )
+    ax.set_title(
+        f"Permutation importance ({importance.metric} {importance.reference:.3g} unshuffled)", fontsize=9, loc="left"
+    )
     return fig
 
 
 def new_figure(size: tuple[float, float]) -> Figure:
     """Return a figure of ``size`` inches on an Agg canvas (text layout needs a renderer)."""
     from matplotlib.backends.backend_agg import FigureCanvasAgg
+
     fig = Figure(figsize=size, dpi=100, layout="constrained")
     FigureCanvasAgg(fig)
     return fig

@@ -65,7 +65,7 @@ class ScoredModel:
 
     def predict(self, x: np.ndarray) -> np.ndarray:
         """Return class probabilities ``(n, classes)`` (one sigmoid unit becomes two columns)."""
-        parts = [to_numpy(self._outputs(self.cast(x[i:i + CHUNK]))) for i in range(0, len(x), CHUNK)]
+        parts = [to_numpy(self._outputs(self.cast(x[i : i + CHUNK]))) for i in range(0, len(x), CHUNK)]
         out = np.concatenate(parts).reshape(len(x), -1).astype(np.float64)
         return np.concatenate([1.0 - out, out], axis=1) if out.shape[1] == 1 else out
 
@@ -82,8 +82,7 @@ class ScoredModel:
         """Return each sample's target score (forward passes only)."""
         weights = self.target_weights(np.broadcast_to(targets, (len(x),)))
         with logits(self.model):
-            parts = [to_numpy(self._outputs(self.cast(x[i:i + CHUNK])))
-                     for i in range(0, len(x), CHUNK)]
+            parts = [to_numpy(self._outputs(self.cast(x[i : i + CHUNK]))) for i in range(0, len(x), CHUNK)]
         out = np.concatenate(parts).reshape(len(x), -1)
         return (out * weights).sum(axis=1)
 
@@ -99,9 +98,11 @@ class ScoredModel:
             raise NotDifferentiableError(
                 "The network's input holds integer token ids, which have no gradient; explain "
                 "text with integrated-gradients (on the embedding) or occlusion. "
-                f"Received: input dtype {self.input_dtype}.")
+                f"Received: input dtype {self.input_dtype}."
+            )
         check_differentiable(self.model)
         import keras
+
         weights = self.target_weights(np.broadcast_to(targets, (len(x),)))
 
         def fn(xt):
@@ -112,8 +113,9 @@ class ScoredModel:
             scores, (grad,) = value_and_grad(fn, [self.cast(x)])
         return np.asarray(scores), grad
 
-    def layer_gradients(self, layer: Any, x: np.ndarray, targets: np.ndarray,
-                        replacement: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    def layer_gradients(
+        self, layer: Any, x: np.ndarray, targets: np.ndarray, replacement: np.ndarray | None = None
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """Return ``(scores, layer output, d score / d layer output)`` for a batch.
 
         Parameters
@@ -129,6 +131,7 @@ class ScoredModel:
             along interpolated embeddings).
         """
         import keras
+
         weights = self.target_weights(np.broadcast_to(targets, (len(x),)))
         probe = LayerProbe(layer)
         xs = self.cast(x)

@@ -29,8 +29,13 @@ from nnstudio.core.explain.scoring import ScoredModel
 BASELINE_SAMPLES = 1024  # training samples whose mean is the baseline of streamed data
 
 METHODS = ("saliency", "smoothgrad", "gradcam", "integrated-gradients", "occlusion")
-METHOD_TITLES = {"saliency": "Saliency", "smoothgrad": "SmoothGrad", "gradcam": "Grad-CAM",
-                 "integrated-gradients": "Integrated gradients", "occlusion": "Occlusion"}
+METHOD_TITLES = {
+    "saliency": "Saliency",
+    "smoothgrad": "SmoothGrad",
+    "gradcam": "Grad-CAM",
+    "integrated-gradients": "Integrated gradients",
+    "occlusion": "Occlusion",
+}
 
 
 @dataclass(frozen=True)
@@ -135,7 +140,7 @@ class ExplainSession:
     vocabulary: tuple[str, ...] = ()
     data_mean: np.ndarray | None = None
     network: str = "main"
-    text_encoding: tuple[int, str] | None = None     # (length, padding) of typed sentences
+    text_encoding: tuple[int, str] | None = None  # (length, padding) of typed sentences
     _cache: dict[str, Any] = field(default_factory=dict)
 
     @classmethod
@@ -165,7 +170,8 @@ class ExplainSession:
         if not project.weights.get(name):
             raise NoTrainedWeightsError(
                 f"Network `{name}` has no trained weights; train it first (the Train page or "
-                f"`nnstudio train`). Received: project {project.name!r} without weights.")
+                f"`nnstudio train`). Received: project {project.name!r} without weights."
+            )
         dataset = load_dataset(data if data is not None else project.data)
         return cls.from_dataset(compile_project(project, name), dataset, network=name)
 
@@ -177,8 +183,9 @@ class ExplainSession:
         elif dataset.x_val is not None and len(dataset.x_val):
             x, split = dataset.x_val, "validation"
         else:
-            raise SampleSelectionError("Explanations need a test or validation split. "
-                                       f"Received: dataset {dataset.name!r} without one.")
+            raise SampleSelectionError(
+                f"Explanations need a test or validation split. Received: dataset {dataset.name!r} without one."
+            )
         labels = dataset.labels(split)
         if dataset.is_image:
             kind = "image"
@@ -190,15 +197,33 @@ class ExplainSession:
             kind = "sequence"
         encoding = None
         if kind == "text" and dataset.vocabulary:
-            encoding = (int(dataset.extras.get("length", dataset.input_shape[0])),
-                        str(dataset.extras.get("padding", "pre")))
+            encoding = (
+                int(dataset.extras.get("length", dataset.input_shape[0])),
+                str(dataset.extras.get("padding", "pre")),
+            )
         # Streamed inputs stay on disk (samples are read when explained); the baseline is a sample's mean.
         streamed = getattr(dataset, "streamed", False)
-        baseline = None if kind == "text" else (dataset.x_train.sample(BASELINE_SAMPLES) if streamed else
-                                                np.asarray(dataset.x_train, np.float32)).mean(axis=0)
-        return cls(ScoredModel(model), x if streamed else np.asarray(x), labels, split, kind,
-                   dataset.is_classification, tuple(dataset.class_names), tuple(dataset.feature_names),
-                   tuple(dataset.vocabulary), baseline, network, encoding)
+        baseline = (
+            None
+            if kind == "text"
+            else (
+                dataset.x_train.sample(BASELINE_SAMPLES) if streamed else np.asarray(dataset.x_train, np.float32)
+            ).mean(axis=0)
+        )
+        return cls(
+            ScoredModel(model),
+            x if streamed else np.asarray(x),
+            labels,
+            split,
+            kind,
+            dataset.is_classification,
+            tuple(dataset.class_names),
+            tuple(dataset.feature_names),
+            tuple(dataset.vocabulary),
+            baseline,
+            network,
+            encoding,
+        )
 
     # ------------------------------------------------------------------ choosing
     def probabilities(self, indices: Sequence[int]) -> np.ndarray:
@@ -222,8 +247,9 @@ class ExplainSession:
         chosen = [int(i) for i in indices]
         bad = [i for i in chosen if not 0 <= i < len(self.x)]
         if bad:
-            raise SampleSelectionError(f"Sample indices must lie in 0..{len(self.x) - 1} of the "
-                                       f"{self.split} split. Received: {bad}.")
+            raise SampleSelectionError(
+                f"Sample indices must lie in 0..{len(self.x) - 1} of the {self.split} split. Received: {bad}."
+            )
         return chosen
 
     def resolve_target(self, target: str | int, index: int, prediction: int) -> int:
@@ -238,8 +264,9 @@ class ExplainSession:
             return prediction
         if target == "true":
             if self.y is None:
-                raise SampleSelectionError(f"The target `true` needs labels; the {self.split} split has "
-                                           "none. Received: target='true'.")
+                raise SampleSelectionError(
+                    f"The target `true` needs labels; the {self.split} split has none. Received: target='true'."
+                )
             return int(self.y[index])
         classes = max(len(self.class_names), self.scored.units, 2 if self.scored.units == 1 else 0)
         if isinstance(target, str) and target in self.class_names:
@@ -249,8 +276,9 @@ class ExplainSession:
         except (TypeError, ValueError):
             value = -1
         if not 0 <= value < classes:
-            raise SampleSelectionError(f"The target must be `predicted`, `true` or a class in 0..{classes - 1}. "
-                                       f"Received: {target!r}.")
+            raise SampleSelectionError(
+                f"The target must be `predicted`, `true` or a class in 0..{classes - 1}. Received: {target!r}."
+            )
         return value
 
     # ------------------------------------------------------------------ explaining
@@ -268,17 +296,23 @@ class ExplainSession:
             if all(layer is not other for _, other in candidates):
                 raise NoSpatialLayerError(
                     f"Grad-CAM needs a node whose output is a spatial feature map (height × width × "
-                    f"channels); `{path}` outputs {tuple(layer.output.shape)}. Received: layer={name!r}.")
+                    f"channels); `{path}` outputs {tuple(layer.output.shape)}. Received: layer={name!r}."
+                )
             return path, layer
         if not candidates:
             raise NoSpatialLayerError(
                 f"Grad-CAM needs a convolutional node with a spatial output; network `{self.network}` has "
-                f"none. Received: a network of {', '.join(sorted({type(l).__name__ for _, l in _leaves(model)}))}.")
+                f"none. Received: a network of {', '.join(sorted({type(leaf).__name__ for _, leaf in _leaves(model)}))}."
+            )
         return candidates[-1]
 
-    def explain(self, indices: Sequence[int], options: ExplainOptions,
-                report: Callable[[ExplainProgress], None] | None = None,
-                should_stop: Callable[[], bool] | None = None) -> list[Explanation]:
+    def explain(
+        self,
+        indices: Sequence[int],
+        options: ExplainOptions,
+        report: Callable[[ExplainProgress], None] | None = None,
+        should_stop: Callable[[], bool] | None = None,
+    ) -> list[Explanation]:
         """Explain the chosen samples with one method.
 
         Parameters
@@ -299,8 +333,9 @@ class ExplainSession:
             One sentence each (see :mod:`nnstudio.core.explain.errors`).
         """
         if options.method not in METHODS:
-            raise UnknownMethodError(f"Unknown explanation method; expected one of {', '.join(METHODS)}. "
-                                     f"Received: {options.method!r}.")
+            raise UnknownMethodError(
+                f"Unknown explanation method; expected one of {', '.join(METHODS)}. Received: {options.method!r}."
+            )
         chosen = self.check_indices(indices)
         layer = self.gradcam_layer(options.layer) if options.method == "gradcam" else None
         probabilities = self.probabilities(chosen) if chosen else np.zeros((0, 0))
@@ -326,12 +361,13 @@ class ExplainSession:
             sentence has no label).
         """
         if self.text_encoding is None:
-            raise SampleSelectionError("Typed sentences need a network trained on text. "
-                                       f"Received: {self.kind} data.")
+            raise SampleSelectionError(f"Typed sentences need a network trained on text. Received: {self.kind} data.")
         if options.target == "true":
-            raise SampleSelectionError("A typed sentence has no true class; choose `predicted` or a class. "
-                                       "Received: target='true'.")
+            raise SampleSelectionError(
+                "A typed sentence has no true class; choose `predicted` or a class. Received: target='true'."
+            )
         from nnstudio.core.data import encode_texts
+
         return self.explain_input(encode_texts([sentence], self.vocabulary, *self.text_encoding)[0], options)
 
     def explain_input(self, sample: np.ndarray, options: ExplainOptions, label: int | None = None) -> Explanation:
@@ -360,24 +396,36 @@ class ExplainSession:
             As :meth:`explain`.
         """
         if options.method not in METHODS:
-            raise UnknownMethodError(f"Unknown explanation method; expected one of {', '.join(METHODS)}. "
-                                     f"Received: {options.method!r}.")
+            raise UnknownMethodError(
+                f"Unknown explanation method; expected one of {', '.join(METHODS)}. Received: {options.method!r}."
+            )
         sample = np.asarray(sample, dtype=np.asarray(self.x[:1]).dtype)
         expected = tuple(np.asarray(self.x[:1]).shape[1:])
         if sample.shape != expected:
-            raise SampleSelectionError(f"The sample to explain must have the network's input shape {expected}. "
-                                       f"Received: shape {sample.shape}.")
+            raise SampleSelectionError(
+                f"The sample to explain must have the network's input shape {expected}. Received: shape {sample.shape}."
+            )
         if options.target == "true" and label is None:
-            raise SampleSelectionError("This sample has no true class; choose `predicted` or a class. "
-                                       "Received: target='true'.")
+            raise SampleSelectionError(
+                "This sample has no true class; choose `predicted` or a class. Received: target='true'."
+            )
         probs = self.scored.predict(sample[None])[0]
         prediction = int(np.argmax(probs))
         target = int(label) if options.target == "true" else self.resolve_target(options.target, -1, prediction)
         layer = self.gradcam_layer(options.layer) if options.method == "gradcam" else None
         return self._explain_one(-1, sample, label, target, prediction, probs, options, layer)
 
-    def _explain_one(self, index: int, sample: np.ndarray, label: int | None, target: int, prediction: int,
-                     probs: np.ndarray, options: ExplainOptions, layer: tuple[str, Any] | None) -> Explanation:
+    def _explain_one(
+        self,
+        index: int,
+        sample: np.ndarray,
+        label: int | None,
+        target: int,
+        prediction: int,
+        probs: np.ndarray,
+        options: ExplainOptions,
+        layer: tuple[str, Any] | None,
+    ) -> Explanation:
         completeness, tokens, raw = None, (), None
         method = options.method
         if method == "saliency":
@@ -396,10 +444,14 @@ class ExplainSession:
             found = embedding_layer(self.scored.model)
             if found is None:
                 from nnstudio.core.explain.errors import NotDifferentiableError
-                raise NotDifferentiableError("Integrated gradients on integer inputs need an Embedding layer "
-                                             "to start from. Received: a network without one.")
+
+                raise NotDifferentiableError(
+                    "Integrated gradients on integer inputs need an Embedding layer "
+                    "to start from. Received: a network without one."
+                )
             raw, completeness = m.embedding_integrated_gradients(
-                self.scored, sample, target, found[1], np.zeros_like(sample), options.steps)
+                self.scored, sample, target, found[1], np.zeros_like(sample), options.steps
+            )
         else:
             kind = options.baseline if options.baseline != "auto" else ("mean" if self.kind == "tabular" else "black")
             baseline = m.make_baseline(kind, sample, self.data_mean, options.seed)
@@ -407,11 +459,24 @@ class ExplainSession:
         if self.kind == "text" and self.vocabulary:
             tokens = tuple(self.vocabulary[int(i)] if 0 <= int(i) < len(self.vocabulary) else "?" for i in sample)
         attribution = raw if method == "gradcam" or self.kind == "text" else m.reduce_channels(raw, sample)
-        return Explanation(index, method, target, prediction, label, np.asarray(probs),
-                           np.asarray(attribution, np.float32), sample, self.kind,
-                           layer[0] if layer else None, completeness, tokens, self.feature_names)
+        return Explanation(
+            index,
+            method,
+            target,
+            prediction,
+            label,
+            np.asarray(probs),
+            np.asarray(attribution, np.float32),
+            sample,
+            self.kind,
+            layer[0] if layer else None,
+            completeness,
+            tokens,
+            self.feature_names,
+        )
 
 
 def _leaves(model):
     from nnstudio.core.explain.backend import walk_layers
+
     return [(p, layer) for p, layer in walk_layers(model) if not getattr(layer, "layers", None)]

@@ -33,8 +33,10 @@ def generic_layer_expr(constructor: str, cls: type, node: Node, layer: Any, defa
     import keras
 
     kwargs = {
-        key: value for key, value in config.items()
-        if key != "name" and (key in required or key not in defaults or not same_value(value, defaults[key], None))
+        key: value
+        for key, value in config.items()
+        if key != "name"
+        and (key in required or key not in defaults or not same_value(value, defaults[key], None))
         and not (key == "data_format" and defaults.get(key) is None and value == keras.config.image_data_format())
     }
     if not any(isinstance(v, dict) for v in kwargs.values()):

@@ -86,8 +86,9 @@ def check_choice(fmt: str, quantize: str) -> None:
     if fmt not in FORMATS:
         raise ExportError(f"Unknown export format `{fmt}`; choose one of {', '.join(FORMATS)}. Received: {fmt!r}.")
     if quantize not in FORMAT_QUANTIZE[fmt]:
-        raise ExportError(f"Format `{fmt}` offers quantization {', '.join(FORMAT_QUANTIZE[fmt])}. "
-                          f"Received: quantize={quantize!r}.")
+        raise ExportError(
+            f"Format `{fmt}` offers quantization {', '.join(FORMAT_QUANTIZE[fmt])}. Received: quantize={quantize!r}."
+        )
 
 
 def check_suffix(fmt: str, path: Path) -> None:
@@ -99,8 +100,9 @@ def check_suffix(fmt: str, path: Path) -> None:
         raise ExportError(f"A SavedModel is a folder, and `{path}` is a file. Received: `{path}`.")
 
 
-def export_model(model: Any, fmt: str, path: str | os.PathLike, quantize: str = "none",
-                 representative: np.ndarray | None = None) -> Artifact:
+def export_model(
+    model: Any, fmt: str, path: str | os.PathLike, quantize: str = "none", representative: np.ndarray | None = None
+) -> Artifact:
     """Write ``model`` as ``fmt`` at ``path``.
 
     Parameters
@@ -164,16 +166,17 @@ def keras_int8(model: Any) -> tuple[Any, list[str]]:
     quantizable = [layer for layer in copy.layers if type(layer).__name__ in KERAS_QUANTIZABLE]
     if not quantizable:
         kinds = sorted({type(layer).__name__ for layer in copy.layers if layer.weights})
-        raise ExportError(f"Keras' int8 quantization covers {', '.join(KERAS_QUANTIZABLE)} layers and model "
-                          f"`{model.name}` has none; use TFLite int8 instead. Received: layers {', '.join(kinds)}.")
+        raise ExportError(
+            f"Keras' int8 quantization covers {', '.join(KERAS_QUANTIZABLE)} layers and model "
+            f"`{model.name}` has none; use TFLite int8 instead. Received: layers {', '.join(kinds)}."
+        )
     try:
         with warnings.catch_warnings():  # Keras warns once per layer it leaves float; we list them instead
             warnings.simplefilter("ignore", UserWarning)
             copy.quantize("int8")
     except Exception as exc:
         raise describe_failure(copy, "Keras' int8 quantization", exc) from exc
-    stayed = [layer.name for layer in copy.layers
-              if layer.weights and type(layer).__name__ not in KERAS_QUANTIZABLE]
+    stayed = [layer.name for layer in copy.layers if layer.weights and type(layer).__name__ not in KERAS_QUANTIZABLE]
     return copy, stayed
 
 
@@ -198,7 +201,7 @@ def tflite_bytes(model: Any, quantize: str = "none", representative: np.ndarray 
         return _quiet(_tflite_convert, model, quantize, representative, False)
     except ExportError:
         raise
-    except Exception:  # noqa: BLE001 - recurrent layers need a static batch size; try batch 1
+    except Exception:  # recurrent layers need a static batch size; try batch 1
         return _quiet(_tflite_convert, model, quantize, representative, True)
 
 
@@ -226,8 +229,9 @@ def _save_fixed_batch(model: Any, folder: Path) -> None:
     archive = keras.export.ExportArchive()
     archive.track(model)
     specs = [keras.InputSpec(shape=(1, *tensor.shape[1:]), dtype=tensor.dtype) for tensor in model.inputs]
-    archive.add_endpoint("serve", lambda *x: model(x[0] if len(x) == 1 else list(x), training=False),
-                         input_signature=specs)
+    archive.add_endpoint(
+        "serve", lambda *x: model(x[0] if len(x) == 1 else list(x), training=False), input_signature=specs
+    )
     archive.write_out(str(folder), verbose=False)
 
 
@@ -241,13 +245,15 @@ def _tflite_options(converter: Any, quantize: str, representative: np.ndarray | 
         converter.target_spec.supported_types = [tf.float16]
     elif quantize == "int8":
         if representative is None or len(representative) == 0:
-            raise ExportError("Full-integer int8 needs representative samples to calibrate; give the project "
-                              "data or --data. Received: no samples.")
+            raise ExportError(
+                "Full-integer int8 needs representative samples to calibrate; give the project "
+                "data or --data. Received: no samples."
+            )
         samples = np.asarray(representative)[:REPRESENTATIVE_SAMPLES].astype(np.float32)
 
         def dataset():
             for index in range(len(samples)):
-                yield [samples[index:index + 1]]
+                yield [samples[index : index + 1]]
 
         converter.representative_dataset = dataset
         converter.target_spec.supported_ops = [tf.lite.OpsSet.TFLITE_BUILTINS_INT8]
@@ -288,8 +294,11 @@ def _convert(model: Any, exporter: str, function, *args) -> Any:
         raise
     except Exception as exc:
         with tempfile.TemporaryDirectory() as scratch:
-            probe = (lambda prefix: function(prefix, *args)) if function is tflite_bytes else \
-                (lambda prefix: function(prefix, Path(scratch) / "probe.onnx"))
+            probe = (
+                (lambda prefix: function(prefix, *args))
+                if function is tflite_bytes
+                else (lambda prefix: function(prefix, Path(scratch) / "probe.onnx"))
+            )
             raise describe_failure(model, exporter, exc, probe) from exc
 
 
@@ -321,8 +330,10 @@ def _write_onnx(model: Any, target: Path, quantize: str) -> None:
     try:
         import tf2onnx  # noqa: F401 - Keras' ONNX export needs it; say so before it fails
     except ImportError as exc:
-        raise ExportError("ONNX export needs tf2onnx and onnxruntime; install them with "
-                          "`pip install -e '.[export]'`. Received: tf2onnx missing.") from exc
+        raise ExportError(
+            "ONNX export needs tf2onnx and onnxruntime; install them with "
+            "`pip install -e '.[export]'`. Received: tf2onnx missing."
+        ) from exc
     _convert(model, "The ONNX exporter", export, target)
     if quantize == "dynamic":
         from onnxruntime.quantization import QuantType, quantize_dynamic
@@ -347,5 +358,8 @@ def _unquantized(model: Any, quantize: str) -> list[str]:
         return []
     # Dynamic-range quantization stores int8 weights only for large enough tensors
     # (1024 elements or more); smaller ones stay float32.
-    return [layer.name for layer in model.layers
-            if layer.weights and max(int(np.prod(w.shape)) for w in layer.weights) < 1024]
+    return [
+        layer.name
+        for layer in model.layers
+        if layer.weights and max(int(np.prod(w.shape)) for w in layer.weights) < 1024
+    ]

@@ -44,9 +44,12 @@ class ExportReport:
     def to_dict(self) -> dict[str, Any]:
         """Return the JSON summary (``format``, ``quantize``, ``path``, ``bytes``, ``verify``...)."""
         return {
-            "format": self.artifact.format, "quantize": self.artifact.quantize,
-            "path": str(self.artifact.path), "bytes": self.artifact.bytes,
-            "zipped_bytes": self.artifact.zipped_bytes, "network": self.network,
+            "format": self.artifact.format,
+            "quantize": self.artifact.quantize,
+            "path": str(self.artifact.path),
+            "bytes": self.artifact.bytes,
+            "zipped_bytes": self.artifact.zipped_bytes,
+            "network": self.network,
             "float_layers": list(self.artifact.float_layers),
             "verify": self.verification.to_dict() if self.verification else None,
             "notes": list(self.notes),
@@ -64,8 +67,10 @@ def network_name(project: Project, network: str | None) -> str:
 def require_weights(project: Project, network: str) -> None:
     """Raise :class:`ExportError` when ``network`` has never been trained."""
     if not project.weights.get(network):
-        raise ExportError(f"Network `{network}` of `{project.name}` has no trained weights; train it first "
-                          f"(the Train page or `nnstudio train`). Received: weights=none.")
+        raise ExportError(
+            f"Network `{network}` of `{project.name}` has no trained weights; train it first "
+            f"(the Train page or `nnstudio train`). Received: weights=none."
+        )
 
 
 def require_tensorflow(fmt: str) -> None:
@@ -74,8 +79,10 @@ def require_tensorflow(fmt: str) -> None:
 
     backend = keras.backend.backend()
     if backend != "tensorflow":
-        raise ExportError(f"Exporting {fmt} needs Keras' TensorFlow backend; run with KERAS_BACKEND=tensorflow. "
-                          f"Received: backend={backend!r}.")
+        raise ExportError(
+            f"Exporting {fmt} needs Keras' TensorFlow backend; run with KERAS_BACKEND=tensorflow. "
+            f"Received: backend={backend!r}."
+        )
 
 
 def samples_of(dataset: Dataset, split: str, count: int | None = None) -> tuple[np.ndarray, np.ndarray | None]:
@@ -97,9 +104,18 @@ def samples_of(dataset: Dataset, split: str, count: int | None = None) -> tuple[
     raise ExportError(f"Dataset `{dataset.name}` has no samples. Received: 0 samples.")
 
 
-def export_project_model(project: Project, fmt: str, path: str | Path, *, quantize: str = "none",
-                         network: str | None = None, dataset: Dataset | None = None, verify_samples: int = 0,
-                         model: Any = None, report: Callable[[str], None] | None = None) -> ExportReport:
+def export_project_model(
+    project: Project,
+    fmt: str,
+    path: str | Path,
+    *,
+    quantize: str = "none",
+    network: str | None = None,
+    dataset: Dataset | None = None,
+    verify_samples: int = 0,
+    model: Any = None,
+    report: Callable[[str], None] | None = None,
+) -> ExportReport:
     """Export a network of ``project`` as ``fmt`` and optionally verify the artifact.
 
     Parameters
@@ -142,8 +158,10 @@ def export_project_model(project: Project, fmt: str, path: str | Path, *, quanti
     notes: list[str] = []
     if fmt == "python":
         if verify_samples:
-            raise ExportError(f"Python code is a recipe, not a model to run; verify a model format instead. "
-                              f"Received: verify={verify_samples}.")
+            raise ExportError(
+                f"Python code is a recipe, not a model to run; verify a model format instead. "
+                f"Received: verify={verify_samples}."
+            )
         from nnstudio.core.export.python_code import export_python
 
         export_python(project, path)
@@ -175,8 +193,10 @@ def export_project_model(project: Project, fmt: str, path: str | Path, *, quanti
     verification = None
     if verify_samples:
         if len(model.inputs) != 1 or len(model.outputs) != 1:
-            raise ExportError(f"Verification runs models with one input and one output; network `{name}` has "
-                              f"{len(model.inputs)} and {len(model.outputs)}. Received: verify={verify_samples}.")
+            raise ExportError(
+                f"Verification runs models with one input and one output; network `{name}` has "
+                f"{len(model.inputs)} and {len(model.outputs)}. Received: verify={verify_samples}."
+            )
         say(f"Verifying on {verify_samples} samples")
         x, y = fitting_samples(model, dataset, "test", verify_samples, notes)
         x = x.astype(model.inputs[0].dtype) if str(model.inputs[0].dtype).startswith("float") else x
@@ -185,8 +205,9 @@ def export_project_model(project: Project, fmt: str, path: str | Path, *, quanti
     return ExportReport(artifact, name, verification, notes)
 
 
-def fitting_samples(model: Any, dataset: Dataset, split: str, count: int | None,
-                    notes: list[str]) -> tuple[np.ndarray, np.ndarray | None]:
+def fitting_samples(
+    model: Any, dataset: Dataset, split: str, count: int | None, notes: list[str]
+) -> tuple[np.ndarray, np.ndarray | None]:
     """Return samples of ``dataset`` that fit ``model``'s input, else seeded random normal ones.
 
     A GAN's generator takes noise, not the project's data: it is verified on random
@@ -205,8 +226,10 @@ def fitting_samples(model: Any, dataset: Dataset, split: str, count: int | None,
 
 def _project_dataset(project: Project) -> Dataset:
     if not project.data:
-        raise ExportError(f"Verification and int8 calibration need data and project `{project.name}` has no data "
-                          f"source; choose one or pass --data. Received: data={{}}.")
+        raise ExportError(
+            f"Verification and int8 calibration need data and project `{project.name}` has no data "
+            f"source; choose one or pass --data. Received: data={{}}."
+        )
     from nnstudio.core.data import load_dataset
 
     return load_dataset(project.data)

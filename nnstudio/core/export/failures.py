@@ -33,8 +33,11 @@ def layer_named_in(model: Any, message: str) -> Any | None:
     """
     import keras
 
-    layers = sorted((layer for layer in model.layers if not isinstance(layer, keras.layers.InputLayer)),
-                    key=lambda item: len(item.name), reverse=True)
+    layers = sorted(
+        (layer for layer in model.layers if not isinstance(layer, keras.layers.InputLayer)),
+        key=lambda item: len(item.name),
+        reverse=True,
+    )
     # TensorFlow names operations by scope, ``model_1/conv2d_4_1/convolution``: a layer
     # name followed by ``/`` (Keras may add ``_1``) is the surest sign.
     for pattern in (r"(?:_\d+)?/", r"(?![A-Za-z0-9_])"):
@@ -68,11 +71,11 @@ def first_failing_layer(model: Any, convert: Callable[[Any], None]) -> Any | Non
         layer = candidates[index]
         try:
             prefix = keras.Model(model.inputs, layer.output)
-        except Exception:  # noqa: BLE001 - a layer with several outputs has no prefix model
+        except Exception:  # a layer with several outputs has no prefix model
             return False
         try:
             convert(prefix)
-        except Exception:  # noqa: BLE001 - any converter failure counts as failing
+        except Exception:  # any converter failure counts as failing
             return True
         return False
 
@@ -88,8 +91,9 @@ def first_failing_layer(model: Any, convert: Callable[[Any], None]) -> Any | Non
     return candidates[low]
 
 
-def describe_failure(model: Any, exporter: str, exc: BaseException,
-                     convert: Callable[[Any], None] | None = None) -> ExportError:
+def describe_failure(
+    model: Any, exporter: str, exc: BaseException, convert: Callable[[Any], None] | None = None
+) -> ExportError:
     """Return an :class:`ExportError` that names the layer the exporter failed on.
 
     Parameters
@@ -113,8 +117,12 @@ def describe_failure(model: Any, exporter: str, exc: BaseException,
     if layer is None and convert is not None:
         layer = first_failing_layer(model, convert)
     if layer is None:
-        return ExportError(f"{exporter} failed on model `{model.name}` and no single layer is to blame; "
-                           f"the exporter said: {reason} Received: {len(model.layers)} layers.")
-    return ExportError(f"{exporter} cannot convert layer `{layer.name}` ({type(layer).__name__}) of "
-                       f"model `{model.name}`; replace or remove that layer, or choose another format. "
-                       f"Received: {reason}")
+        return ExportError(
+            f"{exporter} failed on model `{model.name}` and no single layer is to blame; "
+            f"the exporter said: {reason} Received: {len(model.layers)} layers."
+        )
+    return ExportError(
+        f"{exporter} cannot convert layer `{layer.name}` ({type(layer).__name__}) of "
+        f"model `{model.name}`; replace or remove that layer, or choose another format. "
+        f"Received: {reason}"
+    )

@@ -15,7 +15,9 @@ if TYPE_CHECKING:
     from nnstudio.core.project.model import Project
 
 
-def export_keras(project: "Project", path: str | Path, network: str | None = None, *, include_training: bool = True) -> Path:
+def export_keras(
+    project: Project, path: str | Path, network: str | None = None, *, include_training: bool = True
+) -> Path:
     """Save a project's network as a Keras ``.keras`` file, atomically.
 
     Parameters

@@ -35,13 +35,27 @@ from nnstudio.core.project.atomic import write_atomically
 if TYPE_CHECKING:
     from nnstudio.core.project.model import Project
 
-_RESERVED = frozenset(dir(builtins)) | frozenset(keyword.kwlist) | {
-    "keras", "model", "name", "build_model", "compile_model", "train", "callbacks", "history",
-    "validation_data", "BATCH_SIZE", "EPOCHS", "SEED",
-}
+_RESERVED = (
+    frozenset(dir(builtins))
+    | frozenset(keyword.kwlist)
+    | {
+        "keras",
+        "model",
+        "name",
+        "build_model",
+        "compile_model",
+        "train",
+        "callbacks",
+        "history",
+        "validation_data",
+        "BATCH_SIZE",
+        "EPOCHS",
+        "SEED",
+    }
+)
 
 
-def export_python(project: "Project", path: str | Path, network: str | None = None) -> Path:
+def export_python(project: Project, path: str | Path, network: str | None = None) -> Path:
     """Write :func:`generate_python`'s code to ``path``, atomically.
 
     Parameters
@@ -62,7 +76,7 @@ def export_python(project: "Project", path: str | Path, network: str | None = No
     return write_atomically(path, lambda tmp: tmp.write_text(code, encoding="utf-8"))
 
 
-def generate_python(project: "Project", network: str | None = None) -> str:
+def generate_python(project: Project, network: str | None = None) -> str:
     """Return a self-contained Python script that rebuilds the project's network with Keras.
 
     Parameters
@@ -127,7 +141,7 @@ class _Namer:
 
 class _ScriptWriter:
     def __init__(self) -> None:
-        self.functions: list[str] = []        # block helpers, inner first
+        self.functions: list[str] = []  # block helpers, inner first
         self.block_names: dict[str, str] = {}  # block structure key -> function name
         self.module_names: set[str] = set(_RESERVED)
         self.embedded: list[type] = []
@@ -139,7 +153,7 @@ class _ScriptWriter:
     # ------------------------------------------------------------------ functions
     def model_function(self, graph: Graph, model_name: str) -> str:
         namer = _Namer(self.module_names)
-        lines = [f"def build_model():", f'    """Build the uncompiled model `{model_name}`."""']
+        lines = ["def build_model():", f'    """Build the uncompiled model `{model_name}`."""']
         inputs = []
         for node in input_nodes(graph):
             lines.append(f"    {namer(node.id)} = {self._input_expr(node)}")
@@ -199,6 +213,7 @@ class _ScriptWriter:
 
     def _body(self, graph: Graph, namer: _Namer, lines: list[str]) -> list[str]:
         """Append one line per node; return the output expressions."""
+
         def write(node: Node, feeds: dict[int, str]) -> list[str]:
             var = namer(node.id)
             if node.is_block:
@@ -255,8 +270,11 @@ class _ScriptWriter:
         elif cls.__module__.startswith("keras.") and spec.generic:
             # A class Keras ships outside keras.layers (ConvNeXt's LayerScale): Keras'
             # deserializer finds it by module, also with safe_mode on.
-            record = {"module": cls.__module__, "class_name": cls.__name__,
-                      "config": {**dict(node.params.get("config") or {}), "name": node.id}}
+            record = {
+                "module": cls.__module__,
+                "class_name": cls.__name__,
+                "config": {**dict(node.params.get("config") or {}), "name": node.id},
+            }
             return f"keras.saving.deserialize_keras_object({literal(record)})", layer
         else:
             raise ExportError(
@@ -329,11 +347,11 @@ class _ScriptWriter:
                         imports.append(segment)
                     continue
                 start = stmt.decorator_list[0].lineno if getattr(stmt, "decorator_list", None) else stmt.lineno
-                blocks.append("\n".join(source.splitlines()[start - 1:stmt.end_lineno]))
+                blocks.append("\n".join(source.splitlines()[start - 1 : stmt.end_lineno]))
         return imports, blocks
 
     # ------------------------------------------------------------------ the file
-    def assemble(self, project: "Project", model_function: str) -> str:
+    def assemble(self, project: Project, model_function: str) -> str:
         from nnstudio.core.compile.settings import DEFAULT_TRAINING
 
         training = dict(DEFAULT_TRAINING)
@@ -350,8 +368,10 @@ class _ScriptWriter:
         ]
         parts = ["\n".join(header), "\n".join(["import keras", *imports])]
         if embedded:
-            parts.append("# nnstudio's own layers, embedded so that this file runs without nnstudio.\n\n"
-                         + "\n\n\n".join(embedded))
+            parts.append(
+                "# nnstudio's own layers, embedded so that this file runs without nnstudio.\n\n"
+                + "\n\n\n".join(embedded)
+            )
         parts.append(settings_block(training))
         parts.extend(self.functions)
         parts.append(model_function)

@@ -30,12 +30,14 @@ def settings_block(training: dict[str, Any]) -> str:
     training:
         The project's training dict (schema defaults filled in).
     """
-    return "\n".join([
-        "# Training settings from the nnstudio project.",
-        f"BATCH_SIZE = {int(training.get('batch_size') or 32)}",
-        f"EPOCHS = {int(training.get('epochs') or 10)}",
-        f"SEED = {int(training.get('seed') or 0)}",
-    ])
+    return "\n".join(
+        [
+            "# Training settings from the nnstudio project.",
+            f"BATCH_SIZE = {int(training.get('batch_size') or 32)}",
+            f"EPOCHS = {int(training.get('epochs') or 10)}",
+            f"SEED = {int(training.get('seed') or 0)}",
+        ]
+    )
 
 
 def compile_function(training: dict[str, Any]) -> str:
@@ -55,16 +57,18 @@ def compile_function(training: dict[str, Any]) -> str:
 
     cls, kwargs = optimizer_class_and_kwargs(training.get("optimizer"))
     args = ", ".join(f"{k}={literal(v)}" for k, v in kwargs.items())
-    return "\n".join([
-        "def compile_model(model):",
-        '    """Compile ``model`` with the project\'s optimizer, loss and metrics; return it."""',
-        "    model.compile(",
-        f"        optimizer=keras.optimizers.{cls.__name__}({args}),",
-        f"        loss={_loss_literal(training.get('loss'))},",
-        f"        metrics=[{', '.join(literal(m) for m in training.get('metrics') or [])}],",
-        "    )",
-        "    return model",
-    ])
+    return "\n".join(
+        [
+            "def compile_model(model):",
+            '    """Compile ``model`` with the project\'s optimizer, loss and metrics; return it."""',
+            "    model.compile(",
+            f"        optimizer=keras.optimizers.{cls.__name__}({args}),",
+            f"        loss={_loss_literal(training.get('loss'))},",
+            f"        metrics=[{', '.join(literal(m) for m in training.get('metrics') or [])}],",
+            "    )",
+            "    return model",
+        ]
+    )
 
 
 def _loss_literal(loss: Any) -> str:
@@ -110,9 +114,11 @@ def train_function(training: dict[str, Any]) -> str:
 
 def main_block() -> str:
     """Return the ``if __name__ == "__main__":`` section: seed, build, compile, summary."""
-    return "\n".join([
-        'if __name__ == "__main__":',
-        "    keras.utils.set_random_seed(SEED)",
-        "    model = compile_model(build_model())",
-        "    model.summary()",
-    ])
+    return "\n".join(
+        [
+            'if __name__ == "__main__":',
+            "    keras.utils.set_random_seed(SEED)",
+            "    model = compile_model(build_model())",
+            "    model.summary()",
+        ]
+    )

@@ -31,8 +31,7 @@ if TYPE_CHECKING:
     from nnstudio.core.data.dataset import Dataset
     from nnstudio.core.project.model import Project
 
-DEFAULT_SPEC = {"network": None, "format": "keras", "quantize": "none", "sparsity": 0.0, "epochs": 3,
-                "samples": 500}
+DEFAULT_SPEC = {"network": None, "format": "keras", "quantize": "none", "sparsity": 0.0, "epochs": 3, "samples": 500}
 FORMAT_NAMES = {"keras": "Keras", "savedmodel": "SavedModel", "tflite": "TFLite", "onnx": "ONNX"}
 
 
@@ -63,17 +62,24 @@ def check_spec(project: Project, spec: dict[str, Any]) -> dict[str, Any]:
     if fmt not in FORMAT_NAMES:
         raise ExportError(f"A deployment variant is one of {', '.join(FORMAT_NAMES)}. Received: format={fmt!r}.")
     if quantize not in FORMAT_QUANTIZE[fmt]:
-        raise ExportError(f"Format `{fmt}` offers quantization {', '.join(FORMAT_QUANTIZE[fmt])}. "
-                          f"Received: quantize={quantize!r}.")
+        raise ExportError(
+            f"Format `{fmt}` offers quantization {', '.join(FORMAT_QUANTIZE[fmt])}. Received: quantize={quantize!r}."
+        )
     sparsity = full["sparsity"]
     if not isinstance(sparsity, (int, float)) or not 0 <= sparsity < 1:
         raise ExportError(f"Sparsity must be a number in [0, 1). Received: sparsity={sparsity!r}.")
     return full
 
 
-def build_variant(project: Project, spec: dict[str, Any], folder: str | Path, *,
-                  dataset: Dataset | None = None, report: Callable[[str, float], None] | None = None,
-                  should_stop: Callable[[], bool] = lambda: False) -> dict[str, Any]:
+def build_variant(
+    project: Project,
+    spec: dict[str, Any],
+    folder: str | Path,
+    *,
+    dataset: Dataset | None = None,
+    report: Callable[[str, float], None] | None = None,
+    should_stop: Callable[[], bool] = lambda: False,
+) -> dict[str, Any]:
     """Build, write and measure one variant of a trained network.
 
     Parameters
@@ -130,21 +136,36 @@ def build_variant(project: Project, spec: dict[str, Any], folder: str | Path, *,
     say("Verifying on the test split", 0.8)
     x, y = fitting_samples(model, dataset, "test", int(spec["samples"]), notes)
     classifier = y is not None and dataset.task in ("classification", "text_classification")
-    check = verify(runner_for(spec["format"], path), runner_for("model", path, float_model), x, y,
-                   classifier=classifier)
+    check = verify(
+        runner_for(spec["format"], path), runner_for("model", path, float_model), x, y, classifier=classifier
+    )
     sparsity = model_sparsity(model)
     say("Done", 1.0)
     return {
-        **spec, "id": variant_id, "label": variant_label(spec), "path": str(path),
-        "bytes": artifact.bytes, "zipped_bytes": artifact.zipped_bytes,
+        **spec,
+        "id": variant_id,
+        "label": variant_label(spec),
+        "path": str(path),
+        "bytes": artifact.bytes,
+        "zipped_bytes": artifact.zipped_bytes,
         "measured_sparsity": overall_sparsity(model),
-        "layer_sparsity": sparsity, **check.to_dict(), "float_layers": artifact.float_layers,
-        "notes": notes, "created": time.strftime("%Y-%m-%d %H:%M:%S"),
+        "layer_sparsity": sparsity,
+        **check.to_dict(),
+        "float_layers": artifact.float_layers,
+        "notes": notes,
+        "created": time.strftime("%Y-%m-%d %H:%M:%S"),
     }
 
 
-def _pruned_copy(project: Project, float_model: Any, spec: dict[str, Any], dataset: Dataset,
-                 say: Callable[[str, float], None], should_stop: Callable[[], bool], notes: list[str]) -> Any:
+def _pruned_copy(
+    project: Project,
+    float_model: Any,
+    spec: dict[str, Any],
+    dataset: Dataset,
+    say: Callable[[str, float], None],
+    should_stop: Callable[[], bool],
+    notes: list[str],
+) -> Any:
     """Return a pruned, fine-tuned copy of ``float_model``."""
     import keras
 
@@ -155,13 +176,24 @@ def _pruned_copy(project: Project, float_model: Any, spec: dict[str, Any], datas
     config = TrainingConfig.from_dict(project.training)
     x, y = samples_of(dataset, "train")
     if y is None:
-        raise ExportError("Pruning fine-tunes on labelled data and the project's data has no labels. "
-                          f"Received: task={dataset.task!r}.")
+        raise ExportError(
+            "Pruning fine-tunes on labelled data and the project's data has no labels. "
+            f"Received: task={dataset.task!r}."
+        )
     copy = keras.models.clone_model(float_model)
     copy.set_weights(float_model.get_weights())
     say(f"Pruning to {spec['sparsity']:.0%} while fine-tuning {spec['epochs']} epochs", 0.2)
-    prune_model(copy, x, y, float(spec["sparsity"]), epochs=int(spec["epochs"]), batch_size=config.batch_size,
-                learning_rate=float(config.optimizer.get("learning_rate", 1e-3)), scope="global",
-                loss=config.loss, should_stop=should_stop)
+    prune_model(
+        copy,
+        x,
+        y,
+        float(spec["sparsity"]),
+        epochs=int(spec["epochs"]),
+        batch_size=config.batch_size,
+        learning_rate=float(config.optimizer.get("learning_rate", 1e-3)),
+        scope="global",
+        loss=config.loss,
+        should_stop=should_stop,
+    )
     notes.append(f"Pruned (global magnitude) and fine-tuned for {spec['epochs']} epochs.")
     return copy

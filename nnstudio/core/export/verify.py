@@ -100,8 +100,10 @@ def runner_for(fmt: str, path: str | Path, model: Any = None) -> Callable[[np.nd
             name = session.get_inputs()[0].name
             return lambda x: np.asarray(session.run(None, {name: x})[0])
     except ImportError as exc:
-        raise ExportError(f"Verifying {fmt} files needs {exc.name}; install it with `pip install -e '.[export]'`. "
-                          f"Received: {exc.name} missing.") from exc
+        raise ExportError(
+            f"Verifying {fmt} files needs {exc.name}; install it with `pip install -e '.[export]'`. "
+            f"Received: {exc.name} missing."
+        ) from exc
     except ExportError:
         raise
     except Exception as exc:
@@ -125,7 +127,7 @@ def _tflite_runner(path: Path) -> Callable[[np.ndarray], np.ndarray]:
 
     def run(x: np.ndarray) -> np.ndarray:
         if fixed > 0 and len(x) != fixed:  # a file converted for a static batch size
-            return np.concatenate([run(x[i:i + fixed]) for i in range(0, len(x), fixed)])
+            return np.concatenate([run(x[i : i + fixed]) for i in range(0, len(x), fixed)])
         if state["batch"] != len(x):
             interpreter.resize_tensor_input(source["index"], [len(x), *x.shape[1:]])
             interpreter.allocate_tensors()
@@ -145,8 +147,14 @@ def _tflite_runner(path: Path) -> Callable[[np.ndarray], np.ndarray]:
     return run
 
 
-def verify(run: Callable[[np.ndarray], np.ndarray], reference: Callable[[np.ndarray], np.ndarray],
-           x: np.ndarray, y: np.ndarray | None = None, *, classifier: bool = True) -> Verification:
+def verify(
+    run: Callable[[np.ndarray], np.ndarray],
+    reference: Callable[[np.ndarray], np.ndarray],
+    x: np.ndarray,
+    y: np.ndarray | None = None,
+    *,
+    classifier: bool = True,
+) -> Verification:
     """Compare ``run`` with ``reference`` on the samples ``x``.
 
     Parameters
@@ -178,11 +186,14 @@ def verify(run: Callable[[np.ndarray], np.ndarray], reference: Callable[[np.ndar
         actual = np.concatenate([run(chunk) for chunk in _chunks(x, BATCH)])
     except Exception as exc:
         text = one_line(str(exc))[:240]
-        raise ExportError(f"The exported file loads but its runtime fails to run it. Received: "
-                          f"{type(exc).__name__}: {text}") from exc
+        raise ExportError(
+            f"The exported file loads but its runtime fails to run it. Received: {type(exc).__name__}: {text}"
+        ) from exc
     if actual.shape != expected.shape:
-        raise ExportError(f"The artifact's outputs have shape {actual.shape} where the Keras model gives "
-                          f"{expected.shape}. Received: shape={actual.shape}.")
+        raise ExportError(
+            f"The artifact's outputs have shape {actual.shape} where the Keras model gives "
+            f"{expected.shape}. Received: shape={actual.shape}."
+        )
     gap = np.abs(actual.astype(np.float64) - expected.astype(np.float64))
     diff = float(np.max(gap)) if np.all(np.isfinite(gap)) else math.inf
     agreement = accuracy = reference_accuracy = None
@@ -190,12 +201,16 @@ def verify(run: Callable[[np.ndarray], np.ndarray], reference: Callable[[np.ndar
         predicted, wanted = _top1(actual), _top1(expected)
         agreement = float(np.mean(predicted == wanted))
         if y is not None:
-            labels = np.argmax(y, axis=-1) if np.ndim(y) == np.ndim(expected) and np.shape(y)[-1] > 1 \
+            labels = (
+                np.argmax(y, axis=-1)
+                if np.ndim(y) == np.ndim(expected) and np.shape(y)[-1] > 1
                 else np.reshape(y, predicted.shape)
+            )
             accuracy = float(np.mean(predicted == labels))
             reference_accuracy = float(np.mean(wanted == labels))
-    return Verification(len(x), diff, agreement, accuracy, reference_accuracy,
-                        latency_ms(run, x, 1), latency_ms(run, x, BATCH))
+    return Verification(
+        len(x), diff, agreement, accuracy, reference_accuracy, latency_ms(run, x, 1), latency_ms(run, x, BATCH)
+    )
 
 
 def latency_ms(run: Callable[[np.ndarray], np.ndarray], x: np.ndarray, batch: int) -> float:
@@ -204,7 +219,7 @@ def latency_ms(run: Callable[[np.ndarray], np.ndarray], x: np.ndarray, batch: in
         x = np.concatenate([x] * (batch // len(x) + 1))
     calls = max(1, min(LATENCY_SAMPLES // batch, len(x) // batch)) if batch > 1 else min(LATENCY_SAMPLES, len(x))
     calls = max(calls, 3)
-    batches = [x[(i * batch) % (len(x) - batch + 1):][:batch] for i in range(calls)]
+    batches = [x[(i * batch) % (len(x) - batch + 1) :][:batch] for i in range(calls)]
     run(batches[0])
     start = time.perf_counter()
     for chunk in batches:
@@ -214,7 +229,7 @@ def latency_ms(run: Callable[[np.ndarray], np.ndarray], x: np.ndarray, batch: in
 
 def _chunks(x: np.ndarray, size: int):
     for start in range(0, len(x), size):
-        yield x[start:start + size]
+        yield x[start : start + size]
 
 
 def _top1(scores: np.ndarray) -> np.ndarray:

@@ -13,7 +13,8 @@ from __future__ import annotations
 import contextlib
 import copy
 from abc import ABC, abstractmethod
-from typing import Any, Iterable
+from collections.abc import Iterable
+from typing import Any
 
 from nnstudio.core.graph.model import BLOCK_TYPE, UNSET, Edge, Graph, Node, free_id
 from nnstudio.core.graph.topology import INPUT_TYPE, OUTPUT_TYPE
@@ -53,7 +54,7 @@ class Command(ABC):
     def undo(self) -> None:
         """Restore ``self.graph`` to exactly how it was before :meth:`do`."""
 
-    def merge_with(self, other: "Command") -> bool:
+    def merge_with(self, other: Command) -> bool:
         """Absorb ``other`` (done after this one); return True when merged."""
         return False
 
@@ -156,8 +157,11 @@ class SetParam(Command):
         self.graph.set_param(self.node_id, self.name, self.old)
 
     def merge_with(self, other: Command) -> bool:
-        if (isinstance(other, SetParam) and other.graph is self.graph
-                and (other.node_id, other.name) == (self.node_id, self.name)):
+        if (
+            isinstance(other, SetParam)
+            and other.graph is self.graph
+            and (other.node_id, other.name) == (self.node_id, self.name)
+        ):
             self.new = other.new
             return True
         return False
@@ -282,10 +286,7 @@ class GroupNodes(_SnapshotCommand):
 
     def __init__(self, graph: Graph, node_ids: Iterable[str], block_id: str | None = None, title: str = "") -> None:
         wanted = set(node_ids)
-        ids = [
-            nid for nid, node in graph.nodes.items()
-            if nid in wanted and node.type not in (INPUT_TYPE, OUTPUT_TYPE)
-        ]
+        ids = [nid for nid, node in graph.nodes.items() if nid in wanted and node.type not in (INPUT_TYPE, OUTPUT_TYPE)]
         self.node_ids = ids
         self.block_id = block_id or graph.unique_id("block")
         self.title = title or self.block_id

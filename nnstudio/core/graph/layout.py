@@ -19,7 +19,7 @@ between siblings). Pure Python: must not import Qt or Keras.
 from __future__ import annotations
 
 from bisect import bisect_left
-from typing import Iterable
+from collections.abc import Iterable
 
 from nnstudio.core.graph.model import Graph
 
@@ -181,9 +181,7 @@ def _crossings(rows: list[list], down: dict) -> int:
     total = 0
     for upper, lower in zip(rows, rows[1:]):
         pos = {v: i for i, v in enumerate(lower)}
-        pairs = sorted(
-            (i, pos[w]) for i, v in enumerate(upper) for w, _ in down[v] if w in pos
-        )
+        pairs = sorted((i, pos[w]) for i, v in enumerate(upper) for w, _ in down[v] if w in pos)
         seen: list[int] = []
         for _, j in reversed(pairs):
             k = bisect_left(seen, j)
@@ -205,9 +203,13 @@ def _place(rows: list[list], down: dict, up: dict) -> dict:
             if k:
                 x += _gap(row[k - 1], v)
             xs[v] = x
-    passes = [(up, range(1, len(rows))), (down, range(len(rows) - 2, -1, -1)),
-              (up, range(1, len(rows))), (down, range(len(rows) - 2, -1, -1)),
-              (up, range(len(rows)))]
+    passes = [
+        (up, range(1, len(rows))),
+        (down, range(len(rows) - 2, -1, -1)),
+        (up, range(1, len(rows))),
+        (down, range(len(rows) - 2, -1, -1)),
+        (up, range(len(rows))),
+    ]
     for links, indices in passes:
         # A parent sits left of centre above input port 0, right of it above the last port.
         sign = 1.0 if links is down else -1.0

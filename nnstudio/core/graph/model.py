@@ -13,9 +13,9 @@ from __future__ import annotations
 
 import copy
 import re
+from collections.abc import Container, Iterator
 from dataclasses import dataclass, field
-from collections.abc import Container
-from typing import Any, Iterator
+from typing import Any
 
 from nnstudio.core.graph.errors import (
     CycleError,
@@ -67,14 +67,14 @@ class Node:
     type: str
     params: dict[str, Any] = field(default_factory=dict)
     pos: tuple[float, float] = (0.0, 0.0)
-    block: "Graph | None" = None
+    block: Graph | None = None
 
     @property
     def is_block(self) -> bool:
         """True for a ``Block`` node, whose ``block`` holds an inner graph."""
         return self.type == BLOCK_TYPE
 
-    def clone(self, new_id: str | None = None) -> "Node":
+    def clone(self, new_id: str | None = None) -> Node:
         """Return a deep copy, optionally under another id."""
         return Node(
             id=new_id or self.id,
@@ -209,7 +209,7 @@ class Graph:
         return False
 
     # ---------------------------------------------------------------- batching
-    def batch(self) -> "_Batch":
+    def batch(self) -> _Batch:
         """Return a context manager that emits ``changed`` once, at its end."""
         return _Batch(self)
 
@@ -294,9 +294,7 @@ class Graph:
         connected = {port: e for port, e in self._in[dst.id].items() if e != ignore}
         n_in = input_port_count(dst, connected=len(connected))
         if not 0 <= edge.dst_port < n_in:
-            raise PortError(
-                f"`{dst.id}` ({dst.type}) has {n_in} input port(s). Received: input port {edge.dst_port}."
-            )
+            raise PortError(f"`{dst.id}` ({dst.type}) has {n_in} input port(s). Received: input port {edge.dst_port}.")
         if not acyclic and self.would_create_cycle(edge.src, edge.dst):
             raise CycleError(
                 f"Cannot connect `{edge.src}` to `{edge.dst}`: `{edge.dst}` already feeds `{edge.src}`, "
@@ -384,7 +382,7 @@ class Graph:
         self.node_renamed.emit(old_id, new_id)
         self._touch()
 
-    def set_block(self, node_id: str, inner: "Graph") -> "Graph":
+    def set_block(self, node_id: str, inner: Graph) -> Graph:
         """Replace the inner graph of block ``node_id``; return the old one."""
         node = self.node(node_id)
         old = node.block
@@ -406,7 +404,7 @@ class Graph:
         self.reset.emit()
         self._touch()
 
-    def replace_contents(self, other: "Graph") -> None:
+    def replace_contents(self, other: Graph) -> None:
         """Take ``other``'s nodes and edges (no copy), emitting ``reset`` once."""
         self._nodes = dict(other._nodes)
         self._edges = list(other._edges)
@@ -422,7 +420,7 @@ class Graph:
             self._out[e.src].append(e)
 
     # ----------------------------------------------------------------- copies
-    def clone(self) -> "Graph":
+    def clone(self) -> Graph:
         """Return a deep copy with fresh (unconnected) signals."""
         g = Graph(self.name)
         g._nodes = {nid: n.clone() for nid, n in self._nodes.items()}
@@ -434,7 +432,7 @@ class Graph:
 class _Unset:
     _instance = None
 
-    def __new__(cls) -> "_Unset":
+    def __new__(cls) -> _Unset:
         if cls._instance is None:
             cls._instance = super().__new__(cls)
         return cls._instance
@@ -442,7 +440,7 @@ class _Unset:
     def __repr__(self) -> str:
         return "UNSET"
 
-    def __deepcopy__(self, memo: dict) -> "_Unset":
+    def __deepcopy__(self, memo: dict) -> _Unset:
         return self
 
 

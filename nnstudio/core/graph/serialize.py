@@ -69,11 +69,7 @@ def node_from_dict(record: Any) -> Node:
     if not isinstance(params, dict):
         raise ValueError(f"The parameters of node `{node_id}` must be an object. Received: {type(params).__name__}.")
     pos = record.get("pos", [0, 0])
-    if (
-        not isinstance(pos, (list, tuple))
-        or len(pos) != 2
-        or not all(_is_coordinate(v) for v in pos)
-    ):
+    if not isinstance(pos, (list, tuple)) or len(pos) != 2 or not all(_is_coordinate(v) for v in pos):
         raise ValueError(f"The position of node `{node_id}` must be two finite numbers. Received: {pos!r}.")
     block = record.get("block")
     return Node(

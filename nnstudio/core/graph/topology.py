@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from typing import Callable, TypeVar
+from collections.abc import Callable
+from typing import TypeVar
 
 from nnstudio.core.graph.model import Graph, Node
 
@@ -49,9 +50,7 @@ def output_nodes(graph: Graph) -> list[Node]:
     explicit = [n for n in graph.nodes.values() if n.type == OUTPUT_TYPE]
     if explicit:
         return explicit
-    return [
-        n for n in graph.nodes.values() if n.type != INPUT_TYPE and not graph.out_edges(n.id)
-    ]
+    return [n for n in graph.nodes.values() if n.type != INPUT_TYPE and not graph.out_edges(n.id)]
 
 
 def upstream(graph: Graph, node_ids: set[str]) -> set[str]:

@@ -29,7 +29,9 @@ class PositionalEmbedding(keras.layers.Layer):
         if mode not in ("learned", "sinusoidal"):
             raise ValueError(f"PositionalEmbedding's mode must be 'learned' or 'sinusoidal'. Received: mode={mode!r}.")
         if int(max_length) < 1:
-            raise ValueError(f"PositionalEmbedding's max_length must be at least 1. Received: max_length={max_length!r}.")
+            raise ValueError(
+                f"PositionalEmbedding's max_length must be at least 1. Received: max_length={max_length!r}."
+            )
         self.max_length = int(max_length)
         self.mode = mode
         self.embeddings_initializer = keras.initializers.get(embeddings_initializer)
@@ -56,9 +58,7 @@ class PositionalEmbedding(keras.layers.Layer):
     def _sinusoids(self, steps):
         positions = keras.ops.cast(keras.ops.arange(steps), "float32")[:, None]
         index = keras.ops.arange(self.features)
-        rates = keras.ops.power(
-            10000.0, -keras.ops.cast(2 * (index // 2), "float32") / float(self.features)
-        )
+        rates = keras.ops.power(10000.0, -keras.ops.cast(2 * (index // 2), "float32") / float(self.features))
         angles = positions * rates[None, :]
         even = keras.ops.equal(index % 2, 0)
         return keras.ops.where(even[None, :], keras.ops.sin(angles), keras.ops.cos(angles))
@@ -79,10 +79,11 @@ class PositionalEmbedding(keras.layers.Layer):
 
     def get_config(self):
         config = super().get_config()
-        config.update({
-            "max_length": self.max_length,
-            "mode": self.mode,
-            "embeddings_initializer": keras.initializers.serialize(self.embeddings_initializer),
-        })
+        config.update(
+            {
+                "max_length": self.max_length,
+                "mode": self.mode,
+                "embeddings_initializer": keras.initializers.serialize(self.embeddings_initializer),
+            }
+        )
         return config
-

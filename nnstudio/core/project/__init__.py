@@ -15,8 +15,21 @@ from nnstudio.core.project.model import Project
 from nnstudio.core.project.schema import FORMAT, FORMAT_VERSION, project_from_dict, project_to_dict
 
 __all__ = [
-    "DEFAULT_LIMITS", "FORMAT", "FORMAT_VERSION", "CorruptProjectError", "LoadLimits",
-    "NewerFormatError", "NotAProjectError", "Project", "ProjectLoadError", "ProjectNotFoundError",
-    "ProjectSaveError", "UnknownLayerTypesError", "UnsafeProjectError", "load_project",
-    "project_from_dict", "project_to_dict", "save_project",
+    "DEFAULT_LIMITS",
+    "FORMAT",
+    "FORMAT_VERSION",
+    "CorruptProjectError",
+    "LoadLimits",
+    "NewerFormatError",
+    "NotAProjectError",
+    "Project",
+    "ProjectLoadError",
+    "ProjectNotFoundError",
+    "ProjectSaveError",
+    "UnknownLayerTypesError",
+    "UnsafeProjectError",
+    "load_project",
+    "project_from_dict",
+    "project_to_dict",
+    "save_project",
 ]

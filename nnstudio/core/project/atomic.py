@@ -9,8 +9,8 @@ from __future__ import annotations
 
 import os
 import tempfile
+from collections.abc import Callable
 from pathlib import Path
-from typing import Callable
 
 #: Permissions of a file that did not exist before (an existing file keeps its own).
 NEW_FILE_MODE = 0o644

@@ -14,7 +14,8 @@ Must not import Qt or Keras.
 from __future__ import annotations
 
 import copy
-from typing import Any, Iterable
+from collections.abc import Iterable
+from typing import Any
 
 import numpy as np
 
@@ -23,8 +24,19 @@ from nnstudio.core.graph.commands import Command, CompositeCommand
 from nnstudio.core.project.model import SECTIONS, Project
 
 __all__ = [
-    "AddNetwork", "Command", "CompositeCommand", "DuplicateNetwork", "ProjectCommand", "RecordRun", "RemoveNetwork",
-    "RemoveRuns", "RenameNetwork", "SECTIONS", "SetProjectSection", "SetWeights", "section_label",
+    "AddNetwork",
+    "Command",
+    "CompositeCommand",
+    "DuplicateNetwork",
+    "ProjectCommand",
+    "RecordRun",
+    "RemoveNetwork",
+    "RemoveRuns",
+    "RenameNetwork",
+    "SECTIONS",
+    "SetProjectSection",
+    "SetWeights",
+    "section_label",
 ]
 
 _SECTION_NOUNS = {
@@ -213,8 +225,9 @@ class RemoveRuns(ProjectCommand):
 class SetWeights(ProjectCommand):
     """Replace the trained weights of one network (None removes them)."""
 
-    def __init__(self, project: Project, network: str, weights: dict[str, list[np.ndarray]] | None,
-                 text: str = "") -> None:
+    def __init__(
+        self, project: Project, network: str, weights: dict[str, list[np.ndarray]] | None, text: str = ""
+    ) -> None:
         super().__init__(project, text or f"Set weights of '{network}'")
         self.network = network
         self.new = weights

@@ -60,8 +60,9 @@ class NewerFormatError(ProjectLoadError):
         The file's version and the newest version this build understands.
     """
 
-    def __init__(self, message: str, path: str | os.PathLike | None = None, *,
-                 file_version: int, supported_version: int) -> None:
+    def __init__(
+        self, message: str, path: str | os.PathLike | None = None, *, file_version: int, supported_version: int
+    ) -> None:
         super().__init__(message, path)
         self.file_version = file_version
         self.supported_version = supported_version

@@ -30,6 +30,8 @@ from typing import IO, Any
 
 import numpy as np
 
+from nnstudio.core.messages import one_line
+from nnstudio.core.project.atomic import write_atomically
 from nnstudio.core.project.errors import (
     CorruptProjectError,
     NewerFormatError,
@@ -39,8 +41,6 @@ from nnstudio.core.project.errors import (
     ProjectSaveError,
     UnsafeProjectError,
 )
-from nnstudio.core.messages import one_line
-from nnstudio.core.project.atomic import write_atomically
 from nnstudio.core.project.migrations import migrate
 from nnstudio.core.project.model import NETWORK_NAME_RE, Project
 from nnstudio.core.project.schema import FORMAT, FORMAT_VERSION, project_from_dict, project_to_dict
@@ -236,9 +236,7 @@ def _load(path: Path, limits: LoadLimits) -> Project:
                     continue
                 network = match.group(1)
                 if network not in project.networks:
-                    raise CorruptProjectError(
-                        f"it holds weights for a network it does not have. Received: {name!r}."
-                    )
+                    raise CorruptProjectError(f"it holds weights for a network it does not have. Received: {name!r}.")
                 raw = _read_member(archive, info, limits.max_weights_bytes)
                 project.weights[network] = decode_weights(raw, network, max_bytes=limits.max_weights_bytes)
     return project
@@ -271,10 +269,10 @@ def _declared_entries(fh: IO[bytes], size: int) -> int:
     end = tail.rfind(b"PK\x05\x06")
     if end < 0 or end + 22 > len(tail):
         return 0
-    entries = int.from_bytes(tail[end + 10:end + 12], "little")
+    entries = int.from_bytes(tail[end + 10 : end + 12], "little")
     locator = end - 20
-    if entries == 0xFFFF and locator >= 0 and tail[locator:locator + 4] == b"PK\x06\x07":
-        record = int.from_bytes(tail[locator + 8:locator + 16], "little")
+    if entries == 0xFFFF and locator >= 0 and tail[locator : locator + 4] == b"PK\x06\x07":
+        record = int.from_bytes(tail[locator + 8 : locator + 16], "little")
         if record + 40 <= size:
             fh.seek(record)
             zip64 = fh.read(40)
@@ -310,8 +308,10 @@ def _check_members(archive: zipfile.ZipFile, file_size: int, limits: LoadLimits)
             raise CorruptProjectError(
                 f"a member uses an unsupported compression. Received: method {info.compress_type} for {name!r}."
             )
-        limit = limits.max_weights_bytes if weights else (
-            limits.max_metadata_bytes if name == METADATA_MEMBER else limits.max_json_bytes
+        limit = (
+            limits.max_weights_bytes
+            if weights
+            else (limits.max_metadata_bytes if name == METADATA_MEMBER else limits.max_json_bytes)
         )
         if info.file_size > limit:
             raise UnsafeProjectError(
@@ -427,5 +427,3 @@ def json_nesting_exceeds(text: str, limit: int) -> bool:
         else:
             depth -= 1
     return False
-
-

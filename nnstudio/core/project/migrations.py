@@ -16,7 +16,8 @@ Must not import Qt or Keras.
 from __future__ import annotations
 
 import copy
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 from nnstudio.core.project.errors import CorruptProjectError
 from nnstudio.core.project.schema import FORMAT_VERSION

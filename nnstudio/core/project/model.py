@@ -40,8 +40,10 @@ def network_name_problem(name: Any) -> str | None:
     """
     if isinstance(name, str) and NETWORK_NAME_RE.match(name):
         return None
-    return ("A network name uses letters, digits, `_`, `.` or `-`, starts with a letter or `_` "
-            f"and has at most 64 characters. Received: {name!r}.")
+    return (
+        "A network name uses letters, digits, `_`, `.` or `-`, starts with a letter or `_` "
+        f"and has at most 64 characters. Received: {name!r}."
+    )
 
 
 @dataclass
@@ -98,7 +100,7 @@ class Project:
     search: dict[str, Any] = field(default_factory=dict)
     deploy: dict[str, Any] = field(default_factory=dict)
 
-    def snapshot(self) -> "Project":
+    def snapshot(self) -> Project:
         """Return a copy that later edits of this project cannot change.
 
         Graphs are cloned (with fresh, unconnected signals), dicts deep-copied. Weight
@@ -128,7 +130,7 @@ class Project:
         self.weights_changed = Signal()
         self.changed = Signal()
 
-    def __copy__(self) -> "Project":
+    def __copy__(self) -> Project:
         # A shallow copy shares the sections but never the signals (nor their listeners).
         clone = type(self).__new__(type(self))
         clone.__dict__.update(self.__dict__)

@@ -185,9 +185,7 @@ def _check_blocks(graph: Graph, where: str) -> None:
     for node in graph:
         if node.is_block:
             if node.block is None:
-                raise CorruptProjectError(
-                    f"Block `{node.id}` in `{where}` has no inner network. Received: block=None."
-                )
+                raise CorruptProjectError(f"Block `{node.id}` in `{where}` has no inner network. Received: block=None.")
             title = node.params.get("title", node.id)
             if not isinstance(title, str):
                 raise CorruptProjectError(

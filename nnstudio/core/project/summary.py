@@ -121,12 +121,15 @@ def layer_rows(graph: Graph, report: Any) -> list[LayerRow]:
     rows = []
     for node_id in list(order) + [n for n in cyclic if n not in order]:
         info = report.nodes.get(node_id) if report is not None else None
-        rows.append(LayerRow(
-            node=graph.node(node_id), info=info,
-            output_shapes=getattr(info, "output_shapes", None),
-            params=None if info is None else info.trainable + info.non_trainable,
-            sources=[e.src if e.src_port == 0 else f"{e.src}[{e.src_port}]" for e in graph.in_edges(node_id)],
-        ))
+        rows.append(
+            LayerRow(
+                node=graph.node(node_id),
+                info=info,
+                output_shapes=getattr(info, "output_shapes", None),
+                params=None if info is None else info.trainable + info.non_trainable,
+                sources=[e.src if e.src_port == 0 else f"{e.src}[{e.src_port}]" for e in graph.in_edges(node_id)],
+            )
+        )
     return rows
 
 

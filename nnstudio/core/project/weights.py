@@ -61,8 +61,7 @@ def encode_weights(weights: LayerWeights, network: str) -> bytes:
             array = np.asarray(value)
             if array.dtype.kind not in NUMERIC_KINDS:
                 raise ProjectSaveError(
-                    f"Weight {index} of `{layer}` in network `{network}` is not numeric. "
-                    f"Received: dtype={array.dtype}."
+                    f"Weight {index} of `{layer}` in network `{network}` is not numeric. Received: dtype={array.dtype}."
                 )
             arrays[key] = array
     buffer = io.BytesIO()
@@ -150,9 +149,7 @@ def _check_header(archive: zipfile.ZipFile, info: zipfile.ZipInfo, where: str) -
             f"The {where} hold an object array, which would need pickle. Received: {info.filename!r}."
         )
     if dtype.kind not in NUMERIC_KINDS or dtype.fields is not None:
-        raise CorruptProjectError(
-            f"The {where} hold a non-numeric array {info.filename!r}. Received: dtype={dtype}."
-        )
+        raise CorruptProjectError(f"The {where} hold a non-numeric array {info.filename!r}. Received: dtype={dtype}.")
     stored = info.file_size - header_size
     expected = math.prod(shape) * dtype.itemsize
     if expected != stored:

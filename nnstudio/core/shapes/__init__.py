@@ -15,8 +15,16 @@ from nnstudio.core.shapes.report import ERROR, WARNING, Diagnostic, NodeInfo, Sh
 from nnstudio.core.signals import Signal
 
 __all__ = [
-    "ERROR", "MAX_PARAMS", "MAX_VALUES", "WARNING", "Diagnostic", "NodeInfo", "ShapeInference",
-    "ShapeReport", "format_bytes", "infer_shapes",
+    "ERROR",
+    "MAX_PARAMS",
+    "MAX_VALUES",
+    "WARNING",
+    "Diagnostic",
+    "NodeInfo",
+    "ShapeInference",
+    "ShapeReport",
+    "format_bytes",
+    "infer_shapes",
 ]
 
 

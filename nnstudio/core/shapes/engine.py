@@ -16,9 +16,8 @@ import math
 from typing import Any
 
 from nnstudio.core.catalog import registry
-from nnstudio.core.catalog.spec import format_shape
 from nnstudio.core.catalog.generic import UnknownKerasClassError
-from nnstudio.core.catalog.spec import LayerSpec, ParamError, ShapeError
+from nnstudio.core.catalog.spec import LayerSpec, ParamError, ShapeError, format_shape
 from nnstudio.core.graph.model import Edge, Graph, Node
 from nnstudio.core.graph.topology import INPUT_TYPE, downstream, input_nodes, output_nodes, topological_order
 from nnstudio.core.shapes.report import ERROR, WARNING, Diagnostic, NodeInfo, ShapeReport
@@ -75,9 +74,14 @@ class ShapeEngine:
             node = graph.nodes[nid]
             edges = graph.in_edges(nid)
             shapes = [self._edge_shape(infos, e) for e in edges]
-            key = (node.type, _params_key(node.params), tuple((e.src, e.dst_port) for e in edges), tuple(shapes),
-                   overrides.get(nid, "default") if node.type == INPUT_TYPE else None,
-                   _deep_revision(node.block) if node.block is not None else None)
+            key = (
+                node.type,
+                _params_key(node.params),
+                tuple((e.src, e.dst_port) for e in edges),
+                tuple(shapes),
+                overrides.get(nid, "default") if node.type == INPUT_TYPE else None,
+                _deep_revision(node.block) if node.block is not None else None,
+            )
             cached = self._cache.get(nid)
             if cached is not None and cached[0] == key:
                 infos[nid] = cached[1]
@@ -87,11 +91,19 @@ class ShapeEngine:
             infos[nid] = info
             self.recomputed.append(nid)
         for nid in cyclic:
-            infos[nid] = NodeInfo([], None, diagnostics=[Diagnostic(
-                nid, ERROR, "cycle",
-                f"{_label(graph.nodes[nid])} is on a cycle: a layer cannot depend on its own output. "
-                f"Received: a loop through `{nid}`.",
-            )])
+            infos[nid] = NodeInfo(
+                [],
+                None,
+                diagnostics=[
+                    Diagnostic(
+                        nid,
+                        ERROR,
+                        "cycle",
+                        f"{_label(graph.nodes[nid])} is on a cycle: a layer cannot depend on its own output. "
+                        f"Received: a loop through `{nid}`.",
+                    )
+                ],
+            )
         for stale in set(self._cache) - set(graph.nodes):
             del self._cache[stale]
             self._blocks.pop(stale, None)
@@ -108,26 +120,40 @@ class ShapeEngine:
         diagnostics: list[Diagnostic] = []
         inputs = input_nodes(graph)
         if not graph.nodes:
-            diagnostics.append(Diagnostic(None, ERROR, "no_input", "The network is empty: add an Input layer. Received: no layers."))
+            diagnostics.append(
+                Diagnostic(None, ERROR, "no_input", "The network is empty: add an Input layer. Received: no layers.")
+            )
         elif not inputs:
-            diagnostics.append(Diagnostic(
-                None, ERROR, "no_input",
-                "The network has no Input layer: add one where data enters. Received: no Input node.",
-            ))
+            diagnostics.append(
+                Diagnostic(
+                    None,
+                    ERROR,
+                    "no_input",
+                    "The network has no Input layer: add one where data enters. Received: no Input node.",
+                )
+            )
         elif not output_nodes(graph):
-            diagnostics.append(Diagnostic(
-                None, ERROR, "no_output",
-                f"The network has no output: connect a layer after `{inputs[0].id}`. Received: only Input nodes.",
-            ))
+            diagnostics.append(
+                Diagnostic(
+                    None,
+                    ERROR,
+                    "no_output",
+                    f"The network has no output: connect a layer after `{inputs[0].id}`. Received: only Input nodes.",
+                )
+            )
         reachable = downstream(graph, {n.id for n in inputs})
         for nid, info in infos.items():
             diagnostics.extend(info.diagnostics)
             if inputs and nid not in reachable and not info.diagnostics:
-                diagnostics.append(Diagnostic(
-                    nid, WARNING, "unreachable",
-                    f"{_label(graph.nodes[nid])} is not fed by any Input, so its shape is unknown. "
-                    "Received: no path from an Input.",
-                ))
+                diagnostics.append(
+                    Diagnostic(
+                        nid,
+                        WARNING,
+                        "unreachable",
+                        f"{_label(graph.nodes[nid])} is not fed by any Input, so its shape is unknown. "
+                        "Received: no path from an Input.",
+                    )
+                )
         trainable = sum(i.trainable for i in infos.values())
         non_trainable = sum(i.non_trainable for i in infos.values())
         return ShapeReport(infos, diagnostics, trainable, non_trainable)
@@ -138,16 +164,28 @@ class ShapeEngine:
             return self._infer_block(graph, node, edges, shapes)
         spec = registry.find(node.type)
         if spec is None:
-            return NodeInfo(shapes, None, diagnostics=[Diagnostic(
-                node.id, ERROR, "unknown_type",
-                f"`{node.id}` has an unknown layer type: it is not in nnstudio's layer catalog. Received: type {node.type!r}.",
-            )])
+            return NodeInfo(
+                shapes,
+                None,
+                diagnostics=[
+                    Diagnostic(
+                        node.id,
+                        ERROR,
+                        "unknown_type",
+                        f"`{node.id}` has an unknown layer type: it is not in nnstudio's layer catalog. Received: type {node.type!r}.",
+                    )
+                ],
+            )
         problems = spec.validate(node.params)
         if problems:
-            return NodeInfo(self._port_shapes(spec, edges, shapes), None, diagnostics=[
-                Diagnostic(node.id, ERROR, "invalid_param", f"{_label(node)}: {message}", param=name)
-                for name, message in problems
-            ])
+            return NodeInfo(
+                self._port_shapes(spec, edges, shapes),
+                None,
+                diagnostics=[
+                    Diagnostic(node.id, ERROR, "invalid_param", f"{_label(node)}: {message}", param=name)
+                    for name, message in problems
+                ],
+            )
         port_shapes = self._port_shapes(spec, edges, shapes)
         missing = self._missing_inputs(spec, node, edges)
         if missing:
@@ -162,20 +200,34 @@ class ShapeEngine:
             outputs = [tuple(s) for s in spec.infer(list(port_shapes), params)]
             counts = spec.count_params(list(port_shapes), params)
         except ParamError as exc:
-            return NodeInfo(port_shapes, None, diagnostics=[
-                Diagnostic(node.id, ERROR, "invalid_param", f"{_label(node)}: {exc}", param=exc.param)
-            ])
+            return NodeInfo(
+                port_shapes,
+                None,
+                diagnostics=[Diagnostic(node.id, ERROR, "invalid_param", f"{_label(node)}: {exc}", param=exc.param)],
+            )
         except UnknownKerasClassError as exc:
-            return NodeInfo(port_shapes, None, diagnostics=[
-                Diagnostic(node.id, ERROR, "unknown_type", f"`{node.id}` has an unknown layer type: {exc}")
-            ])
+            return NodeInfo(
+                port_shapes,
+                None,
+                diagnostics=[
+                    Diagnostic(node.id, ERROR, "unknown_type", f"`{node.id}` has an unknown layer type: {exc}")
+                ],
+            )
         except ShapeError as exc:
             return NodeInfo(port_shapes, None, diagnostics=[self._shape_diagnostic(spec, node, edges, str(exc))])
         except Exception as exc:  # a spec bug must not break the editor: report it on the node
-            return NodeInfo(port_shapes, None, diagnostics=[Diagnostic(
-                node.id, ERROR, "layer_error",
-                f"{_label(node)} could not be checked: {exc}. Received: shapes={', '.join(map(_fmt, shapes))}.",
-            )])
+            return NodeInfo(
+                port_shapes,
+                None,
+                diagnostics=[
+                    Diagnostic(
+                        node.id,
+                        ERROR,
+                        "layer_error",
+                        f"{_label(node)} could not be checked: {exc}. Received: shapes={', '.join(map(_fmt, shapes))}.",
+                    )
+                ],
+            )
         return self._checked(node, port_shapes, outputs, counts)
 
     def _port_shapes(self, spec: LayerSpec, edges: list[Edge], shapes: list) -> list:
@@ -188,7 +240,9 @@ class ShapeEngine:
         if spec.variadic:
             if len(edges) < spec.min_inputs:
                 return Diagnostic(
-                    node.id, ERROR, "unconnected_input",
+                    node.id,
+                    ERROR,
+                    "unconnected_input",
                     f"{_label(node)} needs at least {spec.min_inputs} inputs. Received: {len(edges)} connected.",
                 )
             return None
@@ -197,14 +251,18 @@ class ShapeEngine:
             if i not in connected and port not in spec.optional_inputs:
                 which = f"Input `{port}` of {_label(node)}" if len(spec.inputs) > 1 else f"The input of {_label(node)}"
                 return Diagnostic(
-                    node.id, ERROR, "unconnected_input",
+                    node.id,
+                    ERROR,
+                    "unconnected_input",
                     f"{which} is not connected: connect a layer to it. Received: nothing connected.",
                 )
         return None
 
     def _shape_diagnostic(self, spec: LayerSpec, node: Node, edges: list[Edge], message: str) -> Diagnostic:
         if len(edges) == 1:
-            return Diagnostic(node.id, ERROR, "shape_mismatch", f"Cannot connect `{edges[0].src}` to `{node.id}`: {message}")
+            return Diagnostic(
+                node.id, ERROR, "shape_mismatch", f"Cannot connect `{edges[0].src}` to `{node.id}`: {message}"
+            )
         code = "merge_mismatch" if spec.category == "Merging" else "shape_mismatch"
         return Diagnostic(node.id, ERROR, code, f"`{node.id}` cannot take its inputs: {message}")
 
@@ -214,21 +272,29 @@ class ShapeEngine:
         diagnostics = []
         total = trainable + non_trainable
         if total > MAX_PARAMS:
-            diagnostics.append(Diagnostic(
-                node.id, ERROR, "too_large",
-                f"{_label(node)} would need {total:,} parameters ({format_bytes(total * BYTES_PER_VALUE)}); "
-                f"nnstudio refuses layers above {MAX_PARAMS:,} parameters "
-                f"({format_bytes(MAX_PARAMS * BYTES_PER_VALUE)}). Received: {_params_text(node)}.",
-            ))
+            diagnostics.append(
+                Diagnostic(
+                    node.id,
+                    ERROR,
+                    "too_large",
+                    f"{_label(node)} would need {total:,} parameters ({format_bytes(total * BYTES_PER_VALUE)}); "
+                    f"nnstudio refuses layers above {MAX_PARAMS:,} parameters "
+                    f"({format_bytes(MAX_PARAMS * BYTES_PER_VALUE)}). Received: {_params_text(node)}.",
+                )
+            )
         for shape in outputs or []:
             values = math.prod(d for d in shape[1:] if d is not None)
             if values > MAX_VALUES:
-                diagnostics.append(Diagnostic(
-                    node.id, ERROR, "too_large",
-                    f"{_label(node)} would output {values:,} values per sample "
-                    f"({format_bytes(values * BYTES_PER_VALUE)}); nnstudio refuses tensors above {MAX_VALUES:,} "
-                    f"values. Received: shape={format_shape(shape)}.",
-                ))
+                diagnostics.append(
+                    Diagnostic(
+                        node.id,
+                        ERROR,
+                        "too_large",
+                        f"{_label(node)} would output {values:,} values per sample "
+                        f"({format_bytes(values * BYTES_PER_VALUE)}); nnstudio refuses tensors above {MAX_VALUES:,} "
+                        f"values. Received: shape={format_shape(shape)}.",
+                    )
+                )
                 outputs = None
                 break
         return NodeInfo(inputs, outputs, trainable, non_trainable, diagnostics)
@@ -237,16 +303,30 @@ class ShapeEngine:
     def _infer_block(self, graph: Graph, node: Node, edges: list[Edge], shapes: list) -> NodeInfo:
         inner = node.block
         if inner is None:
-            return NodeInfo(shapes, None, diagnostics=[Diagnostic(
-                node.id, ERROR, "block_error", f"Block `{node.id}` has no inner network. Received: an empty block.",
-            )])
+            return NodeInfo(
+                shapes,
+                None,
+                diagnostics=[
+                    Diagnostic(
+                        node.id,
+                        ERROR,
+                        "block_error",
+                        f"Block `{node.id}` has no inner network. Received: an empty block.",
+                    )
+                ],
+            )
         ports = input_nodes(inner)
         by_port = {e.dst_port: s for e, s in zip(edges, shapes)}
         diagnostics = [
-            Diagnostic(node.id, ERROR, "unconnected_input",
-                       f"Input `{port.id}` of block `{node.id}` is not connected: connect a layer to it. "
-                       "Received: nothing connected.")
-            for i, port in enumerate(ports) if i not in by_port
+            Diagnostic(
+                node.id,
+                ERROR,
+                "unconnected_input",
+                f"Input `{port.id}` of block `{node.id}` is not connected: connect a layer to it. "
+                "Received: nothing connected.",
+            )
+            for i, port in enumerate(ports)
+            if i not in by_port
         ]
         overrides = {port.id: by_port.get(i) for i, port in enumerate(ports)}
         engine = self._blocks.setdefault(node.id, ShapeEngine())
@@ -254,14 +334,22 @@ class ShapeEngine:
         for d in report.diagnostics:
             path = ((d.node_id,) if d.node_id else ()) + d.path
             where = f"`{path[0]}` in block `{node.id}`" if path else f"block `{node.id}`"
-            diagnostics.append(Diagnostic(node.id, d.severity, "block_error", f"In {where}: {d.message}", d.param, path))
+            diagnostics.append(
+                Diagnostic(node.id, d.severity, "block_error", f"In {where}: {d.message}", d.param, path)
+            )
         outputs = []
         for out in output_nodes(inner):
             info = report.nodes.get(out.id)
             outputs.append(info.output_shape if info is not None else None)
         known = outputs if outputs and all(s is not None for s in outputs) else None
-        return NodeInfo([by_port.get(i) for i in range(len(ports))], known,
-                        report.trainable, report.non_trainable, diagnostics, inner=report)
+        return NodeInfo(
+            [by_port.get(i) for i in range(len(ports))],
+            known,
+            report.trainable,
+            report.non_trainable,
+            diagnostics,
+            inner=report,
+        )
 
 
 def _fmt(shape) -> str:

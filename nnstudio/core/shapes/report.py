@@ -6,7 +6,6 @@ Plain records, safe to hand to any thread or view. Must not import Qt or Keras.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Optional
 
 ERROR = "error"
 WARNING = "warning"
@@ -34,11 +33,11 @@ class Diagnostic:
         For ``block_error``: the ids inside the block (and nested blocks) leading to the cause.
     """
 
-    node_id: Optional[str]
+    node_id: str | None
     severity: str
     code: str
     message: str
-    param: Optional[str] = None
+    param: str | None = None
     path: tuple[str, ...] = ()
 
 
@@ -62,11 +61,11 @@ class NodeInfo:
     """
 
     input_shapes: list
-    output_shapes: Optional[list]
+    output_shapes: list | None
     trainable: int = 0
     non_trainable: int = 0
     diagnostics: list[Diagnostic] = field(default_factory=list)
-    inner: Optional["ShapeReport"] = None
+    inner: ShapeReport | None = None
 
     @property
     def output_shape(self):

@@ -13,6 +13,10 @@ from nnstudio.core.templates.registry import (
 )
 
 __all__ = [
-    "TemplateInfo", "UnknownTemplateError", "create_project", "list_templates",
-    "register_template", "template_info",
+    "TemplateInfo",
+    "UnknownTemplateError",
+    "create_project",
+    "list_templates",
+    "register_template",
+    "template_info",
 ]

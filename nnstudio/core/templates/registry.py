@@ -8,8 +8,8 @@ first used, so ``import nnstudio`` stays cheap. Must not import Qt or Keras.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Callable
 
 from nnstudio.core.named_registry import NamedRegistry
 from nnstudio.core.project.model import Project

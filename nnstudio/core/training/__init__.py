@@ -12,7 +12,15 @@ from nnstudio.core.training.supervised import reconstruction_errors
 from nnstudio.core.training.telemetry import TelemetryOptions
 
 __all__ = [
-    "ConfigError", "EvaluationResult", "TelemetryOptions", "TrainingConfig", "deserialize_event",
-    "evaluate_project", "list_devices", "metrics_to_csv", "reconstruction_errors", "run_training",
+    "ConfigError",
+    "EvaluationResult",
+    "TelemetryOptions",
+    "TrainingConfig",
+    "deserialize_event",
+    "evaluate_project",
+    "list_devices",
+    "metrics_to_csv",
+    "reconstruction_errors",
+    "run_training",
     "serialize_event",
 ]

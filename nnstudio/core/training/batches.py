@@ -21,8 +21,9 @@ def epoch_seed(seed: int, epoch: int) -> int:
     return int(np.random.SeedSequence([seed, epoch]).generate_state(1)[0])
 
 
-def fit_arguments(x: np.ndarray, y: np.ndarray, *, batch_size: int, shuffle: bool,
-                  seed: int | None, epochs: int, initial_epoch: int) -> dict[str, Any]:
+def fit_arguments(
+    x: np.ndarray, y: np.ndarray, *, batch_size: int, shuffle: bool, seed: int | None, epochs: int, initial_epoch: int
+) -> dict[str, Any]:
     """Return the data keyword arguments for ``model.fit``.
 
     Parameters
@@ -41,9 +42,11 @@ def fit_arguments(x: np.ndarray, y: np.ndarray, *, batch_size: int, shuffle: boo
         ``x`` with ``steps_per_epoch``.
     """
     import keras
+
     if keras.backend.backend() != "tensorflow" or seed is None:
         return {"x": x, "y": y, "batch_size": batch_size, "shuffle": shuffle}
     import tensorflow as tf
+
     n = len(x)
     full, partial = divmod(n, batch_size)
     data = (tf.constant(x), tf.constant(y))
@@ -55,7 +58,7 @@ def fit_arguments(x: np.ndarray, y: np.ndarray, *, batch_size: int, shuffle: boo
             indices = tf.random.experimental.stateless_shuffle(indices, seed=pair)
         batches = tf.data.Dataset.from_tensor_slices(tf.reshape(indices[: full * batch_size], [full, batch_size]))
         if partial:
-            batches = batches.concatenate(tf.data.Dataset.from_tensors(indices[full * batch_size:]))
+            batches = batches.concatenate(tf.data.Dataset.from_tensors(indices[full * batch_size :]))
         return batches
 
     def gather(indices, arrays):
@@ -66,8 +69,7 @@ def fit_arguments(x: np.ndarray, y: np.ndarray, *, batch_size: int, shuffle: boo
     dataset = dataset.map(gather, num_parallel_calls=tf.data.AUTOTUNE).prefetch(tf.data.AUTOTUNE)
     options = tf.data.Options()
     options.experimental_optimization.apply_default_optimizations = False
-    return {"x": dataset.with_options(options), "shuffle": False,
-            "steps_per_epoch": full + (1 if partial else 0)}
+    return {"x": dataset.with_options(options), "shuffle": False, "steps_per_epoch": full + (1 if partial else 0)}
 
 
 class StreamedFeeds:
@@ -79,8 +81,9 @@ class StreamedFeeds:
     same batches in the same ``(seed, epoch)`` order.
     """
 
-    def __init__(self, config, x_train, y_train, x_val, y_val, initial_epoch: int, autoencoder: bool,
-                 has_val: bool) -> None:
+    def __init__(
+        self, config, x_train, y_train, x_val, y_val, initial_epoch: int, autoencoder: bool, has_val: bool
+    ) -> None:
         import keras
 
         from nnstudio.core.data.streaming import ReaderClock, batch_feeder, default_workers, tf_batches
@@ -91,18 +94,37 @@ class StreamedFeeds:
         common = {"batch_size": config.batch_size, "workers": self.workers, "targets_are_inputs": autoencoder}
         targets = None if autoencoder else y_train
         if self.use_tf_data:
-            train = tf_batches(x_train, targets, shuffle=config.shuffle, seed=config.seed, initial_epoch=initial_epoch,
-                               epochs=config.epochs, clock=self.clock, **common)
-            self.fit_kwargs: dict[str, Any] = {"x": train, "shuffle": False,
-                                               "steps_per_epoch": -(-len(x_train) // config.batch_size)}
+            train = tf_batches(
+                x_train,
+                targets,
+                shuffle=config.shuffle,
+                seed=config.seed,
+                initial_epoch=initial_epoch,
+                epochs=config.epochs,
+                clock=self.clock,
+                **common,
+            )
+            self.fit_kwargs: dict[str, Any] = {
+                "x": train,
+                "shuffle": False,
+                "steps_per_epoch": -(-len(x_train) // config.batch_size),
+            }
             self.validation = None
             if has_val:  # one pass per epoch, whether or not Keras restarts the iterator
-                self.validation = tf_batches(x_val, None if autoencoder else y_val, initial_epoch=initial_epoch,
-                                             epochs=config.epochs, **common)
+                self.validation = tf_batches(
+                    x_val, None if autoencoder else y_val, initial_epoch=initial_epoch, epochs=config.epochs, **common
+                )
                 self.fit_kwargs["validation_steps"] = -(-len(x_val) // config.batch_size)
         else:
-            train = batch_feeder(x_train, targets, shuffle=config.shuffle, seed=config.seed,
-                                 initial_epoch=initial_epoch, clock=self.clock, **common)
+            train = batch_feeder(
+                x_train,
+                targets,
+                shuffle=config.shuffle,
+                seed=config.seed,
+                initial_epoch=initial_epoch,
+                clock=self.clock,
+                **common,
+            )
             self.fit_kwargs = {"x": train, "shuffle": False}
             self.validation = self.test(x_val, y_val) if has_val else None
 
@@ -111,8 +133,13 @@ class StreamedFeeds:
         from nnstudio.core.data.streaming import batch_feeder, tf_batches
 
         make = tf_batches if self.use_tf_data else batch_feeder
-        return make(x, None if self.autoencoder else y, batch_size=self.config.batch_size, workers=self.workers,
-                    targets_are_inputs=self.autoencoder)
+        return make(
+            x,
+            None if self.autoencoder else y,
+            batch_size=self.config.batch_size,
+            workers=self.workers,
+            targets_are_inputs=self.autoencoder,
+        )
 
     def stats(self, monitor, skipped: int) -> dict[str, Any]:
         """Return ``streamed``, ``samples``, ``skipped``, ``workers`` and ``input_share``.
@@ -122,12 +149,18 @@ class StreamedFeeds:
         """
         seconds = float(getattr(monitor, "train_seconds", 0.0) or 0.0)
         share = min(1.0, self.clock.seconds / (self.workers * seconds)) if seconds > 0 else 0.0
-        return {"streamed": True, "samples": self.samples, "skipped": skipped,
-                "workers": self.workers, "input_share": round(share, 4)}
+        return {
+            "streamed": True,
+            "samples": self.samples,
+            "skipped": skipped,
+            "workers": self.workers,
+            "input_share": round(share, 4),
+        }
 
 
-def streamed_arguments(config, x_train, y_train, x_val, y_val, initial_epoch: int, autoencoder: bool,
-                       has_val: bool) -> StreamedFeeds:
+def streamed_arguments(
+    config, x_train, y_train, x_val, y_val, initial_epoch: int, autoencoder: bool, has_val: bool
+) -> StreamedFeeds:
     """Return the feeds for ``fit``, validation and test when the inputs are streamed from disk.
 
     The training order of epoch ``e`` depends only on ``(config.seed, e)``, as for arrays.

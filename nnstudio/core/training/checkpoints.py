@@ -63,9 +63,14 @@ def training_state(model) -> list:
     return variables
 
 
-def save_checkpoint(directory: str | os.PathLike, epoch: int, history: list[dict[str, float]],
-                    models: dict[str, Any], extra: dict[str, Any] | None = None,
-                    extra_weights: dict[str, dict[str, list[np.ndarray]]] | None = None) -> Path:
+def save_checkpoint(
+    directory: str | os.PathLike,
+    epoch: int,
+    history: list[dict[str, float]],
+    models: dict[str, Any],
+    extra: dict[str, Any] | None = None,
+    extra_weights: dict[str, dict[str, list[np.ndarray]]] | None = None,
+) -> Path:
     """Save the state after ``epoch`` completed epochs.
 
     Parameters
@@ -90,6 +95,7 @@ def save_checkpoint(directory: str | os.PathLike, epoch: int, history: list[dict
         The pointer file.
     """
     from nnstudio.core.compile import extract_weights
+
     folder = Path(directory)
     folder.mkdir(parents=True, exist_ok=True)
     arrays: dict[str, np.ndarray] = {}
@@ -115,8 +121,14 @@ def save_checkpoint(directory: str | os.PathLike, epoch: int, history: list[dict
         manifest[name] = {"weights": layers, "state": []}
     npz_name = f"epoch-{epoch:04d}.npz"
     write_atomically(folder / npz_name, lambda tmp: np.savez(tmp, **arrays))
-    pointer = {"format": FORMAT, "epoch": epoch, "arrays": npz_name, "history": history,
-               "manifest": manifest, "extra": extra or {}}
+    pointer = {
+        "format": FORMAT,
+        "epoch": epoch,
+        "arrays": npz_name,
+        "history": history,
+        "manifest": manifest,
+        "extra": extra or {},
+    }
     text = json.dumps(pointer, indent=1, allow_nan=True).encode("utf-8")
     write_atomically(folder / POINTER, lambda tmp: tmp.write_bytes(text))
     for old in folder.glob("epoch-*.npz"):
@@ -147,7 +159,9 @@ def load_checkpoint(directory: str | os.PathLike) -> Checkpoint | None:
     try:
         pointer = json.loads((folder / POINTER).read_text("utf-8"))
         if pointer.get("format") != FORMAT:
-            raise CheckpointError(f"Unsupported checkpoint format in {folder}. Received: format={pointer.get('format')!r}.")
+            raise CheckpointError(
+                f"Unsupported checkpoint format in {folder}. Received: format={pointer.get('format')!r}."
+            )
         with np.load(folder / pointer["arrays"], allow_pickle=False) as data:
             weights, state = {}, {}
             for net, entry in pointer["manifest"].items():
@@ -155,8 +169,7 @@ def load_checkpoint(directory: str | os.PathLike) -> Checkpoint | None:
                 state[net] = [data[k] for k in entry["state"]]
     except (OSError, ValueError, KeyError, TypeError) as exc:
         raise CheckpointError(f"The checkpoint in {folder} cannot be read. Received: {exc}.") from exc
-    return Checkpoint(int(pointer["epoch"]), list(pointer["history"]), weights, state,
-                      dict(pointer.get("extra", {})))
+    return Checkpoint(int(pointer["epoch"]), list(pointer["history"]), weights, state, dict(pointer.get("extra", {})))
 
 
 def restore_checkpoint(models: dict[str, Any], checkpoint: Checkpoint) -> None:
@@ -168,9 +181,12 @@ def restore_checkpoint(models: dict[str, Any], checkpoint: Checkpoint) -> None:
         When a network is missing or its state does not fit.
     """
     from nnstudio.core.compile import apply_weights
+
     for net, model in models.items():
         if net not in checkpoint.weights:
-            raise CheckpointError(f"The checkpoint has no weights for network `{net}`. Received: {sorted(checkpoint.weights)}.")
+            raise CheckpointError(
+                f"The checkpoint has no weights for network `{net}`. Received: {sorted(checkpoint.weights)}."
+            )
         try:
             apply_weights(model, checkpoint.weights[net], strict=True)
         except ValueError as exc:
@@ -180,7 +196,9 @@ def restore_checkpoint(models: dict[str, Any], checkpoint: Checkpoint) -> None:
         variables = training_state(model)
         saved = checkpoint.state.get(net, [])
         if len(saved) != len(variables):
-            raise CheckpointError(f"The checkpoint's training state does not fit network `{net}`: "
-                                  f"expected {len(variables)} arrays. Received: {len(saved)}.")
+            raise CheckpointError(
+                f"The checkpoint's training state does not fit network `{net}`: "
+                f"expected {len(variables)} arrays. Received: {len(saved)}."
+            )
         for variable, value in zip(variables, saved):
             variable.assign(value)

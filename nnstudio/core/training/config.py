@@ -21,29 +21,73 @@ RECIPES = ("supervised", "autoencoder", "gan", "prune", "distill")
 OPTIMIZERS = ("sgd", "adam", "adamw", "rmsprop", "adagrad", "adadelta", "nadam")
 SCHEDULES = ("constant", "step", "exponential", "cosine", "reduce_on_plateau")
 LOSSES = (
-    "mse", "mae", "huber", "log_cosh", "binary_crossentropy", "categorical_crossentropy",
-    "sparse_categorical_crossentropy", "kl_divergence", "poisson", "hinge",
+    "mse",
+    "mae",
+    "huber",
+    "log_cosh",
+    "binary_crossentropy",
+    "categorical_crossentropy",
+    "sparse_categorical_crossentropy",
+    "kl_divergence",
+    "poisson",
+    "hinge",
     "cosine_similarity",
 )
 METRICS = (
-    "accuracy", "binary_accuracy", "categorical_accuracy", "sparse_categorical_accuracy",
-    "top_5_accuracy", "mae", "mse", "rmse", "auc", "precision", "recall",
+    "accuracy",
+    "binary_accuracy",
+    "categorical_accuracy",
+    "sparse_categorical_accuracy",
+    "top_5_accuracy",
+    "mae",
+    "mse",
+    "rmse",
+    "auc",
+    "precision",
+    "recall",
 )
 BACKENDS = ("tensorflow", "jax", "torch")
 DISTRIBUTIONS = ("none", "data-parallel", "model-parallel")
 
-DEFAULT_OPTIMIZER = {"name": "adam", "learning_rate": 0.001, "momentum": 0.0, "nesterov": False,
-                     "beta_1": 0.9, "beta_2": 0.999, "weight_decay": 0.0, "rho": 0.9,
-                     "clipnorm": None}
-DEFAULT_SCHEDULE = {"name": "constant", "step_epochs": 10, "gamma": 0.5, "decay_rate": 0.95,
-                    "alpha": 0.0, "factor": 0.5, "patience": 3, "min_lr": 1e-6,
-                    "monitor": "val_loss"}
-DEFAULT_EARLY_STOPPING = {"enabled": False, "monitor": "val_loss", "patience": 5,
-                          "min_delta": 0.0, "restore_best_weights": True}
+DEFAULT_OPTIMIZER = {
+    "name": "adam",
+    "learning_rate": 0.001,
+    "momentum": 0.0,
+    "nesterov": False,
+    "beta_1": 0.9,
+    "beta_2": 0.999,
+    "weight_decay": 0.0,
+    "rho": 0.9,
+    "clipnorm": None,
+}
+DEFAULT_SCHEDULE = {
+    "name": "constant",
+    "step_epochs": 10,
+    "gamma": 0.5,
+    "decay_rate": 0.95,
+    "alpha": 0.0,
+    "factor": 0.5,
+    "patience": 3,
+    "min_lr": 1e-6,
+    "monitor": "val_loss",
+}
+DEFAULT_EARLY_STOPPING = {
+    "enabled": False,
+    "monitor": "val_loss",
+    "patience": 5,
+    "min_delta": 0.0,
+    "restore_best_weights": True,
+}
 DEFAULT_DISTRIBUTION = {"kind": "none", "devices": "", "layout": {}}
 DEFAULT_TENSORBOARD = {"enabled": False, "logdir": ""}
-DEFAULT_GAN = {"latent_dim": None, "d_steps": 1, "label_smoothing": 0.0,
-               "sample_count": 16, "generator": "generator", "discriminator": "discriminator"}
+DEFAULT_GAN = {
+    "latent_dim": None,
+    "d_steps": 1,
+    "label_smoothing": 0.0,
+    "sample_count": 16,
+    "generator": "generator",
+    "discriminator": "discriminator",
+}
 
 
 class ConfigError(ValueError):
@@ -105,9 +149,20 @@ class TrainingConfig:
         """
         data = dict(data or {})
         cfg = cls()
-        for name in ("recipe", "loss", "batch_size", "epochs", "seed", "shuffle",
-                     "checkpoint_best", "class_weight", "backend", "device",
-                     "mixed_precision", "jit_compile"):
+        for name in (
+            "recipe",
+            "loss",
+            "batch_size",
+            "epochs",
+            "seed",
+            "shuffle",
+            "checkpoint_best",
+            "class_weight",
+            "backend",
+            "device",
+            "mixed_precision",
+            "jit_compile",
+        ):
             if name in data:
                 setattr(cfg, name, copy.deepcopy(data[name]))
         if "metrics" in data:
@@ -126,17 +181,27 @@ class TrainingConfig:
     def to_dict(self) -> dict[str, Any]:
         """Return the JSON-compatible ``project.training`` dict."""
         return {
-            "recipe": self.recipe, "optimizer": copy.deepcopy(self.optimizer),
-            "schedule": copy.deepcopy(self.schedule), "loss": self.loss,
-            "metrics": list(self.metrics), "batch_size": self.batch_size,
-            "epochs": self.epochs, "seed": self.seed, "shuffle": self.shuffle,
+            "recipe": self.recipe,
+            "optimizer": copy.deepcopy(self.optimizer),
+            "schedule": copy.deepcopy(self.schedule),
+            "loss": self.loss,
+            "metrics": list(self.metrics),
+            "batch_size": self.batch_size,
+            "epochs": self.epochs,
+            "seed": self.seed,
+            "shuffle": self.shuffle,
             "early_stopping": copy.deepcopy(self.early_stopping),
             "checkpoint_best": self.checkpoint_best,
-            "class_weight": copy.deepcopy(self.class_weight), "backend": self.backend,
-            "device": self.device, "mixed_precision": self.mixed_precision,
-            "jit_compile": self.jit_compile, "gan": copy.deepcopy(self.gan),
-            "distribution": copy.deepcopy(self.distribution), "tensorboard": copy.deepcopy(self.tensorboard),
-            "prune": copy.deepcopy(self.prune), "distill": copy.deepcopy(self.distill),
+            "class_weight": copy.deepcopy(self.class_weight),
+            "backend": self.backend,
+            "device": self.device,
+            "mixed_precision": self.mixed_precision,
+            "jit_compile": self.jit_compile,
+            "gan": copy.deepcopy(self.gan),
+            "distribution": copy.deepcopy(self.distribution),
+            "tensorboard": copy.deepcopy(self.tensorboard),
+            "prune": copy.deepcopy(self.prune),
+            "distill": copy.deepcopy(self.distill),
         }
 
     def validate(self) -> list[str]:
@@ -173,8 +238,11 @@ class TrainingConfig:
         if not _is_int(self.early_stopping.get("patience")) or self.early_stopping["patience"] < 0:
             bad("`early_stopping.patience`", "an integer >= 0", self.early_stopping.get("patience"))
         cw = self.class_weight
-        if not (cw is None or cw == "balanced" or (isinstance(cw, dict) and all(
-                _is_number(v) and v >= 0 for v in cw.values()))):
+        if not (
+            cw is None
+            or cw == "balanced"
+            or (isinstance(cw, dict) and all(_is_number(v) and v >= 0 for v in cw.values()))
+        ):
             bad("`class_weight`", 'null, "balanced" or a {class: weight >= 0} dict', cw)
         if self.backend not in BACKENDS:
             bad("`backend`", f"one of {', '.join(BACKENDS)}", self.backend)
@@ -183,15 +251,21 @@ class TrainingConfig:
         if self.distribution.get("kind") not in DISTRIBUTIONS:
             bad("`distribution.kind`", f"one of {', '.join(DISTRIBUTIONS)}", self.distribution.get("kind"))
         elif self.distribution["kind"] != "none" and self.recipe == "gan":
-            bad("`distribution.kind`", "none for the GAN recipe (its two alternating models train on one device)",
-                self.distribution["kind"])
+            bad(
+                "`distribution.kind`",
+                "none for the GAN recipe (its two alternating models train on one device)",
+                self.distribution["kind"],
+            )
         if self.tensorboard.get("enabled"):
             if not str(self.tensorboard.get("logdir") or "").strip():
                 bad("`tensorboard.logdir`", "a folder when TensorBoard logs are on", self.tensorboard.get("logdir"))
             import importlib.util
+
             if importlib.util.find_spec("tensorboard") is None:
-                problems.append("TensorBoard logs need the tensorboard package; install it with "
-                                "`pip install -e '.[tensorboard]'`. Received: tensorboard.enabled=true.")
+                problems.append(
+                    "TensorBoard logs need the tensorboard package; install it with "
+                    "`pip install -e '.[tensorboard]'`. Received: tensorboard.enabled=true."
+                )
         if self.jit_compile not in (True, False, "auto"):
             bad("`jit_compile`", 'true, false or "auto"', self.jit_compile)
         if not _is_int(self.gan.get("d_steps")) or self.gan["d_steps"] < 1:
@@ -227,8 +301,10 @@ def _parse_device(device: str) -> tuple[str, int] | None:
 def current_backend() -> str:
     """Return the Keras backend this process uses (or will use once Keras is imported)."""
     import sys
+
     if "keras" in sys.modules:
         import keras
+
         return keras.backend.backend()
     return os.environ.get("KERAS_BACKEND", "tensorflow")
 
@@ -245,12 +321,15 @@ def list_devices() -> list[str]:
     count = 0
     if backend == "tensorflow":
         import tensorflow as tf
+
         count = len(tf.config.list_physical_devices("GPU"))
     elif backend == "jax":
         import jax
+
         count = sum(1 for d in jax.devices() if d.platform == "gpu")
     elif backend == "torch":
         import torch
+
         count = torch.cuda.device_count()
     return ["cpu"] + [f"gpu:{i}" for i in range(count)]
 
@@ -270,6 +349,7 @@ def build_optimizer(cfg: TrainingConfig, steps_per_epoch: int):
     keras.optimizers.Optimizer
     """
     import keras
+
     opt = cfg.optimizer
     lr = build_schedule(cfg, steps_per_epoch)
     extra = {"clipnorm": opt["clipnorm"]} if opt.get("clipnorm") else {}
@@ -279,8 +359,9 @@ def build_optimizer(cfg: TrainingConfig, steps_per_epoch: int):
     if name == "adam":
         return keras.optimizers.Adam(lr, beta_1=opt["beta_1"], beta_2=opt["beta_2"], **extra)
     if name == "adamw":
-        return keras.optimizers.AdamW(lr, weight_decay=opt["weight_decay"] or 0.004,
-                                      beta_1=opt["beta_1"], beta_2=opt["beta_2"], **extra)
+        return keras.optimizers.AdamW(
+            lr, weight_decay=opt["weight_decay"] or 0.004, beta_1=opt["beta_1"], beta_2=opt["beta_2"], **extra
+        )
     if name == "rmsprop":
         return keras.optimizers.RMSprop(lr, rho=opt["rho"], momentum=opt["momentum"], **extra)
     if name == "adagrad":
@@ -297,31 +378,34 @@ def build_schedule(cfg: TrainingConfig, steps_per_epoch: int):
     initial float here.
     """
     import keras
+
     lr = float(cfg.optimizer["learning_rate"])
     sch = cfg.schedule
     steps = max(1, int(steps_per_epoch))
     if sch["name"] == "step":
         return keras.optimizers.schedules.ExponentialDecay(
-            lr, decay_steps=steps * max(1, int(sch["step_epochs"])),
-            decay_rate=float(sch["gamma"]), staircase=True)
+            lr, decay_steps=steps * max(1, int(sch["step_epochs"])), decay_rate=float(sch["gamma"]), staircase=True
+        )
     if sch["name"] == "exponential":
-        return keras.optimizers.schedules.ExponentialDecay(
-            lr, decay_steps=steps, decay_rate=float(sch["decay_rate"]))
+        return keras.optimizers.schedules.ExponentialDecay(lr, decay_steps=steps, decay_rate=float(sch["decay_rate"]))
     if sch["name"] == "cosine":
         return keras.optimizers.schedules.CosineDecay(
-            lr, decay_steps=steps * int(cfg.epochs), alpha=float(sch["alpha"]))
+            lr, decay_steps=steps * int(cfg.epochs), alpha=float(sch["alpha"])
+        )
     return lr
 
 
 def build_loss(name: str):
     """Return the Keras loss for one of ``LOSSES``."""
     import keras
+
     return keras.losses.get(name)
 
 
 def build_metrics(names: list[str]) -> list:
     """Return Keras metrics whose log keys are exactly ``names``."""
     import keras
+
     factories = {
         "top_5_accuracy": lambda: keras.metrics.SparseTopKCategoricalAccuracy(5, name="top_5_accuracy"),
         "rmse": lambda: keras.metrics.RootMeanSquaredError(name="rmse"),
@@ -335,19 +419,31 @@ def build_metrics(names: list[str]) -> list:
 def build_callbacks(cfg: TrainingConfig, has_validation: bool) -> list:
     """Return the Keras callbacks for early stopping and reduce-on-plateau."""
     import keras
+
     callbacks = []
     es = cfg.early_stopping
     if es.get("enabled"):
         monitor = es["monitor"] if has_validation else es["monitor"].removeprefix("val_")
-        callbacks.append(keras.callbacks.EarlyStopping(
-            monitor=monitor, patience=int(es["patience"]), min_delta=float(es["min_delta"]),
-            restore_best_weights=bool(es["restore_best_weights"])))
+        callbacks.append(
+            keras.callbacks.EarlyStopping(
+                monitor=monitor,
+                patience=int(es["patience"]),
+                min_delta=float(es["min_delta"]),
+                restore_best_weights=bool(es["restore_best_weights"]),
+            )
+        )
     sch = cfg.schedule
     if sch["name"] == "reduce_on_plateau":
         monitor = sch["monitor"] if has_validation else sch["monitor"].removeprefix("val_")
-        callbacks.append(keras.callbacks.ReduceLROnPlateau(
-            monitor=monitor, factor=float(sch["factor"]), patience=int(sch["patience"]),
-            min_lr=float(sch["min_lr"]), verbose=0))
+        callbacks.append(
+            keras.callbacks.ReduceLROnPlateau(
+                monitor=monitor,
+                factor=float(sch["factor"]),
+                patience=int(sch["patience"]),
+                min_lr=float(sch["min_lr"]),
+                verbose=0,
+            )
+        )
     return callbacks
 
 

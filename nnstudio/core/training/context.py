@@ -9,8 +9,9 @@ Qt; imports Keras lazily.
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, Callable
+from typing import Any
 
 import numpy as np
 
@@ -88,6 +89,7 @@ def load_data(ctx: RunContext):
     if not ctx.project.data:
         raise ConfigError("The project has no data source; choose one in the Data panel. Received: data={}.")
     from nnstudio.core.data import load_dataset
+
     return load_dataset(ctx.project.data)
 
 
@@ -100,7 +102,9 @@ def build_model(ctx: RunContext, network: str):
     if network in ctx.models:
         return ctx.models[network]
     import keras
+
     from nnstudio.core.compile import compile_project
+
     previous = keras.config.dtype_policy()
     if ctx.config.mixed_precision:
         keras.config.set_dtype_policy("mixed_float16")
@@ -119,6 +123,7 @@ def as_float_inputs(x: np.ndarray) -> np.ndarray:
 def current_learning_rate(optimizer) -> float:
     """Return the optimizer's learning rate now (schedules evaluated at this step)."""
     import keras
+
     try:
         return float(keras.ops.convert_to_numpy(optimizer.learning_rate))
     except (TypeError, ValueError, AttributeError):

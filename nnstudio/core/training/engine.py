@@ -13,8 +13,9 @@ from __future__ import annotations
 import copy
 import time
 import uuid
-from datetime import datetime, timezone
-from typing import Any, Callable
+from collections.abc import Callable
+from datetime import UTC, datetime
+from typing import Any
 
 import numpy as np
 
@@ -25,11 +26,19 @@ from nnstudio.core.training.monitor import downsample
 from nnstudio.core.training.telemetry import TelemetryOptions
 
 
-def run_training(project, *, report: Callable[[Any], None], should_stop: Callable[[], bool],
-                 pause=None, network: str | None = None, dataset=None,
-                 telemetry: TelemetryOptions = TelemetryOptions(),
-                 checkpoint_dir: str | None = None, resume: bool = False,
-                 models: dict[str, Any] | None = None) -> ev.RunFinished:
+def run_training(
+    project,
+    *,
+    report: Callable[[Any], None],
+    should_stop: Callable[[], bool],
+    pause=None,
+    network: str | None = None,
+    dataset=None,
+    telemetry: TelemetryOptions = TelemetryOptions(),
+    checkpoint_dir: str | None = None,
+    resume: bool = False,
+    models: dict[str, Any] | None = None,
+) -> ev.RunFinished:
     """Train a project's network and report progress as events; block until done.
 
     Parameters
@@ -63,36 +72,54 @@ def run_training(project, *, report: Callable[[Any], None], should_stop: Callabl
         Also the last event reported. ``status`` is ``"completed"``, ``"stopped"``,
         ``"nan"`` or ``"failed"``; failures never raise.
     """
-    started_at = datetime.now(timezone.utc)
+    started_at = datetime.now(UTC)
     start = time.perf_counter()
     config = TrainingConfig.from_dict(project.training)
     names = list(project.networks)
-    ctx = RunContext(project, config, report, should_stop, pause,
-                     network or (names[0] if names else "main"), dataset, telemetry,
-                     checkpoint_dir, resume, dict(models or {}), uuid.uuid4().hex[:12])
+    ctx = RunContext(
+        project,
+        config,
+        report,
+        should_stop,
+        pause,
+        network or (names[0] if names else "main"),
+        dataset,
+        telemetry,
+        checkpoint_dir,
+        resume,
+        dict(models or {}),
+        uuid.uuid4().hex[:12],
+    )
     if config.tensorboard.get("enabled") and config.tensorboard.get("logdir"):
         from nnstudio.core.distribute import TensorBoardWriter
-        ctx.report = TensorBoardWriter(config.tensorboard["logdir"], report, f"{ctx.network}-{ctx.run_id}",
-                                       config.to_dict())
+
+        ctx.report = TensorBoardWriter(
+            config.tensorboard["logdir"], report, f"{ctx.network}-{ctx.run_id}", config.to_dict()
+        )
     result: RecipeResult | None = None
     try:
         config.check()
         _check_environment(config)
         from nnstudio.core.distribute import DistributionSettings, placement_for
-        ctx.placement = placement_for(DistributionSettings.from_training(project.training), config.device,
-                                      current_backend())
+
+        ctx.placement = placement_for(
+            DistributionSettings.from_training(project.training), config.device, current_backend()
+        )
         if config.recipe == "gan":
             from nnstudio.core.training.gan import train_gan
+
             result = train_gan(ctx)
         elif config.recipe in ("prune", "distill"):
             from nnstudio.core.compress.recipes import run_compression_recipe
+
             result = run_compression_recipe(ctx)
         else:
             from nnstudio.core.backbones.finetune import finetune_callbacks
             from nnstudio.core.training.supervised import train_supervised
+
             ctx.callbacks.extend(finetune_callbacks(ctx))
             result = train_supervised(ctx)
-    except Exception as exc:  # noqa: BLE001 - every failure becomes a "failed" run
+    except Exception as exc:  # every failure becomes a "failed" run
         finished = _failed(ctx, one_line(exc), time.perf_counter() - start, started_at, result)
         ctx.report(finished)
         return finished
@@ -112,56 +139,68 @@ def _check_environment(config: TrainingConfig) -> None:
             f"This process runs Keras on the `{backend}` backend and Keras cannot switch "
             f"backends inside a process; run `nnstudio train --backend {config.backend}` (a "
             f"separate process) or set the project's backend to `{backend}`. "
-            f"Received: backend={config.backend!r}.")
+            f"Received: backend={config.backend!r}."
+        )
     if config.device != "cpu":
         devices = list_devices()
         if config.device.lower() not in devices:
-            raise ConfigError(f"Device `{config.device}` is not available on this machine "
-                              f"(available: {', '.join(devices)}). Received: device={config.device!r}.")
+            raise ConfigError(
+                f"Device `{config.device}` is not available on this machine "
+                f"(available: {', '.join(devices)}). Received: device={config.device!r}."
+            )
 
 
-def _failed(ctx: RunContext, message: str, seconds: float, started_at: datetime,
-            result: RecipeResult | None) -> ev.RunFinished:
+def _failed(
+    ctx: RunContext, message: str, seconds: float, started_at: datetime, result: RecipeResult | None
+) -> ev.RunFinished:
     monitor = getattr(ctx, "monitor", None)
     history = tuple(monitor.history) if monitor is not None else ()
     record: dict[str, Any] = {}
     if ctx.started:
         record = _record(ctx, result, started_at, seconds, status="failed", message=message)
         ctx.project.runs.append(record)
-    return ev.RunFinished("failed", message, len(history), history, seconds,
-                          0.0, None, {}, record)
+    return ev.RunFinished("failed", message, len(history), history, seconds, 0.0, None, {}, record)
 
 
-def _record(ctx: RunContext, result: RecipeResult | None, started_at: datetime, seconds: float,
-            status: str | None = None, message: str | None = None) -> dict[str, Any]:
+def _record(
+    ctx: RunContext,
+    result: RecipeResult | None,
+    started_at: datetime,
+    seconds: float,
+    status: str | None = None,
+    message: str | None = None,
+) -> dict[str, Any]:
     monitor = result.monitor if result is not None else getattr(ctx, "monitor", None)
     history = list(monitor.history) if monitor is not None else []
-    return json_safe({
-        "id": ctx.run_id,
-        "network": ctx.network,
-        "recipe": ctx.config.recipe,
-        "started": started_at.isoformat(timespec="seconds"),
-        "finished": datetime.now(timezone.utc).isoformat(timespec="seconds"),
-        "seconds": round(seconds, 3),
-        "config": ctx.config.to_dict(),
-        "data": copy.deepcopy(ctx.project.data),
-        "history": history,
-        "batch_loss": downsample(monitor.batch_losses) if monitor is not None else [],
-        "epochs_completed": len(history),
-        "initial_epoch": result.initial_epoch if result is not None else 0,
-        "backend": current_backend(),
-        "device": ctx.config.device,
-        **_placement_record(ctx),
-        "status": status or (monitor.status if monitor is not None else "failed"),
-        "message": message if message is not None else (monitor.message if monitor is not None else ""),
-        "best_epoch": monitor.best_epoch if monitor is not None else None,
-        "test_metrics": dict(result.test_metrics) if result is not None else {},
-        "samples_per_second": (monitor.samples_seen / monitor.train_seconds
-                               if monitor is not None and monitor.train_seconds else 0.0),
-        "weights": result.weights_kind if result is not None else "none",
-        "input": dict(result.input_stats) if result is not None else {},
-        **_trainable_record(ctx, result),
-    })
+    return json_safe(
+        {
+            "id": ctx.run_id,
+            "network": ctx.network,
+            "recipe": ctx.config.recipe,
+            "started": started_at.isoformat(timespec="seconds"),
+            "finished": datetime.now(UTC).isoformat(timespec="seconds"),
+            "seconds": round(seconds, 3),
+            "config": ctx.config.to_dict(),
+            "data": copy.deepcopy(ctx.project.data),
+            "history": history,
+            "batch_loss": downsample(monitor.batch_losses) if monitor is not None else [],
+            "epochs_completed": len(history),
+            "initial_epoch": result.initial_epoch if result is not None else 0,
+            "backend": current_backend(),
+            "device": ctx.config.device,
+            **_placement_record(ctx),
+            "status": status or (monitor.status if monitor is not None else "failed"),
+            "message": message if message is not None else (monitor.message if monitor is not None else ""),
+            "best_epoch": monitor.best_epoch if monitor is not None else None,
+            "test_metrics": dict(result.test_metrics) if result is not None else {},
+            "samples_per_second": (
+                monitor.samples_seen / monitor.train_seconds if monitor is not None and monitor.train_seconds else 0.0
+            ),
+            "weights": result.weights_kind if result is not None else "none",
+            "input": dict(result.input_stats) if result is not None else {},
+            **_trainable_record(ctx, result),
+        }
+    )
 
 
 def _trainable_record(ctx: RunContext, result: RecipeResult | None) -> dict[str, Any]:
@@ -172,6 +211,7 @@ def _trainable_record(ctx: RunContext, result: RecipeResult | None) -> dict[str,
         return {}
     from nnstudio.core.backbones.finetune import finetune_settings
     from nnstudio.core.backbones.freezing import trainable_record
+
     stages = finetune_settings(ctx.project.training)
     return {"trainable": trainable_record(model), **({"finetune": stages} if stages else {})}
 
@@ -180,6 +220,7 @@ def _placement_record(ctx: RunContext) -> dict[str, Any]:
     """Devices, processes and distribution of the run, for its record."""
     if ctx.placement is None:
         from nnstudio.core.training.config import keras_device_name
+
         return {"devices": [keras_device_name(ctx.config.device)], "processes": 1, "distribution": "none"}
     described = ctx.placement.describe()
     if not described["layout"]:
@@ -190,6 +231,7 @@ def _placement_record(ctx: RunContext) -> dict[str, Any]:
 def store_weights(project, models: dict[str, Any]) -> None:
     """Copy each trained model's weights into ``project.weights`` under its network."""
     from nnstudio.core.compile import extract_weights
+
     for name, model in models.items():
         project.weights[name] = extract_weights(model)
 

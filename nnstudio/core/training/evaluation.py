@@ -20,7 +20,6 @@ import numpy as np
 
 from nnstudio.core.data.lazy import is_lazy
 
-
 #: Originals and reconstructions kept in a result for display.
 RECONSTRUCTION_EXAMPLES = 12
 
@@ -34,8 +33,8 @@ class Curve:
     """One ROC or precision-recall curve with its area."""
 
     label: str
-    x: np.ndarray               # false-positive rate (ROC) or recall (PR)
-    y: np.ndarray               # true-positive rate (ROC) or precision (PR)
+    x: np.ndarray  # false-positive rate (ROC) or recall (PR)
+    y: np.ndarray  # true-positive rate (ROC) or precision (PR)
     auc: float
 
 
@@ -125,6 +124,7 @@ def most_confused(confusion: np.ndarray, names: tuple[str, ...], top: int = 5) -
 def roc_curves(y_true: np.ndarray, scores: np.ndarray, names: tuple[str, ...]) -> list[Curve]:
     """ROC curves: the positive class for binary data, one-vs-rest otherwise."""
     from sklearn.metrics import auc, roc_curve
+
     curves = []
     for k in _curve_classes(scores):
         positive = (y_true == k).astype(int)
@@ -138,14 +138,14 @@ def roc_curves(y_true: np.ndarray, scores: np.ndarray, names: tuple[str, ...]) -
 def pr_curves(y_true: np.ndarray, scores: np.ndarray, names: tuple[str, ...]) -> list[Curve]:
     """Precision-recall curves with average precision as the area."""
     from sklearn.metrics import average_precision_score, precision_recall_curve
+
     curves = []
     for k in _curve_classes(scores):
         positive = (y_true == k).astype(int)
         if positive.max() == 0:
             continue
         precision, recall, _ = precision_recall_curve(positive, scores[:, k])
-        curves.append(Curve(names[k], recall, precision,
-                            float(average_precision_score(positive, scores[:, k]))))
+        curves.append(Curve(names[k], recall, precision, float(average_precision_score(positive, scores[:, k]))))
     return curves
 
 
@@ -159,14 +159,19 @@ def regression_stats(y_true: np.ndarray, y_pred: np.ndarray) -> dict[str, float]
     y_pred = np.asarray(y_pred, np.float64).ravel()
     residuals = y_pred - y_true
     total = ((y_true - y_true.mean()) ** 2).sum()
-    return {"mae": float(np.abs(residuals).mean()), "rmse": float(np.sqrt((residuals ** 2).mean())),
-            "r2": float(1 - (residuals ** 2).sum() / total) if total > 0 else float("nan"),
-            "residual_mean": float(residuals.mean()), "residual_std": float(residuals.std()),
-            "max_abs_residual": float(np.abs(residuals).max()) if residuals.size else 0.0}
+    return {
+        "mae": float(np.abs(residuals).mean()),
+        "rmse": float(np.sqrt((residuals**2).mean())),
+        "r2": float(1 - (residuals**2).sum() / total) if total > 0 else float("nan"),
+        "residual_mean": float(residuals.mean()),
+        "residual_std": float(residuals.std()),
+        "max_abs_residual": float(np.abs(residuals).max()) if residuals.size else 0.0,
+    }
 
 
-def evaluate_predictions(task: str, y_true: np.ndarray, y_pred: np.ndarray,
-                         class_names: tuple[str, ...] = (), split: str = "test") -> EvaluationResult:
+def evaluate_predictions(
+    task: str, y_true: np.ndarray, y_pred: np.ndarray, class_names: tuple[str, ...] = (), split: str = "test"
+) -> EvaluationResult:
     """Evaluate model outputs against targets.
 
     Parameters
@@ -184,9 +189,14 @@ def evaluate_predictions(task: str, y_true: np.ndarray, y_pred: np.ndarray,
     """
     if task not in ("classification", "text_classification"):
         stats = regression_stats(y_true, y_pred)
-        return EvaluationResult(task, split, {k: stats[k] for k in ("mae", "rmse", "r2")},
-                                y_true=np.asarray(y_true).reshape(len(y_true), -1),
-                                y_pred=np.asarray(y_pred).reshape(len(y_pred), -1), residuals=stats)
+        return EvaluationResult(
+            task,
+            split,
+            {k: stats[k] for k in ("mae", "rmse", "r2")},
+            y_true=np.asarray(y_true).reshape(len(y_true), -1),
+            y_pred=np.asarray(y_pred).reshape(len(y_pred), -1),
+            residuals=stats,
+        )
     scores = class_scores(y_pred)
     truth = to_labels(y_true)
     predicted = scores.argmax(axis=1)
@@ -195,15 +205,24 @@ def evaluate_predictions(task: str, y_true: np.ndarray, y_pred: np.ndarray,
     matrix = confusion_matrix(truth, predicted, k)
     per_class = per_class_accuracy(matrix)
     return EvaluationResult(
-        task, split, {"accuracy": float((truth == predicted).mean()) if truth.size else float("nan")},
-        names, matrix, {names[i]: float(v) for i, v in enumerate(per_class)},
-        roc_curves(truth, scores, names), pr_curves(truth, scores, names),
-        most_confused(matrix, names), np.flatnonzero(truth != predicted),
-        true_labels=truth, predicted_labels=predicted)
+        task,
+        split,
+        {"accuracy": float((truth == predicted).mean()) if truth.size else float("nan")},
+        names,
+        matrix,
+        {names[i]: float(v) for i, v in enumerate(per_class)},
+        roc_curves(truth, scores, names),
+        pr_curves(truth, scores, names),
+        most_confused(matrix, names),
+        np.flatnonzero(truth != predicted),
+        true_labels=truth,
+        predicted_labels=predicted,
+    )
 
 
-def evaluate_project(project, dataset, network: str | None = None, model=None,
-                     batch_size: int = 256) -> EvaluationResult:
+def evaluate_project(
+    project, dataset, network: str | None = None, model=None, batch_size: int = 256
+) -> EvaluationResult:
     """Run one of a project's trained networks on the test split (else validation) and evaluate.
 
     The project's recipe decides what is measured: a supervised network is scored as a
@@ -235,13 +254,17 @@ def evaluate_project(project, dataset, network: str | None = None, model=None,
         raise NotEvaluableError(
             "A GAN makes new samples rather than answers, so there is nothing on a test split to "
             "score it against; judge it by the Generated samples and GAN losses on the Train page. "
-            "Received: recipe 'gan'.")
+            "Received: recipe 'gan'."
+        )
     name = network or (next(iter(project.networks)) if project is not None else "")
     if model is None:
         if not project.weights.get(name):
-            raise NotEvaluableError(f"The `{name}` network has not been trained yet: train it on the "
-                                    f"Train page, then evaluate. Received: no weights for `{name}`.")
+            raise NotEvaluableError(
+                f"The `{name}` network has not been trained yet: train it on the "
+                f"Train page, then evaluate. Received: no weights for `{name}`."
+            )
         from nnstudio.core.compile import compile_project
+
         model = compile_project(project, name)
     if recipe == "autoencoder":
         settings = project.view.get("anomaly") if project is not None else None
@@ -252,6 +275,7 @@ def evaluate_project(project, dataset, network: str | None = None, model=None,
     x, y, split = _split(dataset, labelled=True)
     if is_lazy(x):  # streamed from disk: batch by batch, samples that cannot be read are left out
         from nnstudio.core.data.streaming import predict_batches
+
         outputs, ok = predict_batches(model, x, batch_size)
         x, y, outputs = x.subset(np.flatnonzero(ok)), np.asarray(y)[ok], outputs[ok]
     else:
@@ -269,23 +293,29 @@ def _split(dataset, labelled: bool) -> tuple[np.ndarray, np.ndarray | None, str]
         raise NotEvaluableError(
             "Evaluation compares the network's answers with the right ones, and this data has no "
             "test or validation samples with answers; give the data a test or validation share on "
-            f"the Data page. Received: data {dataset.name!r} without a labelled test or validation split.")
+            f"the Data page. Received: data {dataset.name!r} without a labelled test or validation split."
+        )
     raise NotEvaluableError(
         "Evaluation needs samples the network did not train on; give the data a test or validation "
-        f"share on the Data page. Received: data {dataset.name!r} without a test or validation split.")
+        f"share on the Data page. Received: data {dataset.name!r} without a test or validation split."
+    )
 
 
 def _predict(model, x: np.ndarray, batch_size: int) -> np.ndarray:
     import keras
+
     x = np.asarray(x)
     x = x.astype(np.float32) if x.dtype == np.float64 else x
-    outputs = [np.asarray(keras.ops.convert_to_numpy(model(x[i:i + batch_size], training=False)))
-               for i in range(0, len(x), batch_size)]
+    outputs = [
+        np.asarray(keras.ops.convert_to_numpy(model(x[i : i + batch_size], training=False)))
+        for i in range(0, len(x), batch_size)
+    ]
     return np.concatenate(outputs)
 
 
-def reconstruction_result(x: np.ndarray, outputs: np.ndarray, split: str = "test",
-                          network: str = "") -> EvaluationResult:
+def reconstruction_result(
+    x: np.ndarray, outputs: np.ndarray, split: str = "test", network: str = ""
+) -> EvaluationResult:
     """Evaluate an autoencoder's outputs as reconstructions of its inputs.
 
     Parameters
@@ -316,20 +346,30 @@ def reconstruction_result(x: np.ndarray, outputs: np.ndarray, split: str = "test
     if outputs.size != x.size:
         raise NotEvaluableError(
             f"An autoencoder's output must have the shape of its input to be scored as a "
-            f"reconstruction. Received: input {tuple(x.shape[1:])}, output {tuple(outputs.shape[1:])}.")
+            f"reconstruction. Received: input {tuple(x.shape[1:])}, output {tuple(outputs.shape[1:])}."
+        )
     rebuilt = outputs.reshape(x.shape)
     errors = reconstruction_scores(x, rebuilt)
     absolute = np.abs(np.asarray(x, np.float64) - rebuilt).reshape(len(x), -1).mean(axis=1)
-    metrics = {"mse": float(errors.mean()) if errors.size else float("nan"),
-               "mae": float(absolute.mean()) if absolute.size else float("nan"),
-               "max_sample_error": float(errors.max()) if errors.size else float("nan")}
+    metrics = {
+        "mse": float(errors.mean()) if errors.size else float("nan"),
+        "mae": float(absolute.mean()) if absolute.size else float("nan"),
+        "max_sample_error": float(errors.max()) if errors.size else float("nan"),
+    }
     shown = slice(0, RECONSTRUCTION_EXAMPLES)
-    return EvaluationResult("reconstruction", split, metrics, network=network, errors=errors,
-                            originals=x[shown], reconstructions=rebuilt[shown], inputs=x)
+    return EvaluationResult(
+        "reconstruction",
+        split,
+        metrics,
+        network=network,
+        errors=errors,
+        originals=x[shown],
+        reconstructions=rebuilt[shown],
+        inputs=x,
+    )
 
 
-def _anomaly_result(project, dataset, model, network: str, settings: dict,
-                    batch_size: int) -> EvaluationResult:
+def _anomaly_result(project, dataset, model, network: str, settings: dict, batch_size: int) -> EvaluationResult:
     """Score every class of the data source, anomalies being the classes not named normal."""
     import copy
 
@@ -344,12 +384,26 @@ def _anomaly_result(project, dataset, model, network: str, settings: dict,
     normal_x = np.asarray(dataset.x_train)
     normal_errors = reconstruction_scores(normal_x, _predict(model, normal_x, batch_size).reshape(normal_x.shape))
     percentile = float(settings.get("percentile", 95.0))
-    return anomaly_result(x, _predict(model, x, batch_size), ~np.isin(classes, list(settings.get("normal_classes", ()))),
-                          normal_errors, percentile, split, network)
+    return anomaly_result(
+        x,
+        _predict(model, x, batch_size),
+        ~np.isin(classes, list(settings.get("normal_classes", ()))),
+        normal_errors,
+        percentile,
+        split,
+        network,
+    )
 
 
-def anomaly_result(x: np.ndarray, outputs: np.ndarray, anomaly: np.ndarray, normal_errors: np.ndarray,
-                   percentile: float = 95.0, split: str = "test", network: str = "") -> EvaluationResult:
+def anomaly_result(
+    x: np.ndarray,
+    outputs: np.ndarray,
+    anomaly: np.ndarray,
+    normal_errors: np.ndarray,
+    percentile: float = 95.0,
+    split: str = "test",
+    network: str = "",
+) -> EvaluationResult:
     """Evaluate an autoencoder as an anomaly detector: its reconstruction error is the score.
 
     Parameters
@@ -384,11 +438,16 @@ def anomaly_result(x: np.ndarray, outputs: np.ndarray, anomaly: np.ndarray, norm
     scores = np.column_stack([-errors, errors])
     both = bool(anomaly.any() and not anomaly.all())
     result.task = "anomaly_detection"
-    result.metrics = {"roc_auc": roc_auc(errors, anomaly) if both else float("nan"),
-                      "threshold": threshold, "precision": at.precision, "recall": at.recall,
-                      "f1": at.f1, "false_alarm_rate": at.false_positive_rate,
-                      "accuracy": float((flagged == truth).mean()) if truth.size else float("nan"),
-                      "mse": result.metrics["mse"]}
+    result.metrics = {
+        "roc_auc": roc_auc(errors, anomaly) if both else float("nan"),
+        "threshold": threshold,
+        "precision": at.precision,
+        "recall": at.recall,
+        "f1": at.f1,
+        "false_alarm_rate": at.false_positive_rate,
+        "accuracy": float((flagged == truth).mean()) if truth.size else float("nan"),
+        "mse": result.metrics["mse"],
+    }
     result.class_names, result.confusion = names, matrix
     result.per_class_accuracy = {names[i]: float(v) for i, v in enumerate(per_class_accuracy(matrix))}
     result.roc, result.pr = roc_curves(truth, scores, names), pr_curves(truth, scores, names)
@@ -414,8 +473,11 @@ def metrics_to_csv(result: EvaluationResult, path: str | os.PathLike) -> None:
         rows.insert(0, ("network", "name", result.network))
     if result.confusion is not None:
         names = result.class_names
-        rows += [("confusion", f"{names[i]}->{names[j]}", int(result.confusion[i, j]))
-                 for i in range(len(names)) for j in range(len(names))]
+        rows += [
+            ("confusion", f"{names[i]}->{names[j]}", int(result.confusion[i, j]))
+            for i in range(len(names))
+            for j in range(len(names))
+        ]
     with open(path, "w", newline="", encoding="utf-8") as handle:
         writer = csv.writer(handle)
         writer.writerow(("section", "name", "value"))

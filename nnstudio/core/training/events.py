@@ -18,16 +18,16 @@ class RunStarted:
     """Training is about to start its first batch (model built and compiled)."""
 
     run_id: str
-    recipe: str                 # "supervised" | "autoencoder" | "gan"
+    recipe: str  # "supervised" | "autoencoder" | "gan"
     epochs: int
     steps_per_epoch: int
     batch_size: int
-    samples: int                # training samples per epoch
+    samples: int  # training samples per epoch
     backend: str
     device: str
     metric_names: tuple[str, ...]  # as Keras names them: "loss", "accuracy", "val_loss", ...
     layer_names: tuple[str, ...]
-    initial_epoch: int = 0      # > 0 when resuming from a checkpoint
+    initial_epoch: int = 0  # > 0 when resuming from a checkpoint
     devices: tuple[str, ...] = ()  # every device of a distributed run (empty: ``device`` alone)
     distribution: str = "none"  # "none" | "data-parallel" | "model-parallel"
 
@@ -36,11 +36,11 @@ class RunStarted:
 class BatchEnded:
     """One optimizer step finished (for a GAN: one discriminator + generator round)."""
 
-    epoch: int                  # 0-based
-    step: int                   # 0-based within the epoch
+    epoch: int  # 0-based
+    step: int  # 0-based within the epoch
     global_step: int
-    logs: dict[str, float]      # running means as Keras reports them
-    fraction_done: float        # of the whole run, 0..1
+    logs: dict[str, float]  # running means as Keras reports them
+    fraction_done: float  # of the whole run, 0..1
     eta_seconds: float | None
     samples_per_second: float
 
@@ -50,7 +50,7 @@ class EpochEnded:
     """An epoch finished, validation included."""
 
     epoch: int
-    logs: dict[str, float]      # "loss", "accuracy", "val_loss", "val_accuracy", ...
+    logs: dict[str, float]  # "loss", "accuracy", "val_loss", "val_accuracy", ...
     learning_rate: float
     seconds: float
     eta_seconds: float | None
@@ -60,8 +60,8 @@ class EpochEnded:
 class Histogram:
     """A histogram of one tensor's values plus summary statistics."""
 
-    counts: np.ndarray          # (bins,) int
-    edges: np.ndarray           # (bins + 1,) float
+    counts: np.ndarray  # (bins,) int
+    edges: np.ndarray  # (bins + 1,) float
     mean: float
     std: float
     norm: float
@@ -104,7 +104,7 @@ class DecisionBoundary:
     global_step: int
     x_range: tuple[float, float]
     y_range: tuple[float, float]
-    values: np.ndarray          # (H, W): probability of class 1, or predicted class index
+    values: np.ndarray  # (H, W): probability of class 1, or predicted class index
 
 
 @dataclass(frozen=True)
@@ -124,8 +124,8 @@ class Samples:
 
     epoch: int
     global_step: int
-    kind: str                   # "generated" | "reconstruction"
-    samples: np.ndarray         # (n, ...) in data space
+    kind: str  # "generated" | "reconstruction"
+    samples: np.ndarray  # (n, ...) in data space
     originals: np.ndarray | None = None
 
 
@@ -137,7 +137,7 @@ class AttentionMaps:
     global_step: int
     sample_index: int
     tokens: tuple[str, ...]
-    scores: dict[str, np.ndarray]   # layer name -> (heads, query_len, key_len)
+    scores: dict[str, np.ndarray]  # layer name -> (heads, query_len, key_len)
 
 
 @dataclass(frozen=True)
@@ -152,7 +152,7 @@ class Resumed:
 
 @dataclass(frozen=True)
 class LogMessage:
-    level: str                  # "info" | "warning" | "error"
+    level: str  # "info" | "warning" | "error"
     message: str
 
 
@@ -160,10 +160,10 @@ class LogMessage:
 class RunFinished:
     """The run ended. ``status`` says how; ``message`` says why, for a person."""
 
-    status: str                 # "completed" | "stopped" | "failed" | "nan"
+    status: str  # "completed" | "stopped" | "failed" | "nan"
     message: str
     epochs_completed: int
-    history: tuple[dict[str, float], ...]     # per-epoch logs
+    history: tuple[dict[str, float], ...]  # per-epoch logs
     seconds: float
     samples_per_second: float
     best_epoch: int | None = None
@@ -172,6 +172,17 @@ class RunFinished:
 
 
 Event = (
-    RunStarted | BatchEnded | EpochEnded | WeightStats | Activations | DecisionBoundary
-    | Predictions | Samples | AttentionMaps | Paused | Resumed | LogMessage | RunFinished
+    RunStarted
+    | BatchEnded
+    | EpochEnded
+    | WeightStats
+    | Activations
+    | DecisionBoundary
+    | Predictions
+    | Samples
+    | AttentionMaps
+    | Paused
+    | Resumed
+    | LogMessage
+    | RunFinished
 )

@@ -17,7 +17,14 @@ from nnstudio.core.training import events as ev
 from nnstudio.core.training.checkpoints import load_checkpoint, restore_checkpoint, save_checkpoint
 from nnstudio.core.training.config import ConfigError, build_optimizer, current_backend, keras_device_name
 from nnstudio.core.training.context import (
-    RecipeResult, RunContext, as_float_inputs, build_model, current_learning_rate, load_data, steps_for)
+    RecipeResult,
+    RunContext,
+    as_float_inputs,
+    build_model,
+    current_learning_rate,
+    load_data,
+    steps_for,
+)
 from nnstudio.core.training.monitor import RunMonitor
 from nnstudio.core.training.telemetry import Telemetry, TelemetryOptions, to_numpy
 
@@ -56,6 +63,7 @@ def mode_coverage(real: np.ndarray, generated: np.ndarray, bins: int = 8) -> flo
 
 def _bce(from_logits: bool, smoothing: float = 0.0):
     import keras
+
     return keras.losses.BinaryCrossentropy(from_logits=from_logits, label_smoothing=smoothing)
 
 
@@ -67,12 +75,14 @@ def _outputs_logits(discriminator) -> bool:
 def train_gan(ctx: RunContext) -> RecipeResult:
     """Run the GAN recipe (see :func:`~nnstudio.core.training.engine.run_training`)."""
     import keras
+
     cfg, opts = ctx.config, ctx.config.gan
     g_name, d_name = opts["generator"], opts["discriminator"]
     missing = [n for n in (g_name, d_name) if n not in ctx.models and n not in ctx.project.networks]
     if missing:
-        raise ConfigError(f"The GAN recipe needs networks `{g_name}` and `{d_name}`. "
-                          f"Received: networks={list(ctx.project.networks)}.")
+        raise ConfigError(
+            f"The GAN recipe needs networks `{g_name}` and `{d_name}`. Received: networks={list(ctx.project.networks)}."
+        )
     ctx.network = g_name
     if cfg.seed is not None:
         keras.utils.set_random_seed(cfg.seed)
@@ -82,9 +92,11 @@ def train_gan(ctx: RunContext) -> RecipeResult:
         generator, discriminator = build_model(ctx, g_name), build_model(ctx, d_name)
         latent = int(opts["latent_dim"] or generator.input_shape[-1])
         logits = _outputs_logits(discriminator)
-        discriminator.compile(optimizer=build_optimizer(cfg, steps),
-                              loss=_bce(logits, float(opts["label_smoothing"])),
-                              metrics=[keras.metrics.BinaryAccuracy(threshold=0.0 if logits else 0.5)])
+        discriminator.compile(
+            optimizer=build_optimizer(cfg, steps),
+            loss=_bce(logits, float(opts["label_smoothing"])),
+            metrics=[keras.metrics.BinaryAccuracy(threshold=0.0 if logits else 0.5)],
+        )
         noise_in = keras.Input((latent,), name="noise")
         combined = keras.Model(noise_in, discriminator(generator(noise_in)), name="gan")
         discriminator.trainable = False
@@ -98,27 +110,61 @@ def train_gan(ctx: RunContext) -> RecipeResult:
             restore_checkpoint(models, checkpoint)
             initial_epoch, history = checkpoint.epoch, checkpoint.history
         seed = cfg.seed if cfg.seed is not None else 0
-        fixed_noise = np.random.default_rng([seed, 1]).normal(size=(int(opts["sample_count"]), latent)).astype(np.float32)
+        fixed_noise = (
+            np.random.default_rng([seed, 1]).normal(size=(int(opts["sample_count"]), latent)).astype(np.float32)
+        )
 
         def save(epoch: int, hist: list) -> None:
             if ctx.checkpoint_dir:
                 save_checkpoint(ctx.checkpoint_dir, epoch + 1, hist, models)
 
-        options = TelemetryOptions(**{**ctx.telemetry.__dict__, "gradients": False,
-                                      "activations": False, "decision_boundary": False,
-                                      "predictions": False, "attention": False})
-        telemetry = Telemetry(generator, ctx.report, options,
-                              samples_fn=lambda: ("generated", to_numpy(generator(fixed_noise, training=False)), None))
-        monitor = RunMonitor(ctx.report, ctx.should_stop, ctx.pause, epochs=cfg.epochs,
-                             steps_per_epoch=steps, batch_size=cfg.batch_size,
-                             initial_epoch=initial_epoch, monitor="g_loss", on_epoch_saved=save,
-                             telemetry=telemetry, nan_keys=("d_loss", "g_loss"), history=history)
+        options = TelemetryOptions(
+            **{
+                **ctx.telemetry.__dict__,
+                "gradients": False,
+                "activations": False,
+                "decision_boundary": False,
+                "predictions": False,
+                "attention": False,
+            }
+        )
+        telemetry = Telemetry(
+            generator,
+            ctx.report,
+            options,
+            samples_fn=lambda: ("generated", to_numpy(generator(fixed_noise, training=False)), None),
+        )
+        monitor = RunMonitor(
+            ctx.report,
+            ctx.should_stop,
+            ctx.pause,
+            epochs=cfg.epochs,
+            steps_per_epoch=steps,
+            batch_size=cfg.batch_size,
+            initial_epoch=initial_epoch,
+            monitor="g_loss",
+            on_epoch_saved=save,
+            telemetry=telemetry,
+            nan_keys=("d_loss", "g_loss"),
+            history=history,
+        )
         ctx.monitor = monitor
         ctx.started = True
-        ctx.report(ev.RunStarted(ctx.run_id, "gan", cfg.epochs, steps, cfg.batch_size, len(real),
-                                 current_backend(), cfg.device, GAN_METRICS,
-                                 tuple(layer.name for layer in generator.layers + discriminator.layers),
-                                 initial_epoch))
+        ctx.report(
+            ev.RunStarted(
+                ctx.run_id,
+                "gan",
+                cfg.epochs,
+                steps,
+                cfg.batch_size,
+                len(real),
+                current_backend(),
+                cfg.device,
+                GAN_METRICS,
+                tuple(layer.name for layer in generator.layers + discriminator.layers),
+                initial_epoch,
+            )
+        )
         monitor.train_begin()
         collapsed = False
         for epoch in range(initial_epoch, cfg.epochs):
@@ -130,9 +176,9 @@ def train_gan(ctx: RunContext) -> RecipeResult:
             if epoch + 1 > COLLAPSE_GRACE_EPOCHS or epoch + 1 == cfg.epochs:
                 collapsed = _check_collapse(ctx, generator, real, latent, seed, epoch, collapsed)
     from nnstudio.core.training.engine import store_weights
+
     store_weights(ctx.project, {g_name: generator, d_name: discriminator})
-    return RecipeResult(monitor, {g_name: generator, d_name: discriminator},
-                        initial_epoch=initial_epoch)
+    return RecipeResult(monitor, {g_name: generator, d_name: discriminator}, initial_epoch=initial_epoch)
 
 
 def _build_optimizers(*models) -> None:
@@ -148,7 +194,7 @@ def _gan_epoch(ctx, monitor, generator, discriminator, combined, real, latent, e
     order = rng.permutation(len(real)) if cfg.shuffle else np.arange(len(real))
     sums = dict.fromkeys(GAN_METRICS, 0.0)
     for step in range(monitor.steps_per_epoch):
-        batch = real[order[step * cfg.batch_size:(step + 1) * cfg.batch_size]]
+        batch = real[order[step * cfg.batch_size : (step + 1) * cfg.batch_size]]
         n = len(batch)
         discriminator.trainable = True
         for _ in range(int(cfg.gan["d_steps"])):
@@ -156,13 +202,16 @@ def _gan_epoch(ctx, monitor, generator, discriminator, combined, real, latent, e
             on_real = discriminator.train_on_batch(batch, np.ones((n, 1), np.float32), return_dict=True)
             on_fake = discriminator.train_on_batch(fake, np.zeros((n, 1), np.float32), return_dict=True)
         discriminator.trainable = False
-        g_logs = combined.train_on_batch(rng.normal(size=(n, latent)).astype(np.float32),
-                                         np.ones((n, 1), np.float32), return_dict=True)
+        g_logs = combined.train_on_batch(
+            rng.normal(size=(n, latent)).astype(np.float32), np.ones((n, 1), np.float32), return_dict=True
+        )
         discriminator.trainable = True
-        values = {"d_loss": (float(on_real["loss"]) + float(on_fake["loss"])) / 2,
-                  "g_loss": float(g_logs["loss"]),
-                  "d_acc_real": float(on_real.get("binary_accuracy", np.nan)),
-                  "d_acc_fake": float(on_fake.get("binary_accuracy", np.nan))}
+        values = {
+            "d_loss": (float(on_real["loss"]) + float(on_fake["loss"])) / 2,
+            "g_loss": float(g_logs["loss"]),
+            "d_acc_real": float(on_real.get("binary_accuracy", np.nan)),
+            "d_acc_fake": float(on_fake.get("binary_accuracy", np.nan)),
+        }
         for key, value in values.items():
             sums[key] += value
         if monitor.batch_end(step, {k: v / (step + 1) for k, v in sums.items()}, samples=n):
@@ -172,15 +221,27 @@ def _gan_epoch(ctx, monitor, generator, discriminator, combined, real, latent, e
 
 def _check_collapse(ctx, generator, real, latent, seed, epoch, collapsed) -> bool:
     noise = np.random.default_rng([seed, epoch, 11]).normal(size=(CHECK_SAMPLES, latent)).astype(np.float32)
-    coverage = mode_coverage(real[:4 * CHECK_SAMPLES], to_numpy(generator.predict_on_batch(noise)))
+    coverage = mode_coverage(real[: 4 * CHECK_SAMPLES], to_numpy(generator.predict_on_batch(noise)))
     now = coverage < COLLAPSE_THRESHOLD
     if now and not collapsed:
-        ctx.report(ev.LogMessage("warning", (
-            f"Possible mode collapse at epoch {epoch + 1}: generated samples cover only "
-            f"{coverage:.0%} of the data. Try a lower learning rate, label smoothing or more "
-            f"discriminator steps.")))
+        ctx.report(
+            ev.LogMessage(
+                "warning",
+                (
+                    f"Possible mode collapse at epoch {epoch + 1}: generated samples cover only "
+                    f"{coverage:.0%} of the data. Try a lower learning rate, label smoothing or more "
+                    f"discriminator steps."
+                ),
+            )
+        )
     elif collapsed and not now:
-        ctx.report(ev.LogMessage("info", (
-            f"Mode collapse recovered at epoch {epoch + 1}: generated samples cover "
-            f"{coverage:.0%} of the data again.")))
+        ctx.report(
+            ev.LogMessage(
+                "info",
+                (
+                    f"Mode collapse recovered at epoch {epoch + 1}: generated samples cover "
+                    f"{coverage:.0%} of the data again."
+                ),
+            )
+        )
     return now

@@ -11,7 +11,8 @@ from __future__ import annotations
 
 import math
 import time
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 import numpy as np
 
@@ -20,7 +21,7 @@ from nnstudio.core.training import events as ev
 EMA_ALPHA = 0.1
 PAUSE_POLL_S = 0.02
 MAX_LOSS_POINTS = 2000
-LAST_GOOD_INTERVAL_S = 2.0      # NaN recovery copies weights at most this often (epoch ends)
+LAST_GOOD_INTERVAL_S = 2.0  # NaN recovery copies weights at most this often (epoch ends)
 MAXIMISED_METRICS = ("accuracy", "auc", "precision", "recall")
 
 
@@ -32,8 +33,12 @@ def downsample(points: list[tuple[int, float]], limit: int = MAX_LOSS_POINTS) ->
     values = np.array([p[1] for p in points], dtype=np.float64)
     out = []
     for bucket in np.array_split(np.arange(len(points)), limit):
-        out.append([int(round(steps[bucket].mean())), float(np.nanmean(values[bucket]))
-                    if np.isfinite(values[bucket]).any() else float("nan")])
+        out.append(
+            [
+                int(round(steps[bucket].mean())),
+                float(np.nanmean(values[bucket])) if np.isfinite(values[bucket]).any() else float("nan"),
+            ]
+        )
     return out
 
 
@@ -71,12 +76,24 @@ class RunMonitor:
         Log keys whose non-finite value stops the run.
     """
 
-    def __init__(self, report: Callable[[Any], None], should_stop: Callable[[], bool], pause,
-                 *, epochs: int, steps_per_epoch: int, batch_size: int, initial_epoch: int = 0,
-                 monitor: str = "loss", snapshot: Callable[[], Any] | None = None,
-                 restore: Callable[[Any], Any] | None = None,
-                 on_epoch_saved: Callable[[int, list], None] | None = None, telemetry=None,
-                 nan_keys: tuple[str, ...] = ("loss",), history: list | None = None) -> None:
+    def __init__(
+        self,
+        report: Callable[[Any], None],
+        should_stop: Callable[[], bool],
+        pause,
+        *,
+        epochs: int,
+        steps_per_epoch: int,
+        batch_size: int,
+        initial_epoch: int = 0,
+        monitor: str = "loss",
+        snapshot: Callable[[], Any] | None = None,
+        restore: Callable[[Any], Any] | None = None,
+        on_epoch_saved: Callable[[int, list], None] | None = None,
+        telemetry=None,
+        nan_keys: tuple[str, ...] = ("loss",),
+        history: list | None = None,
+    ) -> None:
         self.report = report
         self.should_stop = should_stop
         self.pause = pause
@@ -137,18 +154,27 @@ class RunMonitor:
         logs = {k: float(v) for k, v in logs.items() if isinstance(v, (int, float, np.floating))}
         total = (self.epochs - self.initial_epoch) * self.steps_per_epoch
         done = self.global_step - self.initial_epoch * self.steps_per_epoch + 1
-        self.report(ev.BatchEnded(self.epoch, step, self.global_step, logs,
-                                  min(1.0, done / max(1, total)),
-                                  max(0.0, (total - done) * self._ema),
-                                  self.batch_size / self._ema if self._ema > 0 else 0.0))
+        self.report(
+            ev.BatchEnded(
+                self.epoch,
+                step,
+                self.global_step,
+                logs,
+                min(1.0, done / max(1, total)),
+                max(0.0, (total - done) * self._ema),
+                self.batch_size / self._ema if self._ema > 0 else 0.0,
+            )
+        )
         if "loss" in logs:
             self.batch_losses.append((self.global_step, logs["loss"]))
         bad = [k for k in self.nan_keys if k in logs and not math.isfinite(logs[k])]
         if bad:
             self.status = "nan"
-            self.message = (f"Training stopped: `{bad[0]}` became {logs[bad[0]]} at epoch "
-                            f"{self.epoch + 1}, step {step + 1}; restored the weights from the end "
-                            f"of epoch {self.last_good_epoch}. Try a lower learning rate.")
+            self.message = (
+                f"Training stopped: `{bad[0]}` became {logs[bad[0]]} at epoch "
+                f"{self.epoch + 1}, step {step + 1}; restored the weights from the end "
+                f"of epoch {self.last_good_epoch}. Try a lower learning rate."
+            )
         elif self.telemetry is not None and self.telemetry.due(self.global_step, self.train_seconds):
             self.telemetry.sample(self.epoch, self.global_step)
         self.global_step += 1
@@ -172,13 +198,21 @@ class RunMonitor:
         """Report a completed epoch: history, best epoch, last good weights, checkpoint."""
         if self.halted:
             return
-        logs = {k: float(v) for k, v in logs.items()
-                if isinstance(v, (int, float, np.floating)) and k != "learning_rate"}
+        logs = {
+            k: float(v) for k, v in logs.items() if isinstance(v, (int, float, np.floating)) and k != "learning_rate"
+        }
         self.history.append(logs)
         seconds = time.perf_counter() - self._epoch_start
         remaining = self.epochs - epoch - 1
-        self.report(ev.EpochEnded(epoch, logs, float(learning_rate), seconds,
-                                  remaining * self.train_seconds / max(1, epoch + 1 - self.initial_epoch)))
+        self.report(
+            ev.EpochEnded(
+                epoch,
+                logs,
+                float(learning_rate),
+                seconds,
+                remaining * self.train_seconds / max(1, epoch + 1 - self.initial_epoch),
+            )
+        )
         key = self.monitor if self.monitor in logs else "loss"
         if key in logs and is_better(key, logs[key], self.best_value):
             self.best_value, self.best_epoch = logs[key], epoch
@@ -196,8 +230,9 @@ class RunMonitor:
             self.on_epoch_saved(epoch, self.history)
         last_step = self.global_step - 1
         final = epoch + 1 >= self.epochs
-        if self.telemetry is not None and self.telemetry.due(last_step, self.train_seconds, epoch_end=True,
-                                                             final=final):
+        if self.telemetry is not None and self.telemetry.due(
+            last_step, self.train_seconds, epoch_end=True, final=final
+        ):
             self.telemetry.sample(epoch, last_step)
         self._mark = time.perf_counter()
 
@@ -205,6 +240,14 @@ class RunMonitor:
         """Build the :class:`RunFinished` event for this run's state."""
         epochs = len(self.history)
         message = self.message or f"Finished {epochs} epoch{'s' if epochs != 1 else ''} in {seconds:.1f} s."
-        return ev.RunFinished(self.status, message, len(self.history), tuple(self.history), seconds,
-                              self.samples_seen / self.train_seconds if self.train_seconds else 0.0,
-                              self.best_epoch, dict(test_metrics), record)
+        return ev.RunFinished(
+            self.status,
+            message,
+            len(self.history),
+            tuple(self.history),
+            seconds,
+            self.samples_seen / self.train_seconds if self.train_seconds else 0.0,
+            self.best_epoch,
+            dict(test_metrics),
+            record,
+        )

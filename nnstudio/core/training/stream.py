@@ -25,12 +25,25 @@ import numpy as np
 
 from nnstudio.core.training import events as ev
 
-EVENT_TYPES = {cls.__name__: cls for cls in (
-    ev.RunStarted, ev.BatchEnded, ev.EpochEnded, ev.WeightStats, ev.Activations,
-    ev.DecisionBoundary, ev.Predictions, ev.Samples, ev.AttentionMaps, ev.Paused,
-    ev.Resumed, ev.LogMessage, ev.RunFinished)}
-_SAFE_DTYPES = frozenset("bool int8 int16 int32 int64 uint8 uint16 uint32 uint64 float16 "
-                         "float32 float64".split())
+EVENT_TYPES = {
+    cls.__name__: cls
+    for cls in (
+        ev.RunStarted,
+        ev.BatchEnded,
+        ev.EpochEnded,
+        ev.WeightStats,
+        ev.Activations,
+        ev.DecisionBoundary,
+        ev.Predictions,
+        ev.Samples,
+        ev.AttentionMaps,
+        ev.Paused,
+        ev.Resumed,
+        ev.LogMessage,
+        ev.RunFinished,
+    )
+}
+_SAFE_DTYPES = frozenset("bool int8 int16 int32 int64 uint8 uint16 uint32 uint64 float16 float32 float64".split())
 
 
 #: A binary frame starts with these four bytes, then the header's length (uint32, little endian).
@@ -46,14 +59,18 @@ class EventDecodeError(ValueError):
 
 def _encode(value: Any) -> Any:
     if isinstance(value, ev.Histogram):
-        return {"__histogram__": {f.name: _encode(getattr(value, f.name))
-                                  for f in dataclasses.fields(value)}}
+        return {"__histogram__": {f.name: _encode(getattr(value, f.name)) for f in dataclasses.fields(value)}}
     if isinstance(value, np.ndarray):
         array = np.ascontiguousarray(value)
         if array.dtype.name not in _SAFE_DTYPES:
             array = array.astype(np.float32)
-        return {"__ndarray__": {"dtype": array.dtype.name, "shape": list(array.shape),
-                                "data": base64.b64encode(array.tobytes()).decode("ascii")}}
+        return {
+            "__ndarray__": {
+                "dtype": array.dtype.name,
+                "shape": list(array.shape),
+                "data": base64.b64encode(array.tobytes()).decode("ascii"),
+            }
+        }
     if isinstance(value, np.generic):
         return value.item()
     if isinstance(value, dict):
@@ -126,8 +143,9 @@ def _build(cls: type, data: dict[str, Any]) -> ev.Event:
 
 def _encode_binary(value: Any, arrays: list[np.ndarray]) -> Any:
     if isinstance(value, ev.Histogram):
-        return {"__histogram__": {f.name: _encode_binary(getattr(value, f.name), arrays)
-                                  for f in dataclasses.fields(value)}}
+        return {
+            "__histogram__": {f.name: _encode_binary(getattr(value, f.name), arrays) for f in dataclasses.fields(value)}
+        }
     if isinstance(value, np.ndarray):
         array = np.ascontiguousarray(value)
         if array.dtype.name not in _SAFE_DTYPES:

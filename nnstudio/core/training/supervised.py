@@ -17,11 +17,23 @@ from nnstudio.core.training import events as ev
 from nnstudio.core.training.batches import epoch_seed, fit_arguments, streamed_arguments
 from nnstudio.core.training.checkpoints import load_checkpoint, restore_checkpoint, save_checkpoint
 from nnstudio.core.training.config import (
-    ConfigError, build_callbacks, build_loss, build_metrics, build_optimizer, class_weights,
-    current_backend)
+    ConfigError,
+    build_callbacks,
+    build_loss,
+    build_metrics,
+    build_optimizer,
+    class_weights,
+    current_backend,
+)
 from nnstudio.core.training.context import (
-    RecipeResult, RunContext, as_float_inputs, build_model, current_learning_rate, load_data,
-    steps_for)
+    RecipeResult,
+    RunContext,
+    as_float_inputs,
+    build_model,
+    current_learning_rate,
+    load_data,
+    steps_for,
+)
 from nnstudio.core.training.monitor import RunMonitor
 from nnstudio.core.training.telemetry import Telemetry, to_numpy
 
@@ -88,10 +100,11 @@ def reconstruction_errors(model, x: np.ndarray, batch_size: int = 256) -> np.nda
         ``(n,)`` float errors; larger means less like the training data.
     """
     import keras
+
     x = as_float_inputs(x)
     errors = []
     for start in range(0, len(x), batch_size):
-        chunk = x[start:start + batch_size]
+        chunk = x[start : start + batch_size]
         out = np.asarray(keras.ops.convert_to_numpy(model(chunk, training=False)))
         errors.append(reconstruction_scores(chunk, out.reshape(chunk.shape)))
     return np.concatenate(errors) if errors else np.zeros(0, np.float32)
@@ -120,10 +133,12 @@ def with_augmentation(model, data_spec: dict, data, report) -> Any:
     if not getattr(data, "is_image", False) or data.task == "segmentation" or len(model.inputs) != 1:
         return model
     from nnstudio.core.data import augmentation_layers
+
     layers = augmentation_layers(data_spec)
     if not layers:
         return model
     import keras
+
     source = model.inputs[0]
     inputs = keras.Input(tuple(source.shape[1:]), dtype=source.dtype, name="augment_input")
     x = inputs
@@ -137,6 +152,7 @@ def with_augmentation(model, data_spec: dict, data, report) -> Any:
 def train_supervised(ctx: RunContext) -> RecipeResult:
     """Run the supervised or autoencoder recipe (see :func:`run_training`)."""
     import keras
+
     cfg = ctx.config
     if cfg.seed is not None:
         keras.utils.set_random_seed(cfg.seed)
@@ -149,8 +165,10 @@ def train_supervised(ctx: RunContext) -> RecipeResult:
     x_test = None if data.x_test is None else read(data.x_test)
     y_train, y_val, y_test = (x_train, x_val, x_test) if autoencoder else (data.y_train, data.y_val, data.y_test)
     if y_train is None:
-        raise ConfigError(f"The supervised recipe needs labelled data; use the autoencoder recipe "
-                          f"for unlabelled data. Received: dataset {data.name!r} with task={data.task!r}.")
+        raise ConfigError(
+            f"The supervised recipe needs labelled data; use the autoencoder recipe "
+            f"for unlabelled data. Received: dataset {data.name!r} with task={data.task!r}."
+        )
     has_val = x_val is not None and y_val is not None and len(x_val) > 0
     placement = ctx.placement
     samples = len(x_train)
@@ -158,9 +176,11 @@ def train_supervised(ctx: RunContext) -> RecipeResult:
         placement.check_batch(cfg.batch_size)
         if placement.feeds_itself():
             if streamed and placement.processes > 1:
-                raise ConfigError("Streamed data cannot yet be split across several processes; train on "
-                                  "in-memory data or in one process. Received: processes="
-                                  f"{placement.processes}.")
+                raise ConfigError(
+                    "Streamed data cannot yet be split across several processes; train on "
+                    "in-memory data or in one process. Received: processes="
+                    f"{placement.processes}."
+                )
             samples = max(1, len(x_train) // cfg.batch_size) * cfg.batch_size
         if placement.kind == "model-parallel":
             placement.propose(build_model(ctx, ctx.network))
@@ -173,49 +193,85 @@ def train_supervised(ctx: RunContext) -> RecipeResult:
         fit_model = model if autoencoder else with_augmentation(model, ctx.project.data, data, ctx.report)
         optimizer = build_optimizer(cfg, steps)
         for compiled in {id(m): m for m in (fit_model, model)}.values():  # one optimizer, shared
-            compiled.compile(optimizer=optimizer, loss=build_loss(cfg.loss),
-                             metrics=build_metrics(cfg.metrics), jit_compile=cfg.jit_compile)
+            compiled.compile(
+                optimizer=optimizer,
+                loss=build_loss(cfg.loss),
+                metrics=build_metrics(cfg.metrics),
+                jit_compile=cfg.jit_compile,
+            )
         initial_epoch, history, best = 0, [], {}
         checkpoint = load_checkpoint(ctx.checkpoint_dir) if ctx.resume and ctx.checkpoint_dir else None
         if checkpoint is not None:
             restore_checkpoint({ctx.network: model}, checkpoint)
             initial_epoch, history, best = checkpoint.epoch, checkpoint.history, checkpoint.extra
-        monitor = _monitor(ctx, model, steps, initial_epoch, history, best, checkpoint,
-                           has_val, data, x_train, y_train, x_val, y_val)
+        monitor = _monitor(
+            ctx, model, steps, initial_epoch, history, best, checkpoint, has_val, data, x_train, y_train, x_val, y_val
+        )
         ctx.monitor = monitor
         if monitor.telemetry is not None and hasattr(fit_model, "jax_state_sync"):
             monitor.telemetry.sync = fit_model.jax_state_sync
-        callbacks = [engine_callback(monitor, cfg.seed, samples), *build_callbacks(cfg, has_val),
-                     *ctx.callbacks]
+        callbacks = [engine_callback(monitor, cfg.seed, samples), *build_callbacks(cfg, has_val), *ctx.callbacks]
         weights_of_classes = None if autoencoder else class_weights(cfg.class_weight, y_train)
         if placement.feeds_itself() and not streamed:
-            fit_kwargs = {"x": placement.batches(x_train, y_train, cfg.batch_size, seed=cfg.seed,
-                                                 shuffle=cfg.shuffle, initial_epoch=initial_epoch,
-                                                 sample_weight=sample_weights(weights_of_classes, y_train))}
+            fit_kwargs = {
+                "x": placement.batches(
+                    x_train,
+                    y_train,
+                    cfg.batch_size,
+                    seed=cfg.seed,
+                    shuffle=cfg.shuffle,
+                    initial_epoch=initial_epoch,
+                    sample_weight=sample_weights(weights_of_classes, y_train),
+                )
+            }
             weights_of_classes = None
-            validation_data = (placement.batches(x_val, y_val, cfg.batch_size, seed=None, shuffle=False)
-                               if has_val else None)
+            validation_data = (
+                placement.batches(x_val, y_val, cfg.batch_size, seed=None, shuffle=False) if has_val else None
+            )
         elif streamed:
             feeds = streamed_arguments(cfg, x_train, y_train, x_val, y_val, initial_epoch, autoencoder, has_val)
             fit_kwargs, validation_data = feeds.fit_kwargs, feeds.validation
         else:
-            fit_kwargs = fit_arguments(x_train, y_train, batch_size=cfg.batch_size, shuffle=cfg.shuffle,
-                                       seed=cfg.seed, epochs=cfg.epochs, initial_epoch=initial_epoch)
+            fit_kwargs = fit_arguments(
+                x_train,
+                y_train,
+                batch_size=cfg.batch_size,
+                shuffle=cfg.shuffle,
+                seed=cfg.seed,
+                epochs=cfg.epochs,
+                initial_epoch=initial_epoch,
+            )
             validation_data = (x_val, y_val) if has_val else None
         metric_names = ("loss", *cfg.metrics)
         ctx.started = True
-        ctx.report(ev.RunStarted(
-            ctx.run_id, cfg.recipe, cfg.epochs, steps, cfg.batch_size, samples,
-            current_backend(), cfg.device,
-            metric_names + (tuple(f"val_{m}" for m in metric_names) if has_val else ()),
-            tuple(layer.name for layer in model.layers), initial_epoch,
-            tuple(placement.devices) if placement.distributed else (), placement.kind))
+        ctx.report(
+            ev.RunStarted(
+                ctx.run_id,
+                cfg.recipe,
+                cfg.epochs,
+                steps,
+                cfg.batch_size,
+                samples,
+                current_backend(),
+                cfg.device,
+                metric_names + (tuple(f"val_{m}" for m in metric_names) if has_val else ()),
+                tuple(layer.name for layer in model.layers),
+                initial_epoch,
+                tuple(placement.devices) if placement.distributed else (),
+                placement.kind,
+            )
+        )
         if initial_epoch < cfg.epochs:
             try:
-                fit_model.fit(**fit_kwargs, epochs=cfg.epochs, initial_epoch=initial_epoch,
-                          validation_data=validation_data,
-                          class_weight=weights_of_classes,
-                          callbacks=callbacks, verbose=0)
+                fit_model.fit(
+                    **fit_kwargs,
+                    epochs=cfg.epochs,
+                    initial_epoch=initial_epoch,
+                    validation_data=validation_data,
+                    class_weight=weights_of_classes,
+                    callbacks=callbacks,
+                    verbose=0,
+                )
             except _Halted:
                 pass
         weights_kind = _choose_weights(ctx, model, monitor)
@@ -230,13 +286,16 @@ def train_supervised(ctx: RunContext) -> RecipeResult:
             test_metrics = model.evaluate(**test_data, verbose=0, return_dict=True)
             test_metrics = {k: float(v) for k, v in test_metrics.items()}
     if monitor.status == "completed" and len(monitor.history) < cfg.epochs:
-        monitor.message = (f"Early stopping after epoch {len(monitor.history)}: "
-                           f"`{cfg.early_stopping['monitor']}` stopped improving.")
+        monitor.message = (
+            f"Early stopping after epoch {len(monitor.history)}: `{cfg.early_stopping['monitor']}` stopped improving."
+        )
     from nnstudio.core.training.engine import store_weights
+
     store_weights(ctx.project, {ctx.network: model})
     skipped = data.skips.count if hasattr(data, "skips") else 0
-    input_stats = feeds.stats(monitor, skipped) if streamed else {"streamed": False, "samples": len(x_train),
-                                                                  "skipped": skipped}
+    input_stats = (
+        feeds.stats(monitor, skipped) if streamed else {"streamed": False, "samples": len(x_train), "skipped": skipped}
+    )
     return RecipeResult(monitor, {ctx.network: model}, test_metrics, weights_kind, initial_epoch, input_stats)
 
 
@@ -249,9 +308,11 @@ def sample_weights(weights_of_classes: dict[int, float] | None, y: np.ndarray) -
     return np.array([weights_of_classes.get(int(label), 1.0) for label in labels], dtype=np.float32)
 
 
-def _monitor(ctx, model, steps, initial_epoch, history, best, checkpoint, has_val, data,
-             x_train, y_train, x_val, y_val) -> RunMonitor:
+def _monitor(
+    ctx, model, steps, initial_epoch, history, best, checkpoint, has_val, data, x_train, y_train, x_val, y_val
+) -> RunMonitor:
     from nnstudio.core.compile import apply_weights, extract_weights
+
     cfg = ctx.config
     monitor_key = cfg.early_stopping["monitor"] if has_val else "loss"
 
@@ -265,22 +326,43 @@ def _monitor(ctx, model, steps, initial_epoch, history, best, checkpoint, has_va
     samples_fn = None
     if cfg.recipe == "autoencoder":
         count = ctx.telemetry.sample_count
-        samples_fn = lambda: ("reconstruction", to_numpy(model(x_fixed[:count], training=False)),  # noqa: E731
-                              np.asarray(x_fixed[:count]))
+        samples_fn = lambda: (
+            "reconstruction",
+            to_numpy(model(x_fixed[:count], training=False)),
+            np.asarray(x_fixed[:count]),
+        )
     vocabulary = tuple(getattr(data, "vocabulary", ()) or ())
     tokens_fn = None
     if vocabulary:
-        tokens_fn = lambda sample: tuple(vocabulary[int(t)] if 0 <= int(t) < len(vocabulary) else str(int(t))  # noqa: E731
-                                         for t in np.ravel(sample))
-    telemetry = Telemetry(model, ctx.report, ctx.telemetry, x=x_fixed, y=y_fixed,
-                          loss_fn=build_loss(cfg.loss), domain=getattr(data, "domain", None),
-                          samples_fn=samples_fn, tokens_fn=tokens_fn)
-    monitor = RunMonitor(ctx.report, ctx.should_stop, ctx.pause, epochs=cfg.epochs,
-                         steps_per_epoch=steps, batch_size=cfg.batch_size,
-                         initial_epoch=initial_epoch, monitor=monitor_key,
-                         snapshot=lambda: extract_weights(model),
-                         restore=lambda weights: apply_weights(model, weights), on_epoch_saved=save,
-                         telemetry=telemetry, history=history)
+        tokens_fn = lambda sample: tuple(
+            vocabulary[int(t)] if 0 <= int(t) < len(vocabulary) else str(int(t)) for t in np.ravel(sample)
+        )
+    telemetry = Telemetry(
+        model,
+        ctx.report,
+        ctx.telemetry,
+        x=x_fixed,
+        y=y_fixed,
+        loss_fn=build_loss(cfg.loss),
+        domain=getattr(data, "domain", None),
+        samples_fn=samples_fn,
+        tokens_fn=tokens_fn,
+    )
+    monitor = RunMonitor(
+        ctx.report,
+        ctx.should_stop,
+        ctx.pause,
+        epochs=cfg.epochs,
+        steps_per_epoch=steps,
+        batch_size=cfg.batch_size,
+        initial_epoch=initial_epoch,
+        monitor=monitor_key,
+        snapshot=lambda: extract_weights(model),
+        restore=lambda weights: apply_weights(model, weights),
+        on_epoch_saved=save,
+        telemetry=telemetry,
+        history=history,
+    )
     monitor.best_epoch = best.get("best_epoch")
     monitor.best_value = best.get("best_value")
     if checkpoint is not None and "best" in checkpoint.weights:

@@ -12,8 +12,9 @@ imports Keras lazily.
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, fields, replace
-from typing import Any, Callable
+from typing import Any
 
 import numpy as np
 
@@ -21,8 +22,18 @@ from nnstudio.core.training import events as ev
 
 #: Activations whose units can die (output zero for every input).
 RELU_NAMES = ("relu", "relu6")
-ACTIVATION_LAYER_KINDS = ("Conv1D", "Conv2D", "Conv3D", "SeparableConv", "DepthwiseConv",
-                          "Dense", "LSTM", "GRU", "SimpleRNN", "Embedding")
+ACTIVATION_LAYER_KINDS = (
+    "Conv1D",
+    "Conv2D",
+    "Conv3D",
+    "SeparableConv",
+    "DepthwiseConv",
+    "Dense",
+    "LSTM",
+    "GRU",
+    "SimpleRNN",
+    "Embedding",
+)
 
 
 @dataclass(frozen=True)
@@ -75,8 +86,13 @@ def histogram(values: np.ndarray, bins: int) -> ev.Histogram:
     if flat.size == 0:
         return ev.Histogram(np.zeros(bins, np.int64), np.linspace(0, 1, bins + 1), 0.0, 0.0, 0.0)
     counts, edges = np.histogram(flat, bins=bins)
-    return ev.Histogram(counts.astype(np.int64), edges.astype(np.float32), float(flat.mean()),
-                        float(flat.std()), float(np.linalg.norm(flat)))
+    return ev.Histogram(
+        counts.astype(np.int64),
+        edges.astype(np.float32),
+        float(flat.mean()),
+        float(flat.std()),
+        float(np.linalg.norm(flat)),
+    )
 
 
 def dead_fraction(values: np.ndarray) -> float:
@@ -98,6 +114,7 @@ def leaf_layers(model) -> list:
 def to_numpy(value) -> np.ndarray:
     """Return a backend tensor (or array) as a NumPy array."""
     import keras
+
     return np.asarray(keras.ops.convert_to_numpy(value))
 
 
@@ -124,10 +141,19 @@ class Telemetry:
         Maps one input sample to token strings, for attention maps.
     """
 
-    def __init__(self, model, report: Callable[[Any], None], options: TelemetryOptions, *,
-                 x: np.ndarray | None = None, y: np.ndarray | None = None, loss_fn=None,
-                 domain=None, samples_fn: Callable[[], tuple] | None = None,
-                 tokens_fn: Callable[[np.ndarray], tuple[str, ...]] | None = None) -> None:
+    def __init__(
+        self,
+        model,
+        report: Callable[[Any], None],
+        options: TelemetryOptions,
+        *,
+        x: np.ndarray | None = None,
+        y: np.ndarray | None = None,
+        loss_fn=None,
+        domain=None,
+        samples_fn: Callable[[], tuple] | None = None,
+        tokens_fn: Callable[[np.ndarray], tuple[str, ...]] | None = None,
+    ) -> None:
         self.model = model
         self.report = report
         self.options = options
@@ -140,7 +166,7 @@ class Telemetry:
         #: from its variables within an epoch (``jax_state_sync`` puts it back).
         self.sync: Callable[[], None] | None = None
         self._last_time = -np.inf
-        self._last_step = -(10 ** 9)
+        self._last_step = -(10**9)
         self._prev_weights: dict[str, np.ndarray] = {}
         self._jax_grad = None
         self._sub_model = None
@@ -161,8 +187,7 @@ class Telemetry:
         shape = getattr(self.model, "input_shape", None)
         return isinstance(shape, tuple) and len(shape) == 2 and shape[-1] == 2
 
-    def due(self, global_step: int, train_seconds: float, epoch_end: bool = False,
-            final: bool = False) -> bool:
+    def due(self, global_step: int, train_seconds: float, epoch_end: bool = False, final: bool = False) -> bool:
         """Whether a sample fits the step, interval and time budget now.
 
         ``final`` (the run's last epoch ended) is always due unless this step was sampled
@@ -195,8 +220,7 @@ class Telemetry:
                 self._decision_boundary(epoch, global_step)
             if opts.predictions and self._y is not None:
                 y_pred = to_numpy(self.model(self._x, training=False))
-                self.report(ev.Predictions(epoch, global_step, tuple(range(len(self._x))),
-                                           self._y, y_pred))
+                self.report(ev.Predictions(epoch, global_step, tuple(range(len(self._x))), self._y, y_pred))
             if opts.attention:
                 self._attention_maps(epoch, global_step)
         if opts.samples and self.samples_fn is not None:
@@ -229,6 +253,7 @@ class Telemetry:
     def _gradients(self, bins: int) -> dict[str, ev.Histogram]:
         """Histogram the loss gradient of each trainable weight, through the active backend."""
         import keras
+
         if self.loss_fn is None or self._x is None or self._y is None:
             return {}
         pairs = [(f"{layer.name}/{w.name}", w) for layer in self._weighted for w in layer.trainable_weights]
@@ -243,36 +268,43 @@ class Telemetry:
 
     def _loss(self, y_pred):
         import keras
+
         return keras.ops.mean(self.loss_fn(self._y, y_pred))
 
     def _tensorflow_gradients(self, weights: list) -> list:
         import tensorflow as tf
+
         with tf.GradientTape() as tape:
             loss = self._loss(self.model(self._x, training=False))
         return tape.gradient(loss, [w.value for w in weights])
 
     def _jax_gradients(self, weights: list) -> list:
         import jax
+
         trainable = self.model.trainable_variables
         if self._jax_grad is None:  # traced once, then reused at every sample
+
             def loss_of(values, non_trainable, x):
                 y_pred, _ = self.model.stateless_call(values, non_trainable, x, training=False)
                 return self._loss(y_pred)
 
             self._jax_grad = jax.jit(jax.grad(loss_of))
-        grads = self._jax_grad([v.value for v in trainable],
-                               [v.value for v in self.model.non_trainable_variables], self._x)
+        grads = self._jax_grad(
+            [v.value for v in trainable], [v.value for v in self.model.non_trainable_variables], self._x
+        )
         by_id = {id(v): g for v, g in zip(trainable, grads)}
         return [by_id.get(id(w)) for w in weights]
 
     def _torch_gradients(self, weights: list) -> list:
         import torch
+
         values = [w.value for w in weights]
         loss = self._loss(self.model(self._x, training=False))
         return list(torch.autograd.grad(loss, values, allow_unused=True))
 
     def _activations(self, epoch: int, global_step: int) -> None:
         import keras
+
         if self._sub_model is None:
             chosen = []
             for layer in self.model.layers:
@@ -289,8 +321,12 @@ class Telemetry:
                 self.options = replace(self.options, activations=False)
                 return
             self._sub_names = [name for name, _ in chosen]
-            self._relu_names = {layer.name for layer in self.model.layers if layer.name in self._sub_names
-                                and getattr(getattr(layer, "activation", None), "__name__", "") in RELU_NAMES}
+            self._relu_names = {
+                layer.name
+                for layer in self.model.layers
+                if layer.name in self._sub_names
+                and getattr(getattr(layer, "activation", None), "__name__", "") in RELU_NAMES
+            }
             self._sub_model = keras.Model(self.model.inputs[0], [out for _, out in chosen])
         # Dead units need the whole fixed batch; the previews only its first sample.
         batch = self._x if self.options.dead_units else self._x[:1]
@@ -298,8 +334,11 @@ class Telemetry:
         outputs = outputs if isinstance(outputs, (list, tuple)) else [outputs]
         values = [to_numpy(out) for out in outputs]
         arrays = {name: value[0] for name, value in zip(self._sub_names, values)}
-        dead = {name: dead_fraction(value) for name, value in zip(self._sub_names, values)
-                if self.options.dead_units and name in self._relu_names}
+        dead = {
+            name: dead_fraction(value)
+            for name, value in zip(self._sub_names, values)
+            if self.options.dead_units and name in self._relu_names
+        }
         self.report(ev.Activations(epoch, global_step, 0, arrays, dead))
 
     def _decision_boundary(self, epoch: int, global_step: int) -> None:
@@ -314,9 +353,15 @@ class Telemetry:
             values = out[:, 1]
         else:
             values = out.argmax(axis=1).astype(np.float32)
-        self.report(ev.DecisionBoundary(epoch, global_step, (float(x0), float(x1)),
-                                        (float(y0), float(y1)),
-                                        values.reshape(n, n).astype(np.float32)))
+        self.report(
+            ev.DecisionBoundary(
+                epoch,
+                global_step,
+                (float(x0), float(x1)),
+                (float(y0), float(y1)),
+                values.reshape(n, n).astype(np.float32),
+            )
+        )
 
     def _attention_maps(self, epoch: int, global_step: int) -> None:
         from nnstudio.core.analysis.attention import attention_layer_paths, attention_scores
@@ -331,8 +376,9 @@ class Telemetry:
         if not scores:
             return
         first = next(iter(scores.values()))
-        tokens = (self.tokens_fn(self._x[0]) if self.tokens_fn is not None
-                  else tuple(str(i) for i in range(first.shape[-1])))
+        tokens = (
+            self.tokens_fn(self._x[0]) if self.tokens_fn is not None else tuple(str(i) for i in range(first.shape[-1]))
+        )
         self.report(ev.AttentionMaps(epoch, global_step, 0, tuple(tokens), scores))
 
     def _warn_once(self, key: str, message: str) -> None:

@@ -23,6 +23,13 @@ from nnstudio.core.tune.space import (
 from nnstudio.core.tune.study import StudySettings
 
 __all__ = [
-    "Dimension", "SearchSpaceError", "StudyError", "StudySettings", "TuneError", "apply_params",
-    "parse_spec", "spaces_for_node", "spaces_of",
+    "Dimension",
+    "SearchSpaceError",
+    "StudyError",
+    "StudySettings",
+    "TuneError",
+    "apply_params",
+    "parse_spec",
+    "spaces_for_node",
+    "spaces_of",
 ]

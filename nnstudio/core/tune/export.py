@@ -31,9 +31,16 @@ def trials_csv(trials: list[dict[str, Any]]) -> str:
     writer = csv.writer(out, lineterminator="\n")
     writer.writerow(["number", "state", "value", "seconds", *keys, "message"])
     for trial in trials:
-        writer.writerow([trial["number"], trial["state"], "" if trial["value"] is None else trial["value"],
-                         "" if trial["seconds"] is None else trial["seconds"],
-                         *[trial["params"].get(k, "") for k in keys], trial.get("message", "")])
+        writer.writerow(
+            [
+                trial["number"],
+                trial["state"],
+                "" if trial["value"] is None else trial["value"],
+                "" if trial["seconds"] is None else trial["seconds"],
+                *[trial["params"].get(k, "") for k in keys],
+                trial.get("message", ""),
+            ]
+        )
     return out.getvalue()
 
 
@@ -59,13 +66,21 @@ def _pruner(settings: StudySettings, epochs: int) -> str:
         args = ", ".join(f"{k}={v}" for k, v in MEDIAN_PRUNER.items())
         return f"optuna.pruners.MedianPruner({args})"
     if settings.prune == "hyperband":
-        return (f"optuna.pruners.HyperbandPruner(min_resource=1, max_resource={epochs}, "
-                f"reduction_factor={HYPERBAND_REDUCTION})")
+        return (
+            f"optuna.pruners.HyperbandPruner(min_resource=1, max_resource={epochs}, "
+            f"reduction_factor={HYPERBAND_REDUCTION})"
+        )
     return "optuna.pruners.NopPruner()"
 
 
-def study_script(project_path: str, settings: StudySettings, spaces: dict[str, Dimension],
-                 epochs: int, storage: str | None = None, name: str = "study") -> str:
+def study_script(
+    project_path: str,
+    settings: StudySettings,
+    spaces: dict[str, Dimension],
+    epochs: int,
+    storage: str | None = None,
+    name: str = "study",
+) -> str:
     """Return a Python script that reproduces the study with Optuna's own API.
 
     Parameters

@@ -23,11 +23,14 @@ def repeat_problem(graph: Graph, node_id: str) -> str | None:
     """Return why ``node_id`` cannot be repeated, or None when it can."""
     node = graph.node(node_id)
     if node.is_block or node.type in (INPUT_TYPE, OUTPUT_TYPE):
-        return (f"`{node_id}.repeat` stacks copies of a layer; a {node.type} cannot be repeated. "
-                f"Received: type={node.type!r}.")
+        return (
+            f"`{node_id}.repeat` stacks copies of a layer; a {node.type} cannot be repeated. "
+            f"Received: type={node.type!r}."
+        )
     if len(graph.in_edges(node_id)) != 1:
-        return (f"`{node_id}.repeat` needs a layer with exactly one input. "
-                f"Received: {len(graph.in_edges(node_id))} inputs.")
+        return (
+            f"`{node_id}.repeat` needs a layer with exactly one input. Received: {len(graph.in_edges(node_id))} inputs."
+        )
     if any(edge.src_port != 0 for edge in graph.out_edges(node_id)):
         return f"`{node_id}.repeat` needs a layer with one output. Received: several output ports."
     return None

@@ -77,8 +77,14 @@ class StudyProgress:
     trials: list[dict[str, Any]]
 
 
-def prepare_study(project, project_path: str, settings: StudySettings, spaces: dict[str, Dimension],
-                  storage: str | None = None, name: str | None = None) -> WorkerJob:
+def prepare_study(
+    project,
+    project_path: str,
+    settings: StudySettings,
+    spaces: dict[str, Dimension],
+    storage: str | None = None,
+    name: str | None = None,
+) -> WorkerJob:
     """Check a study and create (or load) it in its storage; return the job its workers run.
 
     Parameters
@@ -112,19 +118,26 @@ def prepare_study(project, project_path: str, settings: StudySettings, spaces: d
     name = name or settings.name or default_study_name(project_path)
     epochs = settings.epochs or int(project.training.get("epochs", 10))
     study = open_study(open_storage(storage), name, settings, spaces, epochs)
-    study.set_user_attr("nnstudio", {"settings": settings.to_dict(),
-                                     "spaces": {k: d.to_dict() for k, d in spaces.items()}})
+    study.set_user_attr(
+        "nnstudio", {"settings": settings.to_dict(), "spaces": {k: d.to_dict() for k, d in spaces.items()}}
+    )
     deadline = time.time() + settings.timeout if settings.timeout else None
     backend = os.environ.get("KERAS_BACKEND") or str(project.training.get("backend") or "tensorflow")
-    return WorkerJob(os.path.abspath(project_path), storage, name, settings.to_dict(),
-                     {k: d.to_dict() for k, d in spaces.items()}, 0, deadline,
-                     {"KERAS_BACKEND": backend, "TF_CPP_MIN_LOG_LEVEL": os.environ.get("TF_CPP_MIN_LOG_LEVEL", "2")})
+    return WorkerJob(
+        os.path.abspath(project_path),
+        storage,
+        name,
+        settings.to_dict(),
+        {k: d.to_dict() for k, d in spaces.items()},
+        0,
+        deadline,
+        {"KERAS_BACKEND": backend, "TF_CPP_MIN_LOG_LEVEL": os.environ.get("TF_CPP_MIN_LOG_LEVEL", "2")},
+    )
 
 
 def progress_of(study, total: int, started: float, finished_before: int) -> StudyProgress:
     """Return a :class:`StudyProgress` of ``study`` for a session that started at ``started``."""
-    trials = [trial_summary(t) for t in study.get_trials(deepcopy=False)
-              if not t.user_attrs.get(STOPPED)]
+    trials = [trial_summary(t) for t in study.get_trials(deepcopy=False) if not t.user_attrs.get(STOPPED)]
     finished = sum(1 for t in trials if t["state"] in ("complete", "pruned", "failed"))
     running = sum(1 for t in trials if t["state"] == "running")
     elapsed = time.perf_counter() - started
@@ -158,19 +171,28 @@ def fail_stale_trials(study) -> list[int]:
     """
     host = socket.gethostname()
     failed = []
-    for worker in {t.user_attrs.get("worker", "") for t in study.get_trials(deepcopy=False)
-                   if t.state.name == "RUNNING"}:
+    for worker in {
+        t.user_attrs.get("worker", "") for t in study.get_trials(deepcopy=False) if t.state.name == "RUNNING"
+    }:
         name, _, pid = worker.rpartition(":")
         if name == host and pid.isdigit() and not pid_alive(int(pid)):
-            failed += fail_abandoned(study, worker, "The worker process was gone before this trial "
-                                                    f"ended (the app or command was closed). Received: worker={worker!r}.")
+            failed += fail_abandoned(
+                study,
+                worker,
+                "The worker process was gone before this trial "
+                f"ended (the app or command was closed). Received: worker={worker!r}.",
+            )
     return failed
 
 
-def run_study(job: WorkerJob, *, workers: int = 1,
-              on_progress: Callable[[StudyProgress], None] | None = None,
-              should_stop: Callable[[], bool] = lambda: False,
-              poll_s: float = POLL_S) -> dict[str, Any]:
+def run_study(
+    job: WorkerJob,
+    *,
+    workers: int = 1,
+    on_progress: Callable[[StudyProgress], None] | None = None,
+    should_stop: Callable[[], bool] = lambda: False,
+    poll_s: float = POLL_S,
+) -> dict[str, Any]:
     """Run ``job``'s study with up to ``workers`` processes on this machine; block until done.
 
     Parameters
@@ -211,9 +233,12 @@ def run_study(job: WorkerJob, *, workers: int = 1,
             for process, log in pool.reap():
                 if process.returncode == 0:
                     continue
-                fail_abandoned(study, f"{socket.gethostname()}:{process.pid}",
-                               f"The worker process ended during this trial (exit status {process.returncode}; "
-                               f"out of memory or a crash){_last_line(log)}. Received: exitcode={process.returncode}.")
+                fail_abandoned(
+                    study,
+                    f"{socket.gethostname()}:{process.pid}",
+                    f"The worker process ended during this trial (exit status {process.returncode}; "
+                    f"out of memory or a crash){_last_line(log)}. Received: exitcode={process.returncode}.",
+                )
                 done = progress_of(study, settings.trials, started, finished_before).finished
                 if not pool.stopping and done < settings.trials and restarts < settings.trials:
                     restarts += 1
@@ -248,9 +273,13 @@ class _WorkerPool:
         job_file, log = self.folder / f"job-{index}.json", self.folder / f"worker-{index}.log"
         job_file.write_text(json.dumps(dataclasses.asdict(job)), encoding="utf-8")
         with open(log, "wb") as out:
-            process = subprocess.Popen([sys.executable, "-m", "nnstudio.core.tune.worker", str(job_file)],
-                                       stdin=subprocess.DEVNULL, stdout=out, stderr=subprocess.STDOUT,
-                                       env={**os.environ, **job.environment})
+            process = subprocess.Popen(
+                [sys.executable, "-m", "nnstudio.core.tune.worker", str(job_file)],
+                stdin=subprocess.DEVNULL,
+                stdout=out,
+                stderr=subprocess.STDOUT,
+                env={**os.environ, **job.environment},
+            )
         self.processes.append((process, log))
 
     def stop(self) -> None:

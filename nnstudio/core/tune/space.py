@@ -75,12 +75,15 @@ class Dimension:
     def from_dict(cls, key: str, data: Any) -> Dimension:
         """Read a stored space; raise :class:`SearchSpaceError` naming ``key`` when malformed."""
         if not isinstance(data, dict) or data.get("type") not in KINDS:
-            raise SearchSpaceError(f"The search space of `{key}` must be a dict whose `type` is one of "
-                                   f"{', '.join(KINDS)}. Received: {data!r}.")
+            raise SearchSpaceError(
+                f"The search space of `{key}` must be a dict whose `type` is one of "
+                f"{', '.join(KINDS)}. Received: {data!r}."
+            )
         if data["type"] == "choice":
             return check_dimension(key, cls("choice", choices=tuple(data.get("choices") or ())))
-        return check_dimension(key, cls(data["type"], data.get("low"), data.get("high"),
-                                        bool(data.get("log", False)), data.get("step")))
+        return check_dimension(
+            key, cls(data["type"], data.get("low"), data.get("high"), bool(data.get("log", False)), data.get("step"))
+        )
 
     def grid(self) -> list:
         """Return the values a grid search visits, in order."""
@@ -95,8 +98,11 @@ class Dimension:
         if self.step is not None:
             count = math.floor((high - low) / self.step + 1e-9) + 1
             return [_tidy(low + i * self.step) for i in range(count)]
-        points = _geomspace(low, high, GRID_POINTS) if self.log else [
-            low + (high - low) * i / (GRID_POINTS - 1) for i in range(GRID_POINTS)]
+        points = (
+            _geomspace(low, high, GRID_POINTS)
+            if self.log
+            else [low + (high - low) * i / (GRID_POINTS - 1) for i in range(GRID_POINTS)]
+        )
         return [_tidy(v) for v in points]
 
     def extremes(self) -> list:
@@ -107,8 +113,9 @@ class Dimension:
         """Return how the node card shows the space: ``16…256 (log)``, ``relu|tanh``."""
         if self.kind == "choice":
             return "|".join(_format_value(v) for v in self.choices)
-        notes = [note for note, on in (("log", self.log), (f"step {_format_value(self.step)}",
-                                                           self.step is not None)) if on]
+        notes = [
+            note for note, on in (("log", self.log), (f"step {_format_value(self.step)}", self.step is not None)) if on
+        ]
         text = f"{_format_value(self.low)}…{_format_value(self.high)}"
         return f"{text} ({', '.join(notes)})" if notes else text
 
@@ -139,34 +146,38 @@ def check_dimension(key: str, dim: Dimension) -> Dimension:
     """
     if dim.kind == "choice":
         if not dim.choices or not all(v is None or isinstance(v, (str, int, float, bool)) for v in dim.choices):
-            raise SearchSpaceError(f"The search space of `{key}` needs at least one choice, each a string, "
-                                   f"number, boolean or null. Received: choices={list(dim.choices)!r}.")
+            raise SearchSpaceError(
+                f"The search space of `{key}` needs at least one choice, each a string, "
+                f"number, boolean or null. Received: choices={list(dim.choices)!r}."
+            )
         return dim
     for name, value in (("low", dim.low), ("high", dim.high)):
         if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
-            raise SearchSpaceError(f"The range of `{key}` needs a finite number as `{name}`. "
-                                   f"Received: {name}={value!r}.")
+            raise SearchSpaceError(
+                f"The range of `{key}` needs a finite number as `{name}`. Received: {name}={value!r}."
+            )
     if dim.low > dim.high:
-        raise SearchSpaceError(f"The range of `{key}` must have low <= high. "
-                               f"Received: low={dim.low!r}, high={dim.high!r}.")
+        raise SearchSpaceError(
+            f"The range of `{key}` must have low <= high. Received: low={dim.low!r}, high={dim.high!r}."
+        )
     if dim.log and dim.low <= 0:
         raise SearchSpaceError(f"A log-scale range of `{key}` must start above 0. Received: low={dim.low!r}.")
-    if dim.step is not None and (isinstance(dim.step, bool) or not isinstance(dim.step, (int, float))
-                                 or dim.step <= 0):
+    if dim.step is not None and (isinstance(dim.step, bool) or not isinstance(dim.step, (int, float)) or dim.step <= 0):
         raise SearchSpaceError(f"The step of `{key}` must be a positive number. Received: step={dim.step!r}.")
     if dim.kind == "int":
         if any(float(v) != int(v) for v in (dim.low, dim.high, dim.step or 1)):
-            raise SearchSpaceError(f"An integer range of `{key}` needs integer ends and step. "
-                                   f"Received: low={dim.low!r}, high={dim.high!r}, step={dim.step!r}.")
+            raise SearchSpaceError(
+                f"An integer range of `{key}` needs integer ends and step. "
+                f"Received: low={dim.low!r}, high={dim.high!r}, step={dim.step!r}."
+            )
         if dim.log and dim.step not in (None, 1):
-            raise SearchSpaceError(f"A log-scale integer range of `{key}` cannot have a step other than 1. "
-                                   f"Received: step={dim.step!r}.")
-        return Dimension("int", int(dim.low), int(dim.high), dim.log,
-                         None if dim.step is None else int(dim.step))
+            raise SearchSpaceError(
+                f"A log-scale integer range of `{key}` cannot have a step other than 1. Received: step={dim.step!r}."
+            )
+        return Dimension("int", int(dim.low), int(dim.high), dim.log, None if dim.step is None else int(dim.step))
     if dim.log and dim.step is not None:
         raise SearchSpaceError(f"A log-scale range of `{key}` cannot have a step. Received: step={dim.step!r}.")
-    return Dimension("float", float(dim.low), float(dim.high), dim.log,
-                     None if dim.step is None else float(dim.step))
+    return Dimension("float", float(dim.low), float(dim.high), dim.log, None if dim.step is None else float(dim.step))
 
 
 def parse_spec(key: str, text: str) -> Dimension:
@@ -202,8 +213,10 @@ def parse_spec(key: str, text: str) -> Dimension:
             else:
                 raise ValueError(flag)
     except ValueError:
-        raise SearchSpaceError(f"The search space of `{key}` must be `LOW..HIGH` with optional `:log`, `:int` "
-                               f"and `:step=S`, or choices `a|b|c`. Received: {text!r}.") from None
+        raise SearchSpaceError(
+            f"The search space of `{key}` must be `LOW..HIGH` with optional `:log`, `:int` "
+            f"and `:step=S`, or choices `a|b|c`. Received: {text!r}."
+        ) from None
     if kind == "int" and step is not None and step == int(step):
         step = int(step)
     return check_dimension(key, Dimension(kind, low, high, log, step))
@@ -228,11 +241,13 @@ def split_key(key: str) -> tuple[str, str]:
         When ``key`` has no dot.
     """
     if key.startswith(TRAINING_PREFIX) and len(key) > len(TRAINING_PREFIX):
-        return "training", key[len(TRAINING_PREFIX):]
+        return "training", key[len(TRAINING_PREFIX) :]
     node_id, dot, param = key.rpartition(".")
     if not dot or not node_id or not param:
-        raise SearchSpaceError(f"A searched value is named `NODE.PARAM` (e.g. `dense_1.units`) or "
-                               f"`training.SETTING` (e.g. `training.learning_rate`). Received: {key!r}.")
+        raise SearchSpaceError(
+            f"A searched value is named `NODE.PARAM` (e.g. `dense_1.units`) or "
+            f"`training.SETTING` (e.g. `training.learning_rate`). Received: {key!r}."
+        )
     return node_id, param
 
 
@@ -284,8 +299,9 @@ def apply_params(project, params: dict[str, Any]) -> None:
             continue
         graph, node = find_node(project, owner)
         if node is None:
-            raise SearchSpaceError(f"No network has a node `{owner}` for the searched value `{key}`. "
-                                   f"Received: {key!r}.")
+            raise SearchSpaceError(
+                f"No network has a node `{owner}` for the searched value `{key}`. Received: {key!r}."
+            )
         if name == "repeat":
             from nnstudio.core.tune.repeat import apply_repeat
 

@@ -24,8 +24,7 @@ from nnstudio.core.tune.space import Dimension
 STRATEGIES = ("grid", "random", "bayesian")
 PRUNERS = ("none", "median", "hyperband")
 DIRECTIONS = ("minimize", "maximize")
-STATES = {"COMPLETE": "complete", "PRUNED": "pruned", "FAIL": "failed", "RUNNING": "running",
-          "WAITING": "waiting"}
+STATES = {"COMPLETE": "complete", "PRUNED": "pruned", "FAIL": "failed", "RUNNING": "running", "WAITING": "waiting"}
 _MAXIMIZED = ("accuracy", "auc", "precision", "recall")
 
 #: Pruners' settings, shared by the study and the exported script.
@@ -96,6 +95,7 @@ class StudySettings:
 
     def check(self) -> None:
         """Raise :class:`StudyError` naming the first bad setting."""
+
         def fail(name: str, expected: str) -> None:
             raise StudyError(f"The study's `{name}` must be {expected}. Received: {name}={getattr(self, name)!r}.")
 
@@ -152,8 +152,9 @@ def open_storage(storage: str):
         Path(storage).parent.mkdir(parents=True, exist_ok=True)
         return JournalStorage(JournalFileBackend(storage))
     except Exception as err:  # any storage failure is one readable line
-        raise StudyError(f"Cannot open the study storage `{storage}`: {one_line(str(err))} "
-                         f"Received: storage={storage!r}.") from None
+        raise StudyError(
+            f"Cannot open the study storage `{storage}`: {one_line(str(err))} Received: storage={storage!r}."
+        ) from None
 
 
 def make_sampler(settings: StudySettings, spaces: dict[str, Dimension], worker: int = 0):
@@ -180,8 +181,9 @@ def make_pruner(settings: StudySettings, epochs: int):
     if settings.prune == "median":
         return optuna.pruners.MedianPruner(**MEDIAN_PRUNER)
     if settings.prune == "hyperband":
-        return optuna.pruners.HyperbandPruner(min_resource=1, max_resource=max(1, epochs),
-                                              reduction_factor=HYPERBAND_REDUCTION)
+        return optuna.pruners.HyperbandPruner(
+            min_resource=1, max_resource=max(1, epochs), reduction_factor=HYPERBAND_REDUCTION
+        )
     return optuna.pruners.NopPruner()
 
 
@@ -190,8 +192,7 @@ def grid_size(spaces: dict[str, Dimension]) -> int:
     return math.prod(len(dim.grid()) for dim in spaces.values())
 
 
-def open_study(storage, name: str, settings: StudySettings, spaces: dict[str, Dimension],
-               epochs: int, worker: int = 0):
+def open_study(storage, name: str, settings: StudySettings, spaces: dict[str, Dimension], epochs: int, worker: int = 0):
     """Create the study, or load it when it exists with the same direction.
 
     Raises
@@ -203,13 +204,20 @@ def open_study(storage, name: str, settings: StudySettings, spaces: dict[str, Di
 
     optuna.logging.set_verbosity(optuna.logging.WARNING)
     direction = settings.resolved_direction
-    study = optuna.create_study(study_name=name, storage=storage, direction=direction,
-                                sampler=make_sampler(settings, spaces, worker),
-                                pruner=make_pruner(settings, epochs), load_if_exists=True)
+    study = optuna.create_study(
+        study_name=name,
+        storage=storage,
+        direction=direction,
+        sampler=make_sampler(settings, spaces, worker),
+        pruner=make_pruner(settings, epochs),
+        load_if_exists=True,
+    )
     existing = study.direction.name.lower()
     if existing != direction:
-        raise StudyError(f"The study `{name}` already exists and is to {existing} its objective; use "
-                         f"another study name to {direction}. Received: direction={direction!r}.")
+        raise StudyError(
+            f"The study `{name}` already exists and is to {existing} its objective; use "
+            f"another study name to {direction}. Received: direction={direction!r}."
+        )
     return study
 
 
@@ -226,11 +234,18 @@ def trial_summary(trial) -> dict[str, Any]:
     if value is None and state == "pruned" and curve:
         value = curve[-1]
     seconds = trial.duration.total_seconds() if trial.duration is not None else None
-    return {"number": trial.number, "state": state, "value": _finite(value),
-            "params": dict(trial.params), "seconds": None if seconds is None else round(seconds, 3),
-            "curve": [_finite(v) for v in curve], "history": trial.user_attrs.get("history", []),
-            "message": trial.user_attrs.get("message", ""), "worker": trial.user_attrs.get("worker", ""),
-            "stopped": stopped}
+    return {
+        "number": trial.number,
+        "state": state,
+        "value": _finite(value),
+        "params": dict(trial.params),
+        "seconds": None if seconds is None else round(seconds, 3),
+        "curve": [_finite(v) for v in curve],
+        "history": trial.user_attrs.get("history", []),
+        "message": trial.user_attrs.get("message", ""),
+        "worker": trial.user_attrs.get("worker", ""),
+        "stopped": stopped,
+    }
 
 
 def _finite(value: Any) -> float | None:
@@ -252,10 +267,15 @@ def study_summary(study, settings: StudySettings) -> dict[str, Any]:
     direction = settings.resolved_direction
     best = best_trial(trials, direction)
     return {
-        "strategy": settings.strategy, "objective": settings.objective, "direction": direction,
+        "strategy": settings.strategy,
+        "objective": settings.objective,
+        "direction": direction,
         "study": study.study_name,
-        "trials": [{k: t[k] for k in ("number", "state", "value", "params", "seconds")} | (
-            {"message": t["message"]} if t["message"] else {}) for t in trials],
+        "trials": [
+            {k: t[k] for k in ("number", "state", "value", "params", "seconds")}
+            | ({"message": t["message"]} if t["message"] else {})
+            for t in trials
+        ],
         "best": None if best is None else {k: best[k] for k in ("number", "value", "params")},
     }
 

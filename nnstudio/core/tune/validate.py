@@ -55,9 +55,11 @@ def check_spaces(project, spaces: dict[str, Dimension]) -> None:
         When there is nothing to search, or :func:`space_problems` finds a problem.
     """
     if not spaces:
-        raise SearchSpaceError("There is nothing to search: mark a parameter of a layer or a training "
-                               "setting as searched (e.g. `--param dense_1.units=16..256:log:int`). "
-                               "Received: no search spaces.")
+        raise SearchSpaceError(
+            "There is nothing to search: mark a parameter of a layer or a training "
+            "setting as searched (e.g. `--param dense_1.units=16..256:log:int`). "
+            "Received: no search spaces."
+        )
     problems = space_problems(project, spaces)
     if problems:
         raise SearchSpaceError(" ".join(problems))
@@ -94,8 +96,12 @@ def _node_problems(project, key: str, node_id: str, param: str, dim: Dimension) 
     if pspec is not None:
         allowed = _COMPATIBLE.get(pspec.kind, ("choice",))
         if dim.kind not in allowed:
-            return [(f"`{key}` is a {pspec.kind} parameter; search it with "
-                     f"{' or '.join(allowed)} values. Received: a {dim.kind} range.")]
+            return [
+                (
+                    f"`{key}` is a {pspec.kind} parameter; search it with "
+                    f"{' or '.join(allowed)} values. Received: a {dim.kind} range."
+                )
+            ]
         bad = [pspec.validate(v) for v in dim.extremes()]
         bad = [f"`{node_id}`: {message}" for message in bad if message]
         if bad:
@@ -112,8 +118,10 @@ def _repeat_problems(project, graph, key: str, node_id: str, dim: Dimension) -> 
         return [problem]
     values = dim.extremes()
     if dim.kind == "float" or not all(isinstance(v, int) and not isinstance(v, bool) and v >= 1 for v in values):
-        return [f"`{key}` counts layers: search it over whole numbers of at least 1 (e.g. `1..4:int`). "
-                f"Received: {dim.describe()}."]
+        return [
+            f"`{key}` counts layers: search it over whole numbers of at least 1 (e.g. `1..4:int`). "
+            f"Received: {dim.describe()}."
+        ]
     before = {(d.node_id, d.code) for d in infer_shapes(graph).errors}
     found = []
     for value in values:
@@ -121,8 +129,10 @@ def _repeat_problems(project, graph, key: str, node_id: str, dim: Dimension) -> 
         apply_repeat(trial, node_id, value)
         new = [d for d in infer_shapes(trial).errors if (d.node_id, d.code) not in before]
         if new:
-            found.append(f"Searching `{key}` at {value!r} breaks the network at `{new[0].node_id}` "
-                         f"(node `{node_id}`): {new[0].message}")
+            found.append(
+                f"Searching `{key}` at {value!r} breaks the network at `{new[0].node_id}` "
+                f"(node `{node_id}`): {new[0].message}"
+            )
     return found
 
 
@@ -138,6 +148,7 @@ def _shape_problems(project, graph, key: str, node_id: str, param: str, dim: Dim
         if new:
             first = new[0]
             where = f"`{first.node_id}`" if first.node_id else "the network"
-            found.append(f"Searching `{key}` at {value!r} breaks the network at {where} "
-                         f"(node `{node_id}`): {first.message}")
+            found.append(
+                f"Searching `{key}` at {value!r} breaks the network at {where} (node `{node_id}`): {first.message}"
+            )
     return found

@@ -72,8 +72,9 @@ def worker_id() -> str:
 
 def counted_trials(study) -> int:
     """Return the trials that count against the budget: started ones, less those the user stopped."""
-    return sum(1 for t in study.get_trials(deepcopy=False)
-               if t.state.name != "WAITING" and not t.user_attrs.get(STOPPED))
+    return sum(
+        1 for t in study.get_trials(deepcopy=False) if t.state.name != "WAITING" and not t.user_attrs.get(STOPPED)
+    )
 
 
 def suggest(trial, key: str, dim: Dimension) -> Any:
@@ -106,8 +107,14 @@ class TrialOutcome:
     record: dict[str, Any] = field(default_factory=dict)
 
 
-def train_trial(project, objective: str, *, report_value: Callable[[float, int], bool],
-                should_stop: Callable[[], bool], dataset=None) -> TrialOutcome:
+def train_trial(
+    project,
+    objective: str,
+    *,
+    report_value: Callable[[float, int], bool],
+    should_stop: Callable[[], bool],
+    dataset=None,
+) -> TrialOutcome:
     """Train a prepared trial project and return the objective at its last epoch.
 
     Parameters
@@ -136,8 +143,13 @@ def train_trial(project, objective: str, *, report_value: Callable[[float, int],
             if math.isfinite(value):
                 pruned = bool(report_value(value, event.epoch))
 
-    finished = run_training(project, report=report, should_stop=lambda: pruned or should_stop(),
-                            dataset=dataset, telemetry=TelemetryOptions.none())
+    finished = run_training(
+        project,
+        report=report,
+        should_stop=lambda: pruned or should_stop(),
+        dataset=dataset,
+        telemetry=TelemetryOptions.none(),
+    )
     history = [{k: float(v) for k, v in h.items() if isinstance(v, (int, float))} for h in finished.history]
     if finished.status in ("failed", "nan"):
         return TrialOutcome("failed", None, history, finished.message or finished.status)
@@ -157,17 +169,21 @@ def _completed(objective: str, finished, history: list[dict[str, float]]) -> Tri
         value = history[-1][objective]
     else:
         logged = sorted(set(history[-1]) if history else set()) + [f"test_{k}" for k in finished.test_metrics]
-        return TrialOutcome("failed", None, history,
-                            f"The run logs no metric `{objective}` (logged: {', '.join(logged) or 'none'}). "
-                            f"Received: objective={objective!r}.")
+        return TrialOutcome(
+            "failed",
+            None,
+            history,
+            f"The run logs no metric `{objective}` (logged: {', '.join(logged) or 'none'}). "
+            f"Received: objective={objective!r}.",
+        )
     if not math.isfinite(value):
-        return TrialOutcome("failed", None, history, f"The objective `{objective}` is not finite. "
-                                                     f"Received: {value!r}.")
+        return TrialOutcome("failed", None, history, f"The objective `{objective}` is not finite. Received: {value!r}.")
     return TrialOutcome("complete", value, history)
 
 
-def run_worker(job: WorkerJob, should_stop: Callable[[], bool] = lambda: False,
-               on_trial: Callable[[int, str], None] | None = None) -> int:
+def run_worker(
+    job: WorkerJob, should_stop: Callable[[], bool] = lambda: False, on_trial: Callable[[int, str], None] | None = None
+) -> int:
     """Run trials of ``job``'s study until its budget, deadline or grid is spent; return how many.
 
     Parameters
@@ -200,8 +216,13 @@ def run_worker(job: WorkerJob, should_stop: Callable[[], bool] = lambda: False,
         try:
             params = {key: suggest(trial, key, dim) for key, dim in spaces.items()}
             snapshot = trial_project(project, params, epochs, settings.seed)
-            outcome = train_trial(snapshot, settings.objective, dataset=dataset, should_stop=should_stop,
-                                  report_value=lambda v, step: _report(trial, v, step))
+            outcome = train_trial(
+                snapshot,
+                settings.objective,
+                dataset=dataset,
+                should_stop=should_stop,
+                report_value=lambda v, step: _report(trial, v, step),
+            )
         except Exception as err:  # a trial's failure is recorded, the study goes on
             outcome = TrialOutcome("failed", None, [], one_line(err))
         trial.set_user_attr("history", outcome.history)

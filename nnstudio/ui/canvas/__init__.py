@@ -12,5 +12,11 @@ from nnstudio.ui.canvas.scene import GraphScene
 from nnstudio.ui.canvas.view import GraphView
 
 __all__ = [
-    "BLOCK_MIME", "LAYER_MIME", "NODES_MIME", "CanvasController", "GraphEditor", "GraphScene", "GraphView",
+    "BLOCK_MIME",
+    "LAYER_MIME",
+    "NODES_MIME",
+    "CanvasController",
+    "GraphEditor",
+    "GraphScene",
+    "GraphView",
 ]

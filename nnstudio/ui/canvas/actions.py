@@ -10,8 +10,8 @@ Must not import Keras.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from functools import partial
-from typing import Callable
 
 from PySide6.QtCore import QPointF, Qt
 from PySide6.QtGui import QAction, QGuiApplication, QKeySequence
@@ -165,8 +165,11 @@ def _edge_menu(controller, menu: QMenu, item: EdgeItem) -> None:
     remove = menu.addAction(f"Delete Connection {edge.src} → {edge.dst}")
     remove.triggered.connect(lambda: controller.editor.disconnect_edges([edge]))
     insert = menu.addMenu("Insert Layer")
-    _layer_submenus(insert, lambda layer: controller.insert_layer_on_edge(layer, edge),
-                    lambda layer: controller.editor.can_insert(layer, edge))
+    _layer_submenus(
+        insert,
+        lambda layer: controller.insert_layer_on_edge(layer, edge),
+        lambda layer: controller.editor.can_insert(layer, edge),
+    )
 
 
 def _background_menu(controller, menu: QMenu, scene_pos: QPointF) -> None:

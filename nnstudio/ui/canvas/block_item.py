@@ -11,7 +11,7 @@ from __future__ import annotations
 from PySide6.QtCore import QPointF, QRectF, Qt
 from PySide6.QtGui import QPainter, QPainterPath, QPolygonF, QStaticText
 
-from nnstudio.ui.canvas.node_item import TEXT_LEFT, NodeItem, strip_path, static_text
+from nnstudio.ui.canvas.node_item import TEXT_LEFT, NodeItem, static_text, strip_path
 from nnstudio.ui.canvas.style import (
     BLOCK_HEIGHT,
     BLOCK_ROW_HEIGHT,
@@ -119,10 +119,12 @@ class BlockItem(NodeItem):
             return
         shape_w = NODE_WIDTH - TEXT_LEFT - 10.0 - NAME_COLUMN - 6.0
         for name, _kind, shape in self._rows[:MAX_ROWS]:
-            self._row_texts.append((
-                static_text(name, s.small_font, NAME_COLUMN),
-                static_text(shape, s.small_font, shape_w),
-            ))
+            self._row_texts.append(
+                (
+                    static_text(name, s.small_font, NAME_COLUMN),
+                    static_text(shape, s.small_font, shape_w),
+                )
+            )
         if len(self._rows) > MAX_ROWS:
             self._more_text = static_text(f"… {len(self._rows) - MAX_ROWS} more", s.small_font)
 

@@ -55,7 +55,9 @@ def place_fragment(
     """
     if not isinstance(fragment, dict):
         raise ValueError(f"A fragment must be an object. Received: {type(fragment).__name__}.")
-    checked = graph_from_dict({"name": "fragment", "nodes": fragment.get("nodes", []), "edges": fragment.get("edges", [])})
+    checked = graph_from_dict(
+        {"name": "fragment", "nodes": fragment.get("nodes", []), "edges": fragment.get("edges", [])}
+    )
     taken = set(graph.nodes)
     rename: dict[str, str] = {}
     nodes: list[Node] = []

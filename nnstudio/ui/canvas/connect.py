@@ -103,8 +103,9 @@ class ConnectionDrag:
         would stall the press); others are checked when the cursor reaches them.
     """
 
-    def __init__(self, scene, item: NodeItem, kind: str, index: int, rerouted: Edge | None = None,
-                 visible: QRectF | None = None) -> None:
+    def __init__(
+        self, scene, item: NodeItem, kind: str, index: int, rerouted: Edge | None = None, visible: QRectF | None = None
+    ) -> None:
         self.scene = scene
         self.rerouted = rerouted
         graph: Graph = scene.graph
@@ -159,8 +160,11 @@ class ConnectionDrag:
         return PortCheck(VALID)
 
     def _mark_all(self, visible: QRectF | None) -> None:
-        items = self.scene.node_items() if visible is None else [
-            i for i in self.scene.items(visible) if isinstance(i, NodeItem)]
+        items = (
+            self.scene.node_items()
+            if visible is None
+            else [i for i in self.scene.items(visible) if isinstance(i, NodeItem)]
+        )
         for item in items:
             marks = {}
             for i in range(item.port_count(self.target_kind)):

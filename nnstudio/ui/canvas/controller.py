@@ -102,7 +102,9 @@ class CanvasController(QObject):
         info = infer_shapes(self.graph).nodes.get(node_id)
         shape = info.input_shapes[0] if info is not None and info.input_shapes else None
         if shape is None:
-            self.view.show_error(f"Connect an input to backbone `{node_id}` to see its layers. Received: no input shape.")
+            self.view.show_error(
+                f"Connect an input to backbone `{node_id}` to see its layers. Received: no input shape."
+            )
             return None
         dialog = BackboneViewer(node_id, node.params, tuple(shape[1:]), self.view)
         dialog.open()
@@ -283,7 +285,9 @@ class CanvasController(QObject):
     def rename_node(self, node_id: str, new_id: str | None = None) -> bool:
         """Rename ``node_id``; asks for the new name when ``new_id`` is None."""
         if new_id is None:
-            new_id, ok = QInputDialog.getText(self.view, "Rename layer", "New name (the Keras layer name):", text=node_id)
+            new_id, ok = QInputDialog.getText(
+                self.view, "Rename layer", "New name (the Keras layer name):", text=node_id
+            )
             if not ok:
                 return False
         return self.editor.rename(node_id, new_id.strip())
@@ -306,5 +310,7 @@ class CanvasController(QObject):
     def nudge_selection(self, dx: float, dy: float) -> bool:
         """Move the selection by ``(dx, dy)``; consecutive nudges merge into one undo step."""
         ids = self.selected_ids()
-        moves = {n: (self.graph.node(n).pos, (self.graph.node(n).pos[0] + dx, self.graph.node(n).pos[1] + dy)) for n in ids}
+        moves = {
+            n: (self.graph.node(n).pos, (self.graph.node(n).pos[0] + dx, self.graph.node(n).pos[1] + dy)) for n in ids
+        }
         return self.editor.nudge(moves)

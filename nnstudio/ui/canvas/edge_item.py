@@ -29,7 +29,9 @@ def curve_path(p1: QPointF, p2: QPointF) -> QPainterPath:
     dx = abs(p2.x() - p1.x())
     reach = max(30.0, abs(dy) * 0.5) if dy > 0 else min(220.0, 60.0 + abs(dy) * 0.35 + dx * 0.15)
     path = QPainterPath(p1)
-    path.cubicTo(QPointF(p1.x(), p1.y() + reach), QPointF(p2.x(), p2.y() - reach - ARROW), QPointF(p2.x(), p2.y() - ARROW))
+    path.cubicTo(
+        QPointF(p1.x(), p1.y() + reach), QPointF(p2.x(), p2.y() - reach - ARROW), QPointF(p2.x(), p2.y() - ARROW)
+    )
     path.lineTo(p2)
     return path
 
@@ -154,9 +156,15 @@ class EdgeItem(HoverHighlight, QGraphicsItem):
         painter.drawPath(self._path)
         painter.setBrush(pen.color())
         tip = QPointF(self._p2.x(), self._p2.y() - PORT_RADIUS - 1.0)
-        painter.drawPolygon(QPolygonF([
-            tip, QPointF(tip.x() - ARROW, tip.y() - ARROW * 1.4), QPointF(tip.x() + ARROW, tip.y() - ARROW * 1.4),
-        ]))
+        painter.drawPolygon(
+            QPolygonF(
+                [
+                    tip,
+                    QPointF(tip.x() - ARROW, tip.y() - ARROW * 1.4),
+                    QPointF(tip.x() + ARROW, tip.y() - ARROW * 1.4),
+                ]
+            )
+        )
         if self._label_text and lod >= LOD_EDGE_LABELS:
             s = self.style
             if self._label is None:

@@ -9,7 +9,8 @@ view: positions are plain ``(x, y)`` tuples. Must not import Keras.
 
 from __future__ import annotations
 
-from typing import Any, Iterable
+from collections.abc import Iterable
+from typing import Any
 
 from PySide6.QtCore import QObject, Signal
 from PySide6.QtGui import QUndoStack
@@ -91,14 +92,19 @@ class GraphEditor(QObject):
         children = [Disconnect(self.graph, e) for e in edges]
         if not children:
             return False
-        command = children[0] if len(children) == 1 else CompositeCommand(
-            self.graph, f"Disconnect {len(children)} edges", children)
+        command = (
+            children[0]
+            if len(children) == 1
+            else CompositeCommand(self.graph, f"Disconnect {len(children)} edges", children)
+        )
         return self.run(command)
 
     # --------------------------------------------------------------- moving
     def move_nodes(self, moves: dict[str, tuple[Pos, Pos]]) -> bool:
         """Record finished moves ``{id: (old, new)}`` as one separate undo step."""
-        moves = {nid: (tuple(o), tuple(n)) for nid, (o, n) in moves.items() if tuple(o) != tuple(n) and nid in self.graph}
+        moves = {
+            nid: (tuple(o), tuple(n)) for nid, (o, n) in moves.items() if tuple(o) != tuple(n) and nid in self.graph
+        }
         if not moves:
             return False
         return self.run(MoveNodes(self.graph, moves), mergeable=False)
@@ -260,8 +266,11 @@ class GraphEditor(QObject):
             step = max(n.pos[0] for n in nodes) - left + NODE_WIDTH + PASTE_GAP
             taken = [n.pos for n in self.graph]
             k = 0
-            while k < 100 and any(abs(n.pos[0] + k * step - x) < NODE_WIDTH and abs(n.pos[1] - y) < NODE_HEIGHT
-                                  for n in nodes for x, y in taken):
+            while k < 100 and any(
+                abs(n.pos[0] + k * step - x) < NODE_WIDTH and abs(n.pos[1] - y) < NODE_HEIGHT
+                for n in nodes
+                for x, y in taken
+            ):
                 k += 1
             offset = (k * step, 0.0)
         nodes, edges = place_fragment(self.graph, fragment, offset)
@@ -299,8 +308,10 @@ class GraphEditor(QObject):
         boundary = [self.graph.node(n) for n in ids if self.graph.node(n).type in (INPUT_TYPE, OUTPUT_TYPE)]
         if boundary:
             names = ", ".join(f"`{n.id}`" for n in boundary)
-            self._fail(f"Cannot group {names}: Input and Output nodes stay outside blocks. "
-                       f"Received: {len(ids)} selected nodes.")
+            self._fail(
+                f"Cannot group {names}: Input and Output nodes stay outside blocks. "
+                f"Received: {len(ids)} selected nodes."
+            )
             return None
         command = GroupNodes(self.graph, ids, title=title)
         return command.block_id if self.run(command) else None
@@ -312,7 +323,9 @@ class GraphEditor(QObject):
             return []
         before = set(self.graph.nodes)
         children = [UngroupBlock(self.graph, b) for b in ids]
-        command = children[0] if len(children) == 1 else CompositeCommand(self.graph, f"Ungroup {len(ids)} blocks", children)
+        command = (
+            children[0] if len(children) == 1 else CompositeCommand(self.graph, f"Ungroup {len(ids)} blocks", children)
+        )
         if not self.run(command):
             return []
         return [n for n in self.graph.nodes if n not in before]

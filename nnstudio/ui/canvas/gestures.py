@@ -150,7 +150,9 @@ class SceneGestures:
                     break
                 if isinstance(item, EdgeItem):
                     e = item.edge
-                    text = f"{e.src}:{e.src_port} → {e.dst}:{e.dst_port}" + (f" &nbsp;{item.label}" if item.label else "")
+                    text = f"{e.src}:{e.src_port} → {e.dst}:{e.dst_port}" + (
+                        f" &nbsp;{item.label}" if item.label else ""
+                    )
                     break
         if text:
             QToolTip.showText(event.screenPos(), text, widget)

@@ -94,8 +94,10 @@ class FlowBadge(QGraphicsItem):
     def set_flow(self, flow: LayerFlow) -> None:
         """Show ``flow``'s figures."""
         self.flow = flow
-        self.setToolTip("Gradient norm of the layer's weights (last sample) and the share of its ReLU "
-                        "units that output zero for every sample of a batch.")
+        self.setToolTip(
+            "Gradient norm of the layer's weights (last sample) and the share of its ReLU "
+            "units that output zero for every sample of a batch."
+        )
         self.update()
 
     def boundingRect(self) -> QRectF:
@@ -140,12 +142,13 @@ class FlowLegend(QWidget):
         font.setPointSizeF(7.5)
         painter.setFont(font)
         painter.setPen(QColor("#222222"))
-        painter.drawText(QRectF(8.0, 2.0, bar.width(), 16.0), Qt.AlignmentFlag.AlignLeft,
-                         "Gradient norm  (red outline: >50% dead)")
-        painter.drawText(QRectF(8.0, 31.0, bar.width(), 14.0), Qt.AlignmentFlag.AlignLeft,
-                         f"1e{LOW_LOG:.0f} vanishing")
-        painter.drawText(QRectF(8.0, 31.0, bar.width(), 14.0), Qt.AlignmentFlag.AlignRight,
-                         f"exploding 1e{HIGH_LOG:.0f}")
+        painter.drawText(
+            QRectF(8.0, 2.0, bar.width(), 16.0), Qt.AlignmentFlag.AlignLeft, "Gradient norm  (red outline: >50% dead)"
+        )
+        painter.drawText(QRectF(8.0, 31.0, bar.width(), 14.0), Qt.AlignmentFlag.AlignLeft, f"1e{LOW_LOG:.0f} vanishing")
+        painter.drawText(
+            QRectF(8.0, 31.0, bar.width(), 14.0), Qt.AlignmentFlag.AlignRight, f"exploding 1e{HIGH_LOG:.0f}"
+        )
 
 
 class GradientFlow(QObject):
@@ -167,8 +170,9 @@ class GradientFlow(QObject):
         self.flows: dict[str, NetworkFlow] = {}
         self.action = QAction("Gradient &Flow on Cards", self)
         self.action.setCheckable(True)
-        self.action.setToolTip("Show each layer's gradient norm and dead ReLU units on its card while "
-                               "and after a network trains")
+        self.action.setToolTip(
+            "Show each layer's gradient norm and dead ReLU units on its card while and after a network trains"
+        )
         self.action.toggled.connect(self.refresh)
         self._badges: dict[int, FlowBadge] = {}
         self._legends: dict[int, FlowLegend] = {}

@@ -16,12 +16,12 @@ class HoverHighlight:
 
     _hover = False
 
-    def hoverEnterEvent(self, event) -> None:  # noqa: N802 - Qt override
+    def hoverEnterEvent(self, event) -> None:  # Qt override
         self._hover = True
         self.update()
         super().hoverEnterEvent(event)
 
-    def hoverLeaveEvent(self, event) -> None:  # noqa: N802 - Qt override
+    def hoverLeaveEvent(self, event) -> None:  # Qt override
         self._hover = False
         self.update()
         super().hoverLeaveEvent(event)

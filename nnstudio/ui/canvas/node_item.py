@@ -13,7 +13,7 @@ Must not import Keras.
 from __future__ import annotations
 
 import html
-from typing import Iterable
+from collections.abc import Iterable
 
 from PySide6.QtCore import QPointF, QRectF, Qt
 from PySide6.QtGui import QFontMetricsF, QImage, QPainter, QPainterPath, QPolygonF, QStaticText
@@ -335,8 +335,9 @@ class NodeItem(HoverHighlight, QGraphicsItem):
         self._texts["type"] = static_text(type_text, s.small_font)
         self._texts["title"] = static_text(title, s.title_font, room - (self._type_width + 8.0 if type_text else 0.0))
         preview_room = PREVIEW_WIDTH + 6.0 if self._preview is not None else 0.0
-        self._texts["params"] = static_text(self._search_text or self._params_text, s.body_font,
-                                            NODE_WIDTH - TEXT_LEFT - 10.0 - preview_room)
+        self._texts["params"] = static_text(
+            self._search_text or self._params_text, s.body_font, NODE_WIDTH - TEXT_LEFT - 10.0 - preview_room
+        )
         shape_width = NODE_WIDTH - TEXT_LEFT - 14.0 - (self._count_width + 8.0 if count_text else 0.0)
         self._texts["shape"] = static_text(self._shape_line(), s.mono_font, shape_width)
 
@@ -432,15 +433,18 @@ class NodeItem(HoverHighlight, QGraphicsItem):
                 painter.drawEllipse(rect)
             else:
                 painter.setBrush(s.warning)
-                tri = QPolygonF([
-                    QPointF(rect.center().x(), rect.top()),
-                    QPointF(rect.right() + 1.0, rect.bottom()),
-                    QPointF(rect.left() - 1.0, rect.bottom()),
-                ])
+                tri = QPolygonF(
+                    [
+                        QPointF(rect.center().x(), rect.top()),
+                        QPointF(rect.right() + 1.0, rect.bottom()),
+                        QPointF(rect.left() - 1.0, rect.bottom()),
+                    ]
+                )
                 painter.drawPolygon(tri)
             painter.setPen(Qt.GlobalColor.white if kind == "error" or s.dark else Qt.GlobalColor.black)
-            painter.drawText(rect.adjusted(0, 2.0 if kind == "warning" else 0.0, 0, 0),
-                             Qt.AlignmentFlag.AlignCenter, "!")
+            painter.drawText(
+                rect.adjusted(0, 2.0 if kind == "warning" else 0.0, 0, 0), Qt.AlignmentFlag.AlignCenter, "!"
+            )
 
     def _paint_ports(self, painter: QPainter) -> None:
         s = self.style

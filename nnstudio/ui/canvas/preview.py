@@ -44,8 +44,7 @@ def activation_thumbnail(values: np.ndarray) -> QImage | None:
     low, high = float(array.min()), float(array.max())
     scaled = (array - low) / (high - low) if high > low else np.zeros_like(array)
     pixels = np.ascontiguousarray((scaled * 255).astype(np.uint8))
-    image = QImage(pixels.data, pixels.shape[1], pixels.shape[0], pixels.strides[0],
-                   QImage.Format.Format_Grayscale8)
+    image = QImage(pixels.data, pixels.shape[1], pixels.shape[0], pixels.strides[0], QImage.Format.Format_Grayscale8)
     return image.copy()  # own the pixels: the numpy buffer goes away
 
 
@@ -64,8 +63,12 @@ def preview_to_dict(image: QImage) -> dict[str, Any]:
     """
     small = image.convertToFormat(QImage.Format.Format_Grayscale8)
     if small.width() > PREVIEW_WIDTH or small.height() > PREVIEW_HEIGHT:
-        small = small.scaled(int(PREVIEW_WIDTH), int(PREVIEW_HEIGHT), Qt.AspectRatioMode.IgnoreAspectRatio,
-                             Qt.TransformationMode.SmoothTransformation)
+        small = small.scaled(
+            int(PREVIEW_WIDTH),
+            int(PREVIEW_HEIGHT),
+            Qt.AspectRatioMode.IgnoreAspectRatio,
+            Qt.TransformationMode.SmoothTransformation,
+        )
     width, height = small.width(), small.height()
     rows = np.frombuffer(small.constBits(), np.uint8, small.bytesPerLine() * height).reshape(height, -1)
     pixels = np.ascontiguousarray(rows[:, :width])

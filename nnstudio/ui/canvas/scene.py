@@ -10,7 +10,7 @@ Must not import Keras.
 
 from __future__ import annotations
 
-from PySide6.QtCore import QPointF, QRectF, Qt, Signal
+from PySide6.QtCore import QPointF, QRectF, Signal
 from PySide6.QtGui import QImage, QPixmapCache
 from PySide6.QtWidgets import QGraphicsScene
 
@@ -19,25 +19,47 @@ from nnstudio.core.graph import Edge, Graph, Node
 from nnstudio.core.graph.ports import input_port_names, output_port_names
 from nnstudio.ui.canvas.block_item import BlockItem, block_rows
 from nnstudio.ui.canvas.connect import ConnectionDrag
-from nnstudio.ui.canvas.gestures import SceneGestures
 from nnstudio.ui.canvas.edge_item import EdgeItem
+from nnstudio.ui.canvas.gestures import SceneGestures
 from nnstudio.ui.canvas.node_item import INPUT, OUTPUT, NodeItem
 from nnstudio.ui.canvas.style import CanvasStyle, format_shape, format_value
 
 PIXMAP_CACHE_KB = 96 * 1024
 
 _GRAPH_SIGNALS = (
-    "node_added", "node_removed", "edge_added", "edge_removed", "param_changed",
-    "node_moved", "node_renamed", "block_changed", "reset",
+    "node_added",
+    "node_removed",
+    "edge_added",
+    "edge_removed",
+    "param_changed",
+    "node_moved",
+    "node_renamed",
+    "block_changed",
+    "reset",
 )
 
 
 _PARAM_LABELS = {
-    "units": "{} units", "filters": "{} filters", "pool_size": "pool {}", "strides": "stride {}",
-    "rate": "rate {}", "num_heads": "{} heads", "key_dim": "key dim {}", "input_dim": "vocab {}",
-    "output_dim": "dim {}", "max_length": "length {}", "depth_multiplier": "depth ×{}",
-    "target_shape": "→ {}", "return_sequences": "sequences", "n": "×{}", "size": "×{}",
-    "stddev": "σ {}", "padding": "pad {}", "cropping": "crop {}", "kernel_size": "{}", "shape": "shape {}",
+    "units": "{} units",
+    "filters": "{} filters",
+    "pool_size": "pool {}",
+    "strides": "stride {}",
+    "rate": "rate {}",
+    "num_heads": "{} heads",
+    "key_dim": "key dim {}",
+    "input_dim": "vocab {}",
+    "output_dim": "dim {}",
+    "max_length": "length {}",
+    "depth_multiplier": "depth ×{}",
+    "target_shape": "→ {}",
+    "return_sequences": "sequences",
+    "n": "×{}",
+    "size": "×{}",
+    "stddev": "σ {}",
+    "padding": "pad {}",
+    "cropping": "crop {}",
+    "kernel_size": "{}",
+    "shape": "shape {}",
 }
 
 
@@ -264,7 +286,7 @@ class GraphScene(SceneGestures, QGraphicsScene):
     def nodes_bounding_rect(self, node_ids=None) -> QRectF:
         """The scene rectangle around ``node_ids`` (all nodes when None)."""
         rect = QRectF()
-        for nid in (node_ids if node_ids is not None else self._nodes):
+        for nid in node_ids if node_ids is not None else self._nodes:
             item = self._nodes.get(nid)
             if item is not None:
                 rect = rect.united(item.sceneBoundingRect())

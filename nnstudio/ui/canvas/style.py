@@ -13,7 +13,8 @@ from PySide6.QtGui import QBrush, QColor, QFont, QFontMetricsF, QPalette, QPen
 from PySide6.QtWidgets import QApplication
 
 from nnstudio.core.catalog.spec import format_shape as keras_shape_text
-from nnstudio.core.graph.layout import NODE_HEIGHT as NODE_HEIGHT, NODE_WIDTH as NODE_WIDTH  # re-exported
+from nnstudio.core.graph.layout import NODE_HEIGHT as NODE_HEIGHT  # re-exported
+from nnstudio.core.graph.layout import NODE_WIDTH as NODE_WIDTH
 
 #: Node card geometry in scene units (see the canvas conventions: ~200 × 70–90); the card's
 #: size and the gaps between cards are core's, which lays graphs out with them.

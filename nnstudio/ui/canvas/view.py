@@ -193,11 +193,15 @@ class GraphView(QGraphicsView):
         minor, major = [], []
         x = left
         while x < rect.right():
-            (major if round(x / step) % 5 == 0 or step > GRID else minor).append(QLineF(x, rect.top(), x, rect.bottom()))
+            (major if round(x / step) % 5 == 0 or step > GRID else minor).append(
+                QLineF(x, rect.top(), x, rect.bottom())
+            )
             x += step
         y = top
         while y < rect.bottom():
-            (major if round(y / step) % 5 == 0 or step > GRID else minor).append(QLineF(rect.left(), y, rect.right(), y))
+            (major if round(y / step) % 5 == 0 or step > GRID else minor).append(
+                QLineF(rect.left(), y, rect.right(), y)
+            )
             y += step
         # Opaque, aliased hairlines: the cheapest lines the raster engine draws.
         painter.setRenderHint(QPainter.RenderHint.Antialiasing, False)
@@ -219,7 +223,7 @@ class GraphView(QGraphicsView):
             return
         steps = event.angleDelta().y() or event.angleDelta().x()
         if steps:
-            self.set_zoom(self.zoom * 1.0015 ** steps, event.position())
+            self.set_zoom(self.zoom * 1.0015**steps, event.position())
         event.accept()
 
     def viewportEvent(self, event: QEvent) -> bool:

@@ -42,7 +42,9 @@ class AccuracySizeChart(QWidget):
         self.plot.clear()
         self.points = []
         _, foreground = plot_colors()
-        measured = sorted((v for v in variants if v.get("accuracy") is not None), key=lambda v: v.get("zipped_bytes", 0))
+        measured = sorted(
+            (v for v in variants if v.get("accuracy") is not None), key=lambda v: v.get("zipped_bytes", 0)
+        )
         largest = max((v.get("zipped_bytes", 0) / 1000.0 for v in measured), default=1.0) or 1.0
         placed: list[tuple[float, float]] = []
         several = len({v.get("network") for v in measured}) > 1
@@ -53,8 +55,11 @@ class AccuracySizeChart(QWidget):
             crowd = sum(1 for x, y in placed if abs(x - size) < 0.15 * largest and abs(y - accuracy) < 0.004)
             placed.append((size, accuracy))
             color = FORMAT_COLORS.get(variant.get("format"), PALETTE[7])
-            self.plot.addItem(pg.ScatterPlotItem([size], [accuracy], size=12, brush=pg.mkBrush(color),
-                                                 pen=pg.mkPen(foreground, width=1)))
+            self.plot.addItem(
+                pg.ScatterPlotItem(
+                    [size], [accuracy], size=12, brush=pg.mkBrush(color), pen=pg.mkPen(foreground, width=1)
+                )
+            )
             text = f"{variant.get('network')}: {variant.get('label', '')}" if several else variant.get("label", "")
             label = pg.TextItem(text, color=foreground, anchor=(0, 1.2 + 1.1 * crowd))
             label.setPos(size, accuracy)

@@ -33,10 +33,17 @@ def _distill(context, project, student: str, settings: dict[str, Any], epochs: i
         elif isinstance(event, ev.LogMessage):
             messages.append(event.message)
 
-    finished = run_training(project, network=student, report=report, should_stop=context.cancelled,
-                            telemetry=TelemetryOptions.none())
-    return {"status": finished.status, "message": finished.message, "record": finished.record,
-            "weights": project.weights.get(student), "student": student, "summary": messages[-1] if messages else ""}
+    finished = run_training(
+        project, network=student, report=report, should_stop=context.cancelled, telemetry=TelemetryOptions.none()
+    )
+    return {
+        "status": finished.status,
+        "message": finished.message,
+        "record": finished.record,
+        "weights": project.weights.get(student),
+        "student": student,
+        "summary": messages[-1] if messages else "",
+    }
 
 
 class DistillBox(QGroupBox):
@@ -57,10 +64,12 @@ class DistillBox(QGroupBox):
         self.project = None
         self.student_box = QComboBox(objectName="distill_student")
         self.teacher_box = QComboBox(objectName="distill_teacher")
-        self.temperature_box = QDoubleSpinBox(objectName="distill_temperature", minimum=0.5, maximum=20.0,
-                                              value=4.0, singleStep=0.5)
-        self.alpha_box = QDoubleSpinBox(objectName="distill_alpha", minimum=0.0, maximum=1.0, value=0.1,
-                                        singleStep=0.05)
+        self.temperature_box = QDoubleSpinBox(
+            objectName="distill_temperature", minimum=0.5, maximum=20.0, value=4.0, singleStep=0.5
+        )
+        self.alpha_box = QDoubleSpinBox(
+            objectName="distill_alpha", minimum=0.0, maximum=1.0, value=0.1, singleStep=0.05
+        )
         self.alpha_box.setToolTip("Weight of the labels' loss; the teacher's soft targets get the rest.")
         self.epochs_box = QSpinBox(objectName="distill_epochs", minimum=1, maximum=500, value=20)
         self.button = QPushButton("Distill", objectName="distill_run")

@@ -47,8 +47,20 @@ from nnstudio.ui.deploy.chart import AccuracySizeChart
 from nnstudio.ui.deploy.distill_box import DistillBox
 from nnstudio.ui.workers.jobs import JobRunner
 
-COLUMNS = ("Variant", "Network", "Format", "Quantization", "Sparsity", "Size", "Zipped", "Latency ×1",
-           "Latency ×32", "Accuracy", "Agreement", "Max |diff|")
+COLUMNS = (
+    "Variant",
+    "Network",
+    "Format",
+    "Quantization",
+    "Sparsity",
+    "Size",
+    "Zipped",
+    "Latency ×1",
+    "Latency ×32",
+    "Accuracy",
+    "Agreement",
+    "Max |diff|",
+)
 HEADER_TIPS = {
     "Size": "The file (or SavedModel folder) on disk.",
     "Zipped": "The file compressed with deflate: pruned zeros show here.",
@@ -58,8 +70,12 @@ HEADER_TIPS = {
     "Agreement": "Share of test samples where the file's top class is the float model's.",
     "Max |diff|": "Largest absolute difference between the file's outputs and the float model's.",
 }
-QUANTIZE_NAMES = {"none": "none (float32)", "dynamic": "dynamic-range int8", "float16": "float16",
-                  "int8": "full-integer int8"}
+QUANTIZE_NAMES = {
+    "none": "none (float32)",
+    "dynamic": "dynamic-range int8",
+    "float16": "float16",
+    "int8": "full-integer int8",
+}
 
 
 def _size(count: int | None) -> str:
@@ -74,12 +90,17 @@ def _cells(variant: dict[str, Any]) -> list[str]:
     """The table's texts for one variant record."""
     diff = variant.get("max_abs_diff")
     return [
-        variant.get("label", ""), variant.get("network", ""), FORMAT_NAMES.get(variant.get("format"), ""),
+        variant.get("label", ""),
+        variant.get("network", ""),
+        FORMAT_NAMES.get(variant.get("format"), ""),
         variant.get("quantize", "none"),
         f"{variant.get('measured_sparsity', 0.0):.0%}" if variant.get("sparsity") else "—",
-        _size(variant.get("bytes")), _size(variant.get("zipped_bytes")),
-        f"{variant.get('latency_ms_batch1', 0):.3f} ms", f"{variant.get('latency_ms_batch32', 0):.3f} ms",
-        _percent(variant.get("accuracy")), _percent(variant.get("agreement")),
+        _size(variant.get("bytes")),
+        _size(variant.get("zipped_bytes")),
+        f"{variant.get('latency_ms_batch1', 0):.3f} ms",
+        f"{variant.get('latency_ms_batch32', 0):.3f} ms",
+        _percent(variant.get("accuracy")),
+        _percent(variant.get("agreement")),
         "—" if diff is None else f"{diff:.2g}",
     ]
 
@@ -92,12 +113,14 @@ def _measure(context, project, specs: list[dict[str, Any]], folder: str) -> list
     dataset = load_dataset(project.data)
     records = []
     for index, spec in enumerate(specs):
+
         def report(text: str, fraction: float, index=index) -> None:
             context.progress((text, (index + fraction) / len(specs)))
 
         context.check()
-        records.append(build_variant(project, spec, folder, dataset=dataset, report=report,
-                                     should_stop=context.cancelled))
+        records.append(
+            build_variant(project, spec, folder, dataset=dataset, report=report, should_stop=context.cancelled)
+        )
     return records
 
 
@@ -134,8 +157,9 @@ class DeployPage(QWidget):
             self.format_box.addItem(name, fmt)
         self.quantize_box = QComboBox(objectName="deploy_quantize")
         self.format_box.currentIndexChanged.connect(self._fill_quantize)
-        self.sparsity_box = QDoubleSpinBox(objectName="deploy_sparsity", minimum=0.0, maximum=95.0,
-                                           singleStep=10.0, decimals=0, suffix=" % zeros")
+        self.sparsity_box = QDoubleSpinBox(
+            objectName="deploy_sparsity", minimum=0.0, maximum=95.0, singleStep=10.0, decimals=0, suffix=" % zeros"
+        )
         self.sparsity_box.setToolTip("Magnitude pruning with fine-tuning; 0 % keeps every weight.")
         self.epochs_box = QSpinBox(objectName="deploy_epochs", minimum=1, maximum=100, value=3)
         self.epochs_box.setToolTip("Fine-tuning epochs while pruning.")
@@ -273,10 +297,14 @@ class DeployPage(QWidget):
     # ---- actions -----------------------------------------------------------------------------
     def current_spec(self) -> dict[str, Any]:
         """The variant the form describes."""
-        return {"network": self.network_box.currentText() or None, "format": self.format_box.currentData(),
-                "quantize": self.quantize_box.currentData() or "none",
-                "sparsity": round(self.sparsity_box.value() / 100.0, 4), "epochs": self.epochs_box.value(),
-                "samples": self.samples_box.value()}
+        return {
+            "network": self.network_box.currentText() or None,
+            "format": self.format_box.currentData(),
+            "quantize": self.quantize_box.currentData() or "none",
+            "sparsity": round(self.sparsity_box.value() / 100.0, 4),
+            "epochs": self.epochs_box.value(),
+            "samples": self.samples_box.value(),
+        }
 
     def add_variant(self, spec: dict[str, Any] | None = None) -> int:
         """Measure ``spec`` (default: the form's) in the background; return the job token.
@@ -291,8 +319,13 @@ class DeployPage(QWidget):
             self._set_busy(False, f"Network `{network}` has no trained weights; train it on the Train page first.")
             return 0
         specs = []
-        has_float = any(v.get("network") == network and v.get("format") == "keras" and v.get("quantize") == "none"
-                        and not v.get("sparsity") for v in self.variants())
+        has_float = any(
+            v.get("network") == network
+            and v.get("format") == "keras"
+            and v.get("quantize") == "none"
+            and not v.get("sparsity")
+            for v in self.variants()
+        )
         is_float = spec.get("format") == "keras" and spec.get("quantize", "none") == "none" and not spec.get("sparsity")
         if not has_float and not is_float:
             specs.append({"network": network, "samples": spec.get("samples", 500)})
@@ -355,8 +388,12 @@ class DeployPage(QWidget):
         variant = variants[row]
         source = Path(variant.get("path", ""))
         if not source.exists():
-            QMessageBox.information(self, "File gone", f"The file of {variant.get('label')} was made in an earlier "
-                                    "session and is gone; remove the row and add the variant again.")
+            QMessageBox.information(
+                self,
+                "File gone",
+                f"The file of {variant.get('label')} was made in an earlier "
+                "session and is gone; remove the row and add the variant again.",
+            )
             return None
         if target is None:
             target, _ = QFileDialog.getSaveFileName(self, "Export variant", source.name)

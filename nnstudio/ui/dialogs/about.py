@@ -7,7 +7,14 @@ import sys
 from PySide6.QtCore import qVersion
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import (
-    QDialog, QDialogButtonBox, QHeaderView, QMessageBox, QTableWidget, QTableWidgetItem, QVBoxLayout, QWidget,
+    QDialog,
+    QDialogButtonBox,
+    QHeaderView,
+    QMessageBox,
+    QTableWidget,
+    QTableWidgetItem,
+    QVBoxLayout,
+    QWidget,
 )
 
 import nnstudio
@@ -20,7 +27,8 @@ def show_about(parent: QWidget | None) -> None:
         keras = sys.modules["keras"]
         keras_line = f"Keras {keras.__version__} ({keras.backend.backend()} backend)"
     QMessageBox.about(
-        parent, "About nnstudio",
+        parent,
+        "About nnstudio",
         f"<h3>nnstudio {nnstudio.__version__}</h3>"
         "<p>Build neural networks by drag and drop, train them and watch them learn.</p>"
         f"<p>{keras_line}<br>Qt {qVersion()} · Python {sys.version.split()[0]}</p>"
@@ -34,8 +42,11 @@ class ShortcutsDialog(QDialog):
     def __init__(self, actions: list[QAction], parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setWindowTitle("Keyboard Shortcuts")
-        rows = [(a.iconText().replace("&", "").rstrip("…"), a.shortcut().toString(QKeySequence.SequenceFormat.NativeText))
-                for a in actions if not a.shortcut().isEmpty()]
+        rows = [
+            (a.iconText().replace("&", "").rstrip("…"), a.shortcut().toString(QKeySequence.SequenceFormat.NativeText))
+            for a in actions
+            if not a.shortcut().isEmpty()
+        ]
         table = QTableWidget(len(rows), 2, self)
         table.setHorizontalHeaderLabels(["Action", "Shortcut"])
         table.verticalHeader().hide()

@@ -72,8 +72,11 @@ class BackboneViewer(QDialog):
             self.summary.setText(str(exc))
             return
         layers = described["layers"]
-        flags = trainable_flags([bool(layer["trainable"] or layer["non_trainable"]) for layer in layers],
-                                values["freeze"], values["trainable_top"])
+        flags = trainable_flags(
+            [bool(layer["trainable"] or layer["non_trainable"]) for layer in layers],
+            values["freeze"],
+            values["trainable_top"],
+        )
         self.table.setRowCount(len(layers))
         trained = frozen = 0
         for row, (layer, flag) in enumerate(zip(layers, flags)):

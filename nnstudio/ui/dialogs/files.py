@@ -24,8 +24,9 @@ def _remember(path: str) -> str:
 
 def ask_open_project(parent: QWidget | None) -> str:
     """Ask for a project file to open."""
-    path, _ = QFileDialog.getOpenFileName(parent, "Open Project", settings.last_directory(),
-                                          f"{PROJECT_FILTER};;All files (*)")
+    path, _ = QFileDialog.getOpenFileName(
+        parent, "Open Project", settings.last_directory(), f"{PROJECT_FILTER};;All files (*)"
+    )
     return _remember(path)
 
 
@@ -40,8 +41,9 @@ def ask_save_project(parent: QWidget | None, suggested: str) -> str:
 
 def ask_open_keras(parent: QWidget | None) -> str:
     """Ask for a Keras model file to import."""
-    path, _ = QFileDialog.getOpenFileName(parent, "Import Keras Model", settings.last_directory(),
-                                          f"{KERAS_FILTER};;All files (*)")
+    path, _ = QFileDialog.getOpenFileName(
+        parent, "Import Keras Model", settings.last_directory(), f"{KERAS_FILTER};;All files (*)"
+    )
     return _remember(path)
 
 
@@ -49,8 +51,9 @@ def ask_export_path(parent: QWidget | None, kind: str, suggested: str) -> str:
     """Ask where to export; ``kind`` is ``"keras"`` or ``"python"``."""
     suffix, file_filter = (".keras", KERAS_FILTER) if kind == "keras" else (".py", PYTHON_FILTER)
     title = "Export Keras Model" if kind == "keras" else "Export Python Code"
-    path, _ = QFileDialog.getSaveFileName(parent, title, f"{settings.last_directory()}/{suggested}{suffix}",
-                                          file_filter)
+    path, _ = QFileDialog.getSaveFileName(
+        parent, title, f"{settings.last_directory()}/{suggested}{suffix}", file_filter
+    )
     if path and not path.endswith(suffix):
         path += suffix
     return _remember(path)
@@ -63,12 +66,14 @@ def ask_save_changes(parent: QWidget | None, name: str, action: str) -> str:
     box.setWindowTitle("Unsaved changes")
     box.setText(f"Save the changes to “{name}” before {action}?")
     box.setInformativeText("Your changes will be lost if you don't save them.")
-    box.setStandardButtons(QMessageBox.StandardButton.Save | QMessageBox.StandardButton.Discard
-                           | QMessageBox.StandardButton.Cancel)
+    box.setStandardButtons(
+        QMessageBox.StandardButton.Save | QMessageBox.StandardButton.Discard | QMessageBox.StandardButton.Cancel
+    )
     box.setDefaultButton(QMessageBox.StandardButton.Save)
     answer = box.exec()
-    return {QMessageBox.StandardButton.Save: "save",
-            QMessageBox.StandardButton.Discard: "discard"}.get(QMessageBox.StandardButton(answer), "cancel")
+    return {QMessageBox.StandardButton.Save: "save", QMessageBox.StandardButton.Discard: "discard"}.get(
+        QMessageBox.StandardButton(answer), "cancel"
+    )
 
 
 def show_error(parent: QWidget | None, title: str, message: str) -> None:

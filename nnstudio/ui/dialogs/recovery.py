@@ -4,7 +4,14 @@ from __future__ import annotations
 
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
-    QDialog, QDialogButtonBox, QLabel, QListWidget, QListWidgetItem, QPushButton, QVBoxLayout, QWidget,
+    QDialog,
+    QDialogButtonBox,
+    QLabel,
+    QListWidget,
+    QListWidgetItem,
+    QPushButton,
+    QVBoxLayout,
+    QWidget,
 )
 
 from nnstudio.ui.document import RecoveryEntry
@@ -19,8 +26,9 @@ class RecoveryDialog(QDialog):
         self.entries = entries
         self.choice = "later"
         self.entry: RecoveryEntry | None = None
-        text = QLabel("nnstudio closed unexpectedly while this work was unsaved. "
-                      "Restore it to continue where you left off.")
+        text = QLabel(
+            "nnstudio closed unexpectedly while this work was unsaved. Restore it to continue where you left off."
+        )
         text.setWordWrap(True)
         self.list = QListWidget(self)
         for e in entries:

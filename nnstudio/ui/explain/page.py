@@ -41,8 +41,9 @@ class EvaluatePage(QTabWidget):
         self.addTab(evaluation_panel, "Metrics")
         self.addTab(self.explain_view, "Explain")
         self.explain_button = QPushButton("Explain…")
-        self.explain_button.setToolTip("Which part of an input made the network decide? "
-                                       "Saliency, Grad-CAM, integrated gradients, occlusion")
+        self.explain_button.setToolTip(
+            "Which part of an input made the network decide? Saliency, Grad-CAM, integrated gradients, occlusion"
+        )
         self.explain_button.clicked.connect(self.show_explain)
         evaluation_panel.actions_row.insertWidget(2, self.explain_button)
         evaluation_panel.evaluated.connect(self._on_evaluated)
@@ -102,13 +103,19 @@ class EvaluatePage(QTabWidget):
         misclassified = figures.get("Misclassified")
         if misclassified is not None and result.inputs is not None:
             canvas = misclassified.canvas
-            self._connections.append(canvas.mpl_connect(
-                "button_press_event", lambda event: self._on_misclassified_click(event, result, misclassified)))
+            self._connections.append(
+                canvas.mpl_connect(
+                    "button_press_event", lambda event: self._on_misclassified_click(event, result, misclassified)
+                )
+            )
             misclassified.caption.setText(misclassified.caption.text() + " · click one to explain it")
         confusion = figures.get("Confusion matrix")
         if confusion is not None and result.true_labels is not None and result.predicted_labels is not None:
-            self._connections.append(confusion.canvas.mpl_connect(
-                "button_press_event", lambda event: self._on_confusion_click(event, result, confusion)))
+            self._connections.append(
+                confusion.canvas.mpl_connect(
+                    "button_press_event", lambda event: self._on_confusion_click(event, result, confusion)
+                )
+            )
             confusion.caption.setText(confusion.caption.text() + " · click a cell to explain its samples")
 
     def _on_misclassified_click(self, event, result, view) -> None:
@@ -122,7 +129,8 @@ class EvaluatePage(QTabWidget):
         if event.inaxes is not view.figure.axes[0] or event.xdata is None:
             return
         true, predicted = round(event.ydata), round(event.xdata)
-        cell = np.flatnonzero((np.asarray(result.true_labels) == true)
-                              & (np.asarray(result.predicted_labels) == predicted))[:GRID_COLUMNS * 2]
+        cell = np.flatnonzero(
+            (np.asarray(result.true_labels) == true) & (np.asarray(result.predicted_labels) == predicted)
+        )[: GRID_COLUMNS * 2]
         if len(cell):
             self.explain([int(i) for i in cell], ("integrated-gradients",) if len(cell) > 1 else None)

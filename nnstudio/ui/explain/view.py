@@ -66,7 +66,7 @@ class ExplainView(QWidget):
         self.explanations: list = []
         self.importance = None
         self._prepared_key = None
-        self._source: str | None = None   # where a single input came from, when not the split
+        self._source: str | None = None  # where a single input came from, when not the split
         self.worker = ExplainWorker(self)
         self.worker.prepared.connect(self._on_prepared)
         self.worker.explained.connect(self._on_explained)
@@ -202,7 +202,7 @@ class ExplainView(QWidget):
         self.canvas = FigureCanvasQTAgg(self.figure)
         self._right_layout.addWidget(self.canvas, 1)
 
-    def showEvent(self, event) -> None:  # noqa: N802 - Qt's name
+    def showEvent(self, event) -> None:  # Qt's name
         self.ensure_canvas()
         super().showEvent(event)
 
@@ -239,10 +239,16 @@ class ExplainView(QWidget):
 
     def options_for(self, method: str) -> ExplainOptions:
         """Return the options of ``method`` as the form sets them."""
-        return ExplainOptions(method=method, target=self.target_combo.currentData(),
-                              layer=self.layer_combo.currentData(), steps=self.steps_spin.value(),
-                              baseline=self.baseline_combo.currentData(), samples=self.smooth_spin.value(),
-                              noise=self.noise_spin.value(), window=self.window_spin.value())
+        return ExplainOptions(
+            method=method,
+            target=self.target_combo.currentData(),
+            layer=self.layer_combo.currentData(),
+            steps=self.steps_spin.value(),
+            baseline=self.baseline_combo.currentData(),
+            samples=self.smooth_spin.value(),
+            noise=self.noise_spin.value(),
+            window=self.window_spin.value(),
+        )
 
     # ---------------------------------------------------------------- actions
     @Slot()
@@ -275,8 +281,13 @@ class ExplainView(QWidget):
         self.mode_combo.setCurrentText(SIDE_BY_SIDE if len(indices) == 1 else GRID)
         return self.run()
 
-    def explain_input(self, sample: np.ndarray, label: int | None, methods: list[str],
-                      source: str = "a sample of the Train page's predictions") -> bool:
+    def explain_input(
+        self,
+        sample: np.ndarray,
+        label: int | None,
+        methods: list[str],
+        source: str = "a sample of the Train page's predictions",
+    ) -> bool:
         """Explain one input array (from another page) with the ``methods`` the network can use.
 
         Parameters
@@ -298,8 +309,14 @@ class ExplainView(QWidget):
         self._form.setRowVisible(self._sentence_row, True)
         return self._explain_one_input(methods, None, sentence=sentence)
 
-    def _explain_one_input(self, methods: list[str], source: str | None, sentence: str = "",
-                           sample: np.ndarray | None = None, label: int | None = None) -> bool:
+    def _explain_one_input(
+        self,
+        methods: list[str],
+        source: str | None,
+        sentence: str = "",
+        sample: np.ndarray | None = None,
+        label: int | None = None,
+    ) -> bool:
         if self.project is None:
             return False
         for name, box in self.method_boxes.items():
@@ -313,8 +330,7 @@ class ExplainView(QWidget):
     def _submit(self, request: ExplainRequest) -> bool:
         key = self._needs_prepare()
         if key is not None and not self.project.weights.get(key[1]):
-            return self._say(f"Train the `{key[1]}` network first; then its predictions can be explained.",
-                             error=True)
+            return self._say(f"Train the `{key[1]}` network first; then its predictions can be explained.", error=True)
         self._prepared_key = key or self._prepared_key
         self.worker.explain(request, self.project if key is not None else None, key[1] if key else None)
         self.progress.setRange(0, max(1, len(request.indices)) * len(request.options))
@@ -340,11 +356,13 @@ class ExplainView(QWidget):
         if self.summary is None or self.summary.labels is None:
             self._say("Press Explain once to load the model; then the misclassified samples are known.")
             return
-        wrong = np.flatnonzero(self.summary.predictions != self.summary.labels)[:GRID_COLUMNS * 2]
+        wrong = np.flatnonzero(self.summary.predictions != self.summary.labels)[: GRID_COLUMNS * 2]
         self.samples_edit.setText(", ".join(str(i) for i in wrong) or "")
         self.mode_combo.setCurrentText(GRID if len(wrong) > 1 else SIDE_BY_SIDE)
-        self._say(f"{int((self.summary.predictions != self.summary.labels).sum())} misclassified samples in "
-                  f"the {self.summary.split} split; the first {len(wrong)} are chosen.")
+        self._say(
+            f"{int((self.summary.predictions != self.summary.labels).sum())} misclassified samples in "
+            f"the {self.summary.split} split; the first {len(wrong)} are chosen."
+        )
 
     # ---------------------------------------------------------------- results
     @Slot(object)
@@ -376,8 +394,9 @@ class ExplainView(QWidget):
         names = self.summary.class_names if self.summary else ()
         self.ensure_canvas()
         # A narrow canvas wraps the panels onto more rows rather than shrinking them.
-        columns = min(getattr(self, "_columns", 3), max(1, len(explanations)),
-                      max(1, self.canvas.width() // MIN_PANEL_PX))
+        columns = min(
+            getattr(self, "_columns", 3), max(1, len(explanations)), max(1, self.canvas.width() // MIN_PANEL_PX)
+        )
         explanations_figure(explanations, names, columns, figure=self.figure)
         self.canvas.draw_idle()
         self._say(self._describe(explanations))
@@ -389,8 +408,10 @@ class ExplainView(QWidget):
             return "Nothing explained (cancelled before the first sample)."
         checks = [e.completeness.error for e in explanations if e.completeness is not None]
         where = (self._source or "a typed sentence") if explanations[0].index < 0 else f"the {self.summary.split} split"
-        text = (f"{len(explanations)} explanation(s) of the `{self.summary.network}` network on {where}. "
-                "Red is evidence for the target class, blue against it.")
+        text = (
+            f"{len(explanations)} explanation(s) of the `{self.summary.network}` network on {where}. "
+            "Red is evidence for the target class, blue against it."
+        )
         if checks:
             text += f" Integrated gradients' completeness error: at most {max(checks):.2%}."
         return text
@@ -405,8 +426,10 @@ class ExplainView(QWidget):
         self.ensure_canvas()
         importance_figure(importance, figure=self.figure)
         self.canvas.draw_idle()
-        self._say(f"Permutation importance on the {self.summary.split} split: how much the "
-                  f"{importance.metric} drops when one feature is shuffled.")
+        self._say(
+            f"Permutation importance on the {self.summary.split} split: how much the "
+            f"{importance.metric} drops when one feature is shuffled."
+        )
         self._update_buttons()
 
     @Slot(int, int)
@@ -436,9 +459,12 @@ class ExplainView(QWidget):
             self.caption.setStyleSheet("color: #D64545;")
         else:
             set_muted(self.caption)
-        self.status.setText("" if self.summary is None else
-                            f"`{self.summary.network}` network · {self.summary.count} {self.summary.split} samples "
-                            f"({self.summary.kind})")
+        self.status.setText(
+            ""
+            if self.summary is None
+            else f"`{self.summary.network}` network · {self.summary.count} {self.summary.split} samples "
+            f"({self.summary.kind})"
+        )
         return not error
 
     def _update_buttons(self) -> None:
@@ -454,6 +480,7 @@ class ExplainView(QWidget):
     def export_figure(self, path: str | Path) -> Path:
         """Save the shown figure as PNG or SVG (by suffix) and return the path."""
         from nnstudio.core.explain.render import save_figure
+
         self.ensure_canvas()
         return save_figure(self.figure, path)
 
@@ -471,14 +498,14 @@ class ExplainView(QWidget):
         return path
 
     def _export_figure_dialog(self) -> None:
-        path, _ = QFileDialog.getSaveFileName(self, "Export explanation", "explanation.png",
-                                              "PNG image (*.png);;SVG drawing (*.svg)")
+        path, _ = QFileDialog.getSaveFileName(
+            self, "Export explanation", "explanation.png", "PNG image (*.png);;SVG drawing (*.svg)"
+        )
         if path:
             self.export_figure(path)
 
     def _export_arrays_dialog(self) -> None:
-        path, _ = QFileDialog.getSaveFileName(self, "Export attributions", "attributions.npz",
-                                              "NumPy archive (*.npz)")
+        path, _ = QFileDialog.getSaveFileName(self, "Export attributions", "attributions.npz", "NumPy archive (*.npz)")
         if path:
             self.export_arrays(path)
 

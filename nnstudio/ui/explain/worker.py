@@ -45,10 +45,10 @@ class ExplainRequest:
     """
 
     indices: tuple[int, ...]
-    options: tuple[Any, ...]          # ExplainOptions, one per method
-    sentence: str = ""                # a typed sentence to explain instead of the samples (text)
-    sample: Any = None                # one input array to explain instead of the samples
-    label: int | None = None          # the sample's true class, when known
+    options: tuple[Any, ...]  # ExplainOptions, one per method
+    sentence: str = ""  # a typed sentence to explain instead of the samples (text)
+    sample: Any = None  # one input array to explain instead of the samples
+    label: int | None = None  # the sample's true class, when known
     applicable_only: bool = False
 
 
@@ -84,7 +84,7 @@ class ExplainWorker(QObject):
         self.jobs.failed.connect(self.failed)
         self.jobs.cancelled.connect(self.cancelled)
         self.jobs.progress.connect(self._on_progress)
-        self._session = None          # touched only by the job thread
+        self._session = None  # touched only by the job thread
 
     def is_running(self) -> bool:
         """True while a job runs."""
@@ -127,11 +127,17 @@ class ExplainWorker(QObject):
         context.check()
         predictions = session.predictions()
         self._session = session
-        return ExplainSummary(session.network, session.split, session.kind, len(session.x),
-                              session.class_names or tuple(str(i) for i in range(max(2, session.scored.units))),
-                              session.y, predictions,
-                              tuple(path for path, _ in spatial_layers(session.scored.model)),
-                              session.scored.integer_input)
+        return ExplainSummary(
+            session.network,
+            session.split,
+            session.kind,
+            len(session.x),
+            session.class_names or tuple(str(i) for i in range(max(2, session.scored.units))),
+            session.y,
+            predictions,
+            tuple(path for path, _ in spatial_layers(session.scored.model)),
+            session.scored.integer_input,
+        )
 
     def _explain(self, context: JobContext, request: ExplainRequest, project, network: str | None) -> tuple:
         summary = self._prepare(context, project, network) if project is not None else None
@@ -142,8 +148,11 @@ class ExplainWorker(QObject):
             results = []
             for done, options in enumerate(chosen, start=1):
                 context.check()
-                results.append(self._session.explain_sentence(request.sentence, options) if request.sentence
-                               else self._session.explain_input(request.sample, options, request.label))
+                results.append(
+                    self._session.explain_sentence(request.sentence, options)
+                    if request.sentence
+                    else self._session.explain_input(request.sample, options, request.label)
+                )
                 context.progress((done, len(chosen)))
             return summary, results
         total = len(request.indices) * len(chosen)
@@ -163,9 +172,16 @@ class ExplainWorker(QObject):
         if session is None:
             raise RuntimeError("Prepare the explanation first. Received: no trained model loaded.")
         y = session.y if session.y is not None else session.predictions()
-        return permutation_importance(session.scored, session.x, y, session.classification,
-                                      session.feature_names, repeats=repeats,
-                                      report=context.progress, should_stop=context.cancelled)
+        return permutation_importance(
+            session.scored,
+            session.x,
+            y,
+            session.classification,
+            session.feature_names,
+            repeats=repeats,
+            report=context.progress,
+            should_stop=context.cancelled,
+        )
 
     # ---------------------------------------------------------------- GUI thread
     @Slot(object)

@@ -13,15 +13,38 @@ from typing import Any
 from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtGui import QPainter, QStandardItem, QStandardItemModel
 from PySide6.QtWidgets import (
-    QCheckBox, QComboBox, QDoubleSpinBox, QFileDialog, QFormLayout, QGroupBox, QHBoxLayout, QLabel, QLineEdit,
-    QListWidget, QListWidgetItem, QPushButton, QScrollArea, QSpinBox, QSplitter, QToolButton, QVBoxLayout, QWidget,
+    QCheckBox,
+    QComboBox,
+    QDoubleSpinBox,
+    QFileDialog,
+    QFormLayout,
+    QGroupBox,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QListWidget,
+    QListWidgetItem,
+    QPushButton,
+    QScrollArea,
+    QSpinBox,
+    QSplitter,
+    QToolButton,
+    QVBoxLayout,
+    QWidget,
 )
 
+from nnstudio.core.catalog.spec import format_shape
 from nnstudio.core.data import (
-    AUGMENT_OPTIONS, SCALES, DataError, DataParam, Dataset, default_spec, list_sources, load_dataset,
+    AUGMENT_OPTIONS,
+    SCALES,
+    DataError,
+    DataParam,
+    Dataset,
+    default_spec,
+    list_sources,
+    load_dataset,
     read_table_preview,
 )
-from nnstudio.core.catalog.spec import format_shape
 from nnstudio.core.data.errors import LoadCancelledError
 from nnstudio.core.data.preview import sample_indices
 from nnstudio.ui.panels.data_preview import PREVIEW_IMAGES, DataPreview, class_color
@@ -62,7 +85,7 @@ class ClassBalanceBars(QWidget):
         self.setVisible(bool(self._counts))
         self.update()
 
-    def paintEvent(self, event) -> None:  # noqa: N802 (Qt override)
+    def paintEvent(self, event) -> None:
         painter = QPainter(self)
         total = max(sum(self._counts.values()), 1)
         biggest = max(self._counts.values(), default=1) or 1
@@ -71,11 +94,18 @@ class ClassBalanceBars(QWidget):
         painter.setPen(self.palette().windowText().color())
         for row, (name, count) in enumerate(self._counts.items()):
             y = 2 + row * 18
-            painter.drawText(0, y, label_width - 6, 16, Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter,
-                             name[:14])
+            painter.drawText(
+                0, y, label_width - 6, 16, Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter, name[:14]
+            )
             painter.fillRect(label_width, y + 3, int(bar_space * count / biggest), 11, class_color(row))
-            painter.drawText(label_width + bar_space + 6, y, text_width, 16, Qt.AlignmentFlag.AlignVCenter,
-                             f"{count}  ({100 * count / total:.0f} %)")
+            painter.drawText(
+                label_width + bar_space + 6,
+                y,
+                text_width,
+                16,
+                Qt.AlignmentFlag.AlignVCenter,
+                f"{count}  ({100 * count / total:.0f} %)",
+            )
         painter.end()
 
 
@@ -159,8 +189,14 @@ class DataPanel(QWidget):
         self.scale_combo.currentIndexChanged.connect(self._on_edited)
         self.one_hot_check = QCheckBox("One-hot labels")
         self.one_hot_check.toggled.connect(self._on_edited)
-        for label, widget in (("Validation", self.validation_spin), ("Test", self.test_spin), ("Seed", self.seed_spin),
-                              ("", self.shuffle_check), ("Scale inputs", self.scale_combo), ("", self.one_hot_check)):
+        for label, widget in (
+            ("Validation", self.validation_spin),
+            ("Test", self.test_spin),
+            ("Seed", self.seed_spin),
+            ("", self.shuffle_check),
+            ("Scale inputs", self.scale_combo),
+            ("", self.one_hot_check),
+        ):
             form.addRow(label, widget)
         column.addWidget(split_box)
 
@@ -228,8 +264,12 @@ class DataPanel(QWidget):
             widget.valueChanged.connect(self._on_edited)
         elif kind == "float":
             span = (param.maximum or 100.0) - (param.minimum or 0.0)
-            widget = QDoubleSpinBox(minimum=param.minimum or 0.0, maximum=param.maximum or 1e6, decimals=3,
-                                    singleStep=0.01 if span <= 2 else 1.0)
+            widget = QDoubleSpinBox(
+                minimum=param.minimum or 0.0,
+                maximum=param.maximum or 1e6,
+                decimals=3,
+                singleStep=0.01 if span <= 2 else 1.0,
+            )
             widget.setValue(float(value))
             widget.valueChanged.connect(self._on_edited)
         elif kind == "bool":
@@ -272,8 +312,9 @@ class DataPanel(QWidget):
             chosen = QFileDialog.getExistingDirectory(self, f"Choose {param.label.lower()}", edit.text())
         else:
             patterns = " ".join(f"*{ext}" for ext in param.extensions)
-            chosen, _ = QFileDialog.getOpenFileName(self, "Choose a file", edit.text(),
-                                                    f"Data files ({patterns});;All files (*)")
+            chosen, _ = QFileDialog.getOpenFileName(
+                self, "Choose a file", edit.text(), f"Data files ({patterns});;All files (*)"
+            )
         if chosen:
             edit.setText(chosen)
             self._on_edited()
@@ -313,8 +354,14 @@ class DataPanel(QWidget):
         self._building = True
         try:
             name = spec["source"]
-            index = next((i for i in range(self.source_combo.count())
-                          if self.source_combo.itemData(i, Qt.ItemDataRole.UserRole) == name), -1)
+            index = next(
+                (
+                    i
+                    for i in range(self.source_combo.count())
+                    if self.source_combo.itemData(i, Qt.ItemDataRole.UserRole) == name
+                ),
+                -1,
+            )
             self.source_combo.setCurrentIndex(index if source_known else -1)
             info = self._sources[name]
             self.description.setText(info.description if source_known else "Pick built-in, generated or imported data.")
@@ -336,7 +383,9 @@ class DataPanel(QWidget):
             self.scale_combo.setCurrentText(pre["scale"])
             self.one_hot_check.setChecked(pre["one_hot"])
             for param in AUGMENT_OPTIONS:
-                self._set_value(self._augment_widgets[param.name], param, spec["augment"].get(param.name, param.default))
+                self._set_value(
+                    self._augment_widgets[param.name], param, spec["augment"].get(param.name, param.default)
+                )
         finally:
             self._building = False
 
@@ -347,7 +396,9 @@ class DataPanel(QWidget):
         columns: tuple[str, ...] = ()
         if path:
             try:
-                columns = read_table_preview(path, params.get("delimiter", "auto"), params.get("header", "auto")).columns
+                columns = read_table_preview(
+                    path, params.get("delimiter", "auto"), params.get("header", "auto")
+                ).columns
             except DataError as error:
                 self._show_error(str(error))
         target = self._param_widgets["target"]
@@ -388,8 +439,11 @@ class DataPanel(QWidget):
         if isinstance(widget, QComboBox):
             return widget.currentData() if param.kind == "column" else widget.currentText()
         if isinstance(widget, QListWidget):
-            ticked = [widget.item(i).text() for i in range(widget.count())
-                      if widget.item(i).checkState() == Qt.CheckState.Checked]
+            ticked = [
+                widget.item(i).text()
+                for i in range(widget.count())
+                if widget.item(i).checkState() == Qt.CheckState.Checked
+            ]
             return ticked if 0 < len(ticked) < widget.count() else None  # all (or none): all but the target
         text = widget.findChild(QLineEdit, "edit").text().strip()
         if param.kind == "int_list":
@@ -403,12 +457,20 @@ class DataPanel(QWidget):
         name = self.source_combo.currentData(Qt.ItemDataRole.UserRole)
         info = self._sources[name]
         params = {p.name: self._value(self._param_widgets[p.name], p) for p in info.params}
-        augment = {p.name: self._value(self._augment_widgets[p.name], p) for p in AUGMENT_OPTIONS
-                   if self._value(self._augment_widgets[p.name], p) != p.default}
+        augment = {
+            p.name: self._value(self._augment_widgets[p.name], p)
+            for p in AUGMENT_OPTIONS
+            if self._value(self._augment_widgets[p.name], p) != p.default
+        }
         return {
-            "source": name, "params": params,
-            "split": {"validation": round(self.validation_spin.value(), 4), "test": round(self.test_spin.value(), 4),
-                      "seed": self.seed_spin.value(), "shuffle": self.shuffle_check.isChecked()},
+            "source": name,
+            "params": params,
+            "split": {
+                "validation": round(self.validation_spin.value(), 4),
+                "test": round(self.test_spin.value(), 4),
+                "seed": self.seed_spin.value(),
+                "shuffle": self.shuffle_check.isChecked(),
+            },
             "preprocess": {"scale": self.scale_combo.currentText(), "one_hot": self.one_hot_check.isChecked()},
             "augment": augment,
         }
@@ -484,8 +546,9 @@ class DataPanel(QWidget):
         self.scale_combo.setEnabled(dataset is None or dataset.task != "text_classification")
         self.one_hot_check.setEnabled(dataset is None or dataset.is_classification)
         self.shuffle_check.setEnabled(dataset is None or dataset.task != "forecast")
-        self.shuffle_check.setToolTip("Forecast windows are always split in time order." if not
-                                      self.shuffle_check.isEnabled() else "")
+        self.shuffle_check.setToolTip(
+            "Forecast windows are always split in time order." if not self.shuffle_check.isEnabled() else ""
+        )
         self.skipped.set_skips(None if dataset is None else dataset.skips, dataset is not None and dataset.streamed)
         if dataset is None:
             self.info_label.setText("")
@@ -500,13 +563,19 @@ class DataPanel(QWidget):
             f"{counts['test']:,} test · task: {dataset.task.replace('_', ' ')}"
         )
         output = dataset.suggested_output()
-        self.shape_label.setText(f"Input shape: <b>{format_shape(dataset.input_shape)}</b> · suggested output: "
-                                 f"{output['units']} {output['activation']} unit(s), loss {dataset.suggested_loss()}")
+        self.shape_label.setText(
+            f"Input shape: <b>{format_shape(dataset.input_shape)}</b> · suggested output: "
+            f"{output['units']} {output['activation']} unit(s), loss {dataset.suggested_loss()}"
+        )
         self.balance_bars.set_counts(dataset.class_balance("train"))
         self.preview.show_dataset(dataset)
 
 
 def _columns_key(params: dict[str, Any]) -> tuple:
     """What the CSV column lists depend on: the file, how it is read, and the target column."""
-    return (params.get("path") or "", params.get("delimiter", "auto"), params.get("header", "auto"),
-            params.get("target"))
+    return (
+        params.get("path") or "",
+        params.get("delimiter", "auto"),
+        params.get("header", "auto"),
+        params.get("target"),
+    )

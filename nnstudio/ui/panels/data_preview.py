@@ -40,8 +40,12 @@ class DataPreview(QStackedWidget):
         self.plot.setBackground(self.palette().base().color())
         self.plot.showGrid(x=True, y=True, alpha=0.2)
         base, text = self.palette().base().color(), self.palette().text().color()
-        self.legend = self.plot.addLegend(offset=(-10, 10), brush=pg.mkBrush(base.red(), base.green(), base.blue(), 230),
-                                          pen=pg.mkPen(self.palette().mid().color()), labelTextColor=text)
+        self.legend = self.plot.addLegend(
+            offset=(-10, 10),
+            brush=pg.mkBrush(base.red(), base.green(), base.blue(), 230),
+            pen=pg.mkPen(self.palette().mid().color()),
+            labelTextColor=text,
+        )
         self.empty_label = QLabel("No preview", alignment=Qt.AlignmentFlag.AlignCenter)
         for widget in (self.empty_label, self.table, self.image_label, self.plot):
             self.addWidget(widget)
@@ -84,8 +88,10 @@ class DataPreview(QStackedWidget):
     def _preview_table(self, dataset: Dataset) -> None:
         features = list(dataset.feature_names) or [f"x{i}" for i in range(dataset.input_shape[0])]
         has_target = dataset.y_train is not None
-        rows = [list(dataset.x_train[i]) + ([self._target_text(dataset, i)] if has_target else [])
-                for i in range(min(PREVIEW_ROWS, dataset.x_train.shape[0]))]
+        rows = [
+            list(dataset.x_train[i]) + ([self._target_text(dataset, i)] if has_target else [])
+            for i in range(min(PREVIEW_ROWS, dataset.x_train.shape[0]))
+        ]
         self._fill_table(features + (["target"] if has_target else []), rows)
 
     def _preview_text(self, dataset: Dataset) -> None:
@@ -122,8 +128,14 @@ class DataPreview(QStackedWidget):
             painter.drawImage(x, y, image.copy(c * w, r * h, w, h).scaled(w * tile, h * tile))
             if caption and labels is not None:
                 painter.setPen(class_color(int(labels[indices[i]])))
-                painter.drawText(x, y + h * tile, w * tile, caption, Qt.AlignmentFlag.AlignCenter,
-                                 dataset.class_names[labels[indices[i]]][:8])
+                painter.drawText(
+                    x,
+                    y + h * tile,
+                    w * tile,
+                    caption,
+                    Qt.AlignmentFlag.AlignCenter,
+                    dataset.class_names[labels[indices[i]]][:8],
+                )
         painter.end()
         self.image_label.setPixmap(canvas)
         self.setCurrentWidget(self.image_label)
@@ -136,11 +148,15 @@ class DataPreview(QStackedWidget):
         self.plot.setLabel("left", dataset.feature_names[1] if dataset.feature_names else "x2")
         labels = dataset.labels("train")
         x = dataset.x_train[:5000]
-        groups = [(np.arange(len(x)), 0)] if labels is None else [
-            (np.flatnonzero(labels[:5000] == c), c) for c in range(dataset.num_classes)]
+        groups = (
+            [(np.arange(len(x)), 0)]
+            if labels is None
+            else [(np.flatnonzero(labels[:5000] == c), c) for c in range(dataset.num_classes)]
+        )
         for members, c in groups:
-            self.plot.addItem(pg.ScatterPlotItem(x[members, 0], x[members, 1], size=5, pen=None,
-                                                 brush=pg.mkBrush(class_color(c))))
+            self.plot.addItem(
+                pg.ScatterPlotItem(x[members, 0], x[members, 1], size=5, pen=None, brush=pg.mkBrush(class_color(c)))
+            )
         (x0, x1), (y0, y1) = dataset.domain
         self.plot.setRange(xRange=(x0, x1), yRange=(y0, y1), padding=0)
         self.plot.setAspectLocked(True)
@@ -158,18 +174,23 @@ class DataPreview(QStackedWidget):
             n_train = dataset.x_train.shape[0] + dataset.x_train.shape[1]
             n_val = 0 if dataset.x_val is None else dataset.x_val.shape[0]
             steps = np.arange(series.shape[0])
-            parts = (("train", 0, n_train, 0), ("validation", n_train, n_train + n_val, 1),
-                     ("test", n_train + n_val, series.shape[0], 2))
+            parts = (
+                ("train", 0, n_train, 0),
+                ("validation", n_train, n_train + n_val, 1),
+                ("test", n_train + n_val, series.shape[0], 2),
+            )
             for name, start, stop, c in parts:
                 if stop > start:
-                    self.plot.plot(steps[start:stop], series[start:stop], pen=pg.mkPen(class_color(c), width=1.5),
-                                   name=name)
+                    self.plot.plot(
+                        steps[start:stop], series[start:stop], pen=pg.mkPen(class_color(c), width=1.5), name=name
+                    )
         else:  # sequences: the first sample's channels over time
             self.plot.setLabel("bottom", "time step")
             self.plot.setLabel("left", f"sample 0 (target {self._target_text(dataset, 0)})")
             names = dataset.feature_names or tuple(f"channel {i}" for i in range(dataset.input_shape[1]))
             for channel in range(dataset.input_shape[1]):
-                self.plot.plot(dataset.x_train[0, :, channel], pen=pg.mkPen(class_color(channel), width=1.5),
-                               name=names[channel])
+                self.plot.plot(
+                    dataset.x_train[0, :, channel], pen=pg.mkPen(class_color(channel), width=1.5), name=names[channel]
+                )
         self.plot.enableAutoRange()
         self.setCurrentWidget(self.plot)

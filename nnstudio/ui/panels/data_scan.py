@@ -9,7 +9,14 @@ from __future__ import annotations
 
 from PySide6.QtCore import Signal
 from PySide6.QtWidgets import (
-    QHBoxLayout, QLabel, QProgressBar, QPushButton, QTreeWidget, QTreeWidgetItem, QVBoxLayout, QWidget,
+    QHBoxLayout,
+    QLabel,
+    QProgressBar,
+    QPushButton,
+    QTreeWidget,
+    QTreeWidgetItem,
+    QVBoxLayout,
+    QWidget,
 )
 
 from nnstudio.core.data.skips import SkipLog
@@ -18,7 +25,7 @@ SHOWN_SKIPS = 20
 
 
 class ScanStatus(QWidget):
-    """"Scanning… 12,000 files" with a busy bar and a Cancel button, shown while data loads.
+    """ "Scanning… 12,000 files" with a busy bar and a Cancel button, shown while data loads.
 
     Signals
     -------
@@ -61,7 +68,7 @@ class ScanStatus(QWidget):
 
 
 class SkippedSamples(QWidget):
-    """"3 files skipped" and a short table of the first ones with why they were skipped."""
+    """ "3 files skipped" and a short table of the first ones with why they were skipped."""
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)

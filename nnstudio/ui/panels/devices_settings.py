@@ -11,11 +11,25 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import QProcess, Qt, Signal
+from PySide6.QtCore import QProcess, Signal
 from PySide6.QtGui import QStandardItemModel
 from PySide6.QtWidgets import (
-    QCheckBox, QComboBox, QDialog, QDialogButtonBox, QFileDialog, QFormLayout, QGroupBox, QHBoxLayout, QLabel,
-    QLineEdit, QMessageBox, QPlainTextEdit, QPushButton, QSizePolicy, QVBoxLayout, QWidget,
+    QCheckBox,
+    QComboBox,
+    QDialog,
+    QDialogButtonBox,
+    QFileDialog,
+    QFormLayout,
+    QGroupBox,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QMessageBox,
+    QPlainTextEdit,
+    QPushButton,
+    QSizePolicy,
+    QVBoxLayout,
+    QWidget,
 )
 
 from nnstudio.core.distribute.devices import backend_support
@@ -45,8 +59,10 @@ class DevicesGroup(QGroupBox):
         self.devices.setEditable(True)
         self.devices.addItems(DEVICE_CHOICES)
         self.devices.lineEdit().setPlaceholderText("every CPU or GPU")
-        self.devices.setToolTip("cpu, gpu, gpu:0,1 or a count N (the first N devices; on a CPU-only "
-                                "machine N splits the CPU into N devices)")
+        self.devices.setToolTip(
+            "cpu, gpu, gpu:0,1 or a count N (the first N devices; on a CPU-only "
+            "machine N splits the CPU into N devices)"
+        )
         self.reason = QLabel()
         self.reason.setWordWrap(True)
         self.reason.setObjectName("hint")
@@ -110,8 +126,11 @@ class DevicesGroup(QGroupBox):
 
     def values(self) -> tuple[dict[str, Any], dict[str, Any]]:
         """Return ``(distribution, tensorboard)`` as the form shows them."""
-        distribution = {"kind": self.distribution.currentText(), "devices": self.devices.currentText().strip(),
-                        "layout": dict(self._layout)}
+        distribution = {
+            "kind": self.distribution.currentText(),
+            "devices": self.devices.currentText().strip(),
+            "layout": dict(self._layout),
+        }
         tensorboard = {"enabled": self.tensorboard.isChecked(), "logdir": self.logdir.text().strip()}
         return distribution, tensorboard
 
@@ -153,8 +172,9 @@ class DevicesGroup(QGroupBox):
         if argv is None or not QProcess.startDetached(argv[0], argv[1:]):
             QMessageBox.information(self, "TensorBoard", f"To see the logs, run:\n\n{text}")
             return
-        QMessageBox.information(self, "TensorBoard", f"TensorBoard is starting ({text}); open "
-                                "http://localhost:6006 in a browser.")
+        QMessageBox.information(
+            self, "TensorBoard", f"TensorBoard is starting ({text}); open http://localhost:6006 in a browser."
+        )
 
 
 class LayoutDialog(QDialog):
@@ -164,12 +184,15 @@ class LayoutDialog(QDialog):
         super().__init__(parent)
         self.setWindowTitle("Model-parallel layout map")
         column = QVBoxLayout(self)
-        hint = QLabel("One line per weight path pattern (a regular expression) and, per axis of the weight, "
-                      "the mesh axis it is split along (`model`) or `None`. Leave empty to use the proposal: "
-                      "the largest Dense and Embedding kernels split along `model`.")
+        hint = QLabel(
+            "One line per weight path pattern (a regular expression) and, per axis of the weight, "
+            "the mesh axis it is split along (`model`) or `None`. Leave empty to use the proposal: "
+            "the largest Dense and Embedding kernels split along `model`."
+        )
         hint.setWordWrap(True)
-        self.text = QPlainTextEdit("\n".join(f"{pattern}: {', '.join(str(a) for a in axes)}"
-                                             for pattern, axes in layout.items()))
+        self.text = QPlainTextEdit(
+            "\n".join(f"{pattern}: {', '.join(str(a) for a in axes)}" for pattern, axes in layout.items())
+        )
         self.error = QLabel()
         self.error.setStyleSheet("color: #c62828;")
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel)

@@ -37,7 +37,7 @@ def confusion_chart(view: FigureView, result) -> None:
     view.figure.colorbar(image, ax=ax, shrink=0.8)
     ticks = list(range(len(names)))
     if len(names) > MAX_LABELLED_CLASSES:
-        ticks = ticks[::int(np.ceil(len(names) / MAX_LABELLED_CLASSES))]
+        ticks = ticks[:: int(np.ceil(len(names) / MAX_LABELLED_CLASSES))]
     many = len(names) > 6
     ax.set_xticks(ticks, [names[t] for t in ticks], rotation=45 if many else 0, ha="right" if many else "center")
     ax.set_yticks(ticks, [names[t] for t in ticks])
@@ -47,19 +47,24 @@ def confusion_chart(view: FigureView, result) -> None:
     if len(names) <= MAX_LABELLED_CLASSES:
         for i in range(matrix.shape[0]):
             for j in range(matrix.shape[1]):
-                ax.text(j, i, str(int(matrix[i, j])), ha="center", va="center", fontsize=8,
-                        color="white" if matrix[i, j] > threshold else "#111111")  # on the cell, any theme
+                ax.text(
+                    j,
+                    i,
+                    str(int(matrix[i, j])),
+                    ha="center",
+                    va="center",
+                    fontsize=8,
+                    color="white" if matrix[i, j] > threshold else "#111111",
+                )  # on the cell, any theme
     correct, total = int(np.trace(matrix)), int(matrix.sum())
     if result.task == "anomaly_detection":
-        view.caption.setText(f"{correct} of {total} samples judged right at the threshold "
-                             f"{result.threshold:.4g}")
+        view.caption.setText(f"{correct} of {total} samples judged right at the threshold {result.threshold:.4g}")
     else:
         view.caption.setText(f"{correct} of {total} correct")
     view.draw()
 
 
-def curves_chart(view: FigureView, curves, xlabel: str, ylabel: str, area: str, diagonal: bool,
-                 caption: str) -> None:
+def curves_chart(view: FigureView, curves, xlabel: str, ylabel: str, area: str, diagonal: bool, caption: str) -> None:
     """ROC (``diagonal``: chance line) or precision-recall curves with their areas."""
     ax = view.axes()
     for curve in curves:
@@ -95,8 +100,7 @@ def misclassified_title(result, index: int) -> str:
     """Return ``"true 3\\npred 8"`` for sample ``index`` of a classification result."""
     names = result.class_names
     truth, guess = int(result.true_labels[index]), int(result.predicted_labels[index])
-    return (f"true {names[truth] if truth < len(names) else truth}\n"
-            f"pred {names[guess] if guess < len(names) else guess}")
+    return f"true {names[truth] if truth < len(names) else truth}\npred {names[guess] if guess < len(names) else guess}"
 
 
 def misclassified_chart(view: FigureView, result, inputs: np.ndarray | None) -> None:
@@ -109,19 +113,27 @@ def misclassified_chart(view: FigureView, result, inputs: np.ndarray | None) -> 
         ax = view.figure.add_subplot(1, 1, 1)
         ax.axis("off")
         lines = [f"{t} predicted as {p}: {n} samples" for t, p, n in result.most_confused]
-        ax.text(0.02, 0.98, "Most confused pairs\n\n" + ("\n".join(lines) or "none"),
-                va="top", fontsize=10, transform=ax.transAxes)
+        ax.text(
+            0.02,
+            0.98,
+            "Most confused pairs\n\n" + ("\n".join(lines) or "none"),
+            va="top",
+            fontsize=10,
+            transform=ax.transAxes,
+        )
     else:
         columns = min(8, len(images))
         rows = (len(images) + columns - 1) // columns
         for slot, (index, image) in enumerate(images):
             ax = view.figure.add_subplot(rows, columns, slot + 1)
             ax.imshow(image, cmap="gray" if image.ndim == 2 else None)
-            ax.set_title(misclassified_title(result, index) if result.true_labels is not None
-                         else f"#{index}", fontsize=9)
+            ax.set_title(
+                misclassified_title(result, index) if result.true_labels is not None else f"#{index}", fontsize=9
+            )
             ax.axis("off")
-    view.caption.setText(f"{len(result.misclassified)} misclassified samples"
-                         + (f", first {len(images)} shown" if images else ""))
+    view.caption.setText(
+        f"{len(result.misclassified)} misclassified samples" + (f", first {len(images)} shown" if images else "")
+    )
     view.draw()
 
 
@@ -153,8 +165,12 @@ def residuals_chart(view: FigureView, result) -> None:
     left.set_ylabel("Residual (predicted − actual)")
     left.grid(alpha=0.3)
     spread = float(np.ptp(residuals)) if residuals.size else 0.0
-    right.hist(residuals, bins=30 if spread > 1e-9 * max(1.0, float(np.abs(residuals).max()))
-               else 1, color="#D55E00", alpha=0.8)
+    right.hist(
+        residuals,
+        bins=30 if spread > 1e-9 * max(1.0, float(np.abs(residuals).max())) else 1,
+        color="#D55E00",
+        alpha=0.8,
+    )
     right.set_xlabel("Residual")
     right.set_ylabel("Samples")
     view.caption.setText(f"mean {residuals.mean():.3g}, std {residuals.std():.3g}")
@@ -176,13 +192,16 @@ def reconstructions_chart(view: FigureView, result) -> None:
     for slot, (original, rebuilt) in enumerate(pairs):
         for row, image in enumerate((original, rebuilt)):
             ax = view.figure.add_subplot(2, len(pairs), row * len(pairs) + slot + 1)
-            ax.imshow(np.clip(image, 0.0, 1.0) if image.ndim == 3 else image,
-                      cmap="gray" if image.ndim == 2 else None, vmin=0.0, vmax=max(1.0, float(original.max())))
+            ax.imshow(
+                np.clip(image, 0.0, 1.0) if image.ndim == 3 else image,
+                cmap="gray" if image.ndim == 2 else None,
+                vmin=0.0,
+                vmax=max(1.0, float(original.max())),
+            )
             ax.axis("off")
             if slot == 0:
                 ax.set_title("original" if row == 0 else "rebuilt", fontsize=9)
-    view.caption.setText(f"The first {len(pairs) or 1} {result.split} samples (top) and their "
-                         "reconstructions (bottom)")
+    view.caption.setText(f"The first {len(pairs) or 1} {result.split} samples (top) and their reconstructions (bottom)")
     view.draw()
 
 
@@ -192,15 +211,16 @@ def error_histogram_chart(view: FigureView, result) -> None:
     errors = np.asarray(result.errors, float)
     groups = [("test samples", errors, "#0072B2")]
     if result.anomaly is not None:
-        groups = [("normal (training)", result.normal_errors, "#0072B2"),
-                  ("normal (test)", errors[~result.anomaly], "#009E73"),
-                  ("anomalous (test)", errors[result.anomaly], "#D55E00")]
+        groups = [
+            ("normal (training)", result.normal_errors, "#0072B2"),
+            ("normal (test)", errors[~result.anomaly], "#009E73"),
+            ("anomalous (test)", errors[result.anomaly], "#D55E00"),
+        ]
     every = np.concatenate([g for _, g, _ in groups if g is not None and len(g)]) if errors.size else errors
     edges = np.histogram_bin_edges(every, bins=40) if every.size else 10
     for label, values, color in groups:
         if values is not None and len(values):
-            ax.hist(values, bins=edges, alpha=0.55, color=color, label=label,
-                    density=result.anomaly is not None)
+            ax.hist(values, bins=edges, alpha=0.55, color=color, label=label, density=result.anomaly is not None)
     if result.threshold is not None:
         ax.axvline(result.threshold, color="#C00000", linewidth=2, label=f"threshold {result.threshold:.4g}")
     ax.set_xlabel("Reconstruction error (mean squared)")
@@ -209,8 +229,10 @@ def error_histogram_chart(view: FigureView, result) -> None:
     ax.legend(fontsize=LEGEND_SIZE)
     if result.anomaly is not None:
         m = result.metrics
-        view.caption.setText(f"Errors above the threshold are flagged: precision {m['precision']:.0%}, "
-                             f"recall {m['recall']:.0%}, false alarms {m['false_alarm_rate']:.0%}")
+        view.caption.setText(
+            f"Errors above the threshold are flagged: precision {m['precision']:.0%}, "
+            f"recall {m['recall']:.0%}, false alarms {m['false_alarm_rate']:.0%}"
+        )
     else:
         view.caption.setText(f"mean {errors.mean():.4g}, largest {errors.max():.4g}" if errors.size else "")
     view.draw()

@@ -14,31 +14,50 @@ Must not import Keras at module level.
 
 from __future__ import annotations
 
-from typing import Callable
+from collections.abc import Callable
 
 import numpy as np
 from PySide6.QtCore import Qt, Signal, Slot
 from PySide6.QtWidgets import (
-    QFileDialog, QHBoxLayout, QHeaderView, QLabel, QPushButton, QSplitter, QStackedWidget, QTableWidget,
-    QTableWidgetItem, QTabWidget, QVBoxLayout, QWidget,
+    QFileDialog,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QPushButton,
+    QSplitter,
+    QStackedWidget,
+    QTableWidget,
+    QTableWidgetItem,
+    QTabWidget,
+    QVBoxLayout,
+    QWidget,
 )
 
 from nnstudio.ui.panels.evaluation_charts import (
-    confusion_chart, curves_chart, error_histogram_chart, misclassified_chart, per_class_chart,
-    predicted_vs_actual_chart, reconstructions_chart, residuals_chart,
+    confusion_chart,
+    curves_chart,
+    error_histogram_chart,
+    misclassified_chart,
+    per_class_chart,
+    predicted_vs_actual_chart,
+    reconstructions_chart,
+    residuals_chart,
 )
 from nnstudio.ui.plots.base import set_muted
 from nnstudio.ui.plots.figures import FigureView
 from nnstudio.ui.workers.evaluation_worker import EvaluationWorker
 
 #: Shown where the charts go until the first evaluation.
-NOTHING_YET = ("The charts of an evaluation appear here: select a run on the left (its network is "
-               "evaluated) and press Evaluate.")
+NOTHING_YET = (
+    "The charts of an evaluation appear here: select a run on the left (its network is evaluated) and press Evaluate."
+)
 #: Where a GAN's charts are, instead of the evaluation's.
 GAN_CHARTS = "A GAN's charts are the Generated samples and GAN losses tabs on the Train page."
 #: What the panel says about a GAN, in the user's words.
-GAN_NOTE = ("A GAN makes new samples rather than answers, so a test split has nothing to score it "
-            "against: judge it by the Generated samples and GAN losses on the Train page.")
+GAN_NOTE = (
+    "A GAN makes new samples rather than answers, so a test split has nothing to score it "
+    "against: judge it by the Generated samples and GAN losses on the Train page."
+)
 
 
 class EvaluationPanel(QWidget):
@@ -63,8 +82,10 @@ class EvaluationPanel(QWidget):
         self.worker.failed.connect(self._on_failed)
 
         self.evaluate_button = QPushButton("Evaluate")
-        self.evaluate_button.setToolTip("Run the selected run's trained network on the test split "
-                                        "(the validation split when there is no test split)")
+        self.evaluate_button.setToolTip(
+            "Run the selected run's trained network on the test split "
+            "(the validation split when there is no test split)"
+        )
         self.evaluate_button.clicked.connect(self._on_evaluate_clicked)
         self.csv_button = QPushButton("Export CSV…")
         self.csv_button.clicked.connect(self._export_csv_dialog)
@@ -189,10 +210,13 @@ class EvaluationPanel(QWidget):
 
     @staticmethod
     def _result_text(result) -> str:
-        what = {"classification": "Classification", "text_classification": "Classification",
-                "reconstruction": "Reconstruction error", "anomaly_detection": "Anomaly detection"}
-        return (f"{what.get(result.task, 'Regression')} of the `{result.network}` network on the "
-                f"{result.split} split")
+        what = {
+            "classification": "Classification",
+            "text_classification": "Classification",
+            "reconstruction": "Reconstruction error",
+            "anomaly_detection": "Anomaly detection",
+        }
+        return f"{what.get(result.task, 'Regression')} of the `{result.network}` network on the {result.split} split"
 
     @Slot(str)
     def _on_failed(self, message: str) -> None:
@@ -239,14 +263,19 @@ class EvaluationPanel(QWidget):
     def _classification_charts(self, result) -> None:
         confusion_chart(self._figure("Confusion matrix"), result)
         anomaly = result.task == "anomaly_detection"
-        caption = ("the reconstruction error as the anomaly score" if anomaly else
-                   "one-vs-rest per class" if len(result.roc) > 1 else "positive class")
+        caption = (
+            "the reconstruction error as the anomaly score"
+            if anomaly
+            else "one-vs-rest per class"
+            if len(result.roc) > 1
+            else "positive class"
+        )
         if result.roc:
-            curves_chart(self._figure("ROC"), result.roc, "False positive rate", "True positive rate",
-                         "AUC", True, caption)
+            curves_chart(
+                self._figure("ROC"), result.roc, "False positive rate", "True positive rate", "AUC", True, caption
+            )
         if result.pr:
-            curves_chart(self._figure("Precision–recall"), result.pr, "Recall", "Precision", "AP",
-                         False, caption)
+            curves_chart(self._figure("Precision–recall"), result.pr, "Recall", "Precision", "AP", False, caption)
         misclassified_chart(self._figure("Misclassified"), result, self.inputs)
 
     def _figure(self, title: str) -> FigureView:
@@ -279,7 +308,6 @@ class EvaluationPanel(QWidget):
         metrics_to_csv(self.result, path)
 
     def _export_csv_dialog(self) -> None:
-        path, _ = QFileDialog.getSaveFileName(self, "Export metrics", "metrics.csv",
-                                              "CSV file (*.csv)")
+        path, _ = QFileDialog.getSaveFileName(self, "Export metrics", "metrics.csv", "CSV file (*.csv)")
         if path:
             self.export_csv(path)

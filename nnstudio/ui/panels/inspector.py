@@ -10,12 +10,20 @@ Must not import Keras.
 
 from __future__ import annotations
 
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QUndoStack
 from PySide6.QtWidgets import (
-    QFormLayout, QFrame, QHBoxLayout, QLabel, QLineEdit, QScrollArea, QToolButton, QVBoxLayout,
+    QFormLayout,
+    QFrame,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QScrollArea,
+    QToolButton,
+    QVBoxLayout,
     QWidget,
 )
 
@@ -70,8 +78,9 @@ class InspectorPanel(QWidget):
         self.advanced_toggle: QToolButton | None = None
 
     # ---------------------------------------------------------------- context
-    def set_context(self, graph: Graph | None, undo_stack: QUndoStack | None,
-                    report: ReportProvider | None = None) -> None:
+    def set_context(
+        self, graph: Graph | None, undo_stack: QUndoStack | None, report: ReportProvider | None = None
+    ) -> None:
         """Show nodes of ``graph``, pushing edits on ``undo_stack``; ``report()`` gives shapes."""
         if self.graph is not None:
             for sig, slot in self._connections():
@@ -85,8 +94,12 @@ class InspectorPanel(QWidget):
 
     def _connections(self) -> list:
         g = self.graph
-        return [(g.param_changed, self._on_param_changed), (g.node_renamed, self._on_renamed),
-                (g.node_removed, self._on_removed), (g.reset, self._on_reset)]
+        return [
+            (g.param_changed, self._on_param_changed),
+            (g.node_renamed, self._on_renamed),
+            (g.node_removed, self._on_removed),
+            (g.reset, self._on_reset),
+        ]
 
     def set_selection(self, node_ids: list[str]) -> None:
         """Show the single selected node, or a hint for none or several."""
@@ -131,13 +144,22 @@ class InspectorPanel(QWidget):
         header = QHBoxLayout()
         icon = QLabel()
         icon.setPixmap(category_icon(category).pixmap(28, 28))
-        title = QLabel(f"<span style='font-size:13pt; font-weight:600'>{node.type}</span>"
-                       f"<br><span style='color:{muted_text_color().name()}'>{category}</span>")
+        title = QLabel(
+            f"<span style='font-size:13pt; font-weight:600'>{node.type}</span>"
+            f"<br><span style='color:{muted_text_color().name()}'>{category}</span>"
+        )
         header.addWidget(icon)
         header.addWidget(title, 1)
         layout.addLayout(header)
-        doc_text = spec.doc if spec else ("A block: a group of layers used as one. Double-click it to edit "
-                                          "its inside." if node.is_block else "This layer type is not in the catalog.")
+        doc_text = (
+            spec.doc
+            if spec
+            else (
+                "A block: a group of layers used as one. Double-click it to edit its inside."
+                if node.is_block
+                else "This layer type is not in the catalog."
+            )
+        )
         from nnstudio.ui.panels.palette import doc_html
 
         doc = QLabel(doc_html(doc_text))
@@ -292,7 +314,8 @@ class InspectorPanel(QWidget):
             f"<table cellspacing='2'><tr><td style='color:{muted}'>Input&nbsp;</td><td>{ins}</td></tr>"
             f"<tr><td style='color:{muted}'>Output&nbsp;</td><td><b>{outs}</b></td></tr>"
             f"<tr><td style='color:{muted}'>Params&nbsp;</td><td>{info.trainable:,} trainable"
-            f" · {info.non_trainable:,} non-trainable</td></tr></table>")
+            f" · {info.non_trainable:,} non-trainable</td></tr></table>"
+        )
         for field in self.fields.values():
             field.set_diagnostic("")
         lines = []

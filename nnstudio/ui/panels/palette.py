@@ -16,7 +16,13 @@ from pathlib import Path
 from PySide6.QtCore import QMimeData, QSize, Qt, Signal
 from PySide6.QtGui import QDrag
 from PySide6.QtWidgets import (
-    QAbstractItemView, QLineEdit, QMenu, QTreeWidget, QTreeWidgetItem, QVBoxLayout, QWidget,
+    QAbstractItemView,
+    QLineEdit,
+    QMenu,
+    QTreeWidget,
+    QTreeWidgetItem,
+    QVBoxLayout,
+    QWidget,
 )
 
 from nnstudio.core.catalog import registry
@@ -179,9 +185,13 @@ class PalettePanel(QWidget):
 
     def _add_pretrained_hints(self, root: QTreeWidgetItem) -> None:
         """Say what a Backbone takes."""
-        hints = [("Source: an architecture or a .keras file",
-                  "Weights come from a local .weights.h5 / .keras file, or from Keras' cache (KERAS_HOME) "
-                  "with weights = imagenet; nnstudio never downloads.")]
+        hints = [
+            (
+                "Source: an architecture or a .keras file",
+                "Weights come from a local .weights.h5 / .keras file, or from Keras' cache (KERAS_HOME) "
+                "with weights = imagenet; nnstudio never downloads.",
+            )
+        ]
         for text, tip in hints:
             hint = QTreeWidgetItem(root, [text])
             hint.setToolTip(0, doc_html(tip))
@@ -211,7 +221,9 @@ class PalettePanel(QWidget):
             item = QTreeWidgetItem(root, [title])
             item.setIcon(0, category_icon("Block"))
             inner = len(record.get("block", {}).get("nodes", []))
-            item.setToolTip(0, f"<b>{doc_html(title)}</b><br>A saved block of {inner} nodes.<br><i>{doc_html(str(path))}</i>")
+            item.setToolTip(
+                0, f"<b>{doc_html(title)}</b><br>A saved block of {inner} nodes.<br><i>{doc_html(str(path))}</i>"
+            )
             item.setData(0, _KIND_ROLE, "block")
             item.setData(0, _VALUE_ROLE, record)
             item.setData(0, _SEARCH_ROLE, f"{title} block".lower())

@@ -15,8 +15,16 @@ from typing import Any
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
-    QCheckBox, QComboBox, QDoubleSpinBox, QFormLayout, QHBoxLayout, QLabel, QLineEdit,
-    QSpinBox, QVBoxLayout, QWidget,
+    QCheckBox,
+    QComboBox,
+    QDoubleSpinBox,
+    QFormLayout,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QSpinBox,
+    QVBoxLayout,
+    QWidget,
 )
 
 from nnstudio.core.catalog.spec import ACTIVATIONS, CONSTRAINTS, INITIALIZERS, ParamSpec
@@ -114,7 +122,8 @@ class _ComboEditor(ParamEditor):
         super().__init__(spec, parent)
         self.box = QComboBox(self)
         options = {
-            "activation": spec.choices or ACTIVATIONS, "initializer": INITIALIZERS,
+            "activation": spec.choices or ACTIVATIONS,
+            "initializer": INITIALIZERS,
             "constraint": CONSTRAINTS,
         }.get(spec.kind, spec.choices)
         if spec.optional or spec.kind == "constraint":
@@ -147,8 +156,11 @@ class _TextEditor(ParamEditor):
     """Text forms: str, ints (``3`` or ``3, 3``), shapes (``28, 28, 1``), int lists, JSON."""
 
     _HINTS = {
-        "ints": "e.g. 3 or 3, 3", "shape": "e.g. 28, 28, 1 (None for any size)",
-        "int_list": "e.g. 2, 1", "json": "JSON value", "str": "",
+        "ints": "e.g. 3 or 3, 3",
+        "shape": "e.g. 28, 28, 1 (None for any size)",
+        "int_list": "e.g. 2, 1",
+        "json": "JSON value",
+        "str": "",
     }
 
     def __init__(self, spec: ParamSpec, parent: QWidget | None = None) -> None:
@@ -205,7 +217,9 @@ class _TextEditor(ParamEditor):
             try:
                 values.append(int(part))
             except ValueError:
-                raise ValueError(f"`{self.spec.name}` must be whole numbers separated by commas. Received: {text!r}.") from None
+                raise ValueError(
+                    f"`{self.spec.name}` must be whole numbers separated by commas. Received: {text!r}."
+                ) from None
         if kind == "ints" and len(values) == 1:
             return values[0]
         return values
@@ -302,8 +316,11 @@ class _LayerEditor(ParamEditor):
         self._layout.addLayout(outer)
         self.type_box = QComboBox(self)
         allowed = spec.choices or tuple(
-            s.type for s in registry.all_specs()
-            if not s.generic and s.category not in ("Input & Output", "Merging") and s.type not in ("Bidirectional", "TimeDistributed")
+            s.type
+            for s in registry.all_specs()
+            if not s.generic
+            and s.category not in ("Input & Output", "Merging")
+            and s.type not in ("Bidirectional", "TimeDistributed")
         )
         for name in allowed:
             self.type_box.addItem(name)

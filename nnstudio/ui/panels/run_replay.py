@@ -39,20 +39,40 @@ def replay_run(dashboard: Any, run: dict[str, Any]) -> RunFinished:
     first = int(run.get("initial_epoch") or 0)
     config = run.get("config") if isinstance(run.get("config"), dict) else {}
     dashboard.reset()
-    dashboard.handle_event(RunStarted(
-        run_id=str(run.get("id", "")), recipe=str(run.get("recipe", "supervised")), epochs=first + len(history),
-        steps_per_epoch=0, batch_size=int(config.get("batch_size") or 0), samples=0,
-        backend=str(run.get("backend", "")), device=str(run.get("device", "")),
-        metric_names=tuple(sorted({name for logs in history for name in logs})), layer_names=(),
-        initial_epoch=first))
+    dashboard.handle_event(
+        RunStarted(
+            run_id=str(run.get("id", "")),
+            recipe=str(run.get("recipe", "supervised")),
+            epochs=first + len(history),
+            steps_per_epoch=0,
+            batch_size=int(config.get("batch_size") or 0),
+            samples=0,
+            backend=str(run.get("backend", "")),
+            device=str(run.get("device", "")),
+            metric_names=tuple(sorted({name for logs in history for name in logs})),
+            layer_names=(),
+            initial_epoch=first,
+        )
+    )
     for i, logs in enumerate(history):
-        dashboard.handle_event(EpochEnded(epoch=first + i, logs=logs, learning_rate=logs.get("learning_rate", math.nan),
-                                          seconds=0.0, eta_seconds=None))
+        dashboard.handle_event(
+            EpochEnded(
+                epoch=first + i,
+                logs=logs,
+                learning_rate=logs.get("learning_rate", math.nan),
+                seconds=0.0,
+                eta_seconds=None,
+            )
+        )
     finished = RunFinished(
         status=str(run.get("status", "completed")),
         message=str(run.get("message") or f"{str(run.get('status', 'completed')).capitalize()}, {len(history)} epochs"),
-        epochs_completed=len(history), history=tuple(history), seconds=float(run.get("seconds") or 0.0),
-        samples_per_second=float(run.get("samples_per_second") or 0.0), record=run)
+        epochs_completed=len(history),
+        history=tuple(history),
+        seconds=float(run.get("seconds") or 0.0),
+        samples_per_second=float(run.get("samples_per_second") or 0.0),
+        record=run,
+    )
     dashboard.handle_event(finished)
     dashboard.flush()
     return finished

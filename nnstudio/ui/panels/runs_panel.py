@@ -9,14 +9,24 @@ follows the project's ``run_recorded``/``run_removed`` signals. Must not import 
 from __future__ import annotations
 
 import math
-from typing import Callable
+from collections.abc import Callable
 
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import Qt, Signal, Slot
 from PySide6.QtWidgets import (
-    QAbstractItemView, QComboBox, QHBoxLayout, QHeaderView, QLabel, QMessageBox, QPushButton,
-    QSplitter, QTableWidget, QTableWidgetItem, QVBoxLayout, QWidget,
+    QAbstractItemView,
+    QComboBox,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QMessageBox,
+    QPushButton,
+    QSplitter,
+    QTableWidget,
+    QTableWidgetItem,
+    QVBoxLayout,
+    QWidget,
 )
 
 from nnstudio.core.graph.commands import Command
@@ -34,8 +44,7 @@ def best_metric(run: dict) -> tuple[str, float | None]:
     """
     history = [h for h in run.get("history") or [] if isinstance(h, dict)]
     for name, pick in (("val_accuracy", max), ("val_loss", min), ("loss", min)):
-        values = [h[name] for h in history if isinstance(h.get(name), (int, float))
-                  and math.isfinite(h[name])]
+        values = [h[name] for h in history if isinstance(h.get(name), (int, float)) and math.isfinite(h[name])]
         if values:
             return name, float(pick(values))
     return "", None
@@ -122,11 +131,16 @@ class RunsPanel(QWidget):
         for row, run in enumerate(runs):
             name, value = best_metric(run)
             seconds = run.get("seconds") or 0.0
-            cells = (str(run.get("started", "")).replace("T", " ")[:19], run.get("network", ""), run.get("status", ""),
-                     str(run.get("epochs_completed", len(run.get("history") or []))),
-                     f"{name} {value:.4f}" if value is not None else "—",
-                     f"{seconds:.1f} s" if seconds < 120 else f"{seconds / 60:.1f} min",
-                     run.get("backend", ""), run.get("device", ""))
+            cells = (
+                str(run.get("started", "")).replace("T", " ")[:19],
+                run.get("network", ""),
+                run.get("status", ""),
+                str(run.get("epochs_completed", len(run.get("history") or []))),
+                f"{name} {value:.4f}" if value is not None else "—",
+                f"{seconds:.1f} s" if seconds < 120 else f"{seconds / 60:.1f} min",
+                run.get("backend", ""),
+                run.get("device", ""),
+            )
             for col, text in enumerate(cells):
                 self.table.setItem(row, col, QTableWidgetItem(str(text)))
         metrics = sorted({k for run in runs for h in run.get("history") or [] for k in h})
@@ -156,8 +170,7 @@ class RunsPanel(QWidget):
         self.table.clearSelection()
         model = self.table.selectionModel()
         for row in rows:
-            model.select(self.table.model().index(row, 0),
-                         model.SelectionFlag.Select | model.SelectionFlag.Rows)
+            model.select(self.table.model().index(row, 0), model.SelectionFlag.Select | model.SelectionFlag.Rows)
 
     @Slot()
     def _redraw(self) -> None:
@@ -173,14 +186,24 @@ class RunsPanel(QWidget):
             run = runs[row]
             history = run.get("history") or []
             first = int(run.get("initial_epoch") or 0)
-            values = np.array([h.get(metric, np.nan) if isinstance(h.get(metric), (int, float))
-                               else np.nan for h in history], dtype=np.float64)
+            values = np.array(
+                [h.get(metric, np.nan) if isinstance(h.get(metric), (int, float)) else np.nan for h in history],
+                dtype=np.float64,
+            )
             x = np.arange(first + 1, first + 1 + len(values), dtype=np.float64)
             color = PALETTE[n % len(PALETTE)]
             label = f"{run.get('network', '')} {str(run.get('started', ''))[5:16].replace('T', ' ')} ({run.get('status', '')})"
-            curve = self.plot.plot(x, values, pen=pg.mkPen(color, width=2), symbol="o",
-                                   symbolSize=4, symbolBrush=color, symbolPen=None,
-                                   name=label, connect="finite")
+            curve = self.plot.plot(
+                x,
+                values,
+                pen=pg.mkPen(color, width=2),
+                symbol="o",
+                symbolSize=4,
+                symbolBrush=color,
+                symbolPen=None,
+                name=label,
+                connect="finite",
+            )
             self.curves.append(curve)
         self.plot.setLabel("left", metric)
 
@@ -195,9 +218,11 @@ class RunsPanel(QWidget):
 
     def _confirm_delete(self) -> None:
         count = len(self.selected_rows())
-        if count and QMessageBox.question(
-                self, "Delete runs", f"Delete {count} selected run(s) from the project?"
-        ) == QMessageBox.StandardButton.Yes:
+        if (
+            count
+            and QMessageBox.question(self, "Delete runs", f"Delete {count} selected run(s) from the project?")
+            == QMessageBox.StandardButton.Yes
+        ):
             self.delete_selected()
 
     def export_plot(self, path) -> None:
@@ -207,7 +232,6 @@ class RunsPanel(QWidget):
     def _export_dialog(self) -> None:
         from PySide6.QtWidgets import QFileDialog
 
-        path, _ = QFileDialog.getSaveFileName(self, "Export plot", "runs.png",
-                                              "PNG image (*.png);;SVG drawing (*.svg)")
+        path, _ = QFileDialog.getSaveFileName(self, "Export plot", "runs.png", "PNG image (*.png);;SVG drawing (*.svg)")
         if path:
             self.export_plot(path)

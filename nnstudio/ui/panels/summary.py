@@ -13,7 +13,13 @@ from typing import Any
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
-    QAbstractItemView, QHeaderView, QLabel, QTreeWidget, QTreeWidgetItem, QVBoxLayout, QWidget,
+    QAbstractItemView,
+    QHeaderView,
+    QLabel,
+    QTreeWidget,
+    QTreeWidgetItem,
+    QVBoxLayout,
+    QWidget,
 )
 
 from nnstudio.core.catalog import registry
@@ -136,7 +142,8 @@ class SummaryPanel(QWidget):
         self.totals.setText(
             f"<b>Total params: {total:,}</b> <span style='color:{muted}'>({format_bytes(total * 4)} as float32)</span>"
             f" &nbsp;·&nbsp; Trainable: {report.trainable:,} &nbsp;·&nbsp; Non-trainable: {report.non_trainable:,}"
-            f" &nbsp;·&nbsp; {len(self.graph)} layers")
+            f" &nbsp;·&nbsp; {len(self.graph)} layers"
+        )
 
     def selected_ids(self) -> list[str]:
         """Ids of the selected rows."""

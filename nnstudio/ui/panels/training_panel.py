@@ -15,8 +15,8 @@ import shutil
 import sys
 import time
 import uuid
+from collections.abc import Callable
 from pathlib import Path
-from typing import Callable
 
 from PySide6.QtCore import Qt, QTimer, Signal, Slot
 from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QProgressBar, QPushButton, QSplitter, QVBoxLayout, QWidget
@@ -25,11 +25,17 @@ from nnstudio.core.graph.commands import Command
 from nnstudio.core.project.commands import RecordRun, SetProjectSection, SetWeights
 from nnstudio.core.training.config import TrainingConfig
 from nnstudio.core.training.events import (
-    BatchEnded, EpochEnded, LogMessage, Paused, Resumed, RunFinished, RunStarted,
+    BatchEnded,
+    EpochEnded,
+    LogMessage,
+    Paused,
+    Resumed,
+    RunFinished,
+    RunStarted,
 )
 from nnstudio.ui import settings as app_settings
-from nnstudio.ui.panels.training_settings import TrainingSettingsForm
 from nnstudio.ui.panels.run_replay import last_run, replay_run
+from nnstudio.ui.panels.training_settings import TrainingSettingsForm
 from nnstudio.ui.plots.dashboard import Dashboard
 from nnstudio.ui.undo import run_now
 from nnstudio.ui.workers.training_worker import TrainingWorker
@@ -106,8 +112,7 @@ class TrainingPanel(QWidget):
         self.continue_button.setToolTip("Resume the last run of this project from its last saved epoch")
         self.continue_button.clicked.connect(lambda: self.start(resume=True))
         self.continue_button.hide()
-        self.start_button.setToolTip("Train a snapshot of the project (edits made during the "
-                                     "run do not affect it)")
+        self.start_button.setToolTip("Train a snapshot of the project (edits made during the run do not affect it)")
         self.start_button.clicked.connect(self._on_start_clicked)
         self.pause_button.clicked.connect(self.pause)
         self.resume_button.clicked.connect(self.resume)
@@ -131,8 +136,13 @@ class TrainingPanel(QWidget):
         controls = QHBoxLayout()
         controls.addWidget(self.network_label)
         controls.addWidget(self.network_box)
-        for button in (self.start_button, self.continue_button, self.pause_button, self.resume_button,
-                       self.stop_button):
+        for button in (
+            self.start_button,
+            self.continue_button,
+            self.pause_button,
+            self.resume_button,
+            self.stop_button,
+        ):
             controls.addWidget(button)
         controls.addWidget(self.progress, 1)
         controls.addWidget(self.progress_label)
@@ -326,8 +336,11 @@ class TrainingPanel(QWidget):
         interrupted = checkpoint is not None and 0 < checkpoint.epoch < epochs
         self.continue_button.setVisible(interrupted)
         if interrupted and announce:
-            self._set_status(f"A run of this project stopped after epoch {checkpoint.epoch} of {epochs}. "
-                             "Press Continue interrupted run to resume it, or Start for a new run.", "warning")
+            self._set_status(
+                f"A run of this project stopped after epoch {checkpoint.epoch} of {epochs}. "
+                "Press Continue interrupted run to resume it, or Start for a new run.",
+                "warning",
+            )
 
     @Slot()
     def _on_start_clicked(self) -> None:
@@ -384,20 +397,24 @@ class TrainingPanel(QWidget):
             if now - self._last_progress >= 0.2 or event.fraction_done >= 1.0:
                 self._last_progress = now
                 self.progress.setValue(int(event.fraction_done * 1000))
-                per_device = (f" ({event.samples_per_second / self._devices:,.0f} per device)"
-                              if self._devices > 1 else "")
+                per_device = (
+                    f" ({event.samples_per_second / self._devices:,.0f} per device)" if self._devices > 1 else ""
+                )
                 self.progress_label.setText(
                     f"{event.fraction_done:.0%}   ETA {format_seconds(event.eta_seconds)}   "
-                    f"{event.samples_per_second:,.0f} samples/s{per_device}")
+                    f"{event.samples_per_second:,.0f} samples/s{per_device}"
+                )
         elif isinstance(event, EpochEnded):
             parts = [f"{k} {v:.4g}" for k, v in event.logs.items() if isinstance(v, float)]
             self._set_status(f"Epoch {event.epoch + 1}: " + ", ".join(parts[:6]), "info")
         elif isinstance(event, RunStarted):
             self._devices = max(1, len(event.devices))
-            where = (f"{len(event.devices)} devices, {event.distribution}" if event.devices else event.device)
+            where = f"{len(event.devices)} devices, {event.distribution}" if event.devices else event.device
             self.progress_label.setText(f"0%   {event.backend} on {where}")
-            self._set_status(f"Training {event.samples:,} samples for {event.epochs} epochs, "
-                             f"batch {event.batch_size}, on {event.backend} ({where}).")
+            self._set_status(
+                f"Training {event.samples:,} samples for {event.epochs} epochs, "
+                f"batch {event.batch_size}, on {event.backend} ({where})."
+            )
         elif isinstance(event, LogMessage):
             self._set_status(event.message, event.level)
         elif isinstance(event, Paused):
@@ -412,8 +429,9 @@ class TrainingPanel(QWidget):
         if not result.record:  # never started: bring back the previous run's curves
             self.show_last_run(status=False)
         level = {"completed": "ok", "stopped": "warning"}.get(result.status, "error")
-        title = {"completed": "Finished", "stopped": "Stopped", "nan": "Diverged (NaN loss)",
-                 "failed": "Failed"}.get(result.status, result.status)
+        title = {"completed": "Finished", "stopped": "Stopped", "nan": "Diverged (NaN loss)", "failed": "Failed"}.get(
+            result.status, result.status
+        )
         self._set_status(finished_text(result, title), level)
         if result.status == "completed":
             self.progress.setValue(1000)

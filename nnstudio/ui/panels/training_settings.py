@@ -12,12 +12,24 @@ from typing import Any
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QAction
 from PySide6.QtWidgets import (
-    QCheckBox, QComboBox, QDoubleSpinBox, QFormLayout, QGroupBox, QHBoxLayout, QMenu, QScrollArea, QSpinBox,
-    QSizePolicy, QToolButton, QVBoxLayout, QWidget,
+    QCheckBox,
+    QComboBox,
+    QDoubleSpinBox,
+    QFormLayout,
+    QGroupBox,
+    QHBoxLayout,
+    QMenu,
+    QScrollArea,
+    QSizePolicy,
+    QSpinBox,
+    QToolButton,
+    QVBoxLayout,
+    QWidget,
 )
 
 from nnstudio.core.training.config import BACKENDS, LOSSES, METRICS, OPTIMIZERS, SCHEDULES, TrainingConfig
 from nnstudio.ui.panels.devices_settings import DevicesGroup
+
 
 def installed_backends() -> list[str]:
     """Keras backends whose package is installed (found without importing it)."""
@@ -44,9 +56,18 @@ class TrainingSettingsForm(QScrollArea):
         self.momentum = self._double(0.0, 0.999, 3, 0.05)
         self.nesterov = QCheckBox("Nesterov momentum")
         self.schedule = self._combo(SCHEDULES)
-        column.addWidget(self._group("Optimizer", [
-            ("Optimizer", self.optimizer), ("Learning rate", self.learning_rate),
-            ("Momentum", self.momentum), ("", self.nesterov), ("LR schedule", self.schedule)]))
+        column.addWidget(
+            self._group(
+                "Optimizer",
+                [
+                    ("Optimizer", self.optimizer),
+                    ("Learning rate", self.learning_rate),
+                    ("Momentum", self.momentum),
+                    ("", self.nesterov),
+                    ("LR schedule", self.schedule),
+                ],
+            )
+        )
 
         self.loss = self._combo(LOSSES)
         self.metrics_button = QToolButton()
@@ -61,9 +82,12 @@ class TrainingSettingsForm(QScrollArea):
             self.metric_actions[name] = action
         self.metrics_button.setMenu(self.metrics_menu)
         self.class_weight = self._combo(["none", "balanced"])
-        column.addWidget(self._group("Objective", [
-            ("Loss", self.loss), ("Metrics", self.metrics_button),
-            ("Class weights", self.class_weight)]))
+        column.addWidget(
+            self._group(
+                "Objective",
+                [("Loss", self.loss), ("Metrics", self.metrics_button), ("Class weights", self.class_weight)],
+            )
+        )
 
         self.batch_size = self._int(1, 65536)
         self.epochs = self._int(1, 100000)
@@ -79,23 +103,34 @@ class TrainingSettingsForm(QScrollArea):
         stop_row = QWidget()
         stop_row.setLayout(stopping)
         stopping.setContentsMargins(0, 0, 0, 0)
-        column.addWidget(self._group("Run", [
-            ("Batch size", self.batch_size), ("Epochs", self.epochs), ("Seed", self.seed),
-            ("", stop_row), ("", self.keep_best)]))
+        column.addWidget(
+            self._group(
+                "Run",
+                [
+                    ("Batch size", self.batch_size),
+                    ("Epochs", self.epochs),
+                    ("Seed", self.seed),
+                    ("", stop_row),
+                    ("", self.keep_best),
+                ],
+            )
+        )
 
         self.backend = self._combo(installed_backends() or ["tensorflow"])
         self.device = self._combo(["cpu"])
         self.mixed_precision = QCheckBox("Mixed precision (float16)")
         self.jit = QCheckBox("XLA compilation")
-        column.addWidget(self._group("Hardware", [
-            ("Backend", self.backend), ("Device", self.device), ("", self.mixed_precision),
-            ("", self.jit)]))
+        column.addWidget(
+            self._group(
+                "Hardware",
+                [("Backend", self.backend), ("Device", self.device), ("", self.mixed_precision), ("", self.jit)],
+            )
+        )
         self.devices_group = DevicesGroup()
         self.devices_group.changed.connect(self._edited)
         column.addWidget(self.devices_group)
         column.addStretch(1)
-        for box in (self.nesterov, self.early_stopping, self.keep_best, self.mixed_precision,
-                    self.jit):
+        for box in (self.nesterov, self.early_stopping, self.keep_best, self.mixed_precision, self.jit):
             box.toggled.connect(self._edited)
         self.setWidget(body)
         self.setWidgetResizable(True)
@@ -188,19 +223,24 @@ class TrainingSettingsForm(QScrollArea):
     def settings(self) -> dict[str, Any]:
         """Return the ``project.training`` dict the form shows (unknown keys kept)."""
         cfg = self._config
-        cfg.optimizer.update(name=self.optimizer.currentText(),
-                             learning_rate=self.learning_rate.value(),
-                             momentum=self.momentum.value(), nesterov=self.nesterov.isChecked())
+        cfg.optimizer.update(
+            name=self.optimizer.currentText(),
+            learning_rate=self.learning_rate.value(),
+            momentum=self.momentum.value(),
+            nesterov=self.nesterov.isChecked(),
+        )
         cfg.schedule["name"] = self.schedule.currentText()
         cfg.loss = self.loss.currentText()
         cfg.metrics = [n for n, a in self.metric_actions.items() if a.isChecked()]
-        cfg.class_weight = "balanced" if self.class_weight.currentText() == "balanced" else (
-            cfg.class_weight if isinstance(cfg.class_weight, dict) else None)
+        cfg.class_weight = (
+            "balanced"
+            if self.class_weight.currentText() == "balanced"
+            else (cfg.class_weight if isinstance(cfg.class_weight, dict) else None)
+        )
         cfg.batch_size = self.batch_size.value()
         cfg.epochs = self.epochs.value()
         cfg.seed = None if self.seed.value() < 0 else self.seed.value()
-        cfg.early_stopping.update(enabled=self.early_stopping.isChecked(),
-                                  patience=self.patience.value())
+        cfg.early_stopping.update(enabled=self.early_stopping.isChecked(), patience=self.patience.value())
         cfg.checkpoint_best = self.keep_best.isChecked()
         cfg.backend = self.backend.currentText()
         cfg.device = self.device.currentText()

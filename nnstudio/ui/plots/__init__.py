@@ -12,5 +12,12 @@ from nnstudio.ui.plots.histogram_plot import HistogramPlot
 from nnstudio.ui.plots.loss_plot import LossPlot
 from nnstudio.ui.plots.predictions_view import PredictionsView
 
-__all__ = ["Dashboard", "DecisionBoundaryView", "FeatureMapView", "HistogramPlot", "LossPlot",
-           "MetricBuffer", "PredictionsView"]
+__all__ = [
+    "Dashboard",
+    "DecisionBoundaryView",
+    "FeatureMapView",
+    "HistogramPlot",
+    "LossPlot",
+    "MetricBuffer",
+    "PredictionsView",
+]

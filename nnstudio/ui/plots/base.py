@@ -18,12 +18,29 @@ from PySide6.QtWidgets import QApplication, QFileDialog, QGraphicsView, QHBoxLay
 
 #: Series colours (colour-blind friendly, Okabe–Ito order).
 PALETTE = (
-    "#0072B2", "#E69F00", "#009E73", "#D55E00", "#CC79A7", "#56B4E9", "#F0E442", "#8C8C8C",
+    "#0072B2",
+    "#E69F00",
+    "#009E73",
+    "#D55E00",
+    "#CC79A7",
+    "#56B4E9",
+    "#F0E442",
+    "#8C8C8C",
 )
 #: Colours of classes wherever they appear (data preview, balance bars, decision boundary);
 #: the first two match the ends of the decision boundary's diverging map.
-CLASS_COLORS = ("#E8871E", "#1F77B4", "#2CA02C", "#D62728", "#9467BD", "#8C564B", "#E377C2",
-                "#7F7F7F", "#BCBD22", "#17BECF")
+CLASS_COLORS = (
+    "#E8871E",
+    "#1F77B4",
+    "#2CA02C",
+    "#D62728",
+    "#9467BD",
+    "#8C564B",
+    "#E377C2",
+    "#7F7F7F",
+    "#BCBD22",
+    "#17BECF",
+)
 TRAIN_COLOR = "#0072B2"
 VAL_COLOR = "#D55E00"
 FOREGROUND = "#333333"
@@ -57,12 +74,12 @@ class TimedCanvas(pg.GraphicsLayoutWidget):
         super().__init__()
         self.paint_seconds = 0.0
 
-    def changeEvent(self, event) -> None:  # noqa: N802 - Qt override
+    def changeEvent(self, event) -> None:  # Qt override
         if event.type() == QEvent.Type.PaletteChange:
             restyle_canvas(self)  # the theme changed
         super().changeEvent(event)
 
-    def paintEvent(self, event) -> None:  # noqa: N802 - Qt override
+    def paintEvent(self, event) -> None:  # Qt override
         started = time.thread_time()
         super().paintEvent(event)
         self.paint_seconds += time.thread_time() - started

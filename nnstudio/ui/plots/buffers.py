@@ -29,9 +29,7 @@ class MetricBuffer:
 
     def __init__(self, columns: int = 2, capacity: int = 4096, initial: int = 256) -> None:
         if capacity < 4 or capacity % 2:
-            raise ValueError(
-                f"MetricBuffer capacity must be an even number >= 4. Received: capacity={capacity}."
-            )
+            raise ValueError(f"MetricBuffer capacity must be an even number >= 4. Received: capacity={capacity}.")
         if columns < 1:
             raise ValueError(f"MetricBuffer needs at least one column. Received: columns={columns}.")
         self.capacity = capacity
@@ -63,9 +61,7 @@ class MetricBuffer:
             Exactly ``columns`` numbers.
         """
         if len(values) != self.columns:
-            raise ValueError(
-                f"MetricBuffer.append expects {self.columns} values. Received: {len(values)} values."
-            )
+            raise ValueError(f"MetricBuffer.append expects {self.columns} values. Received: {len(values)} values.")
         self.appended += 1
         self.last = values
         if self._stride == 1:
@@ -126,9 +122,7 @@ class MetricBuffer:
             ``len(self)`` floats.
         """
         if len(values) != self._size:
-            raise ValueError(
-                f"MetricBuffer.set_column needs {self._size} values. Received: {len(values)} values."
-            )
+            raise ValueError(f"MetricBuffer.set_column needs {self._size} values. Received: {len(values)} values.")
         self._data[: self._size, index] = values
         self.revision += 1
 
@@ -184,6 +178,5 @@ def ema(values: np.ndarray, smoothing: float) -> tuple[np.ndarray, EmaState]:
         The smoothed series (same length) and the :class:`EmaState` after its last value.
     """
     state = EmaState(smoothing)
-    out = np.fromiter((state.update(v) for v in values.tolist()), dtype=np.float64,
-                      count=len(values))
+    out = np.fromiter((state.update(v) for v in values.tolist()), dtype=np.float64, count=len(values))
     return out, state

@@ -62,8 +62,7 @@ class Dashboard(QWidget):
         self.feature_maps = FeatureMapView()
         self.boundary = DecisionBoundaryView()
         self.predictions = PredictionsView()
-        self.views: list[LiveView] = [self.loss, self.distributions, self.feature_maps,
-                                      self.boundary, self.predictions]
+        self.views: list[LiveView] = [self.loss, self.distributions, self.feature_maps, self.boundary, self.predictions]
         self.family_views: list[LiveView] = []
         self._gan = False
         self.tabs = QTabWidget()
@@ -204,8 +203,11 @@ class Dashboard(QWidget):
             self.timer.stop()
 
     def _paint_seconds(self) -> float:
-        return sum(getattr(view, "canvas", None).paint_seconds for view in self.views
-                   if hasattr(getattr(view, "canvas", None), "paint_seconds"))
+        return sum(
+            getattr(view, "canvas", None).paint_seconds
+            for view in self.views
+            if hasattr(getattr(view, "canvas", None), "paint_seconds")
+        )
 
     def flush(self) -> None:
         """Redraw every dirty view now, visible or not (before export or a screenshot)."""

@@ -20,8 +20,7 @@ MAX_POINTS = 800
 
 
 def _binary_lut() -> np.ndarray:
-    orange, white, blue = (np.array(pg.mkColor(c).getRgb()[:3], dtype=float)
-                           for c in ("#F59322", "#F7F7F7", "#0877BD"))
+    orange, white, blue = (np.array(pg.mkColor(c).getRgb()[:3], dtype=float) for c in ("#F59322", "#F7F7F7", "#0877BD"))
     t = np.linspace(0.0, 1.0, 256)[:, None]
     low = orange + (white - orange) * np.clip(t * 2, 0, 1)
     high = white + (blue - white) * np.clip(t * 2 - 1, 0, 1)
@@ -30,8 +29,7 @@ def _binary_lut() -> np.ndarray:
 
 
 def _class_lut(classes: int) -> np.ndarray:
-    colors = [np.array(pg.mkColor(CLASS_COLORS[i % len(CLASS_COLORS)]).getRgb()[:3], float)
-              for i in range(classes)]
+    colors = [np.array(pg.mkColor(CLASS_COLORS[i % len(CLASS_COLORS)]).getRgb()[:3], float) for i in range(classes)]
     light = [(c * 0.45 + 255 * 0.55).astype(np.uint8) for c in colors]
     return np.array(light, dtype=np.uint8)
 
@@ -59,8 +57,7 @@ class DecisionBoundaryView(LiveView):
         self.image = pg.ImageItem(axisOrder="row-major")
         self.image.setZValue(-10)
         self.plot.addItem(self.image)
-        self.contour = pg.IsocurveItem(level=0.5, pen=pg.mkPen("#444444", width=1),
-                                      axisOrder="row-major")
+        self.contour = pg.IsocurveItem(level=0.5, pen=pg.mkPen("#444444", width=1), axisOrder="row-major")
         self.contour.setParentItem(self.image)
         self.scatter = pg.ScatterPlotItem(size=6, pen=pg.mkPen("#FFFFFF", width=0.8))
         self.plot.addItem(self.scatter)
@@ -82,9 +79,7 @@ class DecisionBoundaryView(LiveView):
         """
         points = np.asarray(points, dtype=np.float64)
         if points.ndim != 2 or points.shape[1] < 2:
-            raise ValueError(
-                f"Decision boundary points must have shape (n, 2). Received: shape={points.shape}."
-            )
+            raise ValueError(f"Decision boundary points must have shape (n, 2). Received: shape={points.shape}.")
         step = max(1, len(points) // MAX_POINTS)
         points = points[::step, :2]
         if labels is None:
@@ -130,8 +125,9 @@ class DecisionBoundaryView(LiveView):
             self.contour.setVisible(True)
         self.image.setRect(x0, y0, x1 - x0, y1 - y0)
         self.plot.setRange(**self._view_range(x0, x1, y0, y1), padding=0)
-        self.info.setText("before training" if event.global_step == 0
-                          else f"step {event.global_step} (epoch {event.epoch + 1})")
+        self.info.setText(
+            "before training" if event.global_step == 0 else f"step {event.global_step} (epoch {event.epoch + 1})"
+        )
 
     def _view_range(self, x0: float, x1: float, y0: float, y1: float) -> dict:
         """The domain, narrowed to the data (10 % margin) when the points fill less of it."""

@@ -31,8 +31,9 @@ def _normalized(image: np.ndarray) -> np.ndarray:
 
 
 #: What the empty view says before any run sends activations.
-BEFORE_TRAINING = ("Each layer's activations for one validation sample appear here once training "
-                   "starts (press Start on this page).")
+BEFORE_TRAINING = (
+    "Each layer's activations for one validation sample appear here once training starts (press Start on this page)."
+)
 
 
 class FeatureMapView(LiveView):
@@ -102,8 +103,11 @@ class FeatureMapView(LiveView):
             self.layer_box.blockSignals(True)
             self.layer_box.clear()
             self.layer_box.addItems(names)
-            preferred = current if current in names else next(
-                (n for n in names if np.ndim(self.latest[n]) == 3), names[0] if names else "")
+            preferred = (
+                current
+                if current in names
+                else next((n for n in names if np.ndim(self.latest[n]) == 3), names[0] if names else "")
+            )
             self.layer_box.setCurrentText(preferred)
             self.layer_box.blockSignals(False)
         name = self.layer_box.currentText()
@@ -116,8 +120,7 @@ class FeatureMapView(LiveView):
             return
         self._shown = key
         array = np.asarray(array)
-        self.info.setText(f"sample #{self.sample_index}   shape {tuple(array.shape)}   "
-                          f"step {self.step}")
+        self.info.setText(f"sample #{self.sample_index}   shape {tuple(array.shape)}   step {self.step}")
         if array.ndim == 3:
             self._show_grid(array)
         elif array.ndim == 2:

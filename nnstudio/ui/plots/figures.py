@@ -84,7 +84,7 @@ class FigureView(QWidget):
         color_figure(self.figure, background.name(), foreground.name())
         self.canvas.draw_idle()
 
-    def changeEvent(self, event) -> None:  # noqa: N802 - Qt override
+    def changeEvent(self, event) -> None:  # Qt override
         if event.type() == QEvent.Type.PaletteChange and self.figure.axes:
             self.draw()  # the theme changed
         super().changeEvent(event)
@@ -111,6 +111,7 @@ class FigureView(QWidget):
         """Ask for a file name and export there."""
         name = self.title.lower().replace(" ", "_")
         path, _ = QFileDialog.getSaveFileName(
-            self, f"Export {self.title}", f"{name}.png", "PNG image (*.png);;SVG drawing (*.svg)")
+            self, f"Export {self.title}", f"{name}.png", "PNG image (*.png);;SVG drawing (*.svg)"
+        )
         if path:
             self.export(path)

@@ -25,8 +25,7 @@ RIDGE_DEPTH = 12
 BAND_COLOR = (0, 114, 178)
 
 
-def histogram_percentiles(counts: np.ndarray, edges: np.ndarray,
-                          percentiles=PERCENTILES) -> np.ndarray:
+def histogram_percentiles(counts: np.ndarray, edges: np.ndarray, percentiles=PERCENTILES) -> np.ndarray:
     """Interpolate percentiles from a histogram.
 
     Parameters
@@ -50,7 +49,7 @@ def histogram_percentiles(counts: np.ndarray, edges: np.ndarray,
         return np.full(len(percentiles), np.nan)
     nonzero = np.flatnonzero(counts)
     first, last = nonzero[0], nonzero[-1] + 1  # empty end bins would stretch min and max
-    counts, edges = counts[first:last], edges[first:last + 1]
+    counts, edges = counts[first:last], edges[first : last + 1]
     cdf = np.concatenate([[0.0], np.cumsum(counts) / total])
     return np.interp(np.asarray(percentiles) / 100.0, cdf, edges)
 
@@ -105,8 +104,9 @@ class HistogramPlot(LiveView):
             self.dist_plot.addItem(curve)
         self._fills = []
         for i, alpha in enumerate((40, 70, 100, 140)):
-            fill = pg.FillBetweenItem(self._band_curves[i], self._band_curves[-1 - i],
-                                      brush=pg.mkBrush(*BAND_COLOR, alpha))
+            fill = pg.FillBetweenItem(
+                self._band_curves[i], self._band_curves[-1 - i], brush=pg.mkBrush(*BAND_COLOR, alpha)
+            )
             self.dist_plot.addItem(fill)
             self._fills.append(fill)
         self._median = pg.PlotCurveItem(pen=pg.mkPen((0, 60, 110), width=2))
@@ -117,8 +117,7 @@ class HistogramPlot(LiveView):
 
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
-        layout.addLayout(self.make_toolbar(caption("Layer"), self.layer_box, self.source_box,
-                                           self.mode_box))
+        layout.addLayout(self.make_toolbar(caption("Layer"), self.layer_box, self.source_box, self.mode_box))
         layout.addWidget(self.canvas, 1)
 
     def _mark(self, *_args) -> None:
@@ -190,10 +189,13 @@ class HistogramPlot(LiveView):
         store = self.gradients if self.source_box.currentText() == "Gradients" else self.weights
         history = store.get(self.layer_box.currentText())
         # bands need two samples in time; until then the histogram itself is more telling
-        bands_mode = (self.mode_box.currentText() == "Percentile bands"
-                      and (history is None or len(history.bands) >= 2))
-        key = (self.layer_box.currentText(), self.source_box.currentText(), bands_mode,
-               history.bands.revision if history else -1)
+        bands_mode = self.mode_box.currentText() == "Percentile bands" and (history is None or len(history.bands) >= 2)
+        key = (
+            self.layer_box.currentText(),
+            self.source_box.currentText(),
+            bands_mode,
+            history.bands.revision if history else -1,
+        )
         if key == self._drawn_key:
             return
         self._drawn_key = key
@@ -202,8 +204,7 @@ class HistogramPlot(LiveView):
         for ridge in self._ridges:
             ridge.setVisible(not bands_mode)
         label = self.source_box.currentText().lower()
-        self.dist_plot.setTitle(f"{self.layer_box.currentText() or 'no tensor'} — {label}",
-                                size="10pt")
+        self.dist_plot.setTitle(f"{self.layer_box.currentText() or 'no tensor'} — {label}", size="10pt")
         if history is None:
             return
         if bands_mode:
@@ -233,8 +234,7 @@ class HistogramPlot(LiveView):
             centers = (edges[:-1] + edges[1:]) / 2
             offset = float(i)
             shade = 60 + int(170 * (i + 1) / len(recent))
-            ridge.setData(centers, offset + 1.6 * counts / peak, fillLevel=offset,
-                          brush=pg.mkBrush(*BAND_COLOR, shade))
+            ridge.setData(centers, offset + 1.6 * counts / peak, fillLevel=offset, brush=pg.mkBrush(*BAND_COLOR, shade))
             ridge.setZValue(-i)
 
     def _draw_ratios(self) -> None:

@@ -81,7 +81,7 @@ class LossPlot(LiveView):
         self._running: tuple[int, int, float] = (-1, -1, math.nan)  # epoch, step, mean
         self._smoothing = 0.6
         self._ema = EmaState(self._smoothing)
-        self.batch = MetricBuffer(columns=3, capacity=capacity)   # x (epochs), raw, smoothed
+        self.batch = MetricBuffer(columns=3, capacity=capacity)  # x (epochs), raw, smoothed
         self.epochs: dict[str, MetricBuffer] = {}
         self.learning_rate = MetricBuffer(columns=2, capacity=capacity)
         self._drawn: dict[str, int] = {}
@@ -127,17 +127,27 @@ class LossPlot(LiveView):
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         self.smoothing_caption = caption("Smoothing")
-        layout.addLayout(self.make_toolbar(
-            self.smoothing_caption, self.smoothing_box, self.raw_box, self.log_box))
+        layout.addLayout(self.make_toolbar(self.smoothing_caption, self.smoothing_box, self.raw_box, self.log_box))
         layout.addWidget(self.canvas, 1)
 
     @staticmethod
-    def _curve(plot: pg.PlotItem, color, name: str | None, width: float = 1,
-               style=Qt.PenStyle.SolidLine, symbol: str | None = None) -> pg.PlotDataItem:
+    def _curve(
+        plot: pg.PlotItem,
+        color,
+        name: str | None,
+        width: float = 1,
+        style=Qt.PenStyle.SolidLine,
+        symbol: str | None = None,
+    ) -> pg.PlotDataItem:
         pen = pg.mkPen(color, width=width, style=style)
         curve = pg.PlotDataItem(
-            name=name, pen=pen, connect="finite", symbol=symbol, symbolSize=5,
-            symbolPen=None, symbolBrush=pg.mkBrush(color) if symbol else None,
+            name=name,
+            pen=pen,
+            connect="finite",
+            symbol=symbol,
+            symbolSize=5,
+            symbolPen=None,
+            symbolBrush=pg.mkBrush(color) if symbol else None,
         )
         plot.addItem(curve)
         if symbol:
@@ -171,9 +181,13 @@ class LossPlot(LiveView):
             self._epochs_done = x
             self.dirty = True
         elif isinstance(event, LogMessage) and event.message.startswith(STAGE_TWO):
-            marker = pg.InfiniteLine(self._epochs_done, angle=90, label="stage 2",
-                                     pen=pg.mkPen("#C0563B", width=1.5, style=Qt.PenStyle.DashLine),
-                                     labelOpts={"position": 0.92, "color": "#C0563B"})
+            marker = pg.InfiniteLine(
+                self._epochs_done,
+                angle=90,
+                label="stage 2",
+                pen=pg.mkPen("#C0563B", width=1.5, style=Qt.PenStyle.DashLine),
+                labelOpts={"position": 0.92, "color": "#C0563B"},
+            )
             self.loss_plot.addItem(marker)
             self.stage_markers.append(marker)
         elif isinstance(event, RunStarted):
@@ -266,8 +280,10 @@ class LossPlot(LiveView):
             self.smooth_curve.setData(x, self.batch.column(2), connect="finite")
             self._drawn["__batch__"] = self.batch.revision
             legend = self.loss_plot.legend
-            if (all(sample.item is not self.smooth_curve for sample, _ in legend.items)
-                    and np.isfinite(self.batch.column(1)).any()):
+            if (
+                all(sample.item is not self.smooth_curve for sample, _ in legend.items)
+                and np.isfinite(self.batch.column(1)).any()
+            ):
                 legend.addItem(self.smooth_curve, "batch loss (smoothed)")  # only once it has a curve
         for name, buffer in self.epochs.items():
             if self._drawn.get(name) == buffer.revision:
@@ -299,13 +315,18 @@ class LossPlot(LiveView):
             plot, color = self.loss_plot, (VAL_COLOR if is_val else ("#8DB8EA" if dark else "#1B3A6B"))
             label = "validation loss" if is_val else "training loss (epoch)"
         elif base.endswith("loss"):  # several losses (a GAN's d_loss, g_loss): one colour each
-            losses = sorted({n[4:] if n.startswith("val_") else n for n in self.epochs
-                             if n.endswith("loss") and n not in ("loss", "val_loss")} | {base})
+            losses = sorted(
+                {
+                    n[4:] if n.startswith("val_") else n
+                    for n in self.epochs
+                    if n.endswith("loss") and n not in ("loss", "val_loss")
+                }
+                | {base}
+            )
             plot, color = self.loss_plot, PALETTE[(losses.index(base) + 1) % len(PALETTE)]
             label = f"val {base}" if is_val else base
         else:
-            metrics = sorted({n[4:] if n.startswith("val_") else n for n in self.epochs
-                              if not n.endswith("loss")})
+            metrics = sorted({n[4:] if n.startswith("val_") else n for n in self.epochs if not n.endswith("loss")})
             color = PALETTE[metrics.index(base) % len(PALETTE)] if base in metrics else PALETTE[0]
             plot = self.loss_plot if base.endswith("loss") else self.metric_plot
             label = f"val {base}" if is_val else base

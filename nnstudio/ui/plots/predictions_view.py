@@ -49,7 +49,8 @@ def to_pixmap(array: np.ndarray, size: int = THUMB) -> QPixmap | None:
     else:
         image = QImage(data.data, w, h, 3 * w, QImage.Format.Format_RGB888).copy()
     return QPixmap.fromImage(image).scaled(
-        size, size, Qt.AspectRatioMode.KeepAspectRatio, Qt.TransformationMode.FastTransformation)
+        size, size, Qt.AspectRatioMode.KeepAspectRatio, Qt.TransformationMode.FastTransformation
+    )
 
 
 def describe(value: np.ndarray, class_names: list[str] | None) -> tuple[str, int | None, float]:
@@ -210,11 +211,12 @@ class PredictionsView(LiveView):
                 text = f"true {truth}\npred {guess}"
             card.show_sample(pixmap, features or f"#{index}", text, color)
             card.setToolTip("Double-click or right-click to explain this sample" if slot in self._explainable else "")
-        when = ("before training" if event.global_step == 0
-                else f"step {event.global_step} (epoch {event.epoch + 1})")
+        when = "before training" if event.global_step == 0 else f"step {event.global_step} (epoch {event.epoch + 1})"
         hint = " · double-click a card to explain it" if self._explainable else ""
-        self.heading.setText((f"Predictions {when}: {right} of {count} right"
-                              if self.class_names or right else f"Predictions {when}") + hint)
+        self.heading.setText(
+            (f"Predictions {when}: {right} of {count} right" if self.class_names or right else f"Predictions {when}")
+            + hint
+        )
 
     def explain_card(self, slot: int) -> bool:
         """Ask to explain the input of the card at ``slot``; False when it shows none."""
@@ -245,5 +247,4 @@ class PredictionsView(LiveView):
             pixmap = to_pixmap(event.samples[slot])
             text = "generated" if event.kind == "generated" else "reconstruction"
             card.show_sample(pixmap, "", text, "#AAAAAA")
-        self.heading.setText(f"{event.kind.capitalize()} samples at step {event.global_step} "
-                             f"(epoch {event.epoch + 1})")
+        self.heading.setText(f"{event.kind.capitalize()} samples at step {event.global_step} (epoch {event.epoch + 1})")

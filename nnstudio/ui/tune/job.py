@@ -36,8 +36,9 @@ class StudyThread(QThread):
     study_finished = Signal(object)
     study_failed = Signal(str)
 
-    def __init__(self, project, project_path: str, settings, spaces: dict, storage: str, name: str,
-                 parent=None) -> None:
+    def __init__(
+        self, project, project_path: str, settings, spaces: dict, storage: str, name: str, parent=None
+    ) -> None:
         super().__init__(parent)
         self._args = (project, project_path, settings, spaces, storage, name)
         self._stop = threading.Event()
@@ -56,8 +57,9 @@ class StudyThread(QThread):
         try:
             job = prepare_study(project, path, settings, spaces, storage, name)
             self._job = job
-            summary = run_study(job, workers=settings.workers, on_progress=self._on_progress,
-                                should_stop=self._stop.is_set)
+            summary = run_study(
+                job, workers=settings.workers, on_progress=self._on_progress, should_stop=self._stop.is_set
+            )
         except TuneError as err:
             self.study_failed.emit(str(err))
             return

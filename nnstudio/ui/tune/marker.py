@@ -117,8 +117,11 @@ class SearchSpaceDialog(QDialog):
         """Show ``dim`` in the form."""
         if dim.kind == "choice":
             self.kind.setCurrentIndex(1)
-            self.choices.setText(" | ".join("null" if v is None else str(v).lower() if isinstance(v, bool)
-                                            else str(v) for v in dim.choices))
+            self.choices.setText(
+                " | ".join(
+                    "null" if v is None else str(v).lower() if isinstance(v, bool) else str(v) for v in dim.choices
+                )
+            )
             return
         self.kind.setCurrentIndex(0)
         self.low.setValue(float(dim.low))
@@ -165,8 +168,11 @@ def marker_button(key: str, dim: Dimension | None, on_click: Callable[[], None])
     button.setCheckable(True)
     button.setChecked(dim is not None)
     button.setAutoRaise(True)
-    button.setToolTip(f"Searched over {dim.describe()}: click to change or stop searching."
-                      if dim is not None else f"Search `{key}` in a hyperparameter study.")
+    button.setToolTip(
+        f"Searched over {dim.describe()}: click to change or stop searching."
+        if dim is not None
+        else f"Search `{key}` in a hyperparameter study."
+    )
     button.clicked.connect(lambda _checked=False: (button.setChecked(dim is not None), on_click()))
     return button
 

@@ -58,8 +58,13 @@ from nnstudio.ui.tune.plots import (
 )
 
 #: Training settings the page offers to search (the inspector marks layer parameters).
-TRAINING_KEYS = (("training.learning_rate", "float"), ("training.batch_size", "int"),
-                 ("training.optimizer", "choice"), ("training.epochs", "int"), ("training.weight_decay", "float"))
+TRAINING_KEYS = (
+    ("training.learning_rate", "float"),
+    ("training.batch_size", "int"),
+    ("training.optimizer", "choice"),
+    ("training.epochs", "int"),
+    ("training.weight_decay", "float"),
+)
 OPTIMIZER_CHOICES = ("adam", "sgd", "rmsprop", "adamw")
 OBJECTIVES = ("val_loss", "val_accuracy", "loss", "accuracy")
 _FIXED_COLUMNS = ("#", "state", "value", "seconds")
@@ -106,11 +111,18 @@ class TunePage(QWidget):
         self.study_name = QLineEdit()
         self.study_name.setPlaceholderText("the project's name")
         form = QFormLayout()
-        for label, widget in (("Strategy", self.strategy), ("Objective", self.objective),
-                              ("Direction", self.direction), ("Trials", self.trials_box),
-                              ("Time budget", self.timeout_box), ("Epochs per trial", self.epochs_box),
-                              ("Pruning", self.prune), ("Seed", self.seed_box), ("Workers", self.workers_box),
-                              ("Study", self.study_name)):
+        for label, widget in (
+            ("Strategy", self.strategy),
+            ("Objective", self.objective),
+            ("Direction", self.direction),
+            ("Trials", self.trials_box),
+            ("Time budget", self.timeout_box),
+            ("Epochs per trial", self.epochs_box),
+            ("Pruning", self.prune),
+            ("Seed", self.seed_box),
+            ("Workers", self.workers_box),
+            ("Study", self.study_name),
+        ):
             form.addRow(label, widget)
         settings_box = QGroupBox("Study")
         settings_box.setLayout(form)
@@ -167,8 +179,12 @@ class TunePage(QWidget):
         self.objective_plot, self.parallel = ObjectivePlot(), ParallelCoordinates()
         self.importance_plot, self.curve_plot = ImportancePlot(), CurvePlot()
         views = QTabWidget()
-        for title, view in (("Objective", self.objective_plot), ("Parallel coordinates", self.parallel),
-                            ("Importance", self.importance_plot), ("Learning curve", self.curve_plot)):
+        for title, view in (
+            ("Objective", self.objective_plot),
+            ("Parallel coordinates", self.parallel),
+            ("Importance", self.importance_plot),
+            ("Learning curve", self.curve_plot),
+        ):
             views.addTab(view.canvas, title)
         right = QSplitter(Qt.Orientation.Vertical)
         right.addWidget(self.table)
@@ -224,11 +240,17 @@ class TunePage(QWidget):
         """Return the form's settings (checked)."""
         direction = self.direction.currentText()
         settings = StudySettings(
-            strategy=self.strategy.currentText(), objective=self.objective.currentText().strip(),
-            direction="" if direction == "auto" else direction, trials=self.trials_box.value(),
-            timeout=self.timeout_box.value() or None, epochs=self.epochs_box.value() or None,
-            prune=self.prune.currentText(), seed=self.seed_box.value(), workers=self.workers_box.value(),
-            name=self.study_name.text().strip())
+            strategy=self.strategy.currentText(),
+            objective=self.objective.currentText().strip(),
+            direction="" if direction == "auto" else direction,
+            trials=self.trials_box.value(),
+            timeout=self.timeout_box.value() or None,
+            epochs=self.epochs_box.value() or None,
+            prune=self.prune.currentText(),
+            seed=self.seed_box.value(),
+            workers=self.workers_box.value(),
+            name=self.study_name.text().strip(),
+        )
         settings.check()
         return settings
 
@@ -244,8 +266,9 @@ class TunePage(QWidget):
             self.spaces_label.setText(str(err))
             return
         layer = [f"<b>{k}</b> {d.describe()}" for k, d in spaces.items() if not k.startswith("training.")]
-        self.spaces_label.setText("<br>".join(layer) if layer else
-                                  "Mark layer parameters with ⚲ in the inspector; training settings here.")
+        self.spaces_label.setText(
+            "<br>".join(layer) if layer else "Mark layer parameters with ⚲ in the inspector; training settings here."
+        )
         while self.training_form.rowCount():
             self.training_form.removeRow(0)
         for key, kind in TRAINING_KEYS:
@@ -422,8 +445,9 @@ class TunePage(QWidget):
         if path:
             name = self.storage_and_name(settings)[1]
             epochs = settings.epochs or int(self.document.project.training.get("epochs", 10))
-            script = study_script(self.document.path or "project.nnstudio", settings, spaces, epochs,
-                                  None, f"{name}-rerun")
+            script = study_script(
+                self.document.path or "project.nnstudio", settings, spaces, epochs, None, f"{name}-rerun"
+            )
             Path(path).write_text(script, encoding="utf-8")
         return path or None
 
@@ -432,15 +456,16 @@ class TunePage(QWidget):
         self.progress_bar.setMaximum(max(1, progress.total))
         self.progress_bar.setValue(min(progress.finished, progress.total))
         eta = f", about {progress.eta:.0f} s left" if progress.eta is not None else ""
-        best = (f"; best {progress.best['value']:.4g} (trial {progress.best['number']})"
-                if progress.best else "")
+        best = f"; best {progress.best['value']:.4g} (trial {progress.best['number']})" if progress.best else ""
         self.status.setText(f"{progress.finished}/{progress.total} trials, {progress.running} running{eta}{best}")
         self.show_trials(progress.trials)
 
     def _on_finished(self, summary: dict) -> None:
         best = summary.get("best")
-        self.status.setText(f"Study finished: {len(summary['trials'])} trials"
-                            + (f", best {best['value']:.4g} (trial {best['number']})." if best else "."))
+        self.status.setText(
+            f"Study finished: {len(summary['trials'])} trials"
+            + (f", best {best['value']:.4g} (trial {best['number']})." if best else ".")
+        )
 
     def _on_failed(self, message: str) -> None:
         self.status.setText(message)
@@ -471,12 +496,12 @@ class TunePage(QWidget):
         self.table.setRowCount(len(trials))
         for row, trial in enumerate(trials):
             state = "stopped" if trial.get("stopped") else trial["state"]
-            cells = [trial["number"], state, trial["value"], trial["seconds"],
-                     *[trial["params"].get(k) for k in keys]]
+            cells = [trial["number"], state, trial["value"], trial["seconds"], *[trial["params"].get(k) for k in keys]]
             for column, value in enumerate(cells):
                 item = QTableWidgetItem()
-                item.setData(Qt.ItemDataRole.DisplayRole, value if not isinstance(value, float)
-                             else float(f"{value:.6g}"))
+                item.setData(
+                    Qt.ItemDataRole.DisplayRole, value if not isinstance(value, float) else float(f"{value:.6g}")
+                )
                 if state in ("pruned", "failed", "stopped"):
                     item.setForeground(_qcolor(FAILED_COLOR if state == "failed" else PRUNED_COLOR))
                 if trial.get("message"):

@@ -91,8 +91,11 @@ class ParallelCoordinates:
             self.plot.removeItem(item)
         self._items = []
         keys = list(spaces)
-        done = [t for t in trials if t["state"] == "complete" and t["value"] is not None
-                and all(k in t["params"] for k in keys)]
+        done = [
+            t
+            for t in trials
+            if t["state"] == "complete" and t["value"] is not None and all(k in t["params"] for k in keys)
+        ]
         if not keys:
             return
         for i, key in enumerate(keys + ["objective"]):
@@ -145,8 +148,9 @@ class ImportancePlot:
             self._items.append(note)
             self.plot.addItem(note)
             return
-        bars = pg.BarGraphItem(x0=0, y=np.arange(len(ranked)), height=0.6,
-                               width=[v for _k, v in ranked], brush=PALETTE[0])
+        bars = pg.BarGraphItem(
+            x0=0, y=np.arange(len(ranked)), height=0.6, width=[v for _k, v in ranked], brush=PALETTE[0]
+        )
         self._items.append(bars)
         for i, (key, value) in enumerate(ranked):
             label = pg.TextItem(f"{key}  {value:.2f}", color="#444444", anchor=(0, 0.5))
@@ -188,7 +192,8 @@ class CurvePlot:
         for i, (name, ys) in enumerate(series.items()):
             curve = self._curves.get(name)
             if curve is None:
-                curve = self.plot.plot(pen=pg.mkPen(colors.get(name, PALETTE[2 + i % 4]), width=2),
-                                       symbol="o", symbolSize=5, name=name)
+                curve = self.plot.plot(
+                    pen=pg.mkPen(colors.get(name, PALETTE[2 + i % 4]), width=2), symbol="o", symbolSize=5, name=name
+                )
                 self._curves[name] = curve
             curve.setData(list(range(1, len(ys) + 1)), ys)

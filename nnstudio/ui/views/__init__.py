@@ -16,6 +16,14 @@ from nnstudio.ui.views.sequence import SequencePredictionView
 from nnstudio.ui.views.text_box import TextPredictionBox
 
 __all__ = [
-    "AttentionMapView", "BackgroundCall", "FamilyView", "GanLossView", "ReconstructionView",
-    "SampleGridView", "SequencePredictionView", "TextPredictionBox", "image_grid", "views_for_project",
+    "AttentionMapView",
+    "BackgroundCall",
+    "FamilyView",
+    "GanLossView",
+    "ReconstructionView",
+    "SampleGridView",
+    "SequencePredictionView",
+    "TextPredictionBox",
+    "image_grid",
+    "views_for_project",
 ]

@@ -9,8 +9,8 @@ sample, computed off the UI thread. Must not import Keras.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
-from typing import Callable
 
 import numpy as np
 import pyqtgraph as pg
@@ -69,14 +69,24 @@ class AttentionMapView(FamilyView):
         self.plot.getViewBox().setMouseEnabled(x=False, y=False)
         self.image = pg.ImageItem(axisOrder="row-major")
         self.plot.addItem(self.image)
-        self.colorbar = pg.ColorBarItem(values=(0.0, 1.0), colorMap=pg.colormap.get("viridis"),
-                                        label="attention", interactive=False)
+        self.colorbar = pg.ColorBarItem(
+            values=(0.0, 1.0), colorMap=pg.colormap.get("viridis"), label="attention", interactive=False
+        )
         self.colorbar.setImageItem(self.image, insert_in=self.plot)
 
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
-        layout.addLayout(self.make_toolbar(caption("Layer"), self.layer_box, caption("Head"), self.head_box,
-                                           caption("Input"), self.input_box, self.hide_padding))
+        layout.addLayout(
+            self.make_toolbar(
+                caption("Layer"),
+                self.layer_box,
+                caption("Head"),
+                self.head_box,
+                caption("Input"),
+                self.input_box,
+                self.hide_padding,
+            )
+        )
         layout.addWidget(self.info)
         layout.addWidget(self.canvas, 1)
 
@@ -182,8 +192,7 @@ class AttentionMapView(FamilyView):
         if event is None:
             return
         self._sync_selectors(event)
-        key = (id(event), self.layer_box.currentIndex(), self.head_box.currentIndex(),
-               self.hide_padding.currentIndex())
+        key = (id(event), self.layer_box.currentIndex(), self.head_box.currentIndex(), self.hide_padding.currentIndex())
         if key == self._shown:
             return
         self._shown = key
@@ -204,8 +213,10 @@ class AttentionMapView(FamilyView):
         self.plot.setRange(xRange=(0, matrix.shape[1]), yRange=(0, matrix.shape[0]), padding=0.02)
         head = self.head_box.currentText() or "mean of heads"
         when = "trained model" if event.global_step < 0 else f"epoch {event.epoch + 1}, step {event.global_step}"
-        self.info.setText(f"{self.layer_box.currentText()}, {head}; input {event.sample_index}, {when}: "
-                          "each row shows where one query token looks")
+        self.info.setText(
+            f"{self.layer_box.currentText()}, {head}; input {event.sample_index}, {when}: "
+            "each row shows where one query token looks"
+        )
 
     def export(self, path: str | Path) -> Path:
         """Write the heat map to ``path`` (``.png`` or ``.svg``)."""
@@ -228,6 +239,7 @@ class ProjectScorer:
     def __init__(self, project) -> None:
         from nnstudio.core.analysis.inference import TrainedModel
         from nnstudio.core.data import load_dataset
+
         data = load_dataset(project.data)
         self.x = data.x_val if data.x_val is not None else data.x_train
         self.vocabulary = tuple(data.vocabulary)
@@ -235,7 +247,7 @@ class ProjectScorer:
         self.trained = TrainedModel(project)
 
     def __call__(self, index: int) -> AttentionMaps:
-        sample = self.x[index:index + 1]
+        sample = self.x[index : index + 1]
         scores = {path: value[0] for path, value in self.trained.attention(sample).items()}
         flat = np.ravel(sample[0])
         if self.vocabulary:

@@ -9,7 +9,8 @@ and drops results of calls that a newer call superseded. Must not import Keras.
 from __future__ import annotations
 
 import itertools
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 from PySide6.QtCore import QObject, QRunnable, QThreadPool, Signal
 
@@ -31,7 +32,7 @@ class _Job(QRunnable):
     def run(self) -> None:
         try:
             result = self.function(*self.args)
-        except Exception as exc:  # noqa: BLE001 - shown to the user as one line
+        except Exception as exc:  # shown to the user as one line
             self.relay.error.emit(self.token, f"{type(exc).__name__}: {one_line(str(exc))}")
             return
         self.relay.done.emit(self.token, result)

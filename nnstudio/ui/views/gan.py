@@ -108,7 +108,8 @@ class GanLossView(FamilyView):
             values = dict(zip(GAN_KEYS, last[1:]))
             self.info.setText(
                 f"epoch {last[0]:.2f}: D loss {values['d_loss']:.3f}, G loss {values['g_loss']:.3f}, "
-                f"D accuracy real {values['d_acc_real']:.0%} / generated {values['d_acc_fake']:.0%}")
+                f"D accuracy real {values['d_acc_real']:.0%} / generated {values['d_acc_fake']:.0%}"
+            )
 
     def export(self, path: str | Path) -> Path:
         """Write both plots to ``path`` (``.png`` or ``.svg``)."""
@@ -144,8 +145,7 @@ class SampleGridView(FamilyView):
         self.image.setLookupTable(_grey_lut())
         self.plot.addItem(self.image)
         self.real_scatter = pg.ScatterPlotItem(size=4, pen=None, brush=pg.mkBrush(150, 150, 150, 90))
-        self.fake_scatter = pg.ScatterPlotItem(size=6, pen=pg.mkPen("#FFFFFF", width=0.6),
-                                               brush=pg.mkBrush(PALETTE[3]))
+        self.fake_scatter = pg.ScatterPlotItem(size=6, pen=pg.mkPen("#FFFFFF", width=0.6), brush=pg.mkBrush(PALETTE[3]))
         self.plot.addItem(self.real_scatter)
         self.plot.addItem(self.fake_scatter)
 
@@ -204,7 +204,9 @@ class SampleGridView(FamilyView):
         """The snapshot drawn now (the newest when following)."""
         if not self.snapshots:
             return None
-        index = len(self.snapshots) - 1 if self.follow.isChecked() else min(self.slider.value(), len(self.snapshots) - 1)
+        index = (
+            len(self.snapshots) - 1 if self.follow.isChecked() else min(self.slider.value(), len(self.snapshots) - 1)
+        )
         return self.snapshots[index]
 
     def _redraw(self) -> None:
@@ -236,8 +238,10 @@ class SampleGridView(FamilyView):
             self.plot.invertY(True)
             self.plot.setRange(xRange=(0, grid.shape[1]), yRange=(0, grid.shape[0]), padding=0.01)
         position = self.snapshots.index(snapshot) + 1
-        text = (f"snapshot {position}/{len(self.snapshots)}: epoch {snapshot.epoch + 1}, "
-                f"step {snapshot.global_step}, {len(samples)} samples")
+        text = (
+            f"snapshot {position}/{len(self.snapshots)}: epoch {snapshot.epoch + 1}, "
+            f"step {snapshot.global_step}, {len(samples)} samples"
+        )
         if flat.shape[1] == 2 and self._real is not None:
             text += f"; they cover {mode_coverage(self._real, flat):.0%} of the real data"
         self.info.setText(text)
@@ -285,7 +289,7 @@ def image_grid(samples: np.ndarray, gap: int = 1, columns: int | None = None) ->
     for i in range(n):
         r, c = divmod(i, cols)
         top, left = gap + r * (h + gap), gap + c * (w + gap)
-        grid[top:top + h, left:left + w] = 1.0 - images[i]  # dark strokes on white paper
+        grid[top : top + h, left : left + w] = 1.0 - images[i]  # dark strokes on white paper
     return grid
 
 

@@ -58,8 +58,9 @@ def views_for_project(project, dataset=None) -> list[tuple[str, FamilyView]]:
         views.append(("Try a sentence", TextPredictionBox()))
     if "MultiHeadAttention" in types:
         views.append(("Attention maps", AttentionMapView()))
-    if recipe == "supervised" and (source in SEQUENCE_SOURCES or (types & set(RECURRENT_TYPES)
-                                                                   and source not in ("sentiment",))):
+    if recipe == "supervised" and (
+        source in SEQUENCE_SOURCES or (types & set(RECURRENT_TYPES) and source not in ("sentiment",))
+    ):
         sequence = SequencePredictionView()
         if dataset is not None:
             sequence.set_inputs(dataset.x_val if dataset.x_val is not None else dataset.x_train)

@@ -20,7 +20,13 @@ from PySide6.QtWidgets import QLabel, QVBoxLayout, QWidget
 from nnstudio.core.analysis.anomaly import confusion_at, reconstruction_scores, roc_auc
 from nnstudio.core.training.events import RunStarted, Samples
 from nnstudio.ui.plots.base import (
-    PALETTE, export_canvas, legend_brush, make_canvas, set_font, set_muted, style_plot,
+    PALETTE,
+    export_canvas,
+    legend_brush,
+    make_canvas,
+    set_font,
+    set_muted,
+    style_plot,
 )
 from nnstudio.ui.views.background import BackgroundCall
 from nnstudio.ui.views.base import FamilyView
@@ -76,10 +82,15 @@ class ReconstructionView(FamilyView):
         self.hist_plot.setDownsampling(auto=False, ds=1)
         self.hist_plot.setClipToView(False)
         self.hist_items: list[pg.PlotDataItem] = []
-        self.threshold_line = pg.InfiniteLine(0.0, angle=90, movable=True,
-                                              pen=pg.mkPen("#C00000", width=2),
-                                              hoverPen=pg.mkPen("#FF4040", width=3),
-                                              label="threshold", labelOpts={"position": 0.55, "color": "#C00000"})
+        self.threshold_line = pg.InfiniteLine(
+            0.0,
+            angle=90,
+            movable=True,
+            pen=pg.mkPen("#C00000", width=2),
+            hoverPen=pg.mkPen("#FF4040", width=3),
+            label="threshold",
+            labelOpts={"position": 0.55, "color": "#C00000"},
+        )
         self.threshold_line.setVisible(False)
         self.threshold_line.sigPositionChanged.connect(self._on_threshold_moved)
         self.hist_plot.addItem(self.threshold_line)
@@ -103,8 +114,13 @@ class ReconstructionView(FamilyView):
         self.threshold_line.setVisible(True)
         self.threshold_line.setValue(float(value))
 
-    def set_scores(self, normal_scores: np.ndarray | None, scores: np.ndarray | None = None,
-                   labels: np.ndarray | None = None, threshold: float | None = None) -> None:
+    def set_scores(
+        self,
+        normal_scores: np.ndarray | None,
+        scores: np.ndarray | None = None,
+        labels: np.ndarray | None = None,
+        threshold: float | None = None,
+    ) -> None:
         """Show the errors of whole sets for anomaly detection.
 
         Parameters
@@ -118,9 +134,11 @@ class ReconstructionView(FamilyView):
             Where to put the threshold; default the 95th percentile of ``normal_scores``.
         """
         if (scores is None) != (labels is None):
-            raise ValueError("Evaluation scores and labels come together. "
-                             f"Received: scores={'set' if scores is not None else None}, "
-                             f"labels={'set' if labels is not None else None}.")
+            raise ValueError(
+                "Evaluation scores and labels come together. "
+                f"Received: scores={'set' if scores is not None else None}, "
+                f"labels={'set' if labels is not None else None}."
+            )
         self.normal_scores = None if normal_scores is None else np.asarray(normal_scores, np.float64).ravel()
         self.scores = None if scores is None else np.asarray(scores, np.float64).ravel()
         self.labels = None if labels is None else np.asarray(labels).ravel().astype(bool)
@@ -146,8 +164,9 @@ class ReconstructionView(FamilyView):
         if not settings or not project.weights.get(name):
             return
         self.readout.setText("Scoring normal and anomalous samples…")
-        self._background.run(_evaluate, project, tuple(settings.get("normal_classes", ())),
-                             float(settings.get("percentile", 95.0)))
+        self._background.run(
+            _evaluate, project, tuple(settings.get("normal_classes", ())), float(settings.get("percentile", 95.0))
+        )
 
     def _on_evaluated(self, result: dict) -> None:
         self.set_scores(result["normal_scores"], result["scores"], result["labels"], result["threshold"])
@@ -183,8 +202,10 @@ class ReconstructionView(FamilyView):
                 self.pairs_plot.setRange(xRange=(0, grid.shape[1]), yRange=(0, grid.shape[0]), padding=0.01)
             every = np.asarray(event.originals, np.float64)
             errors = reconstruction_scores(every, np.asarray(event.samples, np.float64).reshape(every.shape))
-            self.info.setText(f"epoch {event.epoch + 1}, step {event.global_step}: mean error of the "
-                              f"{len(errors)} fixed samples {errors.mean():.4f}")
+            self.info.setText(
+                f"epoch {event.epoch + 1}, step {event.global_step}: mean error of the "
+                f"{len(errors)} fixed samples {errors.mean():.4f}"
+            )
         self._draw_histogram()
 
     def _draw_histogram(self) -> None:
@@ -208,8 +229,15 @@ class ReconstructionView(FamilyView):
             brush = pg.mkBrush(color)
             brush_color = brush.color()
             brush_color.setAlpha(110)
-            item = self.hist_plot.plot(edges, counts, stepMode="center", fillLevel=0,
-                                       brush=pg.mkBrush(brush_color), pen=pg.mkPen(color, width=1.5), name=name)
+            item = self.hist_plot.plot(
+                edges,
+                counts,
+                stepMode="center",
+                fillLevel=0,
+                brush=pg.mkBrush(brush_color),
+                pen=pg.mkPen(color, width=1.5),
+                name=name,
+            )
             self.hist_items.append(item)
         self._update_readout()
 
@@ -235,7 +263,8 @@ class ReconstructionView(FamilyView):
         at = confusion_at(self.scores, self.labels, self.threshold)
         self.readout.setText(
             f"ROC AUC {auc:.3f}   ·   threshold {self.threshold:.4f}: precision {at.precision:.0%}, "
-            f"recall {at.recall:.0%}, false alarms {at.false_positive_rate:.0%}")
+            f"recall {at.recall:.0%}, false alarms {at.false_positive_rate:.0%}"
+        )
 
     def export(self, path: str | Path) -> Path:
         """Write the pairs and the histogram to ``path`` (``.png`` or ``.svg``)."""
@@ -244,4 +273,5 @@ class ReconstructionView(FamilyView):
 
 def _evaluate(project, normal_classes: tuple, percentile: float) -> dict:
     from nnstudio.core.analysis.inference import anomaly_evaluation
+
     return anomaly_evaluation(project, normal_classes, percentile)

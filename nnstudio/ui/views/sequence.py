@@ -52,14 +52,17 @@ class SequencePredictionView(FamilyView):
         style_plot(self.series_plot, "Input sequence, truth and prediction", "value", "time step")
         self.series_plot.addLegend(offset=(10, 10), brush=pg.mkBrush(legend_brush()))
         self.series_curve = self.series_plot.plot(name="input", pen=pg.mkPen(PALETTE[0], width=1.5))
-        self.marker_points = pg.ScatterPlotItem(size=10, symbol="o", pen=pg.mkPen(PALETTE[1], width=2),
-                                                brush=pg.mkBrush(None))
+        self.marker_points = pg.ScatterPlotItem(
+            size=10, symbol="o", pen=pg.mkPen(PALETTE[1], width=2), brush=pg.mkBrush(None)
+        )
         self.series_plot.addItem(self.marker_points)
         self.series_plot.legend.addItem(self.marker_points, "marked")
-        self.true_curve = self.series_plot.plot(name="truth", pen=pg.mkPen(TRUE_COLOR, width=2),
-                                                symbol="s", symbolBrush=TRUE_COLOR, symbolPen=None)
-        self.pred_curve = self.series_plot.plot(name="prediction", pen=pg.mkPen(PRED_COLOR, width=2),
-                                                symbol="o", symbolBrush=PRED_COLOR, symbolPen=None)
+        self.true_curve = self.series_plot.plot(
+            name="truth", pen=pg.mkPen(TRUE_COLOR, width=2), symbol="s", symbolBrush=TRUE_COLOR, symbolPen=None
+        )
+        self.pred_curve = self.series_plot.plot(
+            name="prediction", pen=pg.mkPen(PRED_COLOR, width=2), symbol="o", symbolBrush=PRED_COLOR, symbolPen=None
+        )
         self.canvas.ci.layout.setColumnStretchFactor(0, 2)
         self.canvas.ci.layout.setColumnStretchFactor(1, 3)
 
@@ -115,8 +118,10 @@ class SequencePredictionView(FamilyView):
             self.diagonal.setData([low, high], [low, high])
         error = float(np.mean((y_true - y_pred) ** 2)) if y_true.size else float("nan")
         self._draw_series(event, y_true, y_pred)
-        self.info.setText(f"epoch {event.epoch + 1}, step {event.global_step}: mean squared error of "
-                          f"the {len(event.indices)} samples {error:.4f}")
+        self.info.setText(
+            f"epoch {event.epoch + 1}, step {event.global_step}: mean squared error of "
+            f"the {len(event.indices)} samples {error:.4f}"
+        )
 
     def _draw_series(self, event: Predictions, y_true: np.ndarray, y_pred: np.ndarray) -> None:
         row = min(self.sample_box.value(), len(event.indices) - 1)

@@ -78,8 +78,10 @@ class TextPredictionBox(FamilyView):
         self.edit.textChanged.connect(lambda _: self._debounce.start())
         self.edit.textChanged.connect(lambda _: self._update_explain())
         self.explain_button = QPushButton("Explain")
-        self.explain_button.setToolTip("Which words made the network decide? Opens the Explain tab "
-                                       "of the Evaluate page (integrated gradients, occlusion)")
+        self.explain_button.setToolTip(
+            "Which words made the network decide? Opens the Explain tab "
+            "of the Evaluate page (integrated gradients, occlusion)"
+        )
         self.explain_button.clicked.connect(self.request_explanation)
         self.examples = QComboBox()
         self.examples.addItem("Examples…")
@@ -229,6 +231,7 @@ class _Classifier:
 
 def _classifier_for(project) -> _Classifier:
     from nnstudio.core.analysis.inference import SentenceClassifier
+
     classifier = SentenceClassifier(project)
     classifier.predict(["warm up"])  # build the Keras model now, on this thread
     return _Classifier(classifier)

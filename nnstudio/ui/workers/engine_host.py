@@ -85,8 +85,13 @@ def main() -> int:
 
         from nnstudio.core.training.config import list_devices
 
-        send({"kind": "ready", "keras": f"Keras {keras.__version__} ({keras.backend.backend()})",
-              "devices": list_devices()})
+        send(
+            {
+                "kind": "ready",
+                "keras": f"Keras {keras.__version__} ({keras.backend.backend()})",
+                "devices": list_devices(),
+            }
+        )
     except Exception as exc:  # reported to the designer, which stays up
         from nnstudio.core.training.context import one_line
 
@@ -104,9 +109,16 @@ def main() -> int:
     pause, stop = threading.Event(), threading.Event()
     threading.Thread(target=_listen, args=(pause, stop), name="engine-control", daemon=True).start()
     _limit_memory(job.get("memory_limit"))
-    run_training(project, report=send, should_stop=stop.is_set, pause=pause,
-                 network=job.get("network"), telemetry=TelemetryOptions(**job.get("telemetry", {})),
-                 checkpoint_dir=job.get("checkpoint_dir"), resume=bool(job.get("resume")))
+    run_training(
+        project,
+        report=send,
+        should_stop=stop.is_set,
+        pause=pause,
+        network=job.get("network"),
+        telemetry=TelemetryOptions(**job.get("telemetry", {})),
+        checkpoint_dir=job.get("checkpoint_dir"),
+        resume=bool(job.get("resume")),
+    )
     save_project(project, job["output"])
     send({"kind": "saved"})
     return 0

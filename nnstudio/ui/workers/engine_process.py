@@ -39,6 +39,7 @@ class EngineError(RuntimeError):
 #: Tells the engine child to split the host CPU into N devices before its backend starts.
 HOST_DEVICES_VARIABLE = "NNSTUDIO_ENGINE_DEVICES"
 
+
 class EngineProcess:
     """One engine child: started at once, Keras imported in it, then one job.
 
@@ -63,8 +64,13 @@ class EngineProcess:
         self.backend = backend
         self._stderr = tempfile.TemporaryFile()
         self.process = subprocess.Popen(
-            [sys.executable, "-m", "nnstudio.ui.workers.engine_host"], stdin=subprocess.PIPE,
-            stdout=subprocess.PIPE, stderr=self._stderr, env=env, bufsize=0)
+            [sys.executable, "-m", "nnstudio.ui.workers.engine_host"],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=self._stderr,
+            env=env,
+            bufsize=0,
+        )
         self._lock = threading.Lock()
         self._hello: dict | None = None
 
@@ -169,8 +175,9 @@ def take_engine(backend: str | None = None, host_devices: int | None = None) -> 
 
 def failed_run(message: str, seconds: float = 0.0) -> RunFinished:
     """Return the ``RunFinished`` of a run that could not start or crashed."""
-    return RunFinished(status="failed", message=message, epochs_completed=0, history=(),
-                       seconds=seconds, samples_per_second=0.0)
+    return RunFinished(
+        status="failed", message=message, epochs_completed=0, history=(), seconds=seconds, samples_per_second=0.0
+    )
 
 
 @dataclasses.dataclass
@@ -223,10 +230,19 @@ def drive_training(context, job: EngineJob) -> RunFinished:
             engine.wait_ready()
         except EngineError as exc:
             return _report(context, job, failed_run(str(exc), time.perf_counter() - started))
-        engine.send(json.dumps({
-            "project": str(source), "output": str(output), "resume": job.resume,
-            "checkpoint_dir": job.checkpoint_dir, "network": job.network,
-            "telemetry": job.telemetry, "memory_limit": job.memory_limit}))
+        engine.send(
+            json.dumps(
+                {
+                    "project": str(source),
+                    "output": str(output),
+                    "resume": job.resume,
+                    "checkpoint_dir": job.checkpoint_dir,
+                    "network": job.network,
+                    "telemetry": job.telemetry,
+                    "memory_limit": job.memory_limit,
+                }
+            )
+        )
         if context.cancelled():
             engine.send("stop")
         elif job.pause is not None and job.pause.is_set():

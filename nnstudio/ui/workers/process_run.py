@@ -42,8 +42,7 @@ class ProcessRun(QObject):
     dataset_ready = Signal(object)
     done = Signal(object)
 
-    def __init__(self, project: Project, backend: str, resume: bool = False,
-                 parent: QObject | None = None) -> None:
+    def __init__(self, project: Project, backend: str, resume: bool = False, parent: QObject | None = None) -> None:
         super().__init__(parent)
         self.project = project
         self.backend = backend
@@ -64,12 +63,12 @@ class ProcessRun(QObject):
         self._preview = JobRunner("nnstudio-preview", self)
         self._preview.finished.connect(self.dataset_ready)
         self._preview.failed.connect(  # previews are optional; the trainer reports real errors
-            lambda message: self.event.emit(LogMessage("warning", f"Could not load the data preview: {message}")))
+            lambda message: self.event.emit(LogMessage("warning", f"Could not load the data preview: {message}"))
+        )
 
     def command(self, path: str) -> list[str]:
         """Return the arguments after the interpreter for the trainer subprocess."""
-        return ["-m", "nnstudio", "train", path, "--backend", self.backend, "--events-jsonl",
-                "--output", self._output]
+        return ["-m", "nnstudio", "train", path, "--backend", self.backend, "--events-jsonl", "--output", self._output]
 
     def start(self, dataset=None) -> None:
         """Save the snapshot to a temporary file and start the trainer.
@@ -90,8 +89,12 @@ class ProcessRun(QObject):
         self.process.setProcessEnvironment(environment)
         self._started = time.perf_counter()
         if self.resume:
-            self.event.emit(LogMessage("warning", "Resuming is not available when training on "
-                                       "another backend; starting from the current weights."))
+            self.event.emit(
+                LogMessage(
+                    "warning",
+                    "Resuming is not available when training on another backend; starting from the current weights.",
+                )
+            )
         self.process.start(sys.executable, self.command(path))
         if dataset is not None:
             self.dataset_ready.emit(dataset)
@@ -135,8 +138,8 @@ class ProcessRun(QObject):
                 tail = self._stderr.decode("utf-8", "replace").strip().splitlines()
                 reason = tail[-1] if tail else "no error output"
                 result = RunFinished(
-                    "failed", f"The {self.backend} trainer exited with code {code}: {reason}",
-                    0, (), seconds, 0.0)
+                    "failed", f"The {self.backend} trainer exited with code {code}: {reason}", 0, (), seconds, 0.0
+                )
             self.result = result
             self.event.emit(result)
         self._read_back_weights()
@@ -157,8 +160,8 @@ class ProcessRun(QObject):
     def _on_error(self, error) -> None:
         if error == QProcess.ProcessError.FailedToStart:
             self.result = RunFinished(
-                "failed", f"Could not start the {self.backend} trainer: "
-                f"{self.process.errorString()}", 0, (), 0.0, 0.0)
+                "failed", f"Could not start the {self.backend} trainer: {self.process.errorString()}", 0, (), 0.0, 0.0
+            )
             self.event.emit(self.result)
             self._folder.cleanup()
             self.done.emit(self.result)

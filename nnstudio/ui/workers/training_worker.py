@@ -41,8 +41,15 @@ class DatasetLoaded:
     dataset: Any
 
 
-def _train(context: JobContext, project: Project, dataset, resume: bool, pause: threading.Event,
-           hook: Callable[[Any], None] | None, options: dict[str, Any]) -> RunFinished:
+def _train(
+    context: JobContext,
+    project: Project,
+    dataset,
+    resume: bool,
+    pause: threading.Event,
+    hook: Callable[[Any], None] | None,
+    options: dict[str, Any],
+) -> RunFinished:
     """The training job: run the blocking engine, sending every event as progress."""
 
     def report(event) -> None:
@@ -60,8 +67,15 @@ def _train(context: JobContext, project: Project, dataset, resume: bool, pause: 
             dataset = load_dataset(project.data)
         if dataset is not None:
             context.progress(DatasetLoaded(dataset))
-        return run_training(project, report=report, should_stop=context.cancel_event.is_set,
-                            pause=pause, dataset=dataset, resume=resume, **options)
+        return run_training(
+            project,
+            report=report,
+            should_stop=context.cancel_event.is_set,
+            pause=pause,
+            dataset=dataset,
+            resume=resume,
+            **options,
+        )
     except Exception as exc:  # the UI must survive any failure of a run
         result = failed_run(error_message(exc), time.perf_counter() - started)
         context.progress(result)
@@ -118,8 +132,9 @@ class TrainingWorker(QObject):
     dataset_ready = Signal(object)
     finished = Signal(object)
 
-    def __init__(self, parent: QObject | None = None,
-                 report_hook: Callable[[Any], None] | None = None, isolated: bool = True) -> None:
+    def __init__(
+        self, parent: QObject | None = None, report_hook: Callable[[Any], None] | None = None, isolated: bool = True
+    ) -> None:
         super().__init__(parent)
         self._report_hook = report_hook
         self.isolated = isolated
@@ -142,8 +157,7 @@ class TrainingWorker(QObject):
         """True while the run is paused."""
         return self._pause.is_set()
 
-    def start(self, project_snapshot: Project, dataset=None, resume: bool = False,
-              **options: Any) -> None:
+    def start(self, project_snapshot: Project, dataset=None, resume: bool = False, **options: Any) -> None:
         """Start training a copy of ``project_snapshot``.
 
         Parameters
@@ -166,8 +180,9 @@ class TrainingWorker(QObject):
             When a run is already in progress.
         """
         if self.is_running():
-            raise RuntimeError("A training run is already in progress. Received: start() while "
-                               f"running in {self.mode} mode.")
+            raise RuntimeError(
+                f"A training run is already in progress. Received: start() while running in {self.mode} mode."
+            )
         self.project = project_snapshot.snapshot()
         self._pause.clear()
         from nnstudio.core.training.config import current_backend
@@ -183,9 +198,17 @@ class TrainingWorker(QObject):
     def _start_engine(self, backend: str | None, dataset, resume: bool, options: dict[str, Any]) -> None:
         self.mode = "engine"
         telemetry = options.get("telemetry", UI_TELEMETRY)
-        job = EngineJob(self.project, resume=resume, pause=self._pause, checkpoint_dir=options.get("checkpoint_dir"),
-                        network=options.get("network"), telemetry=dataclasses.asdict(telemetry),
-                        memory_limit=options.get("memory_limit"), backend=backend, hook=self._report_hook)
+        job = EngineJob(
+            self.project,
+            resume=resume,
+            pause=self._pause,
+            checkpoint_dir=options.get("checkpoint_dir"),
+            network=options.get("network"),
+            telemetry=dataclasses.asdict(telemetry),
+            memory_limit=options.get("memory_limit"),
+            backend=backend,
+            hook=self._report_hook,
+        )
         self._engine_job = job
         self.jobs.submit(_train_in_engine, job, dataset)
 

@@ -29,8 +29,10 @@ def _graph(params: dict, shape=SHAPE, head: bool = True) -> Graph:
 
 
 def _counts(model) -> tuple[int, int]:
-    return (sum(math.prod(w.shape) for w in model.trainable_weights),
-            sum(math.prod(w.shape) for w in model.non_trainable_weights))
+    return (
+        sum(math.prod(w.shape) for w in model.trainable_weights),
+        sum(math.prod(w.shape) for w in model.non_trainable_weights),
+    )
 
 
 @pytest.fixture(scope="module")
@@ -46,11 +48,14 @@ def weights_file(tmp_path_factory):
 def test_backbone_from_local_weights_predicts_like_keras_applications(weights_file):
     reference = keras.applications.MobileNetV3Small(include_top=False, weights=str(weights_file), input_shape=SHAPE)
     keras.utils.set_random_seed(99)
-    ours = compile_graph(_graph({"source": "MobileNetV3Small", "weights": str(weights_file), "pooling": "none"},
-                                head=False))
+    ours = compile_graph(
+        _graph({"source": "MobileNetV3Small", "weights": str(weights_file), "pooling": "none"}, head=False)
+    )
     images = np.random.default_rng(0).uniform(0, 255, (2, *SHAPE)).astype("float32")
     expected = np.asarray(reference(images, training=False))
-    np.testing.assert_allclose(np.asarray(ours(images, training=False)), expected, atol=1e-4 * max(1, np.abs(expected).max()))
+    np.testing.assert_allclose(
+        np.asarray(ours(images, training=False)), expected, atol=1e-4 * max(1, np.abs(expected).max())
+    )
 
 
 @pytest.mark.parametrize("freeze, top", [("all", 0), ("none", 0), ("top", 5)])
@@ -87,9 +92,15 @@ def test_trainable_flags_count_only_layers_with_weights():
 
 
 def test_default_cut_of_a_model_file_is_the_last_feature_layer():
-    model = keras.Sequential([keras.Input((8, 8, 1)), keras.layers.Conv2D(2, 3, name="conv"),
-                              keras.layers.GlobalAveragePooling2D(name="gap"), keras.layers.Dropout(0.1, name="drop"),
-                              keras.layers.Dense(3, name="out")])
+    model = keras.Sequential(
+        [
+            keras.Input((8, 8, 1)),
+            keras.layers.Conv2D(2, 3, name="conv"),
+            keras.layers.GlobalAveragePooling2D(name="gap"),
+            keras.layers.Dropout(0.1, name="drop"),
+            keras.layers.Dense(3, name="out"),
+        ]
+    )
     assert default_cut(model) == "conv"
     mlp = keras.Sequential([keras.Input((4,)), keras.layers.Dense(3, name="a"), keras.layers.Dense(2, name="b")])
     assert default_cut(mlp) == "a"

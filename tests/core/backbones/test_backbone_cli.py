@@ -18,14 +18,16 @@ from nnstudio.core.project import load_project
 def backbone_file(tmp_path_factory):
     """A small CNN for grey images of any size, with a classifier head to cut off."""
     keras.utils.set_random_seed(0)
-    model = keras.Sequential([
-        keras.Input((None, None, 1)),
-        keras.layers.Conv2D(4, 3, activation="relu", name="c1"),
-        keras.layers.BatchNormalization(name="bn"),
-        keras.layers.Conv2D(6, 3, activation="relu", name="c2"),
-        keras.layers.GlobalAveragePooling2D(name="gap"),
-        keras.layers.Dense(5, activation="softmax", name="out"),
-    ])
+    model = keras.Sequential(
+        [
+            keras.Input((None, None, 1)),
+            keras.layers.Conv2D(4, 3, activation="relu", name="c1"),
+            keras.layers.BatchNormalization(name="bn"),
+            keras.layers.Conv2D(6, 3, activation="relu", name="c2"),
+            keras.layers.GlobalAveragePooling2D(name="gap"),
+            keras.layers.Dense(5, activation="softmax", name="out"),
+        ]
+    )
     path = tmp_path_factory.mktemp("model") / "features.keras"
     model.save(path)
     return path
@@ -61,7 +63,9 @@ def _images(folder):
 
 
 @pytest.mark.parametrize("make, classes", [(_npz, 3), (_idx, None), (_images, 2)], ids=["npz", "idx", "image-folder"])
-def test_new_with_backbone_then_train_reports_trainable_and_frozen_counts(tmp_path, capsys, backbone_file, make, classes):
+def test_new_with_backbone_then_train_reports_trainable_and_frozen_counts(
+    tmp_path, capsys, backbone_file, make, classes
+):
     data = make(tmp_path)
     project_path = tmp_path / "transfer.nnstudio"
     assert main(["new", str(project_path), "--backbone", str(backbone_file), "--freeze", "1", "--data", str(data)]) == 0

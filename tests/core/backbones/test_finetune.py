@@ -14,22 +14,29 @@ from nnstudio.core.training import events as ev
 
 def _project(tmp_path):
     keras.utils.set_random_seed(0)
-    model = keras.Sequential([
-        keras.Input((10, 10, 1)),
-        keras.layers.Conv2D(4, 3, activation="relu", name="c1"),
-        keras.layers.BatchNormalization(name="bn"),
-        keras.layers.Conv2D(6, 3, activation="relu", name="c2"),
-        keras.layers.GlobalAveragePooling2D(name="gap"),
-        keras.layers.Dense(3, activation="softmax", name="out"),
-    ])
+    model = keras.Sequential(
+        [
+            keras.Input((10, 10, 1)),
+            keras.layers.Conv2D(4, 3, activation="relu", name="c1"),
+            keras.layers.BatchNormalization(name="bn"),
+            keras.layers.Conv2D(6, 3, activation="relu", name="c2"),
+            keras.layers.GlobalAveragePooling2D(name="gap"),
+            keras.layers.Dense(3, activation="softmax", name="out"),
+        ]
+    )
     model.save(tmp_path / "features.keras")
     rng = np.random.default_rng(0)
     np.savez(tmp_path / "data.npz", x=rng.normal(size=(48, 10, 10, 1)).astype("float32"), y=rng.integers(0, 3, 48))
     from nnstudio.core.data import spec_for_argument
 
     project = backbone_project(str(tmp_path / "features.keras"), data=spec_for_argument(str(tmp_path / "data.npz")))
-    project.training.update({"epochs": 4, "batch_size": 16,
-                             "finetune": {"enabled": True, "stage1_epochs": 2, "unfreeze_top": 1, "lr_factor": 0.1}})
+    project.training.update(
+        {
+            "epochs": 4,
+            "batch_size": 16,
+            "finetune": {"enabled": True, "stage1_epochs": 2, "unfreeze_top": 1, "lr_factor": 0.1},
+        }
+    )
     return project
 
 
@@ -43,8 +50,7 @@ def test_two_stage_fine_tuning_unfreezes_the_top_at_a_lower_rate_in_one_run(tmp_
     project = _project(tmp_path)
     before = compile_project(project)
     events = []
-    finished = run_training(project, report=events.append, should_stop=lambda: False,
-                            telemetry=TelemetryOptions.none())
+    finished = run_training(project, report=events.append, should_stop=lambda: False, telemetry=TelemetryOptions.none())
     assert finished.status == "completed", finished.message
     assert sum(isinstance(e, ev.RunStarted) for e in events) == 1 and len(finished.history) == 4
     (switch,) = [e for e in events if isinstance(e, ev.LogMessage) and "stage 2" in e.message]

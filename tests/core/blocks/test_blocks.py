@@ -34,8 +34,13 @@ def placed(name: str, shape: list[int], **options) -> Graph:
 
 
 def test_library_lists_the_blocks_the_templates_and_palette_need():
-    assert {"residual-block", "residual-block-projection", "transformer-encoder", "conv-bn-relu",
-            "dense-bn-dropout"} <= set(NAMES)
+    assert {
+        "residual-block",
+        "residual-block-projection",
+        "transformer-encoder",
+        "conv-bn-relu",
+        "dense-bn-dropout",
+    } <= set(NAMES)
     assert set(CASES) == set(NAMES), "every block needs a shape case here"
 
 
@@ -113,7 +118,8 @@ def test_transformer_encoder_attends_to_itself_with_two_residual_norms():
     assert [n.type for n in inner].count("LayerNormalization") == 2
     assert [n.type for n in inner].count("Add") == 2
     assert infer_shapes(placed("transformer-encoder", [7, 16], embed_dim=16)).nodes["block_1"].output_shapes == [
-        (None, 7, 16)]
+        (None, 7, 16)
+    ]
 
 
 def test_transformer_encoder_reports_a_width_mismatch_on_the_block():

@@ -18,13 +18,17 @@ from nnstudio.core.graph.errors import InvalidParameterError, UnknownLayerTypeEr
 
 
 def test_build_layer_converts_regularizers_initializers_and_constraints():
-    layer = build_layer("Dense", "dense_1", {
-        "units": 4,
-        "kernel_regularizer": {"l1": 0.01, "l2": 0.02},
-        "bias_regularizer": {"l2": 0.1},
-        "kernel_initializer": {"class_name": "RandomNormal", "config": {"stddev": 0.3}},
-        "kernel_constraint": "max_norm",
-    })
+    layer = build_layer(
+        "Dense",
+        "dense_1",
+        {
+            "units": 4,
+            "kernel_regularizer": {"l1": 0.01, "l2": 0.02},
+            "bias_regularizer": {"l2": 0.1},
+            "kernel_initializer": {"class_name": "RandomNormal", "config": {"stddev": 0.3}},
+            "kernel_constraint": "max_norm",
+        },
+    )
     assert layer.name == "dense_1"
     assert isinstance(layer.kernel_regularizer, keras.regularizers.L1L2)
     assert isinstance(layer.bias_regularizer, keras.regularizers.L2)
@@ -53,11 +57,15 @@ def test_layer_to_node_keeps_curated_type_for_expressible_configs():
     assert params["filters"] == 8 and params["kernel_size"] == [5, 5] and params["padding"] == "same"
 
 
-@pytest.mark.parametrize("layer", [
-    keras.layers.Dense(4, trainable=False),
-    keras.layers.ZeroPadding2D(1, data_format="channels_first"),
-    keras.layers.Dense(4, kernel_regularizer=keras.regularizers.OrthogonalRegularizer()),
-], ids=["frozen", "channels-first", "orthogonal-regularizer"])
+@pytest.mark.parametrize(
+    "layer",
+    [
+        keras.layers.Dense(4, trainable=False),
+        keras.layers.ZeroPadding2D(1, data_format="channels_first"),
+        keras.layers.Dense(4, kernel_regularizer=keras.regularizers.OrthogonalRegularizer()),
+    ],
+    ids=["frozen", "channels-first", "orthogonal-regularizer"],
+)
 def test_layer_to_node_uses_a_generic_spec_when_the_curated_one_would_lose_information(layer):
     node_type, params = layer_to_node(layer)
     assert node_type == generic_type_for(type(layer).__name__)
@@ -65,14 +73,18 @@ def test_layer_to_node_uses_a_generic_spec_when_the_curated_one_would_lose_infor
     assert rebuilt.get_config() == layer.get_config()
 
 
-@pytest.mark.parametrize("layer, node_type", [
-    (keras.layers.ZeroPadding2D(((0, 1), (1, 2))), "ZeroPadding2D"),
-    (keras.layers.Cropping2D(((1, 0), (1, 0))), "Cropping2D"),
-    (keras.layers.Dropout(0.2, noise_shape=(None, 1, 1, 1)), "Dropout"),
-    (keras.layers.ReLU(max_value=6.0), "ReLU"),
-    (keras.layers.Normalization(axis=3), "Normalization"),
-    (keras.layers.Activation("hard_silu"), "Activation"),
-], ids=["asymmetric-padding", "asymmetric-cropping", "noise-shape", "relu6", "normalization-axis", "hard-silu"])
+@pytest.mark.parametrize(
+    "layer, node_type",
+    [
+        (keras.layers.ZeroPadding2D(((0, 1), (1, 2))), "ZeroPadding2D"),
+        (keras.layers.Cropping2D(((1, 0), (1, 0))), "Cropping2D"),
+        (keras.layers.Dropout(0.2, noise_shape=(None, 1, 1, 1)), "Dropout"),
+        (keras.layers.ReLU(max_value=6.0), "ReLU"),
+        (keras.layers.Normalization(axis=3), "Normalization"),
+        (keras.layers.Activation("hard_silu"), "Activation"),
+    ],
+    ids=["asymmetric-padding", "asymmetric-cropping", "noise-shape", "relu6", "normalization-axis", "hard-silu"],
+)
 def test_layer_to_node_keeps_application_layers_curated(layer, node_type):
     found, params = layer_to_node(layer)
     assert found == node_type
@@ -105,11 +117,14 @@ def test_layer_with_return_state_becomes_a_multi_output_generic_node():
     assert spec.count_params([(None, 5, 3)], params) == (4 * 4 * (3 + 4 + 1), 0)
 
 
-@pytest.mark.parametrize("layer, input_shapes", [
-    (keras.layers.CategoryEncoding(num_tokens=10, output_mode="multi_hot"), [(None, 3)]),
-    (keras.layers.ConvLSTM2D(4, 3), [(None, 5, 8, 8, 2)]),
-    (keras.layers.Attention(), [(None, 4, 6), (None, 7, 6)]),
-])
+@pytest.mark.parametrize(
+    "layer, input_shapes",
+    [
+        (keras.layers.CategoryEncoding(num_tokens=10, output_mode="multi_hot"), [(None, 3)]),
+        (keras.layers.ConvLSTM2D(4, 3), [(None, 5, 8, 8, 2)]),
+        (keras.layers.Attention(), [(None, 4, 6), (None, 7, 6)]),
+    ],
+)
 def test_generic_spec_infers_shapes_and_counts_through_keras(layer, input_shapes):
     tensors = [keras.Input(s[1:]) for s in input_shapes]
     expected = layer(tensors[0] if len(tensors) == 1 else tensors)

@@ -51,10 +51,17 @@ def test_functional_model_with_tensor_operations_imports_as_operation_nodes():
     model = keras.Model(x, out)
     project = model_to_project(model)
     graph = project.networks["main"]
-    ops = sorted((n.params["op"], str(n.params.get("constant")), n.params.get("constant_first", False))
-                 for n in graph.nodes.values() if n.type == "Operation")
-    assert ops == [("add", "3.0", False), ("multiply", str(1 / 6), False), ("multiply", "None", False),
-                   ("subtract", "2.0", True)]
+    ops = sorted(
+        (n.params["op"], str(n.params.get("constant")), n.params.get("constant_first", False))
+        for n in graph.nodes.values()
+        if n.type == "Operation"
+    )
+    assert ops == [
+        ("add", "3.0", False),
+        ("multiply", str(1 / 6), False),
+        ("multiply", "None", False),
+        ("subtract", "2.0", True),
+    ]
     rebuilt = compile_project(project)
     data = np.random.default_rng(0).normal(size=(2, 4, 4, 3)).astype("float32")
     np.testing.assert_allclose(model(data), rebuilt(data), atol=1e-6)

@@ -55,8 +55,19 @@ def test_palette_groups_every_curated_spec_under_a_known_category():
     assert list(groups) == [c for c in CATEGORIES if c in groups]
     listed = {s.type for specs in groups.values() for s in specs}
     assert listed == {s.type for s in all_specs() if not s.generic}
-    for required in ("Dense", "Conv2D", "LSTM", "Bidirectional", "MultiHeadAttention", "PositionalEmbedding",
-                     "Concatenate", "Normalization", "RandomFlip", "GlobalAveragePooling2D", "Cropping2D"):
+    for required in (
+        "Dense",
+        "Conv2D",
+        "LSTM",
+        "Bidirectional",
+        "MultiHeadAttention",
+        "PositionalEmbedding",
+        "Concatenate",
+        "Normalization",
+        "RandomFlip",
+        "GlobalAveragePooling2D",
+        "Cropping2D",
+    ):
         assert required in listed
 
 

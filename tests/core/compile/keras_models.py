@@ -22,10 +22,18 @@ def graph_of(nodes: list[tuple], edges: list[tuple], name: str = "main") -> Grap
 def residual_block_graph(units: int = 8) -> Graph:
     """A block's inside: x → Dense → Dense, added back to x."""
     return graph_of(
-        [("input_1", "Input", {}), ("dense_a", "Dense", {"units": units, "activation": "relu"}),
-         ("dense_b", "Dense", {"units": units}), ("add_1", "Add", {})],
-        [("input_1", 0, "dense_a", 0), ("dense_a", 0, "dense_b", 0),
-         ("dense_b", 0, "add_1", 0), ("input_1", 0, "add_1", 1)],
+        [
+            ("input_1", "Input", {}),
+            ("dense_a", "Dense", {"units": units, "activation": "relu"}),
+            ("dense_b", "Dense", {"units": units}),
+            ("add_1", "Add", {}),
+        ],
+        [
+            ("input_1", 0, "dense_a", 0),
+            ("dense_a", 0, "dense_b", 0),
+            ("dense_b", 0, "add_1", 0),
+            ("input_1", 0, "add_1", 1),
+        ],
         name="block_1",
     )
 
@@ -33,16 +41,23 @@ def residual_block_graph(units: int = 8) -> Graph:
 def branching_graph() -> Graph:
     """Two inputs, a skip connection, a residual block and two outputs."""
     return graph_of(
-        [("features", "Input", {"shape": [6]}),
-         ("extra", "Input", {"shape": [3]}),
-         ("dense_1", "Dense", {"units": 8, "activation": "relu"}),
-         ("block_1", "Block", {"title": "Residual"}, residual_block_graph()),
-         ("concatenate_1", "Concatenate", {}),
-         ("classes", "Dense", {"units": 4, "activation": "softmax"}),
-         ("value", "Dense", {"units": 1})],
-        [("features", 0, "dense_1", 0), ("dense_1", 0, "block_1", 0),
-         ("extra", 0, "concatenate_1", 1), ("block_1", 0, "concatenate_1", 0),
-         ("concatenate_1", 0, "classes", 0), ("concatenate_1", 0, "value", 0)],
+        [
+            ("features", "Input", {"shape": [6]}),
+            ("extra", "Input", {"shape": [3]}),
+            ("dense_1", "Dense", {"units": 8, "activation": "relu"}),
+            ("block_1", "Block", {"title": "Residual"}, residual_block_graph()),
+            ("concatenate_1", "Concatenate", {}),
+            ("classes", "Dense", {"units": 4, "activation": "softmax"}),
+            ("value", "Dense", {"units": 1}),
+        ],
+        [
+            ("features", 0, "dense_1", 0),
+            ("dense_1", 0, "block_1", 0),
+            ("extra", 0, "concatenate_1", 1),
+            ("block_1", 0, "concatenate_1", 0),
+            ("concatenate_1", 0, "classes", 0),
+            ("concatenate_1", 0, "value", 0),
+        ],
     )
 
 
@@ -86,7 +101,9 @@ def zoo_functional():
     )
     side = inner(extra)
     merged = keras.layers.Concatenate(name="merged")([lstm, gru, side])
-    scaled = keras.layers.Multiply(name="gate")([keras.layers.Dense(15, activation="sigmoid", name="gate_w")(merged), merged])
+    scaled = keras.layers.Multiply(name="gate")(
+        [keras.layers.Dense(15, activation="sigmoid", name="gate_w")(merged), merged]
+    )
     classes = keras.layers.Dense(3, activation="softmax", name="classes")(scaled)
     value = keras.layers.Dense(1, name="value")(scaled)
     model = keras.Model([tokens, extra], [classes, value], name="zoo")
@@ -118,16 +135,22 @@ def conv_sequential():
     import keras
 
     keras.utils.set_random_seed(3)
-    model = keras.Sequential([
-        keras.Input((12, 12, 1), name="image"),
-        keras.layers.Conv2D(4, 3, padding="same", activation="relu", name="conv"),
-        keras.layers.BatchNormalization(name="bn"),
-        keras.layers.MaxPooling2D(name="pool"),
-        keras.layers.Flatten(name="flat"),
-        keras.layers.Dense(5, activation="softmax", name="probs"),
-    ], name="convnet")
-    model.compile(optimizer=keras.optimizers.Adam(learning_rate=0.003), loss="sparse_categorical_crossentropy",
-                  metrics=["accuracy"])
+    model = keras.Sequential(
+        [
+            keras.Input((12, 12, 1), name="image"),
+            keras.layers.Conv2D(4, 3, padding="same", activation="relu", name="conv"),
+            keras.layers.BatchNormalization(name="bn"),
+            keras.layers.MaxPooling2D(name="pool"),
+            keras.layers.Flatten(name="flat"),
+            keras.layers.Dense(5, activation="softmax", name="probs"),
+        ],
+        name="convnet",
+    )
+    model.compile(
+        optimizer=keras.optimizers.Adam(learning_rate=0.003),
+        loss="sparse_categorical_crossentropy",
+        metrics=["accuracy"],
+    )
     # Non-trivial batch-norm statistics, so that weights really travel.
     bn = model.get_layer("bn")
     bn.set_weights([w + np.linspace(0.1, 0.4, w.shape[0]).astype("float32") for w in bn.get_weights()])

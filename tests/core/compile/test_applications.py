@@ -8,8 +8,6 @@ needs ``NNSTUDIO_HEAVY_TESTS=1`` (all 40 passed on this machine, 70 minutes unde
 
 from __future__ import annotations
 
-import os
-
 import keras
 import numpy as np
 import pytest

@@ -77,8 +77,12 @@ def test_compile_graph_feeds_a_subtract_in_port_order():
 
 
 def test_compile_graph_calls_attention_with_query_value_and_optional_key():
-    nodes = [("q", "Input", {"shape": [4, 6]}), ("v", "Input", {"shape": [5, 6]}), ("k", "Input", {"shape": [5, 6]}),
-             ("mha", "MultiHeadAttention", {"num_heads": 2, "key_dim": 3})]
+    nodes = [
+        ("q", "Input", {"shape": [4, 6]}),
+        ("v", "Input", {"shape": [5, 6]}),
+        ("k", "Input", {"shape": [5, 6]}),
+        ("mha", "MultiHeadAttention", {"num_heads": 2, "key_dim": 3}),
+    ]
     with_key = compile_graph(graph_of(nodes, [("q", 0, "mha", 0), ("v", 0, "mha", 1), ("k", 0, "mha", 2)]))
     q, v, k = sample((2, 4, 6), 1), sample((2, 5, 6), 2), sample((2, 5, 6), 3)
     layer = with_key.get_layer("mha")
@@ -91,8 +95,13 @@ def test_compile_graph_calls_attention_with_query_value_and_optional_key():
 
 def test_compile_graph_explicit_output_nodes_choose_the_outputs():
     graph = graph_of(
-        [("x", "Input", {"shape": [3]}), ("hidden", "Dense", {"units": 5}), ("head", "Dense", {"units": 2}),
-         ("out_hidden", "Output", {}), ("out_head", "Output", {})],
+        [
+            ("x", "Input", {"shape": [3]}),
+            ("hidden", "Dense", {"units": 5}),
+            ("head", "Dense", {"units": 2}),
+            ("out_hidden", "Output", {}),
+            ("out_head", "Output", {}),
+        ],
         [("x", 0, "hidden", 0), ("hidden", 0, "head", 0), ("head", 0, "out_head", 0), ("hidden", 0, "out_hidden", 0)],
     )
     model = compile_graph(graph)
@@ -102,8 +111,11 @@ def test_compile_graph_explicit_output_nodes_choose_the_outputs():
 
 def test_compile_graph_refuses_an_invalid_graph_with_one_line_per_error():
     graph = graph_of(
-        [("x", "Input", {"shape": [3]}), ("conv", "Conv2D", {"filters": 4, "kernel_size": 3}),
-         ("dense", "Dense", {"units": 0})],
+        [
+            ("x", "Input", {"shape": [3]}),
+            ("conv", "Conv2D", {"filters": 4, "kernel_size": 3}),
+            ("dense", "Dense", {"units": 0}),
+        ],
         [("x", 0, "conv", 0), ("x", 0, "dense", 0)],
     )
     with pytest.raises(InvalidGraphError) as caught:
@@ -136,8 +148,10 @@ def test_compile_graph_refuses_a_graph_without_input():
 
 
 def test_compile_graph_refuses_an_unconnected_layer():
-    graph = graph_of([("x", "Input", {"shape": [3]}), ("dense", "Dense", {"units": 2}), ("lonely", "Dense", {"units": 2})],
-                     [("x", 0, "dense", 0)])
+    graph = graph_of(
+        [("x", "Input", {"shape": [3]}), ("dense", "Dense", {"units": 2}), ("lonely", "Dense", {"units": 2})],
+        [("x", 0, "dense", 0)],
+    )
     with pytest.raises(InvalidGraphError) as caught:
         compile_graph(graph)
     assert any(line.startswith("lonely: ") for line in caught.value.problems)

@@ -40,7 +40,9 @@ def copy_with(source, target, extra: list[tuple[str, bytes]]) -> None:
 
 
 def test_import_refuses_a_lambda_layer_before_keras_loads_it(tmp_path, monkeypatch):
-    model = keras.Sequential([keras.Input((3,)), keras.layers.Dense(2), keras.layers.Lambda(lambda t: t * 2, name="doubler")])
+    model = keras.Sequential(
+        [keras.Input((3,)), keras.layers.Dense(2), keras.layers.Lambda(lambda t: t * 2, name="doubler")]
+    )
     path = tmp_path / "lambda.keras"
     model.save(path)
 
@@ -69,17 +71,38 @@ def test_import_refuses_an_unregistered_custom_layer(tmp_path):
 
 
 def test_import_refuses_a_python_function_from_outside_keras():
-    config = {"class_name": "Dense", "module": "keras.layers", "config": {
-        "name": "dense", "activation": {"module": "__main__", "class_name": "function", "config": "evil"}}}
+    config = {
+        "class_name": "Dense",
+        "module": "keras.layers",
+        "config": {"name": "dense", "activation": {"module": "__main__", "class_name": "function", "config": "evil"}},
+    }
     assert "evil" in find_unsafe(config)
 
 
 def test_find_unsafe_accepts_keras_functions_and_nnstudio_layers():
     assert find_unsafe({"module": "keras.losses", "class_name": "function", "config": "mean_squared_error"}) is None
-    assert find_unsafe({"module": "nnstudio.core.layers.positional_embedding", "class_name": "PositionalEmbedding",
-                        "registered_name": "nnstudio>PositionalEmbedding", "config": {"name": "pos"}}) is None
-    assert find_unsafe({"module": "evil", "class_name": "PositionalEmbedding",
-                        "registered_name": "nnstudio>Trojan", "config": {"name": "pos"}}) is not None
+    assert (
+        find_unsafe(
+            {
+                "module": "nnstudio.core.layers.positional_embedding",
+                "class_name": "PositionalEmbedding",
+                "registered_name": "nnstudio>PositionalEmbedding",
+                "config": {"name": "pos"},
+            }
+        )
+        is None
+    )
+    assert (
+        find_unsafe(
+            {
+                "module": "evil",
+                "class_name": "PositionalEmbedding",
+                "registered_name": "nnstudio>Trojan",
+                "config": {"name": "pos"},
+            }
+        )
+        is not None
+    )
 
 
 def test_import_refuses_tf_op_lambda_from_legacy_configs():

@@ -23,11 +23,26 @@ def chain_graph(edges: list[tuple[str, str, int]], nodes: list[tuple[str, str]])
 
 def residual_graph() -> Graph:
     return chain_graph(
-        [("input_1", "dense_1", 0), ("dense_1", "dense_2", 0), ("dense_2", "dense_3", 0),
-         ("dense_1", "add_1", 1), ("dense_3", "add_1", 0), ("add_1", "dense_4", 0),
-         ("input_2", "concat_1", 1), ("dense_4", "concat_1", 0)],
-        [("input_1", "Input"), ("dense_1", "Dense"), ("dense_2", "Dense"), ("dense_3", "Dense"),
-         ("add_1", "Add"), ("dense_4", "Dense"), ("input_2", "Input"), ("concat_1", "Concatenate")],
+        [
+            ("input_1", "dense_1", 0),
+            ("dense_1", "dense_2", 0),
+            ("dense_2", "dense_3", 0),
+            ("dense_1", "add_1", 1),
+            ("dense_3", "add_1", 0),
+            ("add_1", "dense_4", 0),
+            ("input_2", "concat_1", 1),
+            ("dense_4", "concat_1", 0),
+        ],
+        [
+            ("input_1", "Input"),
+            ("dense_1", "Dense"),
+            ("dense_2", "Dense"),
+            ("dense_3", "Dense"),
+            ("add_1", "Add"),
+            ("dense_4", "Dense"),
+            ("input_2", "Input"),
+            ("concat_1", "Concatenate"),
+        ],
     )
 
 

@@ -63,8 +63,9 @@ def test_distill_recipe_half_size_student_keeps_within_three_points_of_the_teach
     project.networks["student"] = student_network()
     project.training.update(recipe="distill", epochs=25, distill={"teacher": "main", "temperature": 4.0, "alpha": 0.1})
     events = []
-    finished = run_training(project, network="student", report=events.append, should_stop=lambda: False,
-                            telemetry=TelemetryOptions.none())
+    finished = run_training(
+        project, network="student", report=events.append, should_stop=lambda: False, telemetry=TelemetryOptions.none()
+    )
     assert finished.status == "completed", finished.message
     assert compile_project(project, "student").count_params() <= 0.5 * compile_project(project).count_params()
     assert last_test_accuracy(project) >= teacher_accuracy - 0.03

@@ -50,8 +50,13 @@ def test_magnitude_masks_global_uses_one_threshold_across_layers():
 
 def test_pruning_callback_keeps_pruned_weights_at_zero_and_leaves_a_plain_model():
     keras.utils.set_random_seed(0)
-    model = keras.Sequential([keras.Input((8,)), keras.layers.Dense(16, activation="relu", name="hidden"),
-                              keras.layers.Dense(2, name="logits")])
+    model = keras.Sequential(
+        [
+            keras.Input((8,)),
+            keras.layers.Dense(16, activation="relu", name="hidden"),
+            keras.layers.Dense(2, name="logits"),
+        ]
+    )
     x, y = np.random.rand(256, 8).astype("float32"), np.random.randint(0, 2, 256)
     model.compile("adam", keras.losses.SparseCategoricalCrossentropy(from_logits=True))
     callback = pruning_callback(0.75, total_steps=40, steps_per_epoch=8, end=0.5)
@@ -94,8 +99,9 @@ def test_prune_recipe_digits_cnn_at_80_percent_loses_at_most_two_points(tmp_path
     before = last_test_accuracy(project)
     dense_file = export_model(_model(project), "keras", tmp_path / "dense.keras")
     project.training.update(recipe="prune", epochs=8, prune={"sparsity": 0.8, "scope": "global"})
-    finished = run_training(project, report=lambda event: None, should_stop=lambda: False,
-                            telemetry=TelemetryOptions.none())
+    finished = run_training(
+        project, report=lambda event: None, should_stop=lambda: False, telemetry=TelemetryOptions.none()
+    )
     assert finished.status == "completed", finished.message
     assert last_test_accuracy(project) >= before - 0.02
     kernels = {k: v[0] for k, v in project.weights["main"].items() if k.startswith(("conv", "dense"))}

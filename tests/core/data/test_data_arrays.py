@@ -13,8 +13,13 @@ def _load(path, **params):
 def test_npz_with_train_and_test_keys_keeps_its_test_split(tmp_path):
     rng = np.random.default_rng(0)
     path = tmp_path / "d.npz"
-    np.savez(path, x_train=rng.integers(0, 255, (40, 6, 6), dtype=np.uint8), y_train=np.arange(40) % 4,
-             x_test=rng.integers(0, 255, (8, 6, 6), dtype=np.uint8), y_test=np.arange(8) % 4)
+    np.savez(
+        path,
+        x_train=rng.integers(0, 255, (40, 6, 6), dtype=np.uint8),
+        y_train=np.arange(40) % 4,
+        x_test=rng.integers(0, 255, (8, 6, 6), dtype=np.uint8),
+        y_test=np.arange(8) % 4,
+    )
     dataset = _load(path)
     assert dataset.input_shape == (6, 6, 1) and dataset.x_train.max() <= 1.0
     assert dataset.x_test.shape[0] == 8 and dataset.x_train.shape[0] + dataset.x_val.shape[0] == 40

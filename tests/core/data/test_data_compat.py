@@ -37,8 +37,7 @@ def test_variable_dimensions_match_any_size():
 
 def test_wrong_class_count_and_rank_of_output(digits):
     assert check_compatibility(digits, [(8, 8, 1)], (None, 3)) == [
-        "The data has 10 classes but the model's output has 3 units. Set the last Dense layer's units to "
-        "10 (softmax)."
+        "The data has 10 classes but the model's output has 3 units. Set the last Dense layer's units to 10 (softmax)."
     ]
     [message] = check_compatibility(digits, [(8, 8, 1)], (None, 8, 8, 10))
     assert "Add a Flatten or GlobalAveragePooling" in message
@@ -72,11 +71,19 @@ def test_segmentation_output_must_match_masks():
 
 def test_augmentation_layers_build_keras_random_layers():
     assert augmentation_layers({"source": "digits", "augment": {}}) == []
-    layers = augmentation_layers({"source": "digits", "augment": {"flip": "horizontal", "rotation": 0.1,
-                                                                   "zoom": 0.1, "translation": 0.1,
-                                                                   "contrast": 0.2}})
+    layers = augmentation_layers(
+        {
+            "source": "digits",
+            "augment": {"flip": "horizontal", "rotation": 0.1, "zoom": 0.1, "translation": 0.1, "contrast": 0.2},
+        }
+    )
     assert [type(layer).__name__ for layer in layers] == [
-        "RandomFlip", "RandomRotation", "RandomZoom", "RandomTranslation", "RandomContrast"]
+        "RandomFlip",
+        "RandomRotation",
+        "RandomZoom",
+        "RandomTranslation",
+        "RandomContrast",
+    ]
     import numpy as np
 
     batch = np.random.default_rng(0).random((4, 8, 8, 1)).astype("float32")

@@ -7,7 +7,11 @@ import numpy as np
 import pytest
 
 from nnstudio.core.data import (
-    DataFileNotFoundError, DataFormatError, LabelRangeError, TruncatedFileError, load_dataset,
+    DataFileNotFoundError,
+    DataFormatError,
+    LabelRangeError,
+    TruncatedFileError,
+    load_dataset,
 )
 
 
@@ -39,8 +43,9 @@ def _mnist(tmp_path, gz=False, train=30, test=10):
 
 
 def _load(folder, **params):
-    return load_dataset({"source": "idx", "params": {"path": str(folder), **params},
-                         "split": {"validation": 0.0, "shuffle": False}})
+    return load_dataset(
+        {"source": "idx", "params": {"path": str(folder), **params}, "split": {"validation": 0.0, "shuffle": False}}
+    )
 
 
 @pytest.mark.parametrize("gz", [False, True])
@@ -75,8 +80,11 @@ def test_idx_damaged_gzip_stream_is_named(tmp_path):
 def test_idx_labels_out_of_range_stop_the_load_when_asked(tmp_path):
     folder, _ = _mnist(tmp_path)
     (folder / "train-labels-idx1-ubyte").write_bytes(_labels([1, 2, 12] + [0] * 27))
-    with pytest.raises(LabelRangeError, match=r"`train-labels-idx1-ubyte`: label 12 at index 2 is out of range "
-                                              r"for 10 classes"):
+    with pytest.raises(
+        LabelRangeError,
+        match=r"`train-labels-idx1-ubyte`: label 12 at index 2 is out of range "
+        r"for 10 classes",
+    ):
         _load(folder, bad_samples="stop")
     assert _load(folder, num_classes=13).num_classes == 13
 
@@ -93,8 +101,11 @@ def test_idx_labels_out_of_range_are_skipped_and_counted(tmp_path):
 def test_idx_wrong_magic_and_wrong_dimensions(tmp_path):
     folder, _ = _mnist(tmp_path)
     (folder / "train-labels-idx1-ubyte").write_bytes(struct.pack(">HBBI", 0, 0x0D, 1, 30) + bytes(30 * 4))
-    with pytest.raises(DataFormatError, match=r"`train-labels-idx1-ubyte` has the wrong magic number .* "
-                                              r"expected 0x00000801. Received: 0x00000d01"):
+    with pytest.raises(
+        DataFormatError,
+        match=r"`train-labels-idx1-ubyte` has the wrong magic number .* "
+        r"expected 0x00000801. Received: 0x00000d01",
+    ):
         _load(folder)
     (folder / "train-labels-idx1-ubyte").write_bytes(_images(30)[0])
     with pytest.raises(DataFormatError, match="Received: 0x00000803"):

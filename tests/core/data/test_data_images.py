@@ -18,8 +18,13 @@ def _folder(tmp_path, per_class=4):
 
 def test_image_folder_reads_classes_and_resizes(tmp_path):
     root = _folder(tmp_path)
-    dataset = load_dataset({"source": "image_folder", "params": {"path": str(root), "size": 8, "color": "rgb"},
-                            "split": {"validation": 0.25, "test": 0.25}})
+    dataset = load_dataset(
+        {
+            "source": "image_folder",
+            "params": {"path": str(root), "size": 8, "color": "rgb"},
+            "split": {"validation": 0.25, "test": 0.25},
+        }
+    )
     assert dataset.class_names == ("apples", "berries") and dataset.input_shape == (8, 8, 3)
     assert dataset.summary()["total"] == 8 and dataset.is_image
     reds = dataset.x_train[dataset.y_train == 0]

@@ -117,8 +117,13 @@ def test_digits_classes_refuse_values_that_are_not_digits(classes):
 
 
 def test_spirals_params_control_arms_and_count_and_domain_covers_points():
-    dataset = load_dataset({"source": "spirals", "params": {"arms": 4, "n_samples": 400, "noise": 0.0},
-                            "split": {"validation": 0.0, "test": 0.0}})
+    dataset = load_dataset(
+        {
+            "source": "spirals",
+            "params": {"arms": 4, "n_samples": 400, "noise": 0.0},
+            "split": {"validation": 0.0, "test": 0.0},
+        }
+    )
     assert dataset.num_classes == 4 and dataset.x_train.shape == (400, 2)
     assert dataset.suggested_output() == {"units": 4, "activation": "softmax"}
     (x0, x1), (y0, y1) = dataset.domain
@@ -127,8 +132,13 @@ def test_spirals_params_control_arms_and_count_and_domain_covers_points():
 
 
 def test_forecast_windows_hold_the_next_values_of_the_series():
-    dataset = load_dataset({"source": "sine", "params": {"n_points": 200, "window": 10, "horizon": 3},
-                            "split": {"validation": 0.0, "test": 0.0}})
+    dataset = load_dataset(
+        {
+            "source": "sine",
+            "params": {"n_points": 200, "window": 10, "horizon": 3},
+            "split": {"validation": 0.0, "test": 0.0},
+        }
+    )
     series = dataset.extras["series"]
     assert dataset.x_train.shape == (188, 10, 1) and dataset.y_train.shape == (188, 3)
     np.testing.assert_array_equal(dataset.x_train[5, :, 0], series[5:15])
@@ -158,7 +168,9 @@ def test_gan_ring_points_lie_near_the_ring():
 
 
 def test_importing_core_data_does_not_import_keras_or_qt():
-    code = ("import sys, nnstudio.core.data; "
-            "print(any(m in sys.modules for m in ('keras', 'tensorflow', 'PySide6', 'sklearn')))")
+    code = (
+        "import sys, nnstudio.core.data; "
+        "print(any(m in sys.modules for m in ('keras', 'tensorflow', 'PySide6', 'sklearn')))"
+    )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "False"

@@ -15,8 +15,9 @@ def test_split_is_stratified_for_classification():
 
 
 def test_split_fractions_and_empty_splits_are_none():
-    dataset = load_dataset({"source": "moons", "params": {"n_samples": 1000},
-                            "split": {"validation": 0.25, "test": 0.0}})
+    dataset = load_dataset(
+        {"source": "moons", "params": {"n_samples": 1000}, "split": {"validation": 0.25, "test": 0.0}}
+    )
     assert dataset.x_val.shape[0] == 250 and dataset.x_test is None and dataset.y_test is None
     assert dataset.summary()["counts"] == {"train": 750, "validation": 250, "test": 0}
 
@@ -31,8 +32,8 @@ def test_forecast_split_is_chronological():
     dataset = load_dataset({"source": "sine", "params": {"n_points": 300, "window": 5, "horizon": 1}})
     series, n_train, n_val = dataset.extras["series"], dataset.x_train.shape[0], dataset.x_val.shape[0]
     np.testing.assert_array_equal(dataset.x_train[0, :, 0], series[0:5])
-    np.testing.assert_array_equal(dataset.x_val[0, :, 0], series[n_train:n_train + 5])
-    np.testing.assert_array_equal(dataset.x_test[0, :, 0], series[n_train + n_val:n_train + n_val + 5])
+    np.testing.assert_array_equal(dataset.x_val[0, :, 0], series[n_train : n_train + 5])
+    np.testing.assert_array_equal(dataset.x_test[0, :, 0], series[n_train + n_val : n_train + n_val + 5])
 
 
 def test_standard_scaling_is_fitted_on_train_only():
@@ -58,17 +59,20 @@ def test_one_hot_labels_change_format_and_suggested_loss():
     assert dataset.class_balance("train") == {"setosa": 35, "versicolor": 35, "virginica": 35}
 
 
-@pytest.mark.parametrize("spec, message", [
-    ({"source": "moons", "split": {"validation": 0.6, "test": 0.5}}, "at most 0.9"),
-    ({"source": "moons", "split": {"validation": -0.1}}, "Received: -0.1"),
-    ({"source": "moons", "split": {"seed": "x"}}, "seed"),
-    ({"source": "moons", "preprocess": {"scale": "log"}}, "Received: 'log'"),
-    ({"source": "moons", "params": {"n_samples": 5}}, "at least 20"),
-    ({"source": "moons", "params": {"bogus": 1}}, "no parameter `bogus`"),
-    ({"source": "moons", "augment": {"flip": "diagonal"}}, "Received: 'diagonal'"),
-    ({"source": "moons", "colour": 1}, "Unknown data spec key"),
-    ({"params": {}}, "needs a `source`"),
-])
+@pytest.mark.parametrize(
+    "spec, message",
+    [
+        ({"source": "moons", "split": {"validation": 0.6, "test": 0.5}}, "at most 0.9"),
+        ({"source": "moons", "split": {"validation": -0.1}}, "Received: -0.1"),
+        ({"source": "moons", "split": {"seed": "x"}}, "seed"),
+        ({"source": "moons", "preprocess": {"scale": "log"}}, "Received: 'log'"),
+        ({"source": "moons", "params": {"n_samples": 5}}, "at least 20"),
+        ({"source": "moons", "params": {"bogus": 1}}, "no parameter `bogus`"),
+        ({"source": "moons", "augment": {"flip": "diagonal"}}, "Received: 'diagonal'"),
+        ({"source": "moons", "colour": 1}, "Unknown data spec key"),
+        ({"params": {}}, "needs a `source`"),
+    ],
+)
 def test_invalid_specs_raise_invalid_param_errors(spec, message):
     with pytest.raises(InvalidDataParamError, match=message):
         load_dataset(spec)

@@ -7,9 +7,8 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from nnstudio.core.data import DataTooLargeError, ImageReadError, load_dataset
+from nnstudio.core.data import DataTooLargeError, ImageReadError, lazy, load_dataset
 from nnstudio.core.data import image_folder as image_folder_module
-from nnstudio.core.data import lazy
 from nnstudio.core.data.errors import LoadCancelledError
 from nnstudio.core.data.image_folder import list_image_folder
 from nnstudio.core.data.lazy import SampleCache, is_lazy
@@ -28,8 +27,11 @@ def _images(tmp_path, per_class=12, size=(10, 9), classes=("cats", "dogs", "owls
 
 
 def _spec(root, **params):
-    return {"source": "image_folder", "params": {"path": str(root), "size": 8, "color": "rgb", **params},
-            "split": {"validation": 0.2, "test": 0.2, "seed": 5}}
+    return {
+        "source": "image_folder",
+        "params": {"path": str(root), "size": 8, "color": "rgb", **params},
+        "split": {"validation": 0.2, "test": 0.2, "seed": 5},
+    }
 
 
 def test_streamed_image_folder_gives_the_in_memory_samples_and_splits(tmp_path):
@@ -138,7 +140,7 @@ def test_epoch_order_depends_only_on_seed_and_epoch():
     assert np.array_equal(epoch_order(7, 1, 0, shuffle=False), np.arange(7))
     windowed = epoch_order(100, 2, 0, shuffle_buffer=10)
     assert sorted(windowed) == list(range(100))
-    assert all(len(set(windowed[i:i + 10] // 10)) == 1 for i in range(0, 100, 10))  # one block per window
+    assert all(len(set(windowed[i : i + 10] // 10)) == 1 for i in range(0, 100, 10))  # one block per window
 
 
 def test_feeder_covers_each_sample_once_per_epoch_and_leaves_out_unreadable_ones(tmp_path):
@@ -177,8 +179,13 @@ def test_npy_shard_folder_streams_inputs_with_targets(tmp_path):
     for k, (lo, hi) in enumerate(((0, 12), (12, 30))):
         _npy(folder / f"x-{k:03d}.npy", x[lo:hi])
         _npy(folder / f"y-{k:03d}.npy", y[lo:hi])
-    dataset = load_dataset({"source": "numpy", "params": {"path": str(folder)},
-                            "split": {"validation": 0.0, "test": 0.0, "shuffle": False}})
+    dataset = load_dataset(
+        {
+            "source": "numpy",
+            "params": {"path": str(folder)},
+            "split": {"validation": 0.0, "test": 0.0, "shuffle": False},
+        }
+    )
     assert dataset.streamed and dataset.task == "classification" and dataset.num_classes == 3
     np.testing.assert_array_equal(np.asarray(dataset.x_train), x)
     np.testing.assert_array_equal(dataset.y_train, y)
@@ -211,14 +218,21 @@ def test_idx_streams_the_same_samples_and_skips_unknown_labels(tmp_path, monkeyp
     np.testing.assert_array_equal(streamed.y_val, memory.y_val)
 
 
-@pytest.mark.parametrize("table, params", [
-    ("h,w,kind\n" + "".join(f"{i % 7},{i * 0.5},{'ab'[i % 2]}\n" for i in range(40)), {}),
-    ("h,colour,size\n" + "".join(f"{i},{['red', 'green', 'NA'][i % 3]},{i * 1.5}\n" for i in range(30)),
-     {"missing": "mean", "categorical": "onehot"}),
-    ("a;b;c\n" + "".join(f"{i};{['x', 'y'][i % 2]};{i % 3}\n" for i in range(30)) + "1;2\n",
-     {"categorical": "ordinal"}),
-    ("x,y\n" + "".join(f"{i},{'' if i % 5 == 0 else i * 2}\n" for i in range(30)), {"missing": "drop"}),
-])
+@pytest.mark.parametrize(
+    "table, params",
+    [
+        ("h,w,kind\n" + "".join(f"{i % 7},{i * 0.5},{'ab'[i % 2]}\n" for i in range(40)), {}),
+        (
+            "h,colour,size\n" + "".join(f"{i},{['red', 'green', 'NA'][i % 3]},{i * 1.5}\n" for i in range(30)),
+            {"missing": "mean", "categorical": "onehot"},
+        ),
+        (
+            "a;b;c\n" + "".join(f"{i};{['x', 'y'][i % 2]};{i % 3}\n" for i in range(30)) + "1;2\n",
+            {"categorical": "ordinal"},
+        ),
+        ("x,y\n" + "".join(f"{i},{'' if i % 5 == 0 else i * 2}\n" for i in range(30)), {"missing": "drop"}),
+    ],
+)
 def test_streamed_table_gives_the_in_memory_features_targets_and_skips(tmp_path, monkeypatch, table, params):
     monkeypatch.setenv("NNSTUDIO_CACHE_DIR", str(tmp_path / "cache"))
     path = tmp_path / "table.csv"

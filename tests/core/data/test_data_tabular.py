@@ -4,7 +4,12 @@ import numpy as np
 import pytest
 
 from nnstudio.core.data import (
-    ColumnError, DataFileNotFoundError, DataFormatError, MissingValuesError, load_dataset, read_table_preview,
+    ColumnError,
+    DataFileNotFoundError,
+    DataFormatError,
+    MissingValuesError,
+    load_dataset,
+    read_table_preview,
 )
 
 
@@ -15,12 +20,18 @@ def _write(tmp_path, name, text):
 
 
 def _csv(path, **params):
-    return load_dataset({"source": "csv", "params": {"path": path, **params},
-                         "split": {"validation": 0.0, "test": 0.0, "shuffle": False}})
+    return load_dataset(
+        {
+            "source": "csv",
+            "params": {"path": path, **params},
+            "split": {"validation": 0.0, "test": 0.0, "shuffle": False},
+        }
+    )
 
 
 GOOD = "height,weight,species\n" + "".join(
-    f"{1 + i * 0.1:.1f},{10 + i},{'cat' if i % 2 else 'dog'}\n" for i in range(20))
+    f"{1 + i * 0.1:.1f},{10 + i},{'cat' if i % 2 else 'dog'}\n" for i in range(20)
+)
 
 
 def test_csv_with_text_target_becomes_label_encoded_classification(tmp_path):
@@ -38,8 +49,10 @@ def test_csv_numeric_target_with_many_values_is_regression(tmp_path):
 
 
 def test_csv_categorical_features_onehot_and_ordinal(tmp_path):
-    text = "colour,size,label\n" + "".join(f"{c},{s},{l}\n" for c, s, l in
-                                           [("red", 1, 0), ("blue", 2, 1), ("green", 3, 0), ("red", 4, 1)] * 3)
+    text = "colour,size,label\n" + "".join(
+        f"{colour},{size},{label}\n"
+        for colour, size, label in [("red", 1, 0), ("blue", 2, 1), ("green", 3, 0), ("red", 4, 1)] * 3
+    )
     path = _write(tmp_path, "c.csv", text)
     onehot = _csv(path)
     assert onehot.feature_names == ("colour=blue", "colour=green", "colour=red", "size")
@@ -80,8 +93,11 @@ def test_csv_ragged_rows_are_skipped_and_counted(tmp_path):
 
 def test_csv_missing_column_lists_the_columns(tmp_path):
     path = _write(tmp_path, "pets.csv", GOOD)
-    with pytest.raises(ColumnError, match=r"`pets.csv` has no column 'age'; its columns are height, weight, "
-                                          r"species. Received: target='age'"):
+    with pytest.raises(
+        ColumnError,
+        match=r"`pets.csv` has no column 'age'; its columns are height, weight, "
+        r"species. Received: target='age'",
+    ):
         _csv(path, target="age")
     with pytest.raises(ColumnError, match="features="):
         _csv(path, features=["height", "nope"])

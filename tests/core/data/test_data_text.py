@@ -6,7 +6,12 @@ import numpy as np
 import pytest
 
 from nnstudio.core.data import (
-    InvalidDataParamError, build_vocabulary, decode_ids, encode_texts, load_dataset, tokenize,
+    InvalidDataParamError,
+    build_vocabulary,
+    decode_ids,
+    encode_texts,
+    load_dataset,
+    tokenize,
 )
 from nnstudio.core.data.corpus_grammar import corpus_csv, generate_corpus
 from nnstudio.core.data.text import read_corpus

@@ -14,8 +14,11 @@ def test_train_with_an_image_folder_reports_samples_skipped_and_input_share(tmp_
 
     project = create_project("cnn-digits")  # 8×8 grayscale inputs, ten classes
     project.training.update({"epochs": 1, "batch_size": 16})
-    project.data = {"source": "image_folder", "params": {"path": "", "size": 8, "stream": "always"},
-                    "split": {"validation": 0.2, "test": 0.1, "seed": 0, "shuffle": True}}
+    project.data = {
+        "source": "image_folder",
+        "params": {"path": "", "size": 8, "stream": "always"},
+        "split": {"validation": 0.2, "test": 0.1, "seed": 0, "shuffle": True},
+    }
     path = tmp_path / "digits.nnstudio"
     save_project(project, path)
     folder = tmp_path / "digits"

@@ -20,6 +20,7 @@ def _streamed(tmp_path, monkeypatch):
 
 def _cnn():
     import keras
+
     keras.utils.set_random_seed(0)
     x = keras.Input((8, 8, 1))
     h = keras.layers.Conv2D(4, 3, activation="relu", name="conv")(x)

@@ -26,6 +26,7 @@ def _folder(tmp_path, per_class=24):
 
 def _cnn():
     import keras
+
     keras.utils.set_random_seed(0)
     x = keras.Input((8, 8, 1), name="image")
     h = keras.layers.Conv2D(4, 3, activation="relu", name="conv")(x)
@@ -34,12 +35,23 @@ def _cnn():
 
 
 def _train(spec, dataset, events=None, **training):
-    settings = {"epochs": 2, "batch_size": 8, "seed": 3, "shuffle": False,
-                "optimizer": {"name": "sgd", "learning_rate": 0.1}, **training}
+    settings = {
+        "epochs": 2,
+        "batch_size": 8,
+        "seed": 3,
+        "shuffle": False,
+        "optimizer": {"name": "sgd", "learning_rate": 0.1},
+        **training,
+    }
     project = Project(training=settings, data=spec)
-    finished = run_training(project, report=(events.append if events is not None else lambda e: None),
-                            should_stop=lambda: False, telemetry=TelemetryOptions.none(),
-                            dataset=dataset, models={"main": _cnn()})
+    finished = run_training(
+        project,
+        report=(events.append if events is not None else lambda e: None),
+        should_stop=lambda: False,
+        telemetry=TelemetryOptions.none(),
+        dataset=dataset,
+        models={"main": _cnn()},
+    )
     return project, finished
 
 
@@ -80,8 +92,11 @@ def test_streamed_epochs_depend_only_on_the_seed(tmp_path):
 
 
 def test_augmentation_applies_to_streamed_images(tmp_path):
-    spec = {"source": "image_folder", "params": {"path": str(_folder(tmp_path, per_class=8)), "size": 8},
-            "augment": {"flip": "horizontal"}}
+    spec = {
+        "source": "image_folder",
+        "params": {"path": str(_folder(tmp_path, per_class=8)), "size": 8},
+        "augment": {"flip": "horizontal"},
+    }
     events = []
     _, finished = _train(spec, load_dataset(spec, stream=True), events, epochs=1)
     assert finished.status == "completed", finished.message

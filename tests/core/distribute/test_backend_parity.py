@@ -59,13 +59,20 @@ FAMILY_VIEWS = {
 
 
 #: One template of each family: the suite's parity check (``make test-all`` trains them all).
-ONE_PER_FAMILY = ("mlp-spirals", "cnn-digits", "lstm-adding", "transformer-sentiment", "autoencoder-digits",
-                  "gan-ring")
+ONE_PER_FAMILY = ("mlp-spirals", "cnn-digits", "lstm-adding", "transformer-sentiment", "autoencoder-digits", "gan-ring")
 BACKENDS = [
-    pytest.param("jax", marks=pytest.mark.skipif(importlib.util.find_spec("jax") is None,
-                                                  reason="JAX is not installed (pip install -e '.[jax]')")),
-    pytest.param("torch", marks=pytest.mark.skipif(importlib.util.find_spec("torch") is None,
-                                                    reason="PyTorch is not installed (pip install -e '.[torch]')")),
+    pytest.param(
+        "jax",
+        marks=pytest.mark.skipif(
+            importlib.util.find_spec("jax") is None, reason="JAX is not installed (pip install -e '.[jax]')"
+        ),
+    ),
+    pytest.param(
+        "torch",
+        marks=pytest.mark.skipif(
+            importlib.util.find_spec("torch") is None, reason="PyTorch is not installed (pip install -e '.[torch]')"
+        ),
+    ),
 ]
 
 

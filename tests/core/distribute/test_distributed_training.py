@@ -20,8 +20,9 @@ import pytest
 from nnstudio.core.project import load_project, save_project
 from nnstudio.core.templates import create_project
 
-needs_jax = pytest.mark.skipif(importlib.util.find_spec("jax") is None,
-                               reason="JAX is not installed (pip install -e '.[jax]')")
+needs_jax = pytest.mark.skipif(
+    importlib.util.find_spec("jax") is None, reason="JAX is not installed (pip install -e '.[jax]')"
+)
 TIMEOUT_S = 240
 
 
@@ -35,8 +36,13 @@ def _project(path, epochs: int = 2) -> None:
 def _train(*args: str) -> subprocess.Popen:
     env = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3"}
     env.pop("XLA_FLAGS", None)
-    return subprocess.Popen([sys.executable, "-m", "nnstudio", "train", *args, "--json"],
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
+    return subprocess.Popen(
+        [sys.executable, "-m", "nnstudio", "train", *args, "--json"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=env,
+    )
 
 
 def _summary(proc: subprocess.Popen) -> dict:
@@ -55,8 +61,10 @@ def _free_port() -> int:
 def test_data_parallel_losses_agree_on_1_2_and_4_devices(tmp_path):
     src = tmp_path / "p.nnstudio"
     _project(src)
-    runs = {n: _train(str(src), "--backend", "jax", "--devices", str(n), "-o", str(tmp_path / f"{n}.nnstudio"))
-            for n in (1, 2, 4)}
+    runs = {
+        n: _train(str(src), "--backend", "jax", "--devices", str(n), "-o", str(tmp_path / f"{n}.nnstudio"))
+        for n in (1, 2, 4)
+    }
     summaries = {n: _summary(proc) for n, proc in runs.items()}
     for n, summary in summaries.items():
         assert (summary["devices"], summary["processes"], summary["distribution"]) == (n, 1, "data-parallel")
@@ -72,17 +80,33 @@ def test_two_processes_train_the_same_weights_as_one_process_with_two_devices(tm
     src = tmp_path / "p.nnstudio"
     _project(src)
     coordinator = f"127.0.0.1:{_free_port()}"
-    cluster = [_train(str(src), "--backend", "jax", "--distribution", "data-parallel", "--coordinator",
-                      coordinator, "--num-processes", "2", "--process-id", str(pid),
-                      "-o", str(tmp_path / f"cluster{pid}.nnstudio")) for pid in (0, 1)]
+    cluster = [
+        _train(
+            str(src),
+            "--backend",
+            "jax",
+            "--distribution",
+            "data-parallel",
+            "--coordinator",
+            coordinator,
+            "--num-processes",
+            "2",
+            "--process-id",
+            str(pid),
+            "-o",
+            str(tmp_path / f"cluster{pid}.nnstudio"),
+        )
+        for pid in (0, 1)
+    ]
     single = _train(str(src), "--backend", "jax", "--devices", "2", "-o", str(tmp_path / "single.nnstudio"))
     main, other = (_summary(proc) for proc in cluster)
     alone = _summary(single)
     assert (main["devices"], main["processes"]) == (2, 2) and other["output"] is None
     assert not (tmp_path / "cluster1.nnstudio").exists(), "only process 0 writes the project"
     assert [e["loss"] for e in main["epochs"]] == pytest.approx([e["loss"] for e in alone["epochs"]], rel=1e-5)
-    trained, reference = (load_project(tmp_path / name).weights["main"] for name in ("cluster0.nnstudio",
-                                                                                       "single.nnstudio"))
+    trained, reference = (
+        load_project(tmp_path / name).weights["main"] for name in ("cluster0.nnstudio", "single.nnstudio")
+    )
     assert trained.keys() == reference.keys()
     for layer, arrays in trained.items():
         for got, want in zip(arrays, reference[layer]):
@@ -94,10 +118,31 @@ def test_a_process_whose_coordinator_never_answers_stops_with_one_line(tmp_path)
     src = tmp_path / "p.nnstudio"
     _project(src, epochs=1)
     env = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3"}
-    proc = subprocess.run([sys.executable, "-m", "nnstudio", "train", str(src), "--backend", "jax",
-                           "--distribution", "data-parallel", "--coordinator", f"127.0.0.1:{_free_port()}",
-                           "--num-processes", "2", "--process-id", "1", "--join-timeout", "2"],
-                          capture_output=True, text=True, env=env, timeout=60)
+    proc = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "nnstudio",
+            "train",
+            str(src),
+            "--backend",
+            "jax",
+            "--distribution",
+            "data-parallel",
+            "--coordinator",
+            f"127.0.0.1:{_free_port()}",
+            "--num-processes",
+            "2",
+            "--process-id",
+            "1",
+            "--join-timeout",
+            "2",
+        ],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=60,
+    )
     assert proc.returncode == 2
     assert proc.stderr.strip().splitlines()[-1].startswith("nnstudio: error: Cannot reach the coordinator")
     assert "Traceback" not in proc.stderr

@@ -50,12 +50,15 @@ def test_resolve_devices_names_what_exists_and_refuses_the_rest():
         resolve_devices("tpu", "tensorflow")
 
 
-@pytest.mark.parametrize(("coordinator", "count", "pid", "message"), [
-    ("localhost", 2, 0, "HOST:PORT"),
-    ("localhost:99999", 2, 0, "HOST:PORT"),
-    ("localhost:1234", 2, 2, "between 0 and 1"),
-    ("localhost:1234", 2, -1, "between 0 and 1"),
-])
+@pytest.mark.parametrize(
+    ("coordinator", "count", "pid", "message"),
+    [
+        ("localhost", 2, 0, "HOST:PORT"),
+        ("localhost:99999", 2, 0, "HOST:PORT"),
+        ("localhost:1234", 2, 2, "between 0 and 1"),
+        ("localhost:1234", 2, -1, "between 0 and 1"),
+    ],
+)
 def test_cluster_spec_refuses_bad_values(coordinator, count, pid, message):
     with pytest.raises(DistributionError, match=message):
         ClusterSpec.from_arguments(coordinator, count, pid)

@@ -30,10 +30,13 @@ def _read_events(folder: Path) -> dict[str, list]:
 def logged_run(tmp_path_factory):
     logdir = tmp_path_factory.mktemp("tb")
     project = create_project("cnn-digits")
-    project.training.update({"epochs": 2, "batch_size": 128,
-                             "tensorboard": {"enabled": True, "logdir": str(logdir)}})
-    finished = run_training(project, report=lambda event: None, should_stop=lambda: False,
-                            telemetry=TelemetryOptions(budget_fraction=1.0, min_interval_s=0.0, every_steps=5))
+    project.training.update({"epochs": 2, "batch_size": 128, "tensorboard": {"enabled": True, "logdir": str(logdir)}})
+    finished = run_training(
+        project,
+        report=lambda event: None,
+        should_stop=lambda: False,
+        telemetry=TelemetryOptions(budget_fraction=1.0, min_interval_s=0.0, every_steps=5),
+    )
     assert finished.status == "completed", finished.message
     return logdir, project, _read_events(logdir)
 

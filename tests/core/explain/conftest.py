@@ -10,6 +10,7 @@ import pytest
 def linear_model():
     """A softmax regression on 5 features with known weights."""
     import keras
+
     inputs = keras.Input((5,))
     outputs = keras.layers.Dense(3, activation="softmax", name="dense")(inputs)
     model = keras.Model(inputs, outputs)
@@ -23,6 +24,7 @@ def linear_model():
 def block_cnn():
     """A small CNN whose convolution sits inside a nested model (a block), untrained."""
     import keras
+
     keras.utils.set_random_seed(3)
     inner_in = keras.Input((8, 8, 4))
     inner = keras.layers.Conv2D(6, 3, padding="same", activation="relu", name="conv_in_block")(inner_in)

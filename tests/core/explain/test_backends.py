@@ -38,19 +38,27 @@ MAIN = "\nimport sys\nnp.savez(sys.argv[3], **explain_all(sys.argv[1], sys.argv[
 
 
 @pytest.mark.slow  # a JAX subprocess imports Keras afresh (about 30-60 s here)
-@pytest.mark.skipif(importlib.util.find_spec("jax") is None,
-                    reason="JAX is not installed (pip install -e '.[jax]'); the agreement needs both backends")
+@pytest.mark.skipif(
+    importlib.util.find_spec("jax") is None,
+    reason="JAX is not installed (pip install -e '.[jax]'); the agreement needs both backends",
+)
 def test_tensorflow_and_jax_give_the_same_explanations(block_cnn, tmp_path):
     model_path, x_path, out_path = tmp_path / "model.keras", tmp_path / "x.npy", tmp_path / "jax.npz"
     block_cnn.save(model_path)
     np.save(x_path, np.random.default_rng(4).random((8, 8, 1)).astype(np.float32))
     assert backend_name() == "tensorflow"
     namespace: dict = {}
-    exec(EXPLAIN_ALL, namespace)  # noqa: S102 - the same code on both backends
+    exec(EXPLAIN_ALL, namespace)  # the same code on both backends
     tf_maps = namespace["explain_all"](model_path, x_path)
     env = {**os.environ, "KERAS_BACKEND": "jax", "TF_CPP_MIN_LOG_LEVEL": "3", "JAX_PLATFORMS": "cpu"}
-    proc = subprocess.run([sys.executable, "-c", EXPLAIN_ALL + MAIN, str(model_path), str(x_path), str(out_path)],
-                          env=env, capture_output=True, text=True, timeout=300, check=False)
+    proc = subprocess.run(
+        [sys.executable, "-c", EXPLAIN_ALL + MAIN, str(model_path), str(x_path), str(out_path)],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
     assert proc.returncode == 0, proc.stderr[-2000:]
     with np.load(out_path) as data:
         jax_maps = {k: data[k] for k in data.files}

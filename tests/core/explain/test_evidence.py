@@ -22,7 +22,7 @@ CROSS = np.minimum(np.eye(PATCH) + np.fliplr(np.eye(PATCH)), 1.0)
 RING = np.ones((PATCH, PATCH))
 RING[1:4, 1:4] = 0.0
 _yy, _xx = np.mgrid[-2:3, -2:3]
-BLOB = np.exp(-(_xx ** 2 + _yy ** 2) / 2.0)
+BLOB = np.exp(-(_xx**2 + _yy**2) / 2.0)
 SHAPES = (PLUS, CROSS, RING)
 
 
@@ -41,12 +41,12 @@ def evidence_dataset(n: int, seed: int, blobs_vary: bool):
     evidence, blobs = [], []
     for i in range(n):
         corner = _free_corner(rng, [])
-        x[i, corner[0]:corner[0] + PATCH, corner[1]:corner[1] + PATCH, 0] += SHAPES[y[i]]
+        x[i, corner[0] : corner[0] + PATCH, corner[1] : corner[1] + PATCH, 0] += SHAPES[y[i]]
         taken, blob = [corner], None
         for _ in range(rng.integers(0, 3) if blobs_vary else 1):
             blob = _free_corner(rng, taken)
             taken.append(blob)
-            x[i, blob[0]:blob[0] + PATCH, blob[1]:blob[1] + PATCH, 0] += BLOB
+            x[i, blob[0] : blob[0] + PATCH, blob[1] : blob[1] + PATCH, 0] += BLOB
         evidence.append(corner)
         blobs.append(blob)
     return x, y, np.array(evidence), blobs
@@ -55,6 +55,7 @@ def evidence_dataset(n: int, seed: int, blobs_vary: bool):
 @pytest.fixture(scope="module")
 def trained():
     import keras
+
     keras.utils.set_random_seed(0)
     x, y, _, _ = evidence_dataset(1200, 0, blobs_vary=True)
     inputs = keras.Input((SIZE, SIZE, 1))
@@ -69,7 +70,7 @@ def trained():
 
 
 def _positive_in(corner, attribution):
-    return float(np.maximum(attribution[corner[0]:corner[0] + PATCH, corner[1]:corner[1] + PATCH], 0).sum())
+    return float(np.maximum(attribution[corner[0] : corner[0] + PATCH, corner[1] : corner[1] + PATCH], 0).sum())
 
 
 @pytest.mark.slow  # trains a small CNN (about 15-35 s on 2 busy cores)

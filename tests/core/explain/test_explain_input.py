@@ -13,6 +13,7 @@ def digits_session() -> ExplainSession:
     from nnstudio.core.compile import compile_project
     from nnstudio.core.data import load_dataset
     from nnstudio.core.templates import create_project
+
     project = create_project("mlp-digits")
     return ExplainSession.from_dataset(compile_project(project), load_dataset(project.data))
 

@@ -33,6 +33,7 @@ def test_scores_are_logits_and_the_softmax_comes_back_after(linear_model):
 
 def test_one_sigmoid_unit_scores_class_zero_as_the_negative_logit():
     import keras
+
     inputs = keras.Input((2,))
     model = keras.Model(inputs, keras.layers.Dense(1, activation="sigmoid")(inputs))
     scored = ScoredModel(model)
@@ -44,8 +45,9 @@ def test_one_sigmoid_unit_scores_class_zero_as_the_negative_logit():
 def test_smoothgrad_without_noise_is_saliency(block_cnn):
     scored = ScoredModel(block_cnn)
     x = np.random.default_rng(0).random((8, 8, 1)).astype(np.float32)
-    np.testing.assert_allclose(m.smoothgrad(scored, x, 1, samples=3, noise=0.0), m.saliency(scored, x, 1),
-                               rtol=1e-4, atol=1e-6)
+    np.testing.assert_allclose(
+        m.smoothgrad(scored, x, 1, samples=3, noise=0.0), m.saliency(scored, x, 1), rtol=1e-4, atol=1e-6
+    )
 
 
 def test_integrated_gradients_add_up_to_the_score_difference(block_cnn):
@@ -62,6 +64,7 @@ def test_integrated_gradients_add_up_to_the_score_difference(block_cnn):
 
 def test_gradcam_reaches_a_convolution_inside_a_block(block_cnn):
     from nnstudio.core.explain.backend import find_layer, spatial_layers
+
     scored = ScoredModel(block_cnn)
     path, layer = find_layer(block_cnn, "conv_in_block")
     assert path == "block_1/conv_in_block"
@@ -73,6 +76,7 @@ def test_gradcam_reaches_a_convolution_inside_a_block(block_cnn):
 
 def test_occlusion_finds_the_only_feature_that_matters():
     import keras
+
     inputs = keras.Input((4,))
     model = keras.Model(inputs, keras.layers.Dense(2, name="d")(inputs))
     model.get_layer("d").set_weights([np.array([[0, 0], [0, 0], [3, -3], [0, 0]], np.float32), np.zeros(2, np.float32)])
@@ -91,6 +95,7 @@ def test_resize_keeps_a_constant_map_constant():
 
 def test_integer_inputs_have_no_input_gradient():
     import keras
+
     inputs = keras.Input((6,), dtype="int32")
     x = keras.layers.Embedding(10, 4)(inputs)
     model = keras.Model(inputs, keras.layers.Dense(2)(keras.layers.GlobalAveragePooling1D()(x)))
@@ -100,6 +105,7 @@ def test_integer_inputs_have_no_input_gradient():
 
 def test_a_lookup_layer_before_the_dense_layers_is_named():
     import keras
+
     inputs = keras.Input((3,))
     x = keras.layers.Discretization(bin_boundaries=[0.0, 1.0], name="bins")(inputs)
     x = keras.layers.Dense(2)(keras.ops.cast(x, "float32"))
@@ -110,8 +116,10 @@ def test_a_lookup_layer_before_the_dense_layers_is_named():
 
 def test_unknown_nodes_and_non_spatial_nodes_are_refused(block_cnn):
     from nnstudio.core.explain import ExplainSession
-    session = ExplainSession(ScoredModel(block_cnn), np.zeros((2, 8, 8, 1), np.float32), np.zeros(2, int),
-                             "test", "image")
+
+    session = ExplainSession(
+        ScoredModel(block_cnn), np.zeros((2, 8, 8, 1), np.float32), np.zeros(2, int), "test", "image"
+    )
     with pytest.raises(LayerNotFoundError, match=r"no node `nope`.*Received: 'nope'"):
         session.gradcam_layer("nope")
     with pytest.raises(NoSpatialLayerError, match=r"`head` outputs \(None, 3\).*Received: layer='head'"):
@@ -120,6 +128,7 @@ def test_unknown_nodes_and_non_spatial_nodes_are_refused(block_cnn):
 
 def test_gradcam_on_a_network_without_spatial_layers_says_so(linear_model):
     from nnstudio.core.explain import ExplainSession
+
     session = ExplainSession(ScoredModel(linear_model[0]), np.zeros((2, 5), np.float32), None, "test", "tabular")
     with pytest.raises(NoSpatialLayerError, match=r"has none.*Received: a network of"):
         session.gradcam_layer(None)

@@ -17,13 +17,22 @@ from nnstudio.core.explain.render import (
 
 def _explanation(kind: str, method: str = "integrated-gradients") -> Explanation:
     rng = np.random.default_rng(0)
-    shapes = {"image": ((8, 8, 1), (8, 8)), "tabular": ((4,), (4,)), "text": ((6,), (6,)),
-              "sequence": ((10, 2), (10,))}
+    shapes = {"image": ((8, 8, 1), (8, 8)), "tabular": ((4,), (4,)), "text": ((6,), (6,)), "sequence": ((10, 2), (10,))}
     sample_shape, map_shape = shapes[kind]
-    return Explanation(3, method, 1, 1, 0, np.array([0.2, 0.7, 0.1]), rng.normal(size=map_shape).astype(np.float32),
-                       rng.random(sample_shape).astype(np.float32), kind, completeness=Completeness(1.0, 2.0, 1.01),
-                       tokens=("<pad>", "not", "a", "good", "film", "!") if kind == "text" else (),
-                       feature_names=("sepal length", "sepal width", "petal length", "petal width"))
+    return Explanation(
+        3,
+        method,
+        1,
+        1,
+        0,
+        np.array([0.2, 0.7, 0.1]),
+        rng.normal(size=map_shape).astype(np.float32),
+        rng.random(sample_shape).astype(np.float32),
+        kind,
+        completeness=Completeness(1.0, 2.0, 1.01),
+        tokens=("<pad>", "not", "a", "good", "film", "!") if kind == "text" else (),
+        feature_names=("sepal length", "sepal width", "petal length", "petal width"),
+    )
 
 
 @pytest.mark.parametrize("kind", ["image", "tabular", "text", "sequence"])

@@ -19,12 +19,14 @@ def _session(template: str) -> ExplainSession:
     from nnstudio.core.compile import compile_project
     from nnstudio.core.data import load_dataset
     from nnstudio.core.templates import create_project
+
     project = create_project(template)
     return ExplainSession.from_dataset(compile_project(project), load_dataset(project.data))
 
 
-@pytest.mark.parametrize("template", ["cnn-digits", "resnet-digits", "mlp-digits", "text-sentiment",
-                                      "transformer-sentiment"])
+@pytest.mark.parametrize(
+    "template", ["cnn-digits", "resnet-digits", "mlp-digits", "text-sentiment", "transformer-sentiment"]
+)
 def test_integrated_gradients_complete_within_two_percent_on_template_models(template):
     session = _session(template)
     results = session.explain([0, 1, 2], ExplainOptions(method="integrated-gradients"))
@@ -65,8 +67,9 @@ def test_targets_predicted_true_and_a_class_by_index_or_name():
 def test_explain_reports_progress_and_stops_when_asked():
     session = _session("mlp-digits")
     seen = []
-    results = session.explain([0, 1, 2, 3], ExplainOptions(method="saliency"), report=seen.append,
-                              should_stop=lambda: len(seen) >= 2)
+    results = session.explain(
+        [0, 1, 2, 3], ExplainOptions(method="saliency"), report=seen.append, should_stop=lambda: len(seen) >= 2
+    )
     assert len(results) == 2 and [(p.done, p.total) for p in seen] == [(1, 4), (2, 4)]
 
 
@@ -80,6 +83,7 @@ def test_bad_indices_and_methods_say_what_was_received():
 
 def test_a_project_without_trained_weights_is_refused():
     from nnstudio.core.templates import create_project
+
     project = create_project("cnn-digits")
     project.weights.clear()
     with pytest.raises(NoTrainedWeightsError, match=r"Network `main` has no trained weights.*Received: project"):
@@ -90,6 +94,7 @@ def test_tabular_explanations_use_the_data_mean_and_feature_names():
     import keras
 
     from nnstudio.core.data import load_dataset
+
     dataset = load_dataset({"source": "iris"})
     inputs = keras.Input((4,))
     model = keras.Model(inputs, keras.layers.Dense(3, activation="softmax")(inputs))

@@ -21,8 +21,9 @@ def _trained() -> Project:
 
     project = create_project("cnn-digits")
     project.training["epochs"] = EPOCHS
-    finished = run_training(project, report=lambda event: None, should_stop=lambda: False,
-                            telemetry=TelemetryOptions.none())
+    finished = run_training(
+        project, report=lambda event: None, should_stop=lambda: False, telemetry=TelemetryOptions.none()
+    )
     assert finished.status == "completed", finished.message
     return project
 
@@ -37,14 +38,16 @@ def last_test_accuracy(project: Project) -> float:
     return float(project.runs[-1]["test_metrics"]["accuracy"])
 
 
-
 def student_network(name: str = "student"):
     """Return a CNN with about half the weights of cnn-digits' network (16,190 against 33,930)."""
-    return network(name, [
-        ("Input", {"shape": [8, 8, 1]}),
-        ("Conv2D", {"filters": 16, "kernel_size": [3, 3], "padding": "same", "activation": "relu"}),
-        ("MaxPooling2D", {"pool_size": [2, 2]}),
-        ("Flatten", {}),
-        ("Dense", {"units": 60, "activation": "relu"}),
-        ("Dense", {"units": 10, "activation": "softmax"}),
-    ])
+    return network(
+        name,
+        [
+            ("Input", {"shape": [8, 8, 1]}),
+            ("Conv2D", {"filters": 16, "kernel_size": [3, 3], "padding": "same", "activation": "relu"}),
+            ("MaxPooling2D", {"pool_size": [2, 2]}),
+            ("Flatten", {}),
+            ("Dense", {"units": 60, "activation": "relu"}),
+            ("Dense", {"units": 10, "activation": "softmax"}),
+        ],
+    )

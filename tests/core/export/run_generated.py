@@ -35,5 +35,11 @@ for job in json.load(open(sys.argv[1])):
     outputs = outputs if isinstance(outputs, (list, tuple)) else [outputs]
     np.savez(job["outputs"], *[np.asarray(o) for o in outputs])
     with open(job["report"], "w") as handle:
-        json.dump({"layers": [layer.name for layer in model.layers], "params": int(model.count_params()),
-                   "nnstudio_loaded": any(m.startswith("nnstudio") for m in sys.modules)}, handle)
+        json.dump(
+            {
+                "layers": [layer.name for layer in model.layers],
+                "params": int(model.count_params()),
+                "nnstudio_loaded": any(m.startswith("nnstudio") for m in sys.modules),
+            },
+            handle,
+        )

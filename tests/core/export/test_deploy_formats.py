@@ -80,11 +80,14 @@ def test_export_needs_trained_weights_and_says_so(tmp_path):
     assert not (tmp_path / "m.tflite").exists()
 
 
-@pytest.mark.parametrize("fmt, quantize, path, message", [
-    ("onnx", "float16", "m.onnx", "offers quantization none, dynamic"),
-    ("tflite", "none", "m.onnx", "must end in `.tflite`"),
-    ("savedmodel", "int8", "sm", "offers quantization none"),
-])
+@pytest.mark.parametrize(
+    "fmt, quantize, path, message",
+    [
+        ("onnx", "float16", "m.onnx", "offers quantization none, dynamic"),
+        ("tflite", "none", "m.onnx", "must end in `.tflite`"),
+        ("savedmodel", "int8", "sm", "offers quantization none"),
+    ],
+)
 def test_export_refuses_wrong_choices_in_one_line(digits, tmp_path, fmt, quantize, path, message):
     with pytest.raises(ExportError, match=message) as caught:
         export_project_model(digits, fmt, tmp_path / path, quantize=quantize)

@@ -23,8 +23,8 @@ from nnstudio.core.compile import (
     model_to_project,
 )
 from nnstudio.core.export import export_keras, export_python, generate_python
-from nnstudio.core.project.atomic import write_atomically
 from nnstudio.core.project import Project
+from nnstudio.core.project.atomic import write_atomically
 
 from ..compile.keras_models import (
     as_list,
@@ -45,23 +45,38 @@ pytestmark = pytest.mark.filterwarnings("ignore:Skipping variable loading for op
 def graph_project(graph, **training) -> Project:
     model = compile_graph(graph)
     project = Project(name="demo", networks={"main": graph}, weights={"main": extract_weights(model)})
-    project.training = {"optimizer": {"name": "adam", "learning_rate": 0.002}, "loss": "mse", "metrics": ["mae"],
-                        "batch_size": 16, "epochs": 3, **training}
+    project.training = {
+        "optimizer": {"name": "adam", "learning_rate": 0.002},
+        "loss": "mse",
+        "metrics": ["mae"],
+        "batch_size": 16,
+        "epochs": 3,
+        **training,
+    }
     return project
 
 
 def transformer_graph():
     return graph_of(
-        [("tokens", "Input", {"shape": [6], "dtype": "int32"}),
-         ("embedding", "Embedding", {"input_dim": 20, "output_dim": 8}),
-         ("positions", "PositionalEmbedding", {"max_length": 6}),
-         ("attention", "MultiHeadAttention", {"num_heads": 2, "key_dim": 4}),
-         ("residual", "Add", {}),
-         ("pool", "GlobalAveragePooling1D", {}),
-         ("probs", "Dense", {"units": 3, "activation": "softmax"})],
-        [("tokens", 0, "embedding", 0), ("embedding", 0, "positions", 0), ("positions", 0, "attention", 0),
-         ("positions", 0, "attention", 1), ("attention", 0, "residual", 0), ("positions", 0, "residual", 1),
-         ("residual", 0, "pool", 0), ("pool", 0, "probs", 0)],
+        [
+            ("tokens", "Input", {"shape": [6], "dtype": "int32"}),
+            ("embedding", "Embedding", {"input_dim": 20, "output_dim": 8}),
+            ("positions", "PositionalEmbedding", {"max_length": 6}),
+            ("attention", "MultiHeadAttention", {"num_heads": 2, "key_dim": 4}),
+            ("residual", "Add", {}),
+            ("pool", "GlobalAveragePooling1D", {}),
+            ("probs", "Dense", {"units": 3, "activation": "softmax"}),
+        ],
+        [
+            ("tokens", 0, "embedding", 0),
+            ("embedding", 0, "positions", 0),
+            ("positions", 0, "attention", 0),
+            ("positions", 0, "attention", 1),
+            ("attention", 0, "residual", 0),
+            ("positions", 0, "residual", 1),
+            ("residual", 0, "pool", 0),
+            ("pool", 0, "probs", 0),
+        ],
     )
 
 
@@ -132,20 +147,22 @@ def test_write_atomically_keeps_the_old_file_when_writing_fails(tmp_path):
 
 # ------------------------------------------------------------------------------ Python
 def test_generate_python_reads_like_hand_written_keras():
-    project = graph_project(branching_graph(), early_stopping={"enabled": True, "monitor": "val_loss", "patience": 4,
-                                                                "restore_best_weights": True})
+    project = graph_project(
+        branching_graph(),
+        early_stopping={"enabled": True, "monitor": "val_loss", "patience": 4, "restore_best_weights": True},
+    )
     code = generate_python(project)
     ast.parse(code)
     assert "import keras" in code and "nnstudio import" not in code and "import nnstudio" not in code
     assert 'dense_1 = keras.layers.Dense(8, activation="relu", name="dense_1")(features)' in code
-    assert "def residual_block(x, name=\"block_1\"):" in code
+    assert 'def residual_block(x, name="block_1"):' in code
     assert 'block_1 = residual_block(dense_1, name="block_1")' in code
     assert 'keras.layers.Concatenate(name="concatenate_1")([block_1, extra])' in code
     assert "use_bias" not in code and "kernel_initializer" not in code  # defaults are left out
     assert "keras.optimizers.Adam(learning_rate=0.002)" in code
     assert 'loss="mse"' in code and 'metrics=["mae"]' in code
     assert "BATCH_SIZE = 16" in code and "EPOCHS = 3" in code
-    assert 'keras.callbacks.EarlyStopping(' in code and "patience=4" in code
+    assert "keras.callbacks.EarlyStopping(" in code and "patience=4" in code
     assert 'if __name__ == "__main__":' in code and "model.summary()" in code
     assert "def train(model, x, y, x_val=None, y_val=None):" in code
 
@@ -195,13 +212,25 @@ def test_generated_python_runs_without_nnstudio_and_predicts_identically(tmp_pat
         xs = x if isinstance(x, list) else [x]
         np.savez(folder / "inputs.npz", **{f"x{i}": v for i, v in enumerate(xs)})
         expected[name] = (model, as_list(model(x, training=False)))
-        jobs.append({"script": str(folder / "model.py"), "weights": str(folder / "model.weights.h5"),
-                     "inputs": str(folder / "inputs.npz"), "outputs": str(folder / "outputs.npz"),
-                     "report": str(folder / "report.json")})
+        jobs.append(
+            {
+                "script": str(folder / "model.py"),
+                "weights": str(folder / "model.weights.h5"),
+                "inputs": str(folder / "inputs.npz"),
+                "outputs": str(folder / "outputs.npz"),
+                "report": str(folder / "report.json"),
+            }
+        )
     (tmp_path / "jobs.json").write_text(json.dumps(jobs))
     env = {k: v for k, v in os.environ.items() if k not in ("PYTHONPATH", "PYTHONSTARTUP")}
-    result = subprocess.run([sys.executable, "-I", str(RUNNER), str(tmp_path / "jobs.json")], cwd=tmp_path,
-                            env=env, capture_output=True, text=True, timeout=300)
+    result = subprocess.run(
+        [sys.executable, "-I", str(RUNNER), str(tmp_path / "jobs.json")],
+        cwd=tmp_path,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     assert result.returncode == 0, result.stderr[-3000:]
     assert "Total params" in result.stdout
     for name, (model, outputs) in expected.items():
@@ -217,9 +246,11 @@ def test_generated_python_runs_without_nnstudio_and_predicts_identically(tmp_pat
 
 def test_generate_python_shares_one_helper_between_identical_blocks_and_never_shadows_it():
     graph = graph_of(
-        [("x", "Input", {"shape": [8]}),
-         ("residual_block", "Block", {"title": "Residual"}, residual_block_graph()),
-         ("second", "Block", {"title": "Residual"}, residual_block_graph())],
+        [
+            ("x", "Input", {"shape": [8]}),
+            ("residual_block", "Block", {"title": "Residual"}, residual_block_graph()),
+            ("second", "Block", {"title": "Residual"}, residual_block_graph()),
+        ],
         [("x", 0, "residual_block", 0), ("residual_block", 0, "second", 0)],
     )
     project = graph_project(graph)
@@ -233,8 +264,9 @@ def test_generate_python_shares_one_helper_between_identical_blocks_and_never_sh
 
 
 def test_generate_python_keeps_odd_names_and_texts_valid_python():
-    graph = graph_of([("class", "Input", {"shape": [2]}), ("dense-1.a", "Dense", {"units": 2})],
-                     [("class", 0, "dense-1.a", 0)])
+    graph = graph_of(
+        [("class", "Input", {"shape": [2]}), ("dense-1.a", "Dense", {"units": 2})], [("class", 0, "dense-1.a", 0)]
+    )
     project = graph_project(graph)
     project.name = 'Tricky """ name \\'
     project.description = 'Ends with a quote "'
@@ -258,10 +290,12 @@ def test_generate_python_always_writes_keras_required_arguments_even_at_nnstudio
     dense_units = registry.get("Dense").param("units").default
     conv = registry.get("Conv2D").defaults()
     graph = graph_of(
-        [("image", "Input", {"shape": [8, 8, 1]}),
-         ("conv", "Conv2D", {"filters": conv["filters"], "kernel_size": conv["kernel_size"]}),
-         ("flat", "Flatten", {}),
-         ("hidden", "Dense", {"units": dense_units})],
+        [
+            ("image", "Input", {"shape": [8, 8, 1]}),
+            ("conv", "Conv2D", {"filters": conv["filters"], "kernel_size": conv["kernel_size"]}),
+            ("flat", "Flatten", {}),
+            ("hidden", "Dense", {"units": dense_units}),
+        ],
         [("image", 0, "conv", 0), ("conv", 0, "flat", 0), ("flat", 0, "hidden", 0)],
     )
     code = generate_python(graph_project(graph))

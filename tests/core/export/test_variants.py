@@ -27,12 +27,15 @@ def test_check_spec_fills_defaults(project):
     assert spec["network"] == "main" and spec["quantize"] == "none" and spec["sparsity"] == 0.0
 
 
-@pytest.mark.parametrize("spec, message", [
-    ({"format": "python"}, "A deployment variant is one of keras, savedmodel, tflite, onnx"),
-    ({"format": "onnx", "quantize": "int8"}, "Format `onnx` offers quantization none, dynamic"),
-    ({"sparsity": 1.0}, "Sparsity must be a number in [0, 1)"),
-    ({"network": "ghost"}, "The project has no network `ghost`"),
-])
+@pytest.mark.parametrize(
+    "spec, message",
+    [
+        ({"format": "python"}, "A deployment variant is one of keras, savedmodel, tflite, onnx"),
+        ({"format": "onnx", "quantize": "int8"}, "Format `onnx` offers quantization none, dynamic"),
+        ({"sparsity": 1.0}, "Sparsity must be a number in [0, 1)"),
+        ({"network": "ghost"}, "The project has no network `ghost`"),
+    ],
+)
 def test_check_spec_refuses_in_one_line(project, spec, message):
     with pytest.raises(ExportError) as caught:
         check_spec(project, spec)

@@ -7,8 +7,16 @@ from hypothesis import strategies as st
 from nnstudio.core.graph import Edge, Graph, Node
 
 SIGNALS = (
-    "node_added", "node_removed", "edge_added", "edge_removed", "param_changed", "node_moved",
-    "node_renamed", "block_changed", "reset", "changed",
+    "node_added",
+    "node_removed",
+    "edge_added",
+    "edge_removed",
+    "param_changed",
+    "node_moved",
+    "node_renamed",
+    "block_changed",
+    "reset",
+    "changed",
 )
 
 
@@ -21,8 +29,14 @@ def diamond() -> Graph:
     g.add_node(Node("dense_3", "Dense", {"units": 8}, (120.0, 220.0)))
     g.add_node(Node("add_1", "Add", {}, (0.0, 330.0)))
     g.add_node(Node("dense_4", "Dense", {"units": 2, "activation": "softmax"}, (0.0, 440.0)))
-    for src, dst, port in [("input_1", "dense_1", 0), ("dense_1", "dense_2", 0), ("dense_1", "dense_3", 0),
-                           ("dense_2", "add_1", 0), ("dense_3", "add_1", 1), ("add_1", "dense_4", 0)]:
+    for src, dst, port in [
+        ("input_1", "dense_1", 0),
+        ("dense_1", "dense_2", 0),
+        ("dense_1", "dense_3", 0),
+        ("dense_2", "add_1", 0),
+        ("dense_3", "add_1", 1),
+        ("add_1", "dense_4", 0),
+    ]:
         g.connect(Edge(src, 0, dst, port))
     return g
 

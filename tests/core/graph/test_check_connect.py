@@ -10,8 +10,13 @@ from nnstudio.core.shapes.precheck import edge_shape_problem
 
 from .builders import diamond
 
-REFUSED = [Edge("dense_4", 0, "dense_1", 0), Edge("dense_2", 0, "dense_2", 0), Edge("input_1", 0, "dense_2", 0),
-           Edge("dense_1", 3, "dense_4", 0), Edge("dense_1", 0, "nowhere", 0)]
+REFUSED = [
+    Edge("dense_4", 0, "dense_1", 0),
+    Edge("dense_2", 0, "dense_2", 0),
+    Edge("input_1", 0, "dense_2", 0),
+    Edge("dense_1", 3, "dense_4", 0),
+    Edge("dense_1", 0, "nowhere", 0),
+]
 
 
 @pytest.mark.parametrize("edge", REFUSED)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Callable
+from collections.abc import Callable
 
 import pytest
 
@@ -43,19 +43,35 @@ COMMANDS: dict[str, tuple[Callable[[], Graph], Callable[[Graph], Command]]] = {
     "disconnect": (diamond, lambda g: Disconnect(g, Edge("dense_1", 0, "dense_2", 0))),
     "set-param": (diamond, lambda g: SetParam(g, "dense_1", "units", 64)),
     "set-new-param": (diamond, lambda g: SetParam(g, "dense_2", "activation", "tanh")),
-    "move-nodes": (diamond, lambda g: MoveNodes(g, {"dense_1": ((0.0, 110.0), (300.0, 40.0)),
-                                                    "dense_4": ((0.0, 440.0), (10.0, 10.0))})),
+    "move-nodes": (
+        diamond,
+        lambda g: MoveNodes(g, {"dense_1": ((0.0, 110.0), (300.0, 40.0)), "dense_4": ((0.0, 440.0), (10.0, 10.0))}),
+    ),
     "rename": (diamond, lambda g: RenameNode(g, "dense_1", "hidden")),
-    "add-subgraph": (diamond, lambda g: AddSubgraph(
-        g, [Node("dense_a", "Dense", {}, (0.0, 550.0)), Node("dense_b", "Dense", {}, (0.0, 660.0))],
-        [Edge("dense_4", 0, "dense_a", 0), Edge("dense_a", 0, "dense_b", 0)])),
+    "add-subgraph": (
+        diamond,
+        lambda g: AddSubgraph(
+            g,
+            [Node("dense_a", "Dense", {}, (0.0, 550.0)), Node("dense_b", "Dense", {}, (0.0, 660.0))],
+            [Edge("dense_4", 0, "dense_a", 0), Edge("dense_a", 0, "dense_b", 0)],
+        ),
+    ),
     "set-block-graph": (with_block, lambda g: SetBlockGraph(g, "block_1", _new_inner())),
     "group-branch": (diamond, lambda g: GroupNodes(g, ["dense_2", "dense_3", "add_1"], title="Merge")),
     "group-fan-out": (diamond, lambda g: GroupNodes(g, ["dense_1", "dense_2", "dense_3"])),
     "ungroup": (with_block, lambda g: UngroupBlock(g, "block_1")),
-    "composite": (diamond, lambda g: CompositeCommand(g, "Tweak", [
-        SetParam(g, "dense_4", "units", 3), RemoveNodes(g, ["dense_3"]),
-        AddNode(g, Node("dense_9", "Dense", {}, (1.0, 1.0)))])),
+    "composite": (
+        diamond,
+        lambda g: CompositeCommand(
+            g,
+            "Tweak",
+            [
+                SetParam(g, "dense_4", "units", 3),
+                RemoveNodes(g, ["dense_3"]),
+                AddNode(g, Node("dense_9", "Dense", {}, (1.0, 1.0))),
+            ],
+        ),
+    ),
 }
 
 
@@ -97,14 +113,17 @@ def test_command_has_a_label_and_announces_changes(name):
     assert rec.events, "a command must announce what it changed"
 
 
-@pytest.mark.parametrize("command, text", [
-    (lambda g: RemoveNodes(g, ["dense_1"]), "Remove Dense 'dense_1'"),
-    (lambda g: RemoveNodes(g, ["dense_1", "dense_2"]), "Remove 2 nodes"),
-    (lambda g: AddNode(g, Node("dense_9", "Dense")), "Add Dense 'dense_9'"),
-    (lambda g: SetParam(g, "dense_1", "units", 3), "Set units of 'dense_1'"),
-    (lambda g: MoveNodes(g, {"dense_1": ((0, 0), (1, 1))}), "Move 'dense_1'"),
-    (lambda g: GroupNodes(g, ["dense_2", "dense_3"]), "Group 2 nodes into 'block_1'"),
-])
+@pytest.mark.parametrize(
+    "command, text",
+    [
+        (lambda g: RemoveNodes(g, ["dense_1"]), "Remove Dense 'dense_1'"),
+        (lambda g: RemoveNodes(g, ["dense_1", "dense_2"]), "Remove 2 nodes"),
+        (lambda g: AddNode(g, Node("dense_9", "Dense")), "Add Dense 'dense_9'"),
+        (lambda g: SetParam(g, "dense_1", "units", 3), "Set units of 'dense_1'"),
+        (lambda g: MoveNodes(g, {"dense_1": ((0, 0), (1, 1))}), "Move 'dense_1'"),
+        (lambda g: GroupNodes(g, ["dense_2", "dense_3"]), "Group 2 nodes into 'block_1'"),
+    ],
+)
 def test_command_labels_read_well_in_the_edit_menu(command, text):
     assert command(diamond()).text == text
 
@@ -182,13 +201,16 @@ def _connectivity(graph: Graph) -> tuple[set, dict]:
     return edges, nodes
 
 
-@pytest.mark.parametrize("selection", [
-    ["dense_2", "dense_3"],
-    ["dense_2", "dense_3", "add_1"],
-    ["dense_1", "dense_2", "dense_3"],
-    ["dense_1", "dense_2", "dense_3", "add_1", "dense_4"],
-    ["add_1", "dense_4"],
-])
+@pytest.mark.parametrize(
+    "selection",
+    [
+        ["dense_2", "dense_3"],
+        ["dense_2", "dense_3", "add_1"],
+        ["dense_1", "dense_2", "dense_3"],
+        ["dense_1", "dense_2", "dense_3", "add_1", "dense_4"],
+        ["add_1", "dense_4"],
+    ],
+)
 def test_group_then_ungroup_restores_the_same_connectivity(selection):
     graph = diamond()
     before = _connectivity(graph)

@@ -18,6 +18,7 @@ from nnstudio.core.graph import (
     UnknownNodeError,
     snake_case,
 )
+
 from .builders import diamond
 
 

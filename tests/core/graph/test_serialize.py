@@ -48,18 +48,21 @@ def test_graph_from_dict_emits_changed_once():
     assert rec.names() == ["reset", "changed"]
 
 
-@pytest.mark.parametrize("data, message", [
-    ([], "must be an object"),
-    ({"nodes": {}}, "must be lists"),
-    ({"nodes": [42]}, "A node must be an object"),
-    ({"nodes": [{"id": 1, "type": "Dense"}]}, "string `id` and `type`"),
-    ({"nodes": [{"id": "d_1", "type": "Dense", "params": []}]}, "parameters of node `d_1`"),
-    ({"nodes": [{"id": "d_1", "type": "Dense", "pos": [1]}]}, "position of node `d_1`"),
-    ({"nodes": [{"id": "d_1", "type": "Dense", "pos": [float("nan"), 0]}]}, "finite"),
-    ({"nodes": [{"id": "d_1", "type": "Dense", "pos": [10**400, 0]}]}, "finite"),
-    ({"nodes": [], "edges": [["a", 0, "b"]]}, "An edge must be"),
-    ({"nodes": [], "edges": [["a", True, "b", 0]]}, "An edge must be"),
-])
+@pytest.mark.parametrize(
+    "data, message",
+    [
+        ([], "must be an object"),
+        ({"nodes": {}}, "must be lists"),
+        ({"nodes": [42]}, "A node must be an object"),
+        ({"nodes": [{"id": 1, "type": "Dense"}]}, "string `id` and `type`"),
+        ({"nodes": [{"id": "d_1", "type": "Dense", "params": []}]}, "parameters of node `d_1`"),
+        ({"nodes": [{"id": "d_1", "type": "Dense", "pos": [1]}]}, "position of node `d_1`"),
+        ({"nodes": [{"id": "d_1", "type": "Dense", "pos": [float("nan"), 0]}]}, "finite"),
+        ({"nodes": [{"id": "d_1", "type": "Dense", "pos": [10**400, 0]}]}, "finite"),
+        ({"nodes": [], "edges": [["a", 0, "b"]]}, "An edge must be"),
+        ({"nodes": [], "edges": [["a", True, "b", 0]]}, "An edge must be"),
+    ],
+)
 def test_graph_from_dict_refuses_malformed_structure(data, message):
     with pytest.raises(ValueError, match=message):
         graph_from_dict(data)

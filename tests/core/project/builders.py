@@ -28,8 +28,13 @@ def small_project() -> Project:
         "dense_1": [rng.normal(size=(2, 3)).astype(np.float32), np.zeros(3, np.float32)],
         "dense_2": [rng.normal(size=(3, 2)).astype(np.float32), np.ones(2, np.float32)],
     }
-    return Project(name="Small", networks={"main": graph}, data={"source": "spirals"},
-                   training={"epochs": 2}, weights={"main": weights})
+    return Project(
+        name="Small",
+        networks={"main": graph},
+        data={"source": "spirals"},
+        training={"epochs": 2},
+        weights={"main": weights},
+    )
 
 
 def project_json(**changes) -> dict:

@@ -87,4 +87,3 @@ def test_save_through_a_symlink_replaces_its_target(saved, tmp_path):
     save_project(changed, link)
     assert link.is_symlink()
     assert load_project(saved).name == "Through the link"
-

@@ -88,8 +88,15 @@ def test_remove_network_refuses_the_last_network_and_changes_nothing():
 def test_project_signals_announce_each_change_in_the_past_tense():
     project = small_project()
     seen = []
-    for name in ("section_changed", "network_added", "network_removed", "network_renamed",
-                 "run_recorded", "run_removed", "weights_changed"):
+    for name in (
+        "section_changed",
+        "network_added",
+        "network_removed",
+        "network_renamed",
+        "run_recorded",
+        "run_removed",
+        "weights_changed",
+    ):
         getattr(project, name).connect(lambda *args, _n=name: seen.append((_n, args)))
     SetProjectSection(project, "training", {"epochs": 4}).do()
     AddNetwork(project, "critic").do()
@@ -99,8 +106,14 @@ def test_project_signals_announce_each_change_in_the_past_tense():
     RemoveRuns(project, [0]).do()
     SetWeights(project, "main", None).do()
     assert [name for name, _ in seen] == [
-        "section_changed", "network_added", "network_renamed", "network_removed", "run_recorded",
-        "run_removed", "weights_changed"]
+        "section_changed",
+        "network_added",
+        "network_renamed",
+        "network_removed",
+        "run_recorded",
+        "run_removed",
+        "weights_changed",
+    ]
     assert seen[0][1] == ("training", {"epochs": 2}, {"epochs": 4})
     assert seen[2][1] == ("critic", "judge")
 
@@ -181,11 +194,15 @@ def test_composite_whose_child_fails_undoes_the_children_already_done():
     project = gan_project()
     graph = project.networks["generator"]
     before = saved_bytes(project)
-    composite = CompositeCommand(graph, "Two edits", [
-        SetParam(graph, "dense_1", "units", 99),
-        MoveNodes(graph, {"dense_1": ((0.0, 110.0), (50.0, 50.0))}),
-        _Failing(graph),
-    ])
+    composite = CompositeCommand(
+        graph,
+        "Two edits",
+        [
+            SetParam(graph, "dense_1", "units", 99),
+            MoveNodes(graph, {"dense_1": ((0.0, 110.0), (50.0, 50.0))}),
+            _Failing(graph),
+        ],
+    )
     with pytest.raises(RuntimeError, match="refused"):
         composite.do()
     assert saved_bytes(project) == before

@@ -58,11 +58,19 @@ def graph_command(draw: st.DrawFn, project) -> Command:
 @st.composite
 def project_command(draw: st.DrawFn, project) -> Command:
     networks = list(project.networks)
-    kind = draw(st.sampled_from(["training", "data", "view", "add", "remove", "rename", "duplicate",
-                                 "record", "delete_runs", "weights"]))
+    kind = draw(
+        st.sampled_from(
+            ["training", "data", "view", "add", "remove", "rename", "duplicate", "record", "delete_runs", "weights"]
+        )
+    )
     if kind in ("training", "data", "view"):
-        value = draw(st.dictionaries(st.sampled_from(["epochs", "source", "zoom"]),
-                                     st.integers(0, 3) | st.sampled_from(["moons", "a"]), max_size=2))
+        value = draw(
+            st.dictionaries(
+                st.sampled_from(["epochs", "source", "zoom"]),
+                st.integers(0, 3) | st.sampled_from(["moons", "a"]),
+                max_size=2,
+            )
+        )
         return SetProjectSection(project, kind, value)
     if kind == "remove":
         return RemoveNetwork(project, draw(st.sampled_from(networks)))
@@ -71,8 +79,9 @@ def project_command(draw: st.DrawFn, project) -> Command:
     if kind == "duplicate":
         return DuplicateNetwork(project, draw(st.sampled_from(networks)), draw(st.sampled_from(NAMES)))
     if kind == "record":
-        return RecordRun(project, {"network": draw(st.sampled_from(networks)),
-                                   "history": [{"loss": draw(st.integers(0, 9)) / 8}]})
+        return RecordRun(
+            project, {"network": draw(st.sampled_from(networks)), "history": [{"loss": draw(st.integers(0, 9)) / 8}]}
+        )
     if kind == "delete_runs" and project.runs:
         return RemoveRuns(project, draw(st.lists(st.integers(0, len(project.runs) - 1), min_size=1, max_size=2)))
     if kind == "weights":
@@ -90,8 +99,7 @@ class _Stack:
 
     def push(self, command: Command) -> None:
         top = self.steps[-1] if self.steps else None
-        if (top is not None and command.merge_id >= 0 and top.merge_id == command.merge_id
-                and top.merge_with(command)):
+        if top is not None and command.merge_id >= 0 and top.merge_id == command.merge_id and top.merge_with(command):
             return
         self.steps.append(command)
 

@@ -12,8 +12,9 @@ from nnstudio.core.project import ProjectLoadError, load_project, project_to_dic
 
 from .builders import METADATA, project_json, small_project, write_zip
 
-FUZZ = settings(max_examples=80, deadline=None,
-                suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture])
+FUZZ = settings(
+    max_examples=80, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture]
+)
 
 
 def _load_or_typed_error(path) -> None:
@@ -43,8 +44,10 @@ _JSON = st.recursive(
 
 
 @FUZZ
-@given(key=st.sampled_from(["name", "networks", "data", "runs", "view", "nodes", "edges", "params", "pos", "block"]),
-       value=_JSON)
+@given(
+    key=st.sampled_from(["name", "networks", "data", "runs", "view", "nodes", "edges", "params", "pos", "block"]),
+    value=_JSON,
+)
 def test_random_values_in_project_json_give_a_typed_error_or_a_project(tmp_path, key, value):
     data = project_json()
     network = data["networks"][0]

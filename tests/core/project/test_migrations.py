@@ -6,9 +6,8 @@ import json
 
 import pytest
 
-from nnstudio.core.project import CorruptProjectError, load_project
+from nnstudio.core.project import CorruptProjectError, load_project, migrations
 from nnstudio.core.project import io as project_io
-from nnstudio.core.project import migrations
 from nnstudio.core.project.migrations import migrate, migration
 
 from .builders import METADATA, project_json, write_zip

@@ -69,21 +69,33 @@ def test_networks_keep_their_order(tmp_path):
 
 def test_numpy_values_and_tuples_in_settings_are_saved_as_plain_json(tmp_path):
     project = small_project()
-    project.training = {"learning_rate": np.float32(0.5), "epochs": np.int64(3), "metrics": ("accuracy",),
-                        "class_weight": {0: 1.0, 1: 2.0}}
+    project.training = {
+        "learning_rate": np.float32(0.5),
+        "epochs": np.int64(3),
+        "metrics": ("accuracy",),
+        "class_weight": {0: 1.0, 1: 2.0},
+    }
     save_project(project, tmp_path / "p.nnstudio")
     training = load_project(tmp_path / "p.nnstudio").training
-    assert training == {"learning_rate": 0.5, "epochs": 3, "metrics": ["accuracy"], "class_weight": {"0": 1.0, "1": 2.0}}
+    assert training == {
+        "learning_rate": 0.5,
+        "epochs": 3,
+        "metrics": ["accuracy"],
+        "class_weight": {"0": 1.0, "1": 2.0},
+    }
 
 
-@pytest.mark.parametrize("mutate, message", [
-    (lambda p: p.training.update(callback=print), "not JSON data"),
-    (lambda p: p.weights["main"].update(bad=[np.array([object()])]), "not numeric"),
-    (lambda p: p.weights.update(ghost={"dense_1": [np.zeros(1)]}), "does not have"),
-    (lambda p: p.weights["main"].update({"bad:name": [np.zeros(1)]}), "invalid layer name"),
-    (lambda p: p.networks.update({"../evil": Graph("x")}), "network name"),
-    (lambda p: p.data.update({(1, 2): "tuple key"}), "non-text key"),
-])
+@pytest.mark.parametrize(
+    "mutate, message",
+    [
+        (lambda p: p.training.update(callback=print), "not JSON data"),
+        (lambda p: p.weights["main"].update(bad=[np.array([object()])]), "not numeric"),
+        (lambda p: p.weights.update(ghost={"dense_1": [np.zeros(1)]}), "does not have"),
+        (lambda p: p.weights["main"].update({"bad:name": [np.zeros(1)]}), "invalid layer name"),
+        (lambda p: p.networks.update({"../evil": Graph("x")}), "network name"),
+        (lambda p: p.data.update({(1, 2): "tuple key"}), "non-text key"),
+    ],
+)
 def test_save_refuses_what_cannot_be_loaded_and_touches_nothing(tmp_path, mutate, message):
     project = small_project()
     mutate(project)
@@ -117,13 +129,24 @@ _ARRAYS = hnp.arrays(
 )
 
 
-@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture])
-@given(graph=graphs(), weights=st.dictionaries(_NAMES, st.lists(_ARRAYS, max_size=3), max_size=4),
-       description=st.text(max_size=40), zoom=st.floats(allow_nan=False, allow_infinity=False))
+@settings(
+    max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture]
+)
+@given(
+    graph=graphs(),
+    weights=st.dictionaries(_NAMES, st.lists(_ARRAYS, max_size=3), max_size=4),
+    description=st.text(max_size=40),
+    zoom=st.floats(allow_nan=False, allow_infinity=False),
+)
 def test_random_projects_round_trip(tmp_path, graph, weights, description, zoom):
     layers = {k: v for k, v in weights.items() if v}
-    project = Project(name="Random", networks={"main": graph}, description=description,
-                      weights={"main": layers} if layers else {}, view={"zoom": zoom})
+    project = Project(
+        name="Random",
+        networks={"main": graph},
+        description=description,
+        weights={"main": layers} if layers else {},
+        view={"zoom": zoom},
+    )
     path = tmp_path / "random.nnstudio"
     save_project(project, path)
     assert_same_project(project, load_project(path))

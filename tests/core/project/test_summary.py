@@ -26,11 +26,11 @@ def test_project_summary_wraps_a_long_connected_to_list_under_its_column():
     lines = text.splitlines()
     start = next(i for i, line in enumerate(lines) if line.startswith("concat (Concatenate)"))
     column = lines[1].rindex("  ") + 2
-    continued = lines[start + 1:start + 4]
+    continued = lines[start + 1 : start + 4]
     assert all(line[:column].strip() == "" and line[column:].startswith("branch_number_") for line in continued)
-    sources = " ".join(line[column:] for line in lines[start:start + 4])
+    sources = " ".join(line[column:] for line in lines[start : start + 4])
     assert sources == ", ".join(f"branch_number_{i}" for i in range(8))
-    assert all(len(line[column:]) <= CONNECTED_WIDTH for line in lines[start:start + 4])
+    assert all(len(line[column:]) <= CONNECTED_WIDTH for line in lines[start : start + 4])
     assert "Total params: 80 (320 B)" in text and "Diagnostics: none" in text
 
 

@@ -105,8 +105,16 @@ def test_mlp_spirals_ends_in_a_two_class_softmax():
 
 def test_cnn_digits_follows_the_classic_pipeline():
     graph = create_project("cnn-digits").main
-    assert [n.type for n in graph] == ["Input", "Conv2D", "BatchNormalization", "MaxPooling2D", "Dropout",
-                                       "Flatten", "Dense", "Dense"]
+    assert [n.type for n in graph] == [
+        "Input",
+        "Conv2D",
+        "BatchNormalization",
+        "MaxPooling2D",
+        "Dropout",
+        "Flatten",
+        "Dense",
+        "Dense",
+    ]
     assert graph.node("input_1").params["shape"] == [8, 8, 1]
     assert create_project("cnn-digits").data["source"] == "digits"
 
@@ -145,11 +153,14 @@ def test_registered_template_is_listed_and_built(monkeypatch):
     assert create_project("tiny-1").description == "A tiny project. Nothing else."
 
 
-@pytest.mark.parametrize("text, first", [
-    ("One. Two.", "One."),
-    ("Shapes like (None, 8). More.", "Shapes like (None, 8)."),
-    ("Version 1.5 is out! Yes.", "Version 1.5 is out!"),
-    ("No end", "No end"),
-])
+@pytest.mark.parametrize(
+    "text, first",
+    [
+        ("One. Two.", "One."),
+        ("Shapes like (None, 8). More.", "Shapes like (None, 8)."),
+        ("Version 1.5 is out! Yes.", "Version 1.5 is out!"),
+        ("No end", "No end"),
+    ],
+)
 def test_first_sentence(text, first):
     assert first_sentence(text) == first

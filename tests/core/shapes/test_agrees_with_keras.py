@@ -27,8 +27,11 @@ def random_graphs(draw) -> Graph:
     """Build a valid graph step by step, tracking shapes with simple rules of thumb."""
     graph = Graph()
     image = draw(st.booleans())
-    shape = (None, draw(st.integers(6, 12)), draw(st.integers(6, 12)), draw(st.integers(1, 3))) if image \
+    shape = (
+        (None, draw(st.integers(6, 12)), draw(st.integers(6, 12)), draw(st.integers(1, 3)))
+        if image
         else (None, draw(st.integers(1, 8)))
+    )
     shapes = {_add(graph, "Input", {"shape": list(shape[1:])}, []): shape}
     for _ in range(draw(st.integers(1, 7))):
         nid = draw(st.sampled_from(sorted(shapes)))
@@ -36,7 +39,9 @@ def random_graphs(draw) -> Graph:
         same = sorted(n for n, t in shapes.items() if t == s and n != nid)
         options = ["Dense"]
         if len(s) == 4:
-            options += ["Conv2D", "Flatten", "GlobalAveragePooling2D"] + (["MaxPooling2D", "AveragePooling2D"] if min(s[1:3]) >= 2 else [])
+            options += ["Conv2D", "Flatten", "GlobalAveragePooling2D"] + (
+                ["MaxPooling2D", "AveragePooling2D"] if min(s[1:3]) >= 2 else []
+            )
         if same:
             options += ["Add", "Concatenate", "Maximum"]
         kind = draw(st.sampled_from(options))
@@ -46,8 +51,14 @@ def random_graphs(draw) -> Graph:
             shapes[new] = (*s[:-1], units)
         elif kind == "Conv2D":
             k = draw(st.integers(1, min(3, *s[1:3])))
-            stride, padding, filters = draw(st.integers(1, 2)), draw(st.sampled_from(["valid", "same"])), draw(st.integers(1, 4))
-            new = _add(graph, "Conv2D", {"filters": filters, "kernel_size": k, "strides": stride, "padding": padding}, [nid])
+            stride, padding, filters = (
+                draw(st.integers(1, 2)),
+                draw(st.sampled_from(["valid", "same"])),
+                draw(st.integers(1, 4)),
+            )
+            new = _add(
+                graph, "Conv2D", {"filters": filters, "kernel_size": k, "strides": stride, "padding": padding}, [nid]
+            )
             size = [(d + stride - 1) // stride if padding == "same" else (d - k) // stride + 1 for d in s[1:3]]
             shapes[new] = (None, *size, filters)
         elif kind in ("MaxPooling2D", "AveragePooling2D"):

@@ -5,13 +5,16 @@ from __future__ import annotations
 from nnstudio.core.graph import Edge, Graph, Node
 from nnstudio.core.graph.commands import SetParam
 from nnstudio.core.shapes import ShapeInference, infer_shapes
-
 from tests.core.shapes.graphs import chain, connect
 
 
 def _residual_block(units: int = 16) -> Graph:
-    inner = chain(("x", "Input", {}), ("dense_1", "Dense", {"units": units, "activation": "relu"}),
-                  ("dense_2", "Dense", {"units": units}), name="block_1")
+    inner = chain(
+        ("x", "Input", {}),
+        ("dense_1", "Dense", {"units": units, "activation": "relu"}),
+        ("dense_2", "Dense", {"units": units}),
+        name="block_1",
+    )
     inner.add_node(Node("add_1", "Add", {}))
     inner.add_node(Node("output_1", "Output", {}))
     connect(inner, ("x", "add_1", 0), ("dense_2", "add_1", 1), ("add_1", "output_1"))

@@ -7,7 +7,6 @@ import tracemalloc
 
 from nnstudio.core.graph import Edge, Graph, Node
 from nnstudio.core.shapes import MAX_PARAMS, infer_shapes
-
 from tests.core.shapes.graphs import chain, connect
 
 
@@ -35,8 +34,11 @@ def test_infer_shapes_gives_each_node_its_shape_and_weight_count():
 
 
 def test_connecting_a_vector_to_a_conv2d_names_both_layers_and_the_received_shape():
-    graph = chain(("input_1", "Input", {"shape": [32]}), ("dense_1", "Dense", {"units": 64}),
-                  ("conv2d_1", "Conv2D", {"filters": 4}))
+    graph = chain(
+        ("input_1", "Input", {"shape": [32]}),
+        ("dense_1", "Dense", {"units": 64}),
+        ("conv2d_1", "Conv2D", {"filters": 4}),
+    )
     (diagnostic,) = infer_shapes(graph).errors_for("conv2d_1")
     assert diagnostic.code == "shape_mismatch"
     assert diagnostic.message == (
@@ -121,8 +123,11 @@ def test_network_without_input_or_output_is_an_error_of_the_whole_network():
 
 
 def test_absurd_layer_sizes_are_reported_without_allocating():
-    graph = chain(("input_1", "Input", {"shape": [1024]}), ("dense_1", "Dense", {"units": 10**12}),
-                  ("dense_2", "Dense", {"units": 10**12}))
+    graph = chain(
+        ("input_1", "Input", {"shape": [1024]}),
+        ("dense_1", "Dense", {"units": 10**12}),
+        ("dense_2", "Dense", {"units": 10**12}),
+    )
     tracemalloc.start()
     start = time.perf_counter()
     report = infer_shapes(graph)
@@ -169,8 +174,10 @@ def test_missing_query_of_attention_names_the_port():
 
 
 def test_generic_layers_are_inferred_through_keras():
-    graph = chain(("input_1", "Input", {"shape": [5, 8, 8, 2]}),
-                  ("conv_lstm_1", "keras.ConvLSTM2D", {"config": {"filters": 3, "kernel_size": [3, 3]}}))
+    graph = chain(
+        ("input_1", "Input", {"shape": [5, 8, 8, 2]}),
+        ("conv_lstm_1", "keras.ConvLSTM2D", {"config": {"filters": 3, "kernel_size": [3, 3]}}),
+    )
     report = infer_shapes(graph)
     assert report.ok
     assert report.nodes["conv_lstm_1"].output_shape == (None, 6, 6, 3)
@@ -178,8 +185,11 @@ def test_generic_layers_are_inferred_through_keras():
 
 
 def test_generic_layer_with_a_bad_config_is_an_error_not_an_exception():
-    graph = chain(("input_1", "Input", {"shape": [4]}), ("x_1", "keras.Dense", {"config": {"units": "many"}}),
-                  ("y_1", "keras.Dense", {"config": {"units": 2}}))
+    graph = chain(
+        ("input_1", "Input", {"shape": [4]}),
+        ("x_1", "keras.Dense", {"config": {"units": "many"}}),
+        ("y_1", "keras.Dense", {"config": {"units": 2}}),
+    )
     graph.add_node(Node("z_1", "keras.Dense", {"config": {"units": 2}}))
     graph.add_node(Node("w_1", "keras.NoSuchLayer", {"config": {}}))
     connect(graph, ("input_1", "z_1"), ("input_1", "w_1"))

@@ -15,14 +15,25 @@ def points_dataset(n: int = 96, seed: int = 0, test: bool = True) -> Dataset:
     y = rng.integers(0, 2, n)
     x = (rng.normal(size=(n, 2)) + np.where(y[:, None] == 1, 1.5, -1.5)).astype(np.float32)
     a, b = int(n * 2 / 3), int(n * 5 / 6)
-    return Dataset("blobs", "classification", x[:a], y[:a], x[a:b], y[a:b],
-                   x[b:] if test else None, y[b:] if test else None, num_classes=2,
-                   class_names=("left", "right"), domain=((-4.0, 4.0), (-4.0, 4.0)))
+    return Dataset(
+        "blobs",
+        "classification",
+        x[:a],
+        y[:a],
+        x[a:b],
+        y[a:b],
+        x[b:] if test else None,
+        y[b:] if test else None,
+        num_classes=2,
+        class_names=("left", "right"),
+        domain=((-4.0, 4.0), (-4.0, 4.0)),
+    )
 
 
 def mlp(inputs: int = 2, classes: int = 2, seed: int = 0, hidden: int = 8):
     """A tiny softmax MLP built under a fixed seed."""
     import keras
+
     keras.utils.set_random_seed(seed)
     x = keras.Input((inputs,), name="features")
     h = keras.layers.Dense(hidden, activation="relu", name="hidden")(x)

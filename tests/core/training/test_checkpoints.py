@@ -5,8 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from nnstudio.core.training.checkpoints import (
-    CheckpointError, load_checkpoint, restore_checkpoint, save_checkpoint)
+from nnstudio.core.training.checkpoints import CheckpointError, load_checkpoint, restore_checkpoint, save_checkpoint
 
 from .conftest import mlp
 
@@ -15,8 +14,14 @@ def test_checkpoint_round_trips_weights_and_optimizer_state(tmp_path):
     model = mlp(seed=1)
     model.compile(optimizer="adam", loss="sparse_categorical_crossentropy")
     model.train_on_batch(np.ones((4, 2), np.float32), np.array([0, 1, 0, 1]))
-    save_checkpoint(tmp_path, 3, [{"loss": 1.0}], {"main": model}, {"best_epoch": 2},
-                    {"best": {"out": [np.zeros((8, 2)), np.zeros(2)]}})
+    save_checkpoint(
+        tmp_path,
+        3,
+        [{"loss": 1.0}],
+        {"main": model},
+        {"best_epoch": 2},
+        {"best": {"out": [np.zeros((8, 2)), np.zeros(2)]}},
+    )
     assert sorted(p.name for p in tmp_path.iterdir()) == ["checkpoint.json", "epoch-0003.npz"]
     checkpoint = load_checkpoint(tmp_path)
     assert checkpoint.epoch == 3 and checkpoint.history == [{"loss": 1.0}]

@@ -6,9 +6,15 @@ import numpy as np
 import pytest
 
 from nnstudio.core.training.config import (
-    ConfigError, TrainingConfig, build_callbacks, build_metrics, build_optimizer, build_schedule,
+    ConfigError,
+    TrainingConfig,
+    build_callbacks,
+    build_metrics,
+    build_optimizer,
+    build_schedule,
     class_weights,
-    list_devices)
+    list_devices,
+)
 
 
 def test_training_config_from_empty_dict_uses_defaults():
@@ -19,16 +25,18 @@ def test_training_config_from_empty_dict_uses_defaults():
 
 
 def test_training_config_round_trips_and_fills_partial_sections():
-    cfg = TrainingConfig.from_dict({"optimizer": {"name": "sgd", "momentum": 0.9}, "epochs": 3,
-                                    "metrics": "mae", "future_key": 1})
+    cfg = TrainingConfig.from_dict(
+        {"optimizer": {"name": "sgd", "momentum": 0.9}, "epochs": 3, "metrics": "mae", "future_key": 1}
+    )
     assert cfg.optimizer["learning_rate"] == 0.001 and cfg.optimizer["momentum"] == 0.9
     assert cfg.metrics == ["mae"]
     assert TrainingConfig.from_dict(cfg.to_dict()) == cfg
 
 
 def test_training_config_validation_names_every_problem():
-    cfg = TrainingConfig.from_dict({"batch_size": 0, "optimizer": {"name": "lion"}, "loss": "l3",
-                                    "device": "tpu", "class_weight": "weird"})
+    cfg = TrainingConfig.from_dict(
+        {"batch_size": 0, "optimizer": {"name": "lion"}, "loss": "l3", "device": "tpu", "class_weight": "weird"}
+    )
     problems = " ".join(cfg.validate())
     for key in ("`batch_size`", "`optimizer.name`", "`loss`", "`device`", "`class_weight`"):
         assert key in problems
@@ -39,32 +47,44 @@ def test_training_config_validation_names_every_problem():
 
 def test_build_optimizer_makes_each_optimizer_with_its_settings():
     import keras
+
     cfg = TrainingConfig.from_dict({"optimizer": {"name": "sgd", "momentum": 0.9, "nesterov": True}})
     sgd = build_optimizer(cfg, 10)
     assert isinstance(sgd, keras.optimizers.SGD) and sgd.nesterov and sgd.momentum == 0.9
-    for name, cls in [("adam", "Adam"), ("adamw", "AdamW"), ("rmsprop", "RMSprop"), ("adagrad", "Adagrad"),
-                      ("adadelta", "Adadelta"), ("nadam", "Nadam")]:
+    for name, cls in [
+        ("adam", "Adam"),
+        ("adamw", "AdamW"),
+        ("rmsprop", "RMSprop"),
+        ("adagrad", "Adagrad"),
+        ("adadelta", "Adadelta"),
+        ("nadam", "Nadam"),
+    ]:
         opt = build_optimizer(TrainingConfig.from_dict({"optimizer": {"name": name}}), 10)
         assert type(opt).__name__ == cls
 
 
-@pytest.mark.parametrize("schedule, step, expected", [
-    ({"name": "step", "step_epochs": 2, "gamma": 0.5}, 20, 0.05),     # 2 epochs of 10 steps
-    ({"name": "exponential", "decay_rate": 0.5}, 10, 0.05),
-    ({"name": "cosine", "alpha": 0.0}, 30, 0.05),                    # halfway through 6 epochs
-    ({"name": "constant"}, 1000, 0.1),
-])
+@pytest.mark.parametrize(
+    "schedule, step, expected",
+    [
+        ({"name": "step", "step_epochs": 2, "gamma": 0.5}, 20, 0.05),  # 2 epochs of 10 steps
+        ({"name": "exponential", "decay_rate": 0.5}, 10, 0.05),
+        ({"name": "cosine", "alpha": 0.0}, 30, 0.05),  # halfway through 6 epochs
+        ({"name": "constant"}, 1000, 0.1),
+    ],
+)
 def test_build_schedule_follows_epochs(schedule, step, expected):
-    cfg = TrainingConfig.from_dict({"optimizer": {"name": "sgd", "learning_rate": 0.1},
-                                    "schedule": schedule, "epochs": 6})
+    cfg = TrainingConfig.from_dict(
+        {"optimizer": {"name": "sgd", "learning_rate": 0.1}, "schedule": schedule, "epochs": 6}
+    )
     lr = build_schedule(cfg, 10)
     value = float(lr(step)) if callable(lr) else float(lr)
     assert value == pytest.approx(expected, rel=1e-4)
 
 
 def test_build_callbacks_adds_early_stopping_and_reduce_on_plateau():
-    cfg = TrainingConfig.from_dict({"early_stopping": {"enabled": True, "patience": 2},
-                                    "schedule": {"name": "reduce_on_plateau"}})
+    cfg = TrainingConfig.from_dict(
+        {"early_stopping": {"enabled": True, "patience": 2}, "schedule": {"name": "reduce_on_plateau"}}
+    )
     kinds = [type(c).__name__ for c in build_callbacks(cfg, has_validation=False)]
     assert kinds == ["EarlyStopping", "ReduceLROnPlateau"]
     assert build_callbacks(cfg, has_validation=False)[0].monitor == "loss"

@@ -19,8 +19,13 @@ NO_TELEMETRY = TelemetryOptions.none()
 def train(proj, recorder, model=None, **kwargs):
     kwargs.setdefault("telemetry", NO_TELEMETRY)
     kwargs.setdefault("should_stop", lambda: False)
-    return run_training(proj, report=recorder, dataset=kwargs.pop("dataset", points_dataset()),
-                        models={"main": model or mlp()}, **kwargs)
+    return run_training(
+        proj,
+        report=recorder,
+        dataset=kwargs.pop("dataset", points_dataset()),
+        models={"main": model or mlp()},
+        **kwargs,
+    )
 
 
 def test_run_training_reports_events_in_order(recorder):
@@ -28,7 +33,7 @@ def test_run_training_reports_events_in_order(recorder):
     names = recorder.names()
     assert names[0] == "RunStarted" and names[-1] == "RunFinished"
     assert names.count("EpochEnded") == 2
-    assert names.count("BatchEnded") == 2 * 4          # 64 samples / batch 16
+    assert names.count("BatchEnded") == 2 * 4  # 64 samples / batch 16
     first_epoch_end = names.index("EpochEnded")
     assert set(names[1:first_epoch_end]) == {"BatchEnded"}
     assert finished.status == "completed" and finished.epochs_completed == 2
@@ -52,8 +57,7 @@ def test_run_training_stores_weights_and_run_record(recorder):
 
 def test_run_training_stops_within_one_batch(recorder):
     k = 5
-    finished = train(project(epochs=5), recorder,
-                     should_stop=lambda: len(recorder.of("BatchEnded")) >= k + 1)
+    finished = train(project(epochs=5), recorder, should_stop=lambda: len(recorder.of("BatchEnded")) >= k + 1)
     assert len(recorder.of("BatchEnded")) == k + 1
     assert finished.status == "stopped" and finished.epochs_completed == 1
     assert recorder.names()[-1] == "RunFinished"
@@ -72,9 +76,15 @@ def test_run_training_pauses_and_resumes_from_another_thread(recorder):
 
     releaser = threading.Thread(target=lambda: paused_seen.wait(10) and pause.clear())
     releaser.start()
-    finished = run_training(project(epochs=1), report=report, should_stop=lambda: False,
-                            pause=pause, dataset=points_dataset(), models={"main": mlp()},
-                            telemetry=NO_TELEMETRY)
+    finished = run_training(
+        project(epochs=1),
+        report=report,
+        should_stop=lambda: False,
+        pause=pause,
+        dataset=points_dataset(),
+        models={"main": mlp()},
+        telemetry=NO_TELEMETRY,
+    )
     releaser.join()
     names = recorder.names()
     assert finished.status == "completed"
@@ -86,18 +96,19 @@ def test_run_training_pauses_and_resumes_from_another_thread(recorder):
 def test_run_training_stop_is_honoured_while_paused(recorder):
     pause = threading.Event()
     pause.set()
-    finished = train(project(epochs=3), recorder, pause=pause,
-                     should_stop=lambda: bool(recorder.of("Paused")))
+    finished = train(project(epochs=3), recorder, pause=pause, should_stop=lambda: bool(recorder.of("Paused")))
     assert finished.status == "stopped" and len(recorder.of("BatchEnded")) == 1
 
 
 def test_run_training_nan_restores_last_good_weights(recorder):
     import keras
+
     keras.utils.set_random_seed(0)
     x = keras.Input((2,))
     model = keras.Model(x, keras.layers.Dense(1, name="out")(keras.layers.Dense(4, name="hidden")(x)))
-    proj = project(epochs=4, optimizer={"name": "sgd", "learning_rate": 1e12}, loss="mse",
-                   metrics=[], checkpoint_best=False)
+    proj = project(
+        epochs=4, optimizer={"name": "sgd", "learning_rate": 1e12}, loss="mse", metrics=[], checkpoint_best=False
+    )
     data = points_dataset()
     data.y_train = data.y_train.astype(np.float32) * 1e6
     finished = train(proj, recorder, model=model, dataset=data)
@@ -123,8 +134,13 @@ def test_run_training_resumes_from_checkpoint_like_an_uninterrupted_run(recorder
     whole = project(**settings)
     train(whole, recorder, model=mlp(seed=1))
     crashed = project(**settings)
-    train(crashed, recorder, model=mlp(seed=1), checkpoint_dir=str(tmp_path),
-          should_stop=lambda: len(recorder.of("EpochEnded")) >= 4 + 2)
+    train(
+        crashed,
+        recorder,
+        model=mlp(seed=1),
+        checkpoint_dir=str(tmp_path),
+        should_stop=lambda: len(recorder.of("EpochEnded")) >= 4 + 2,
+    )
     assert crashed.runs[-1]["epochs_completed"] == 2
     resumed = project(**settings)
     rec = type(recorder)()
@@ -153,7 +169,7 @@ def test_run_training_reports_invalid_settings_as_failed(recorder):
 def test_run_training_turns_errors_inside_keras_into_one_line_failures(recorder):
     proj = project()
     data = points_dataset()
-    data.y_train = data.y_train + 5          # class indices beyond the 2 softmax units
+    data.y_train = data.y_train + 5  # class indices beyond the 2 softmax units
     finished = train(proj, recorder, dataset=data)
     assert finished.status == "failed" and "\n" not in finished.message
     assert proj.runs[-1]["status"] == "failed"
@@ -176,8 +192,11 @@ def test_run_training_keeps_best_epoch_weights(recorder):
 
 
 def test_run_training_early_stopping_ends_the_run(recorder):
-    proj = project(epochs=30, optimizer={"name": "sgd", "learning_rate": 1e-9},
-                   early_stopping={"enabled": True, "patience": 1, "monitor": "val_loss"})
+    proj = project(
+        epochs=30,
+        optimizer={"name": "sgd", "learning_rate": 1e-9},
+        early_stopping={"enabled": True, "patience": 1, "monitor": "val_loss"},
+    )
     finished = train(proj, recorder)
     assert finished.status == "completed" and finished.epochs_completed < 30
     assert "Early stopping" in finished.message
@@ -185,17 +204,20 @@ def test_run_training_early_stopping_ends_the_run(recorder):
 
 def test_run_training_autoencoder_reports_reconstructions(recorder):
     import keras
+
     keras.utils.set_random_seed(0)
     x = keras.Input((2,))
     model = keras.Model(x, keras.layers.Dense(2)(keras.layers.Dense(4, activation="tanh")(x)))
     proj = project(recipe="autoencoder", loss="mse", metrics=["mae"], epochs=2)
-    finished = train(proj, recorder, model=model,
-                     telemetry=TelemetryOptions(min_interval_s=0, every_steps=1, budget_fraction=1.0))
+    finished = train(
+        proj, recorder, model=model, telemetry=TelemetryOptions(min_interval_s=0, every_steps=1, budget_fraction=1.0)
+    )
     assert finished.status == "completed"
     samples = recorder.of("Samples")
     assert samples and samples[0].kind == "reconstruction"
     assert samples[0].samples.shape == samples[0].originals.shape == (8, 2)
     from nnstudio.core.training import reconstruction_errors
+
     errors = reconstruction_errors(model, points_dataset().x_val)
     assert errors.shape == (16,) and (errors >= 0).all()
 
@@ -207,8 +229,9 @@ def test_image_augmentation_from_the_data_spec_is_applied_in_training_only(recor
     proj = create_project("cnn-digits")
     proj.training.update({"epochs": 3})
     proj.data["augment"] = {"rotation": 0.05, "zoom": 0.1}
-    finished = run_training(proj, report=recorder, should_stop=lambda: False, telemetry=NO_TELEMETRY,
-                            dataset=load_dataset(proj.data))
+    finished = run_training(
+        proj, report=recorder, should_stop=lambda: False, telemetry=NO_TELEMETRY, dataset=load_dataset(proj.data)
+    )
     assert finished.status == "completed", finished.message
     [note] = [e.message for e in recorder.of("LogMessage") if "augmented" in e.message]
     assert "rotation" in note and "zoom" in note and "flip" not in note
@@ -222,10 +245,11 @@ def test_a_watched_run_gives_the_same_result_as_a_headless_one(tmp_path):
     from nnstudio.core.templates import create_project
 
     def run(telemetry, **kwargs):
-        proj = create_project("cnn-digits")      # dropout and batch norm: random and stateful
+        proj = create_project("cnn-digits")  # dropout and batch norm: random and stateful
         proj.training["epochs"] = 2
-        finished = run_training(proj, report=lambda event: None, should_stop=lambda: False,
-                                telemetry=telemetry, **kwargs)
+        finished = run_training(
+            proj, report=lambda event: None, should_stop=lambda: False, telemetry=telemetry, **kwargs
+        )
         return [epoch["val_loss"] for epoch in finished.history], finished.test_metrics
 
     watched = TelemetryOptions(min_interval_s=0.0, every_steps=5, budget_fraction=1.0)

@@ -8,8 +8,14 @@ import numpy as np
 import pytest
 
 from nnstudio.core.training.evaluation import (
-    confusion_matrix, evaluate_predictions, evaluate_project, metrics_to_csv, most_confused,
-    per_class_accuracy, regression_stats)
+    confusion_matrix,
+    evaluate_predictions,
+    evaluate_project,
+    metrics_to_csv,
+    most_confused,
+    per_class_accuracy,
+    regression_stats,
+)
 
 from .conftest import mlp, points_dataset
 
@@ -23,13 +29,13 @@ def test_confusion_matrix_and_per_class_accuracy():
 
 def test_evaluate_predictions_binary_roc_and_pr():
     y = np.array([0, 0, 1, 1])
-    scores = np.array([[0.1], [0.4], [0.35], [0.8]])    # one sigmoid column
+    scores = np.array([[0.1], [0.4], [0.35], [0.8]])  # one sigmoid column
     result = evaluate_predictions("classification", y, scores, ("neg", "pos"))
     assert len(result.roc) == 1 and result.roc[0].label == "pos"
-    assert result.roc[0].auc == pytest.approx(0.75)      # 3 of 4 positive/negative pairs ranked right
+    assert result.roc[0].auc == pytest.approx(0.75)  # 3 of 4 positive/negative pairs ranked right
     assert result.pr[0].auc == pytest.approx(0.8333333)  # average precision: (1 + 2/3) / 2
     assert result.metrics["accuracy"] == pytest.approx(0.75)
-    assert result.misclassified.tolist() == [2]           # 0.35 < 0.5 for a positive
+    assert result.misclassified.tolist() == [2]  # 0.35 < 0.5 for a positive
     assert result.per_class_accuracy == {"neg": 1.0, "pos": 0.5}
 
 

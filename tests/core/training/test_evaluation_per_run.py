@@ -11,28 +11,28 @@ from nnstudio.core.graph import Graph
 from nnstudio.core.project.model import Project
 from nnstudio.core.templates.families.common import network
 from nnstudio.core.training.engine import run_training
-from nnstudio.core.training.evaluation import (
-    NotEvaluableError, anomaly_result, evaluate_project, reconstruction_result)
+from nnstudio.core.training.evaluation import NotEvaluableError, anomaly_result, evaluate_project, reconstruction_result
 from nnstudio.core.training.telemetry import TelemetryOptions
 
 from .conftest import mlp, points_dataset, project
 
 
 def _regressor(name: str, units: int) -> Graph:
-    return network(name, [("Input", {"shape": [3]}), ("Dense", {"units": units, "activation": "tanh"}),
-                          ("Dense", {"units": 1})])
+    return network(
+        name, [("Input", {"shape": [3]}), ("Dense", {"units": units, "activation": "tanh"}), ("Dense", {"units": 1})]
+    )
 
 
 def _regression_data() -> Dataset:
     rng = np.random.default_rng(1)
     x = rng.normal(size=(60, 3)).astype(np.float32)
     y = (x.sum(axis=1, keepdims=True) * 0.5).astype(np.float32)
-    return Dataset("sums", "regression", x[:40], y[:40], x[40:50], y[40:50], x[50:], y[50:],
-                   label_format="values")
+    return Dataset("sums", "regression", x[:40], y[:40], x[40:50], y[40:50], x[50:], y[50:], label_format="values")
 
 
 def _two_network_project() -> Project:
     import keras
+
     proj = Project(networks={"first": _regressor("first", 4), "second": _regressor("second", 6)})
     for seed, name in enumerate(proj.networks):
         keras.utils.set_random_seed(seed + 10)
@@ -78,6 +78,7 @@ def test_evaluate_project_says_what_unlabelled_data_lacks():
 
 def test_reconstruction_result_matches_keras_mse_and_mae():
     import keras
+
     rng = np.random.default_rng(0)
     x = rng.random((30, 4, 4, 1)).astype(np.float32)
     keras.utils.set_random_seed(0)
@@ -107,8 +108,14 @@ def test_anomaly_result_has_threshold_metrics_and_roc():
 
 def test_every_view_gets_the_last_epochs_state_even_with_a_slow_sampling_interval(recorder):
     slow = TelemetryOptions(min_interval_s=3600, every_steps=10_000, budget_fraction=1.0)
-    run_training(project(epochs=3), report=recorder, should_stop=lambda: False,
-                 dataset=points_dataset(), models={"main": mlp()}, telemetry=slow)
+    run_training(
+        project(epochs=3),
+        report=recorder,
+        should_stop=lambda: False,
+        dataset=points_dataset(),
+        models={"main": mlp()},
+        telemetry=slow,
+    )
     predictions = recorder.of("Predictions")
     assert predictions and predictions[-1].epoch == 2
     assert predictions[-1].global_step == recorder.of("BatchEnded")[-1].global_step

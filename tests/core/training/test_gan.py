@@ -21,23 +21,35 @@ def ring(n: int = 256, modes: int = 8, seed: int = 0) -> np.ndarray:
 
 def gan_models(seed: int = 0):
     import keras
+
     keras.utils.set_random_seed(seed)
     z = keras.Input((4,))
     generator = keras.Model(z, keras.layers.Dense(2)(keras.layers.Dense(16, activation="relu")(z)))
     x = keras.Input((2,))
-    discriminator = keras.Model(x, keras.layers.Dense(1, activation="sigmoid")(
-        keras.layers.Dense(16, activation="relu")(x)))
+    discriminator = keras.Model(
+        x, keras.layers.Dense(1, activation="sigmoid")(keras.layers.Dense(16, activation="relu")(x))
+    )
     return {"generator": generator, "discriminator": discriminator}
 
 
 def test_gan_recipe_trains_both_networks_and_reports_gan_logs(recorder):
     models = gan_models()
     before = [w.copy() for w in models["discriminator"].get_weights()]
-    proj = project(recipe="gan", epochs=2, batch_size=64, gan={"label_smoothing": 0.1},
-                   optimizer={"name": "adam", "learning_rate": 0.001})
-    finished = run_training(proj, report=recorder, should_stop=lambda: False,
-                            dataset=Dataset("ring", "unsupervised", ring()), models=models,
-                            telemetry=TelemetryOptions(min_interval_s=0, every_steps=2, budget_fraction=1.0))
+    proj = project(
+        recipe="gan",
+        epochs=2,
+        batch_size=64,
+        gan={"label_smoothing": 0.1},
+        optimizer={"name": "adam", "learning_rate": 0.001},
+    )
+    finished = run_training(
+        proj,
+        report=recorder,
+        should_stop=lambda: False,
+        dataset=Dataset("ring", "unsupervised", ring()),
+        models=models,
+        telemetry=TelemetryOptions(min_interval_s=0, every_steps=2, budget_fraction=1.0),
+    )
     assert finished.status == "completed" and finished.epochs_completed == 2
     assert recorder.of("RunStarted")[0].metric_names == GAN_METRICS
     batch = recorder.of("BatchEnded")[-1]
@@ -52,6 +64,7 @@ def test_gan_recipe_trains_both_networks_and_reports_gan_logs(recorder):
 def test_gan_generator_step_leaves_the_discriminator_unchanged():
     """The recipe's pattern: a combined model compiled with D frozen never updates D."""
     import keras
+
     models = gan_models(1)
     d, g = models["discriminator"], models["generator"]
     d.compile(optimizer="sgd", loss="binary_crossentropy")
@@ -71,9 +84,13 @@ def test_gan_generator_step_leaves_the_discriminator_unchanged():
 
 
 def test_gan_recipe_needs_both_networks(recorder):
-    finished = run_training(project(recipe="gan"), report=recorder, should_stop=lambda: False,
-                            dataset=Dataset("ring", "unsupervised", ring()),
-                            models={"generator": gan_models()["generator"]})
+    finished = run_training(
+        project(recipe="gan"),
+        report=recorder,
+        should_stop=lambda: False,
+        dataset=Dataset("ring", "unsupervised", ring()),
+        models={"generator": gan_models()["generator"]},
+    )
     assert finished.status == "failed" and "discriminator" in finished.message
 
 
@@ -87,13 +104,19 @@ def test_mode_coverage_detects_collapse_on_a_ring():
 
 def test_gan_recipe_warns_about_mode_collapse(recorder):
     import keras
+
     models = gan_models()
     keras.utils.set_random_seed(0)
     z = keras.Input((4,))
     models["generator"] = keras.Model(z, keras.layers.Dense(2, kernel_initializer="zeros")(z))
-    run_training(project(recipe="gan", epochs=1, batch_size=128, optimizer={"name": "sgd", "learning_rate": 1e-6}),
-                 report=recorder, should_stop=lambda: False, telemetry=TelemetryOptions.none(),
-                 dataset=Dataset("ring", "unsupervised", ring()), models=models)
+    run_training(
+        project(recipe="gan", epochs=1, batch_size=128, optimizer={"name": "sgd", "learning_rate": 1e-6}),
+        report=recorder,
+        should_stop=lambda: False,
+        telemetry=TelemetryOptions.none(),
+        dataset=Dataset("ring", "unsupervised", ring()),
+        models=models,
+    )
     warnings = [e for e in recorder.of("LogMessage") if e.level == "warning"]
     assert warnings and "mode collapse" in warnings[0].message
 
@@ -101,6 +124,7 @@ def test_gan_recipe_warns_about_mode_collapse(recorder):
 def test_collapse_check_waits_for_the_generator_to_start_learning(recorder):
     """An untrained generator covers little; warning at epoch 1 of a long run would be noise."""
     import keras
+
     models = gan_models()
     keras.utils.set_random_seed(0)
     z = keras.Input((4,))
@@ -115,7 +139,12 @@ def test_collapse_check_waits_for_the_generator_to_start_learning(recorder):
         if type(event).__name__ == "EpochEnded":
             stop_after["epochs"] += 1
 
-    run_training(project(recipe="gan", epochs=10, batch_size=128, optimizer={"name": "sgd", "learning_rate": 1e-6}),
-                 report=report, should_stop=should_stop, telemetry=TelemetryOptions.none(),
-                 dataset=Dataset("ring", "unsupervised", ring()), models=models)
+    run_training(
+        project(recipe="gan", epochs=10, batch_size=128, optimizer={"name": "sgd", "learning_rate": 1e-6}),
+        report=report,
+        should_stop=should_stop,
+        telemetry=TelemetryOptions.none(),
+        dataset=Dataset("ring", "unsupervised", ring()),
+        models=models,
+    )
     assert not [e for e in recorder.of("LogMessage") if "mode collapse" in e.message.lower()]

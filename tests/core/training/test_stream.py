@@ -23,17 +23,33 @@ SAMPLE_EVENTS = [
     ev.BatchEnded(0, 1, 1, {"loss": 0.5}, 0.1, 3.0, 1000.0),
     ev.BatchEnded(0, 2, 2, {"loss": float("nan")}, 0.2, None, 1000.0),
     ev.EpochEnded(0, {"loss": 0.5, "val_loss": 0.6}, 0.001, 1.5, 3.0),
-    ev.WeightStats(0, 5, {"dense/kernel": histogram(np.arange(10.0), 4)},
-                   {"dense/kernel": histogram(np.ones(3), 4)}, {"dense/kernel": 0.01}),
+    ev.WeightStats(
+        0,
+        5,
+        {"dense/kernel": histogram(np.arange(10.0), 4)},
+        {"dense/kernel": histogram(np.ones(3), 4)},
+        {"dense/kernel": 0.01},
+    ),
     ev.Activations(0, 5, 0, {"conv": np.random.rand(4, 4, 2).astype(np.float32)}),
     ev.DecisionBoundary(0, 5, (-1.0, 1.0), (-2.0, 2.0), np.random.rand(8, 8).astype(np.float32)),
     ev.Predictions(0, 5, (0, 1), np.array([1, 0]), np.random.rand(2, 2)),
     ev.Samples(0, 5, "generated", np.random.rand(3, 2).astype(np.float32)),
     ev.Samples(0, 5, "reconstruction", np.zeros((1, 2), np.float32), np.ones((1, 2), np.float32)),
     ev.AttentionMaps(0, 5, 0, ("a", "b"), {"mha": np.random.rand(2, 2, 2).astype(np.float32)}),
-    ev.Paused(3), ev.Resumed(3), ev.LogMessage("warning", "careful"),
-    ev.RunFinished("completed", "done", 2, ({"loss": 1.0}, {"loss": 0.5}), 2.0, 100.0, 1,
-                   {"loss": 0.4}, {"id": "r1", "history": [{"loss": 1.0}]}),
+    ev.Paused(3),
+    ev.Resumed(3),
+    ev.LogMessage("warning", "careful"),
+    ev.RunFinished(
+        "completed",
+        "done",
+        2,
+        ({"loss": 1.0}, {"loss": 0.5}),
+        2.0,
+        100.0,
+        1,
+        {"loss": 0.4},
+        {"id": "r1", "history": [{"loss": 1.0}]},
+    ),
 ]
 
 
@@ -90,7 +106,9 @@ def test_binary_frames_carry_arrays_as_raw_bytes_not_text():
 
 def test_binary_frames_carry_plain_messages():
     assert read_frame(io.BytesIO(encode_frame({"kind": "ready", "keras": "3.10"}))) == {
-        "kind": "ready", "keras": "3.10"}
+        "kind": "ready",
+        "keras": "3.10",
+    }
 
 
 def test_read_frame_treats_a_cut_stream_as_its_end_and_rejects_garbage():

@@ -20,8 +20,14 @@ def test_histogram_summarises_values():
 
 
 def test_telemetry_reports_weights_gradients_activations_and_boundary(recorder):
-    run_training(project(epochs=1), report=recorder, should_stop=lambda: False,
-                 dataset=points_dataset(), models={"main": mlp()}, telemetry=EVERY_STEP)
+    run_training(
+        project(epochs=1),
+        report=recorder,
+        should_stop=lambda: False,
+        dataset=points_dataset(),
+        models={"main": mlp()},
+        telemetry=EVERY_STEP,
+    )
     stats = recorder.of("WeightStats")
     assert set(stats[-1].weights) == {"hidden/kernel", "hidden/bias", "out/kernel", "out/bias"}
     assert set(stats[-1].gradients) == set(stats[-1].weights)
@@ -40,10 +46,10 @@ def test_telemetry_respects_its_time_budget(recorder):
     telemetry = Telemetry(mlp(), recorder, options, x=points_dataset().x_val, y=points_dataset().y_val)
     train_seconds = 0.0
     for step in range(200):
-        train_seconds += 0.002            # a 2 ms training step
+        train_seconds += 0.002  # a 2 ms training step
         if telemetry.due(step, train_seconds):
             telemetry.sample(0, step)
-    charged = telemetry.samples_taken - 1     # the first sample's one-off setup is free
+    charged = telemetry.samples_taken - 1  # the first sample's one-off setup is free
     assert charged >= 1
     # ``due`` checks the budget before a sample, so it can be exceeded by one sample at most.
     assert telemetry.spent <= 0.05 * train_seconds + telemetry.spent / charged
@@ -59,8 +65,7 @@ def test_first_sample_setup_is_not_charged_to_the_budget(recorder):
 
 
 def test_telemetry_respects_step_and_interval_limits(recorder):
-    telemetry = Telemetry(mlp(), recorder, TelemetryOptions(min_interval_s=0, every_steps=10,
-                                                            budget_fraction=1.0))
+    telemetry = Telemetry(mlp(), recorder, TelemetryOptions(min_interval_s=0, every_steps=10, budget_fraction=1.0))
     taken = [s for s in range(35) if telemetry.due(s, 100.0) and telemetry.sample(0, s) is None]
     assert taken == [0, 10, 20, 30]
     slow = Telemetry(mlp(), recorder, TelemetryOptions(min_interval_s=3600, every_steps=1))
@@ -69,13 +74,20 @@ def test_telemetry_respects_step_and_interval_limits(recorder):
 
 
 def test_telemetry_off_takes_no_samples(recorder):
-    run_training(project(epochs=1), report=recorder, should_stop=lambda: False,
-                 dataset=points_dataset(), models={"main": mlp()}, telemetry=TelemetryOptions.none())
+    run_training(
+        project(epochs=1),
+        report=recorder,
+        should_stop=lambda: False,
+        dataset=points_dataset(),
+        models={"main": mlp()},
+        telemetry=TelemetryOptions.none(),
+    )
     assert not recorder.of("WeightStats") and not recorder.of("Activations")
 
 
 def test_telemetry_reports_attention_maps_of_multi_head_attention(recorder):
     import keras
+
     keras.utils.set_random_seed(0)
     tokens = keras.Input((5,), dtype="int32")
     h = keras.layers.Embedding(20, 8, name="embed")(tokens)
@@ -83,8 +95,14 @@ def test_telemetry_reports_attention_maps_of_multi_head_attention(recorder):
     out = keras.layers.Dense(2, activation="softmax")(keras.layers.GlobalAveragePooling1D()(h))
     model = keras.Model(tokens, out)
     x = np.random.default_rng(0).integers(0, 20, (8, 5))
-    telemetry = Telemetry(model, recorder, EVERY_STEP, x=x, y=np.zeros(8, int),
-                          tokens_fn=lambda sample: tuple(f"w{int(t)}" for t in sample))
+    telemetry = Telemetry(
+        model,
+        recorder,
+        EVERY_STEP,
+        x=x,
+        y=np.zeros(8, int),
+        tokens_fn=lambda sample: tuple(f"w{int(t)}" for t in sample),
+    )
     telemetry.sample(0, 0)
     maps = recorder.of("AttentionMaps")[-1]
     assert maps.scores["mha"].shape == (2, 5, 5)
@@ -96,10 +114,12 @@ def test_telemetry_reports_attention_maps_of_multi_head_attention(recorder):
 def test_telemetry_finds_attention_inside_a_block(recorder):
     """A transformer encoder placed as a block compiles to a nested model; its maps still come."""
     import keras
+
     keras.utils.set_random_seed(0)
     inner_in = keras.Input((5, 8))
-    inner = keras.Model(inner_in, keras.layers.MultiHeadAttention(2, 4, name="mha")(inner_in, inner_in),
-                        name="encoder_1")
+    inner = keras.Model(
+        inner_in, keras.layers.MultiHeadAttention(2, 4, name="mha")(inner_in, inner_in), name="encoder_1"
+    )
     tokens = keras.Input((5,), dtype="int32")
     h = inner(keras.layers.Embedding(20, 8, name="embed")(tokens))
     model = keras.Model(tokens, keras.layers.Dense(2, activation="softmax")(keras.layers.GlobalAveragePooling1D()(h)))

@@ -27,8 +27,9 @@ def test_marking_a_parameter_is_one_undoable_edit_of_the_search_section():
 def test_applying_a_trial_is_undone_by_one_undo():
     project = tiny_project()
     before = (serialize(project.main), dict(project.training), project.training["optimizer"]["learning_rate"])
-    command = apply_trial(project, {"dense_1.units": 5, "dense_2.activation": "tanh",
-                                    "training.learning_rate": 0.02}, number=3)
+    command = apply_trial(
+        project, {"dense_1.units": 5, "dense_2.activation": "tanh", "training.learning_rate": 0.02}, number=3
+    )
     command.do()
     assert project.main.node("dense_1").params["units"] == 5
     assert project.training["optimizer"]["learning_rate"] == 0.02
@@ -39,19 +40,37 @@ def test_applying_a_trial_is_undone_by_one_undo():
 
 
 def test_trials_csv_has_one_column_per_parameter():
-    text = trials_csv([{"number": 0, "state": "complete", "value": 0.5, "seconds": 1.0,
-                        "params": {"a.units": 8}, "message": ""},
-                       {"number": 1, "state": "failed", "value": None, "seconds": 0.2,
-                        "params": {"a.units": 16}, "message": "boom"}])
-    assert text.splitlines() == ["number,state,value,seconds,a.units,message", "0,complete,0.5,1.0,8,",
-                                 "1,failed,,0.2,16,boom"]
+    text = trials_csv(
+        [
+            {"number": 0, "state": "complete", "value": 0.5, "seconds": 1.0, "params": {"a.units": 8}, "message": ""},
+            {
+                "number": 1,
+                "state": "failed",
+                "value": None,
+                "seconds": 0.2,
+                "params": {"a.units": 16},
+                "message": "boom",
+            },
+        ]
+    )
+    assert text.splitlines() == [
+        "number,state,value,seconds,a.units,message",
+        "0,complete,0.5,1.0,8,",
+        "1,failed,,0.2,16,boom",
+    ]
 
 
 def test_the_exported_script_is_python_that_builds_the_same_study():
     space = spaces(**{"dense_1.units": "8..64:log:int", "training.learning_rate": "1e-3..1e-1:log"})
     for strategy, prune in (("grid", "median"), ("random", "hyperband"), ("bayesian", "none")):
-        script = study_script("/tmp/p.nnstudio", StudySettings(strategy=strategy, prune=prune, trials=6),
-                              space, epochs=3, storage="sqlite:///t.db", name="p")
+        script = study_script(
+            "/tmp/p.nnstudio",
+            StudySettings(strategy=strategy, prune=prune, trials=6),
+            space,
+            epochs=3,
+            storage="sqlite:///t.db",
+            name="p",
+        )
         ast.parse(script)
         assert "trial.suggest_int('dense_1.units', 8, 64, step=1, log=True)" in script
         assert {"grid": "GridSampler", "random": "RandomSampler", "bayesian": "TPESampler"}[strategy] in script

@@ -28,10 +28,16 @@ def test_parse_spec_reads_ranges_flags_and_choices():
     assert parse_spec("training.batch_size", "16|32|64").choices == (16, 32, 64)
 
 
-@pytest.mark.parametrize("text, fragment", [
-    ("1..x", "LOW..HIGH"), ("5..1", "low <= high"), ("0..1:log", "above 0"),
-    ("1.5..3:int", "integer ends"), ("1..2:cube", "LOW..HIGH"),
-])
+@pytest.mark.parametrize(
+    "text, fragment",
+    [
+        ("1..x", "LOW..HIGH"),
+        ("5..1", "low <= high"),
+        ("0..1:log", "above 0"),
+        ("1.5..3:int", "integer ends"),
+        ("1..2:cube", "LOW..HIGH"),
+    ],
+)
 def test_parse_spec_rejects_bad_specs_naming_the_value(text, fragment):
     with pytest.raises(SearchSpaceError, match=fragment) as info:
         parse_spec("dense_1.units", text)
@@ -56,16 +62,26 @@ def test_spaces_round_trip_through_the_stored_form():
 
 def test_apply_params_sets_layer_parameters_and_training_aliases():
     project = tiny_project()
-    apply_params(project, {"dense_1.units": 7, "training.learning_rate": 0.02, "training.optimizer": "sgd",
-                           "training.batch_size": 8})
+    apply_params(
+        project,
+        {"dense_1.units": 7, "training.learning_rate": 0.02, "training.optimizer": "sgd", "training.batch_size": 8},
+    )
     assert project.main.node("dense_1").params["units"] == 7
     assert project.training["optimizer"]["learning_rate"] == 0.02
     assert project.training["optimizer"]["name"] == "sgd" and project.training["batch_size"] == 8
 
 
 def test_check_spaces_accepts_valid_spaces_of_layers_and_training():
-    check_spaces(tiny_project(), spaces(**{"dense_1.units": "4..64:log:int", "dense_2.activation": "relu|tanh",
-                                           "training.learning_rate": "1e-4..1e-1:log"}))
+    check_spaces(
+        tiny_project(),
+        spaces(
+            **{
+                "dense_1.units": "4..64:log:int",
+                "dense_2.activation": "relu|tanh",
+                "training.learning_rate": "1e-4..1e-1:log",
+            }
+        ),
+    )
 
 
 def test_check_spaces_names_unknown_nodes_and_parameters():
@@ -111,8 +127,9 @@ def test_repeat_stacks_copies_of_a_layer_so_the_number_of_layers_is_searched():
 
 
 def test_repeat_is_checked_before_the_study():
-    problems = space_problems(tiny_project(), spaces(**{"input_1.repeat": "1..2:int", "dense_2.repeat": "0..2:int",
-                                                        "dense_3.repeat": "1..2"}))
+    problems = space_problems(
+        tiny_project(), spaces(**{"input_1.repeat": "1..2:int", "dense_2.repeat": "0..2:int", "dense_3.repeat": "1..2"})
+    )
     assert "Input cannot be repeated" in problems[0]
     assert "whole numbers of at least 1" in problems[1] and "whole numbers" in problems[2]
 

@@ -17,19 +17,25 @@ def test_grid_search_visits_exactly_the_grid(project_file, tmp_path):
     project, path = project_file
     space = spaces(**{"dense_1.units": "4|8", "training.learning_rate": "0.01..0.03:step=0.02"})
     summary, _job = run_here(project, path, StudySettings(strategy="grid", trials=50, epochs=1), space)
-    visited = sorted((t["params"]["dense_1.units"], t["params"]["training.learning_rate"])
-                     for t in summary["trials"])
+    visited = sorted((t["params"]["dense_1.units"], t["params"]["training.learning_rate"]) for t in summary["trials"])
     assert visited == [(4, 0.01), (4, 0.03), (8, 0.01), (8, 0.03)]
     assert all(t["state"] == "complete" for t in summary["trials"])
     assert summary["best"]["params"] in [t["params"] for t in summary["trials"]]
 
 
-@pytest.mark.parametrize("sampler", [optuna.samplers.RandomSampler(seed=1),
-                                     optuna.samplers.TPESampler(seed=1, n_startup_trials=5)])
+@pytest.mark.parametrize(
+    "sampler", [optuna.samplers.RandomSampler(seed=1), optuna.samplers.TPESampler(seed=1, n_startup_trials=5)]
+)
 def test_random_and_bayesian_samplers_respect_ranges_log_scale_and_integer_steps(sampler):
-    space = spaces(**{"a.units": "16..256:log:int", "a.filters": "8..64:int:step=8",
-                      "training.learning_rate": "1e-4..1e-1:log", "a.rate": "0..0.5:step=0.1",
-                      "a.activation": "relu|tanh"})
+    space = spaces(
+        **{
+            "a.units": "16..256:log:int",
+            "a.filters": "8..64:int:step=8",
+            "training.learning_rate": "1e-4..1e-1:log",
+            "a.rate": "0..0.5:step=0.1",
+            "a.activation": "relu|tanh",
+        }
+    )
     study = optuna.create_study(sampler=sampler)
     optuna.logging.set_verbosity(optuna.logging.WARNING)
     study.optimize(lambda t: sum(hash(str(suggest(t, k, d))) % 7 for k, d in space.items()), n_trials=40)
@@ -42,7 +48,7 @@ def test_random_and_bayesian_samplers_respect_ranges_log_scale_and_integer_steps
         assert p["a.activation"] in ("relu", "tanh")
     lrs = [t.params["training.learning_rate"] for t in study.trials]
     # Log scale: about as many draws below 1e-2.5 as above (a linear range would put ~97% above).
-    assert sum(lr < 10 ** -2.5 for lr in lrs) >= 8
+    assert sum(lr < 10**-2.5 for lr in lrs) >= 8
 
 
 @pytest.mark.slow
@@ -77,6 +83,7 @@ def test_a_failed_trial_is_recorded_with_its_message_and_the_study_goes_on(proje
     job.spaces["training.optimizer"] = {"type": "choice", "choices": ["lion", "sgd"]}
     run_worker(job)
     from nnstudio.core.tune.study import open_storage, study_summary
+
     study = optuna.load_study(study_name=job.study, storage=open_storage(job.storage))
     trials = study_summary(study, StudySettings()).get("trials")
     states = {t["params"]["training.optimizer"]: t for t in trials}
@@ -90,16 +97,23 @@ def test_retraining_the_best_trial_with_its_seed_reproduces_its_objective(projec
     settings = StudySettings(strategy="random", trials=2, epochs=2, seed=7)
     summary, _job = run_here(project, path, settings, space)
     best = summary["best"]
-    again = train_trial(trial_project(project, best["params"], epochs=2, seed=7), "val_loss",
-                        report_value=lambda value, step: False, should_stop=lambda: False)
+    again = train_trial(
+        trial_project(project, best["params"], epochs=2, seed=7),
+        "val_loss",
+        report_value=lambda value, step: False,
+        should_stop=lambda: False,
+    )
     assert again.state == "complete"
     assert again.value == pytest.approx(best["value"], rel=1e-3, abs=1e-4)
 
 
 def test_an_objective_the_run_does_not_log_fails_the_trial_naming_the_metrics(project_file):
     project, path = project_file
-    summary, _job = run_here(project, path, StudySettings(strategy="grid", trials=1, epochs=1,
-                                                          objective="val_f1"),
-                             spaces(**{"dense_1.units": "4"}))
+    summary, _job = run_here(
+        project,
+        path,
+        StudySettings(strategy="grid", trials=1, epochs=1, objective="val_f1"),
+        spaces(**{"dense_1.units": "4"}),
+    )
     message = summary["trials"][0]["message"]
     assert "val_f1" in message and "val_loss" in message

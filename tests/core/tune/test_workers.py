@@ -47,8 +47,7 @@ def test_a_worker_killed_mid_trial_is_recorded_failed_and_the_study_goes_on(proj
     killed = []
 
     def kill_the_first_trial(progress) -> None:
-        running = [t for t in study.get_trials(deepcopy=False) if t.state.name == "RUNNING"
-                   and t.intermediate_values]
+        running = [t for t in study.get_trials(deepcopy=False) if t.state.name == "RUNNING" and t.intermediate_values]
         if running and not killed:  # as the kernel's OOM killer would
             pid = int(running[0].user_attrs["worker"].rpartition(":")[2])
             os.kill(pid, signal.SIGKILL)

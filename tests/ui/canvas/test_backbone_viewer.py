@@ -11,14 +11,16 @@ from nnstudio.ui.panels.palette import PRETRAINED, PalettePanel
 
 @pytest.fixture(scope="module")
 def model_file(tmp_path_factory):
-    model = keras.Sequential([
-        keras.Input((8, 8, 1)),
-        keras.layers.Conv2D(2, 3, name="c1"),
-        keras.layers.BatchNormalization(name="bn"),
-        keras.layers.Conv2D(3, 3, name="c2"),
-        keras.layers.GlobalAveragePooling2D(name="gap"),
-        keras.layers.Dense(4, name="out"),
-    ])
+    model = keras.Sequential(
+        [
+            keras.Input((8, 8, 1)),
+            keras.layers.Conv2D(2, 3, name="c1"),
+            keras.layers.BatchNormalization(name="bn"),
+            keras.layers.Conv2D(3, 3, name="c2"),
+            keras.layers.GlobalAveragePooling2D(name="gap"),
+            keras.layers.Dense(4, name="out"),
+        ]
+    )
     path = tmp_path_factory.mktemp("m") / "tiny.keras"
     model.save(path)
     return path

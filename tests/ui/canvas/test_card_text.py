@@ -12,7 +12,7 @@ def test_edge_shape_label_sits_beside_the_curve_not_on_it(cnn_canvas):
     item = cnn_canvas.scene.edge_item(Edge("input_1", 0, "conv2d_1", 0))
     assert item.label == "(None, 28, 28, 1)"
     start, end = item.endpoints()
-    assert item._label_rect.left() > max(start.x(), end.x())   # clear of the curve, arrow and ports
+    assert item._label_rect.left() > max(start.x(), end.x())  # clear of the curve, arrow and ports
 
 
 def test_a_type_name_that_does_not_fit_is_left_out_rather_than_cut(cnn_canvas):
@@ -35,4 +35,4 @@ def test_pasted_layers_land_beside_the_originals_not_on_them(cnn_canvas):
     (pasted,) = c.controller.paste()
     x, y = c.graph.node("dense_1").pos
     px, py = c.graph.node(pasted).pos
-    assert py == y and px - x >= 200.0                     # a whole card width away
+    assert py == y and px - x >= 200.0  # a whole card width away

@@ -8,7 +8,6 @@ from PySide6.QtTest import QTest
 
 from nnstudio.core.graph import Edge, Graph, graph_to_dict
 from nnstudio.ui.canvas.clipboard import NODES_MIME
-
 from tests.ui.canvas.conftest import layer, small_cnn
 
 
@@ -74,7 +73,7 @@ def test_duplicate_copies_selection_with_internal_edges_offset(cnn_canvas):
     assert ids == ["flatten_2", "dense_2"]
     assert Edge("flatten_2", 0, "dense_2", 0) in c.graph.edges
     x, y = c.graph.node("dense_1").pos
-    step = 200.0 + 40.0                                   # a card's width and a gap: side by side
+    step = 200.0 + 40.0  # a card's width and a gap: side by side
     assert c.graph.node("dense_2").pos == (x + step, y)
     assert c.controller.selected_ids() == ids
     again = c.controller.duplicate_selection()
@@ -110,7 +109,9 @@ def test_group_refuses_input_nodes_with_a_message(cnn_canvas, qtbot):
 
 def test_auto_layout_is_one_undo_step(cnn_canvas):
     c = cnn_canvas
-    c.controller.editor.move_nodes({"dense_1": ((0.0, 560.0), (700.0, 90.0)), "flatten_1": ((0.0, 420.0), (-500.0, 40.0))})
+    c.controller.editor.move_nodes(
+        {"dense_1": ((0.0, 560.0), (700.0, 90.0)), "flatten_1": ((0.0, 420.0), (-500.0, 40.0))}
+    )
     moved = {n: c.graph.node(n).pos for n in c.graph.nodes}
     assert c.controller.auto_layout()
     positions = [c.graph.node(n).pos for n in ["input_1", "conv2d_1", "max_pooling2d_1", "flatten_1", "dense_1"]]
@@ -209,8 +210,9 @@ def test_double_click_on_a_block_asks_to_open_it(cnn_canvas, qtbot):
     c = cnn_canvas
     block_id = c.controller.editor.group(["flatten_1"])
     with qtbot.waitSignal(c.controller.block_open_requested) as opened:
-        QTest.mouseDClick(c.view.viewport(), Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier,
-                          c.node_point(block_id))
+        QTest.mouseDClick(
+            c.view.viewport(), Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier, c.node_point(block_id)
+        )
     assert opened.args == [block_id]
 
 

@@ -10,7 +10,6 @@ from nnstudio.core.graph import Edge
 from nnstudio.core.graph.commands import AddNode
 from nnstudio.ui.canvas.clipboard import BLOCK_MIME, block_mime, layer_mime
 from nnstudio.ui.undo import push
-
 from tests.ui.canvas.conftest import layer
 
 LEFT = Qt.MouseButton.LeftButton

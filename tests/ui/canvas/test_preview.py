@@ -8,12 +8,15 @@ import pytest
 from nnstudio.ui.canvas.preview import MAX_SIDE, activation_thumbnail
 
 
-@pytest.mark.parametrize("shape, size", [
-    ((8, 8, 32), (8, 8)),          # a feature map: averaged over channels
-    ((64,), (64, 1)),              # a dense layer: one row of cells
-    ((30, 16), (16, 30)),          # a recurrent layer: time by units
-    ((200, 200, 3), (MAX_SIDE + 3, MAX_SIDE + 3)),  # big maps are thinned before scaling
-])
+@pytest.mark.parametrize(
+    "shape, size",
+    [
+        ((8, 8, 32), (8, 8)),  # a feature map: averaged over channels
+        ((64,), (64, 1)),  # a dense layer: one row of cells
+        ((30, 16), (16, 30)),  # a recurrent layer: time by units
+        ((200, 200, 3), (MAX_SIDE + 3, MAX_SIDE + 3)),  # big maps are thinned before scaling
+    ],
+)
 def test_activation_thumbnail_shapes_each_kind_of_layer(shape, size):
     image = activation_thumbnail(np.random.default_rng(0).normal(size=shape))
     assert image is not None and (image.width(), image.height()) == size

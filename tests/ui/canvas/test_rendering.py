@@ -14,7 +14,6 @@ from nnstudio.ui.canvas import CanvasController
 from nnstudio.ui.canvas.actions import context_menu
 from nnstudio.ui.canvas.style import CanvasStyle
 from nnstudio.ui.undo import push
-
 from tests.ui.canvas.conftest import small_cnn
 
 

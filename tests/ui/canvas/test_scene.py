@@ -7,7 +7,6 @@ from nnstudio.core.graph.commands import AddNode, Connect, RemoveNodes, RenameNo
 from nnstudio.ui.canvas import GraphScene
 from nnstudio.ui.canvas.block_item import BlockItem
 from nnstudio.ui.undo import push
-
 from tests.ui.canvas.conftest import layer, small_cnn
 
 

@@ -8,7 +8,6 @@ from PySide6.QtGui import QUndoStack
 from nnstudio.core.graph import Edge, PortOccupiedError, graph_to_dict
 from nnstudio.core.graph.commands import Connect, MoveNodes, SetParam
 from nnstudio.ui.undo import QtCommand, push
-
 from tests.ui.canvas.conftest import small_cnn
 
 
@@ -59,10 +58,14 @@ def test_push_of_a_composite_whose_child_fails_leaves_graph_and_stack_clean(qtbo
     graph = small_cnn()
     stack = QUndoStack()
     before = graph_to_dict(graph)
-    composite = CompositeCommand(graph, "Set and connect", [
-        SetParam(graph, "dense_1", "units", 99),
-        Connect(graph, Edge("input_1", 0, "dense_1", 0)),
-    ])
+    composite = CompositeCommand(
+        graph,
+        "Set and connect",
+        [
+            SetParam(graph, "dense_1", "units", 99),
+            Connect(graph, Edge("input_1", 0, "dense_1", 0)),
+        ],
+    )
     with pytest.raises(PortOccupiedError):
         push(stack, composite)
     assert stack.count() == 0 and stack.isClean()

@@ -1,8 +1,8 @@
 """The data panel: choosing a source previews it and emits the spec; errors show in red."""
 
 import numpy as np
-from PySide6.QtCore import Qt
 import pytest
+from PySide6.QtCore import Qt
 
 from nnstudio.core.project.model import Project
 from nnstudio.ui.panels.data_panel import DataPanel
@@ -40,10 +40,17 @@ def test_editing_a_param_reloads_with_the_new_value(panel, qtbot):
     assert loaded.args[0].summary()["total"] == 200
 
 
-@pytest.mark.parametrize("source, widget", [
-    ("digits", "image_label"), ("iris", "table"), ("sentiment", "table"), ("sine", "plot"), ("adding", "plot"),
-    ("shapes", "image_label"),
-])
+@pytest.mark.parametrize(
+    "source, widget",
+    [
+        ("digits", "image_label"),
+        ("iris", "table"),
+        ("sentiment", "table"),
+        ("sine", "plot"),
+        ("adding", "plot"),
+        ("shapes", "image_label"),
+    ],
+)
 def test_each_kind_of_data_gets_its_preview(panel, qtbot, source, widget):
     _choose(panel, qtbot, source)
     assert panel.preview.currentWidget() is getattr(panel.preview, widget)
@@ -81,8 +88,9 @@ def test_load_error_shows_in_red_in_the_panel(panel, qtbot, tmp_path):
 
 def test_csv_columns_are_offered_after_reading_the_header(panel, qtbot, tmp_path):
     table = tmp_path / "t.csv"
-    table.write_text("age,income,label\n" + "".join(f"{20 + i},{1000 * i},{'yes' if i % 2 else 'no'}\n"
-                                                    for i in range(30)))
+    table.write_text(
+        "age,income,label\n" + "".join(f"{20 + i},{1000 * i},{'yes' if i % 2 else 'no'}\n" for i in range(30))
+    )
     with qtbot.waitSignal(panel.dataset_loaded) as loaded:
         panel.set_project(Project(data={"source": "csv", "params": {"path": str(table)}}))
     target = panel._param_widgets["target"]
@@ -122,14 +130,15 @@ def test_augmentation_options_go_into_the_spec(panel, qtbot):
 
 def test_csv_features_show_ticked_when_used_and_never_offer_the_target(panel, qtbot, tmp_path):
     table = tmp_path / "t.csv"
-    table.write_text("age,income,height,label\n" + "".join(f"{20 + i},{1000 * i},{150 + i},{i % 2}\n"
-                                                           for i in range(30)))
+    table.write_text(
+        "age,income,height,label\n" + "".join(f"{20 + i},{1000 * i},{150 + i},{i % 2}\n" for i in range(30))
+    )
     with qtbot.waitSignal(panel.dataset_loaded):
         panel.set_project(Project(data={"source": "csv", "params": {"path": str(table), "target": "label"}}))
     features = panel._param_widgets["features"]
     items = [features.item(i) for i in range(features.count())]
     assert [item.text() for item in items] == ["age", "income", "height"]
-    assert all(item.checkState() == Qt.CheckState.Checked for item in items)   # all three are used
+    assert all(item.checkState() == Qt.CheckState.Checked for item in items)  # all three are used
     with qtbot.waitSignal(panel.data_changed) as changed:
         items[1].setCheckState(Qt.CheckState.Unchecked)
     assert changed.args[0]["params"]["features"] == ["age", "height"]

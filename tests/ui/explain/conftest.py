@@ -5,11 +5,13 @@ from __future__ import annotations
 import pytest
 
 
-def project_with_weights(template: str, data: dict | None = None, inputs: int | None = None,
-                         classes: int | None = None):
+def project_with_weights(
+    template: str, data: dict | None = None, inputs: int | None = None, classes: int | None = None
+):
     """Return a template project whose network carries weights, optionally on other table data."""
     from nnstudio.core.compile import compile_project, extract_weights
     from nnstudio.core.templates import create_project
+
     project = create_project(template)
     if data is not None:
         project.data = data

@@ -65,9 +65,9 @@ def test_try_a_sentence_explain_button_asks_for_the_typed_sentence_once_a_model_
     assert not box.explain_button.isEnabled() and not box.request_explanation()
 
 
-def test_a_train_page_prediction_card_is_explained_on_the_evaluate_pages_explain_tab(window, qtbot,
-                                                                                      digits_project):
+def test_a_train_page_prediction_card_is_explained_on_the_evaluate_pages_explain_tab(window, qtbot, digits_project):
     from nnstudio.core.data import load_dataset
+
     window.document.set_project(digits_project)
     pages = window.pages
     x_val = np.asarray(load_dataset(digits_project.data).x_val[:3])
@@ -85,8 +85,7 @@ def test_a_train_page_prediction_card_is_explained_on_the_evaluate_pages_explain
     assert any("given input" in title for title in titles) and not any("sentence" in t for t in titles)
 
 
-def test_try_a_sentence_explain_button_explains_it_on_the_evaluate_pages_explain_tab(window, qtbot,
-                                                                                      text_project):
+def test_try_a_sentence_explain_button_explains_it_on_the_evaluate_pages_explain_tab(window, qtbot, text_project):
     window.document.set_project(text_project)
     pages = window.pages
     box = next(v for v in pages.training_panel.dashboard.family_views if isinstance(v, TextPredictionBox))

@@ -94,6 +94,7 @@ def test_explain_view_tables_get_feature_bars_and_permutation_importance(qtbot, 
 
 def test_evaluate_page_adds_an_explain_button_that_opens_the_explain_tab(qtbot, digits_project):
     from nnstudio.ui.panels.evaluation_panel import EvaluationPanel
+
     panel = EvaluationPanel()
     page = EvaluatePage(panel)
     qtbot.addWidget(page)
@@ -110,6 +111,7 @@ def test_clicking_a_confusion_cell_explains_its_samples_in_a_grid(qtbot, digits_
     from matplotlib.backend_bases import MouseButton, MouseEvent
 
     from nnstudio.ui.panels.evaluation_panel import EvaluationPanel
+
     panel = EvaluationPanel()
     page = EvaluatePage(panel)
     qtbot.addWidget(page)
@@ -124,8 +126,9 @@ def test_clicking_a_confusion_cell_explains_its_samples_in_a_grid(qtbot, digits_
     view.canvas.draw()
     x, y = ax.transData.transform((predicted, true))
     with qtbot.waitSignal(page.explain_view.shown, timeout=WAIT_MS) as shown:
-        view.canvas.callbacks.process("button_press_event",
-                                      MouseEvent("button_press_event", view.canvas, x, y, MouseButton.LEFT))
+        view.canvas.callbacks.process(
+            "button_press_event", MouseEvent("button_press_event", view.canvas, x, y, MouseButton.LEFT)
+        )
     expected = np.flatnonzero((result.true_labels == true) & (result.predicted_labels == predicted))[:8]
     assert [e.index for e in shown.args[0]] == list(expected) and page.currentWidget() is page.explain_view
 

@@ -23,6 +23,7 @@ def test_dead_fraction_counts_units_zero_for_every_sample_and_position():
 
 def test_telemetry_reports_dead_relu_units_on_the_fixed_batch_only_when_enabled():
     import keras
+
     inputs = keras.Input((3,))
     dead = keras.layers.Dense(4, activation="relu", name="dense_dead")
     alive = keras.layers.Dense(4, activation="relu", name="dense_alive")
@@ -32,8 +33,15 @@ def test_telemetry_reports_dead_relu_units_on_the_fixed_batch_only_when_enabled(
     x = np.random.default_rng(0).random((8, 3)).astype(np.float32)
     for enabled, expected in ((True, {"dense_dead": 1.0, "dense_alive": 0.25}), (False, {})):
         seen = []
-        options = TelemetryOptions(weights=False, gradients=False, decision_boundary=False, predictions=False,
-                                   samples=False, attention=False, dead_units=enabled)
+        options = TelemetryOptions(
+            weights=False,
+            gradients=False,
+            decision_boundary=False,
+            predictions=False,
+            samples=False,
+            attention=False,
+            dead_units=enabled,
+        )
         Telemetry(model, seen.append, options, x=x).sample(0, 1)
         activations = next(e for e in seen if isinstance(e, ev.Activations))
         assert activations.dead_fraction == expected
@@ -63,8 +71,9 @@ def test_gradient_flow_badges_appear_on_the_cards_when_switched_on_and_go_when_o
 
     def badges():
         scene = window.current_controller().scene
-        return {node: [c for c in item.childItems() if isinstance(c, FlowBadge)]
-                for node, item in scene.node_ids().items()}
+        return {
+            node: [c for c in item.childItems() if isinstance(c, FlowBadge)] for node, item in scene.node_ids().items()
+        }
 
     assert not any(badges().values())  # off: nothing drawn
     flow.action.setChecked(True)
@@ -80,5 +89,6 @@ def test_gradient_flow_badges_appear_on_the_cards_when_switched_on_and_go_when_o
 
 def test_dead_fractions_survive_the_event_stream_of_a_training_process():
     from nnstudio.core.training.stream import deserialize_event, serialize_event
+
     event = ev.Activations(1, 2, 0, {"dense_1": np.ones(3, np.float32)}, {"dense_1": 0.25})
     assert deserialize_event(serialize_event(event)).dead_fraction == {"dense_1": 0.25}

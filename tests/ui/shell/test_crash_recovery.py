@@ -13,7 +13,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[3]
 
 #: The first session: the example, one edit made through the window as a user would.
-EDIT_THEN_WAIT = textwrap.dedent('''
+EDIT_THEN_WAIT = textwrap.dedent("""
     import sys
     from PySide6.QtCore import QTimer
     from nnstudio.ui.app import create_application, main
@@ -26,10 +26,10 @@ EDIT_THEN_WAIT = textwrap.dedent('''
 
     QTimer.singleShot(300, edit)
     sys.exit(main(example=True))
-''')
+""")
 
 #: The next session: answer "Restore" in the recovery dialog, write what the window holds, leave.
-RESTORE_THEN_REPORT = textwrap.dedent('''
+RESTORE_THEN_REPORT = textwrap.dedent("""
     import json, sys
     from PySide6.QtCore import QTimer
     from PySide6.QtWidgets import QApplication
@@ -62,13 +62,18 @@ RESTORE_THEN_REPORT = textwrap.dedent('''
 
     QTimer.singleShot(1000, report)
     sys.exit(main())
-''')
+""")
 
 
 def _env(home: Path, **extra: str) -> dict:
     env = dict(os.environ)
-    env.update(HOME=str(home), XDG_DATA_HOME=str(home / "data"), XDG_CONFIG_HOME=str(home / "config"),
-               QT_QPA_PLATFORM="offscreen", NNSTUDIO_SKIP_KERAS="1")
+    env.update(
+        HOME=str(home),
+        XDG_DATA_HOME=str(home / "data"),
+        XDG_CONFIG_HOME=str(home / "config"),
+        QT_QPA_PLATFORM="offscreen",
+        NNSTUDIO_SKIP_KERAS="1",
+    )
     env.update(extra)
     return env
 
@@ -84,8 +89,11 @@ def test_designer_killed_after_an_edit_offers_and_restores_the_work(qtbot, tmp_p
     first_script.write_text(EDIT_THEN_WAIT)
     second_script.write_text(RESTORE_THEN_REPORT)
     first = subprocess.Popen(
-        [sys.executable, str(first_script)], cwd=ROOT, env=_env(home, NNSTUDIO_AUTOSAVE_MS="200"),
-        stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+        [sys.executable, str(first_script)],
+        cwd=ROOT,
+        env=_env(home, NNSTUDIO_AUTOSAVE_MS="200"),
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
     )
     try:
         qtbot.waitUntil(lambda: bool(_recovery_files(home)) or first.poll() is not None, timeout=60_000)
@@ -100,7 +108,11 @@ def test_designer_killed_after_an_edit_offers_and_restores_the_work(qtbot, tmp_p
 
     report = tmp_path / "state.json"
     second = subprocess.run(
-        [sys.executable, str(second_script), str(report)], cwd=ROOT, timeout=120, capture_output=True, text=True,
+        [sys.executable, str(second_script), str(report)],
+        cwd=ROOT,
+        timeout=120,
+        capture_output=True,
+        text=True,
         env=_env(home),
     )
     assert second.returncode == 0, second.stderr[-2000:]
@@ -117,7 +129,9 @@ def test_shipped_code_has_no_test_switches():
     import nnstudio
 
     package = Path(nnstudio.__file__).parent
-    hooks = [str(path.relative_to(package)) for path in package.rglob("*.py")
-             if "NNSTUDIO_TEST_" in path.read_text(encoding="utf-8")
-             or "state_for_tests" in path.read_text(encoding="utf-8")]
+    hooks = [
+        str(path.relative_to(package))
+        for path in package.rglob("*.py")
+        if "NNSTUDIO_TEST_" in path.read_text(encoding="utf-8") or "state_for_tests" in path.read_text(encoding="utf-8")
+    ]
     assert hooks == []

@@ -13,11 +13,22 @@ def window(open_window):
 
 
 def test_evaluate_page_shows_the_whole_runs_table_and_a_roomy_comparison_plot(window, qtbot):
-    window.document.project.record_run({
-        "id": "r1", "network": "main", "status": "completed", "started": "2026-12-07T03:56:39",
-        "epochs_completed": 2, "seconds": 3.0, "backend": "tensorflow", "device": "cpu",
-        "history": [{"loss": 1.0, "val_loss": 1.1, "val_accuracy": 0.91},
-                    {"loss": 0.5, "val_loss": 0.6, "val_accuracy": 0.93}]})
+    window.document.project.record_run(
+        {
+            "id": "r1",
+            "network": "main",
+            "status": "completed",
+            "started": "2026-12-07T03:56:39",
+            "epochs_completed": 2,
+            "seconds": 3.0,
+            "backend": "tensorflow",
+            "device": "cpu",
+            "history": [
+                {"loss": 1.0, "val_loss": 1.1, "val_accuracy": 0.91},
+                {"loss": 0.5, "val_loss": 0.6, "val_accuracy": 0.93},
+            ],
+        }
+    )
     pages = window.pages
     pages.runs_panel.refresh()
     pages.setCurrentIndex(PAGES.index("Evaluate"))

@@ -47,8 +47,15 @@ def test_app_icon_ships_svg_and_png_sizes(qapp):
 
 
 def test_importing_the_designer_does_not_import_keras():
-    code = ("import sys, nnstudio.ui.app, nnstudio.ui.main_window; "
-            "print('keras' in sys.modules or 'tensorflow' in sys.modules)")
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60,
-                         env={"QT_QPA_PLATFORM": "offscreen", "PATH": "/usr/bin:/bin"})
+    code = (
+        "import sys, nnstudio.ui.app, nnstudio.ui.main_window; "
+        "print('keras' in sys.modules or 'tensorflow' in sys.modules)"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env={"QT_QPA_PLATFORM": "offscreen", "PATH": "/usr/bin:/bin"},
+    )
     assert out.stdout.strip() == "False", out.stderr[-1000:]

@@ -28,7 +28,9 @@ def test_summary_row_selects_the_node_on_the_canvas_and_back(qtbot, window):
     controller = window.current_controller()
     table = window.summary.table
     assert table.topLevelItemCount() == len(window.document.project.main)
-    row = next(table.topLevelItem(i) for i in range(table.topLevelItemCount()) if table.topLevelItem(i).text(0) == "dense_2")
+    row = next(
+        table.topLevelItem(i) for i in range(table.topLevelItemCount()) if table.topLevelItem(i).text(0) == "dense_2"
+    )
     with qtbot.waitSignal(controller.selection_changed):
         table.setCurrentItem(row)
     assert controller.selected_ids() == ["dense_2"]
@@ -136,7 +138,9 @@ def test_template_gallery_previews_and_creates_the_project(qtbot, window, monkey
     dialog.select("cnn-digits")
     assert dialog.preview.graph is not None and len(dialog.preview.graph) > 3
     assert dialog.description.text()
-    monkeypatch.setattr(TemplateGalleryDialog, "exec", lambda self: (self.select("cnn-digits"), QDialog.DialogCode.Accepted)[1])
+    monkeypatch.setattr(
+        TemplateGalleryDialog, "exec", lambda self: (self.select("cnn-digits"), QDialog.DialogCode.Accepted)[1]
+    )
     assert window.new_from_template()
     assert any(n.type == "Conv2D" for n in window.document.project.main)
     assert window.current_tab().graph is window.document.project.main

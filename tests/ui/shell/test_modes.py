@@ -17,7 +17,7 @@ def window(open_window):
 
 
 def test_pages_switch_with_their_shortcut_actions(window):
-    assert [window.pages.tabText(i) for i in range(window.pages.count())][:len(PAGES)] == list(PAGES)
+    assert [window.pages.tabText(i) for i in range(window.pages.count())][: len(PAGES)] == list(PAGES)
     window.pages.page_actions[2].trigger()
     assert window.pages.currentWidget() is window.pages.training_panel
     assert window.pages.page_actions[2].shortcut().toString() == "Ctrl+3"
@@ -50,8 +50,7 @@ def test_training_edits_are_undoable_and_one_setting_dragged_is_one_step(window)
     before = dict(doc.project.training)
     for lr in (0.004, 0.005, 0.006):
         panel.form.changed.emit({**before, "optimizer": {**before["optimizer"], "learning_rate": lr}})
-    panel.form.changed.emit({**before, "optimizer": {**before["optimizer"], "learning_rate": 0.006},
-                                 "epochs": 7})
+    panel.form.changed.emit({**before, "optimizer": {**before["optimizer"], "learning_rate": 0.006}, "epochs": 7})
     assert doc.undo_stack.count() == 2
     doc.undo_stack.undo()
     assert doc.project.training["epochs"] == before["epochs"]
@@ -70,8 +69,10 @@ def test_input_shape_from_data_sets_the_first_input_node(window):
 
 def test_transformer_project_gets_attention_and_sentence_views(window):
     window.new_from_template("transformer-sentiment", ask=False)
-    titles = [window.pages.training_panel.dashboard.tabs.tabText(i)
-              for i in range(window.pages.training_panel.dashboard.tabs.count())]
+    titles = [
+        window.pages.training_panel.dashboard.tabs.tabText(i)
+        for i in range(window.pages.training_panel.dashboard.tabs.count())
+    ]
     assert "Attention maps" in titles and "Try a sentence" in titles
 
 
@@ -102,8 +103,9 @@ def test_closing_during_training_asks_then_stops_the_run(window, qtbot, monkeypa
     with qtbot.waitSignal(panel.worker.event, timeout=120_000):
         assert panel.start()
     asked = []
-    monkeypatch.setattr(QMessageBox, "question",
-                        lambda *args, **kwargs: asked.append(args) or QMessageBox.StandardButton.Cancel)
+    monkeypatch.setattr(
+        QMessageBox, "question", lambda *args, **kwargs: asked.append(args) or QMessageBox.StandardButton.Cancel
+    )
     assert not window.pages.confirm_close()
     assert asked and panel.is_training()
     monkeypatch.setattr(QMessageBox, "question", lambda *args, **kwargs: QMessageBox.StandardButton.Yes)
@@ -129,8 +131,10 @@ def test_deleting_runs_is_undoable_and_the_runs_table_follows_the_project(window
 
     doc, runs = window.document, window.pages.runs_panel
     for day in (1, 2):
-        window.document.edit(RecordRun(doc.project, {"id": f"2026-01-0{day}", "network": "main",
-                                                     "history": [{"loss": 1.0 / day}]}), False)
+        window.document.edit(
+            RecordRun(doc.project, {"id": f"2026-01-0{day}", "network": "main", "history": [{"loss": 1.0 / day}]}),
+            False,
+        )
     assert runs.table.rowCount() == 2
     runs.select_rows([0])
     assert runs.delete_selected() == 1
@@ -176,11 +180,16 @@ def test_data_that_does_not_fit_shows_in_problems_at_once_with_its_fix(window, q
     index = next(i for i in range(combo.count()) if combo.itemData(i, Qt.ItemDataRole.UserRole) == "iris")
     with qtbot.waitSignal(data_panel.dataset_loaded, timeout=30_000):
         combo.setCurrentIndex(index)
-    rows = [(problems.list.topLevelItem(i).text(0), problems.list.topLevelItem(i).text(1))
-            for i in range(problems.list.topLevelItemCount())]
+    rows = [
+        (problems.list.topLevelItem(i).text(0), problems.list.topLevelItem(i).text(1))
+        for i in range(problems.list.topLevelItemCount())
+    ]
     assert any(where == "Data" and "input_1" in text for where, text in rows), rows
-    fix = next(problems.list.topLevelItem(i) for i in range(problems.list.topLevelItemCount())
-               if problems.list.topLevelItem(i).text(0) == "Fix")
+    fix = next(
+        problems.list.topLevelItem(i)
+        for i in range(problems.list.topLevelItemCount())
+        if problems.list.topLevelItem(i).text(0) == "Fix"
+    )
     problems.list.itemClicked.emit(fix, 0)
     assert input_nodes(window.document.project.main)[0].params["shape"] == [4]
     texts = [problems.list.topLevelItem(i).text(1) for i in range(problems.list.topLevelItemCount())]

@@ -83,8 +83,11 @@ def test_palette_saved_block_appears_in_my_blocks_with_block_mime(qtbot):
     panel = _panel(qtbot)
     path = panel.add_user_block(_block())
     assert path.is_file()
-    root = next(panel.tree.topLevelItem(i) for i in range(panel.tree.topLevelItemCount())
-                if panel.tree.topLevelItem(i).text(0) == MY_BLOCKS)
+    root = next(
+        panel.tree.topLevelItem(i)
+        for i in range(panel.tree.topLevelItemCount())
+        if panel.tree.topLevelItem(i).text(0) == MY_BLOCKS
+    )
     assert root.child(0).text(0) == "Tiny MLP"
     record = json.loads(bytes(panel.tree.mimeData([root.child(0)]).data(BLOCK_MIME)).decode())
     node = node_from_dict(record)
@@ -96,8 +99,11 @@ def test_palette_saved_block_appears_in_my_blocks_with_block_mime(qtbot):
 
 def test_palette_offers_the_built_in_blocks_as_draggable_blocks(qtbot):
     panel = _panel(qtbot)
-    root = next(panel.tree.topLevelItem(i) for i in range(panel.tree.topLevelItemCount())
-                if panel.tree.topLevelItem(i).text(0) == BUILT_IN_BLOCKS)
+    root = next(
+        panel.tree.topLevelItem(i)
+        for i in range(panel.tree.topLevelItemCount())
+        if panel.tree.topLevelItem(i).text(0) == BUILT_IN_BLOCKS
+    )
     titles = [root.child(i).text(0) for i in range(root.childCount())]
     assert titles == [info.title for info in list_blocks()]
     residual = root.child(titles.index(next(t for t in titles if "esidual" in t)))

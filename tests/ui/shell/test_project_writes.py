@@ -18,8 +18,10 @@ WRITES = re.compile(
 SNAPSHOT_WRITES = {
     ("workers/process_run.py", "self.project.weights = load_project(self._output).weights"),
     ("workers/engine_process.py", "job.project.weights = load_project(str(output)).weights"),
-    ("deploy/distill_box.py",
-     'project.training = {**project.training, "recipe": "distill", "distill": settings, "epochs": epochs}'),
+    (
+        "deploy/distill_box.py",
+        'project.training = {**project.training, "recipe": "distill", "distill": settings, "epochs": epochs}',
+    ),
 }
 
 
@@ -34,9 +36,13 @@ def _writes() -> list[tuple[str, str]]:
 
 
 def test_the_pattern_finds_the_writes_it_is_meant_to_find():
-    for line in ("self.project.training = dict(training)", "project.runs.append(record)",
-                 "self.project.view['key'] = 1", "setattr(self.document.project, section, value)",
-                 "self.project.runs[:] = []"):
+    for line in (
+        "self.project.training = dict(training)",
+        "project.runs.append(record)",
+        "self.project.view['key'] = 1",
+        "setattr(self.document.project, section, value)",
+        "self.project.runs[:] = []",
+    ):
         assert WRITES.search(line), line
     assert not WRITES.search("if project.training == other:")
 

@@ -16,14 +16,24 @@ from nnstudio.ui.panels.summary import SummaryPanel
 
 
 def _tree(widget) -> list[tuple[str, ...]]:
-    return [tuple(widget.topLevelItem(i).text(k) for k in range(widget.columnCount()))
-            for i in range(widget.topLevelItemCount())]
+    return [
+        tuple(widget.topLevelItem(i).text(k) for k in range(widget.columnCount()))
+        for i in range(widget.topLevelItemCount())
+    ]
 
 
 def _canvas(scene: GraphScene) -> tuple:
-    nodes = sorted((item.node_id, item.params_text, tuple(item.errors), tuple(item.warnings),
-                    repr(item.output_shapes), (round(item.pos().x(), 1), round(item.pos().y(), 1)))
-                   for item in scene.node_items())
+    nodes = sorted(
+        (
+            item.node_id,
+            item.params_text,
+            tuple(item.errors),
+            tuple(item.warnings),
+            repr(item.output_shapes),
+            (round(item.pos().x(), 1), round(item.pos().y(), 1)),
+        )
+        for item in scene.node_items()
+    )
     edges = sorted((e.src, e.src_port, e.dst, e.dst_port) for e in (item.edge for item in scene.edge_items()))
     return nodes, edges
 
@@ -49,8 +59,9 @@ def _edit(window: MainWindow, rng: random.Random) -> str:
     tab = window.current_tab()
     graph, controller, stack = tab.graph, tab.controller, window.document.undo_stack
     ids = list(graph.nodes)
-    kind = rng.choice(["add", "delete", "rename", "connect", "disconnect", "set", "group", "ungroup",
-                       "undo", "undo", "redo", "paste"])
+    kind = rng.choice(
+        ["add", "delete", "rename", "connect", "disconnect", "set", "group", "ungroup", "undo", "undo", "redo", "paste"]
+    )
     if kind == "add":
         controller.add_layer_at(rng.choice(["Dense", "Dropout", "Flatten"]), connect_after=rng.choice(ids + [None]))
     elif kind == "delete" and ids:
@@ -129,7 +140,7 @@ def _stale_area(window, qtbot) -> tuple | None:
     def pixels(image: QImage) -> np.ndarray:
         image = image.convertToFormat(QImage.Format.Format_RGB32)
         rows = np.frombuffer(image.constBits(), np.uint8, image.sizeInBytes())
-        return rows.reshape(image.height(), image.bytesPerLine() // 4, 4)[:, :image.width(), :3].copy()
+        return rows.reshape(image.height(), image.bytesPerLine() // 4, 4)[:, : image.width(), :3].copy()
 
     shown = pixels(QGuiApplication.primaryScreen().grabWindow(window.winId()).toImage())
     fresh = pixels(window.grab().toImage())
@@ -137,10 +148,13 @@ def _stale_area(window, qtbot) -> tuple | None:
     return (int(xs.min()), int(ys.min()), int(xs.max()), int(ys.max())) if len(xs) else None
 
 
-@pytest.mark.parametrize(("template", "selection", "steps"), [
-    ("mlp-spirals", ["dense_2"], ["delete"]),
-    ("cnn-digits", ["dropout_1", "flatten_1"], ["copy", "paste", "group", "ungroup", "delete"]),
-])
+@pytest.mark.parametrize(
+    ("template", "selection", "steps"),
+    [
+        ("mlp-spirals", ["dense_2"], ["delete"]),
+        ("cnn-digits", ["dropout_1", "flatten_1"], ["copy", "paste", "group", "ungroup", "delete"]),
+    ],
+)
 def test_summary_leaves_no_stale_rows_or_strip_on_screen(qtbot, template, selection, steps):
     window = MainWindow()
     window.new_from_template(template, ask=False)
@@ -151,8 +165,13 @@ def test_summary_leaves_no_stale_rows_or_strip_on_screen(qtbot, template, select
     controller = window.current_controller()
     controller.select_nodes(selection)
     qtbot.wait(200)
-    actions = {"copy": controller.copy_selection, "paste": controller.paste, "group": controller.group_selection,
-               "ungroup": controller.ungroup_selection, "delete": controller.delete_selection}
+    actions = {
+        "copy": controller.copy_selection,
+        "paste": controller.paste,
+        "group": controller.group_selection,
+        "ungroup": controller.ungroup_selection,
+        "delete": controller.delete_selection,
+    }
     try:
         for step in steps:
             actions[step]()

@@ -20,13 +20,23 @@ def checkpoints_in_tmp(tmp_path, monkeypatch):
     return folder
 
 
-def synthetic_run(epochs: int = 3, steps: int = 20, nan_at: int | None = None,
-                  seed: int = 0) -> list:
+def synthetic_run(epochs: int = 3, steps: int = 20, nan_at: int | None = None, seed: int = 0) -> list:
     """Return the events of a fake run: batches, epochs and every kind of telemetry."""
     rng = np.random.default_rng(seed)
-    out: list = [ev.RunStarted(
-        "run-1", "supervised", epochs, steps, 32, steps * 32, "tensorflow", "cpu",
-        ("loss", "accuracy", "val_loss", "val_accuracy"), ("conv2d", "dense"))]
+    out: list = [
+        ev.RunStarted(
+            "run-1",
+            "supervised",
+            epochs,
+            steps,
+            32,
+            steps * 32,
+            "tensorflow",
+            "cpu",
+            ("loss", "accuracy", "val_loss", "val_accuracy"),
+            ("conv2d", "dense"),
+        )
+    ]
     step = 0
     loss = 2.0
     xx, yy = np.meshgrid(np.linspace(-1, 1, 32), np.linspace(-1, 1, 32))
@@ -35,24 +45,47 @@ def synthetic_run(epochs: int = 3, steps: int = 20, nan_at: int | None = None,
             loss = 2.0 * math.exp(-step / 30) + 0.1 * rng.random()
             if step == nan_at:
                 loss = math.nan
-            out.append(ev.BatchEnded(epoch, batch, step, {"loss": loss, "accuracy": 0.5},
-                                     step / (epochs * steps), 1.0, 1000.0))
+            out.append(
+                ev.BatchEnded(epoch, batch, step, {"loss": loss, "accuracy": 0.5}, step / (epochs * steps), 1.0, 1000.0)
+            )
             step += 1
-        out.append(ev.EpochEnded(epoch, {"loss": loss, "accuracy": 0.5 + 0.1 * epoch,
-                                         "val_loss": 1.1 * loss, "val_accuracy": 0.45 + 0.1 * epoch},
-                                 0.001 / (epoch + 1), 1.0, 1.0))
-        weights = {name: ev.Histogram(*np.histogram(rng.normal(0, scale, 400), 30), 0.0, scale, 1.0)
-                   for name, scale in (("dense/kernel", 1.0 + epoch), ("conv2d/kernel", 0.5))}
-        out.append(ev.WeightStats(epoch, step, weights, weights,
-                                  {"dense/kernel": 1e-3 / (epoch + 1), "conv2d/kernel": 2e-3}))
-        out.append(ev.Activations(epoch, step, 0, {
-            "conv2d": rng.random((6, 6, 10)).astype(np.float32),
-            "dense": rng.random(16).astype(np.float32),
-            "lstm": rng.random((7, 5)).astype(np.float32)}))
-        out.append(ev.DecisionBoundary(epoch, step, (-1.0, 1.0), (-1.0, 1.0),
-                                       1 / (1 + np.exp(-(3 * xx + 4 * yy * yy - 1)))))
-        out.append(ev.Predictions(epoch, step, (0, 1, 2, 3), np.array([0, 1, 2, 3]),
-                                  np.eye(4)[[0, 1, 3, 3]] * 0.9))
+        out.append(
+            ev.EpochEnded(
+                epoch,
+                {
+                    "loss": loss,
+                    "accuracy": 0.5 + 0.1 * epoch,
+                    "val_loss": 1.1 * loss,
+                    "val_accuracy": 0.45 + 0.1 * epoch,
+                },
+                0.001 / (epoch + 1),
+                1.0,
+                1.0,
+            )
+        )
+        weights = {
+            name: ev.Histogram(*np.histogram(rng.normal(0, scale, 400), 30), 0.0, scale, 1.0)
+            for name, scale in (("dense/kernel", 1.0 + epoch), ("conv2d/kernel", 0.5))
+        }
+        out.append(
+            ev.WeightStats(epoch, step, weights, weights, {"dense/kernel": 1e-3 / (epoch + 1), "conv2d/kernel": 2e-3})
+        )
+        out.append(
+            ev.Activations(
+                epoch,
+                step,
+                0,
+                {
+                    "conv2d": rng.random((6, 6, 10)).astype(np.float32),
+                    "dense": rng.random(16).astype(np.float32),
+                    "lstm": rng.random((7, 5)).astype(np.float32),
+                },
+            )
+        )
+        out.append(
+            ev.DecisionBoundary(epoch, step, (-1.0, 1.0), (-1.0, 1.0), 1 / (1 + np.exp(-(3 * xx + 4 * yy * yy - 1))))
+        )
+        out.append(ev.Predictions(epoch, step, (0, 1, 2, 3), np.array([0, 1, 2, 3]), np.eye(4)[[0, 1, 3, 3]] * 0.9))
     out.append(ev.RunFinished("completed", "Finished.", epochs, (), 1.0, 1000.0))
     return out
 

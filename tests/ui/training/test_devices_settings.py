@@ -31,9 +31,11 @@ def test_options_a_backend_cannot_do_are_disabled_with_the_reason(qtbot):
 
 
 def test_the_form_round_trips_distribution_and_tensorboard(form, qtbot):
-    settings = {"backend": "tensorflow",
-                "distribution": {"kind": "data-parallel", "devices": "2", "layout": {}},
-                "tensorboard": {"enabled": True, "logdir": "/tmp/logs"}}
+    settings = {
+        "backend": "tensorflow",
+        "distribution": {"kind": "data-parallel", "devices": "2", "layout": {}},
+        "tensorboard": {"enabled": True, "logdir": "/tmp/logs"},
+    }
     form.set_settings(settings)
     result = form.settings()
     assert result["distribution"] == settings["distribution"] and result["tensorboard"] == settings["tensorboard"]
@@ -54,6 +56,8 @@ def test_turning_logs_on_fills_a_log_folder(form, qtbot):
 
 def test_layout_lines_parse_to_a_layout_map():
     assert parse_layout("dense_1/kernel: None, model\n\n^emb.*: None, model") == {
-        "dense_1/kernel": [None, "model"], "^emb.*": [None, "model"]}
+        "dense_1/kernel": [None, "model"],
+        "^emb.*": [None, "model"],
+    }
     with pytest.raises(ValueError, match="Line 1"):
         parse_layout("no colon here")

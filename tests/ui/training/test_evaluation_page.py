@@ -33,19 +33,24 @@ def dark(qapp):
 
 def _two_networks() -> tuple[Project, Dataset]:
     import keras
+
     rng = np.random.default_rng(1)
     x = rng.normal(size=(60, 3)).astype(np.float32)
     y = (x.sum(axis=1, keepdims=True) * 0.5).astype(np.float32)
-    data = Dataset("sums", "regression", x[:40], y[:40], x[40:50], y[40:50], x[50:], y[50:],
-                   label_format="values")
-    proj = Project(networks={
-        name: network(name, [("Input", {"shape": [3]}), ("Dense", {"units": units}), ("Dense", {"units": 1})])
-        for name, units in (("simple", 4), ("gated", 6))})
+    data = Dataset("sums", "regression", x[:40], y[:40], x[40:50], y[40:50], x[50:], y[50:], label_format="values")
+    proj = Project(
+        networks={
+            name: network(name, [("Input", {"shape": [3]}), ("Dense", {"units": units}), ("Dense", {"units": 1})])
+            for name, units in (("simple", 4), ("gated", 6))
+        }
+    )
     for seed, name in enumerate(proj.networks):
         keras.utils.set_random_seed(seed)
         proj.weights[name] = extract_weights(compile_project(proj, name))
-    proj.runs = [{"id": "a", "network": "simple", "recipe": "supervised"},
-                 {"id": "b", "network": "gated", "recipe": "supervised"}]
+    proj.runs = [
+        {"id": "a", "network": "simple", "recipe": "supervised"},
+        {"id": "b", "network": "gated", "recipe": "supervised"},
+    ]
     return proj, data
 
 
@@ -107,8 +112,9 @@ def test_evaluation_panel_shows_threshold_metrics_and_roc_for_anomaly_detection(
     x = rng.random((60, 8, 8, 1))
     anomaly = np.arange(60) >= 40
     noise = np.where(anomaly[:, None, None, None], 0.5, 0.05)
-    result = anomaly_result(x, x + rng.normal(0, 1, x.shape) * noise, anomaly,
-                            rng.random(30) * 0.005, 95.0, "test", "main")
+    result = anomaly_result(
+        x, x + rng.normal(0, 1, x.shape) * noise, anomaly, rng.random(30) * 0.005, 95.0, "test", "main"
+    )
     evaluation.set_result(result, x)
     assert {"Error histogram", "ROC", "Confusion matrix", "Reconstructions"} <= set(evaluation.figures)
     assert "Per-class accuracy" not in evaluation.figures
@@ -121,8 +127,10 @@ def test_evaluation_panel_shows_threshold_metrics_and_roc_for_anomaly_detection(
 def test_misclassified_samples_are_titled_with_true_and_predicted_classes(evaluation):
     truth = np.array([0, 1, 2, 2])
     probs = np.eye(3)[[0, 2, 2, 1]]
-    evaluation.set_result(evaluate_predictions("classification", truth, probs, ("cat", "dog", "owl")),
-                          np.random.default_rng(0).random((4, 8, 8, 1)))
+    evaluation.set_result(
+        evaluate_predictions("classification", truth, probs, ("cat", "dog", "owl")),
+        np.random.default_rng(0).random((4, 8, 8, 1)),
+    )
     titles = [ax.get_title() for ax in evaluation.figures["Misclassified"].figure.axes]
     assert titles == ["true dog\npred owl", "true owl\npred dog"]
 
@@ -153,12 +161,12 @@ def test_confusion_counts_keep_their_contrast_with_the_cells_in_the_dark_theme(e
     evaluation.set_result(evaluate_predictions("classification", truth, np.eye(2)[[0, 0, 1, 1]]))
     texts = evaluation.figures["Confusion matrix"].figure.axes[0].texts
     counts = {text.get_text(): text.get_color() for text in texts}
-    assert counts["1"] == "#111111"                     # a pale cell keeps dark digits
+    assert counts["1"] == "#111111"  # a pale cell keeps dark digits
 
 
 def test_plain_chart_text_follows_every_theme_switch(evaluation, qapp):
     evaluation.set_result(evaluate_predictions("classification", np.array([0, 1]), np.eye(2)[[0, 1]]))
-    text = evaluation.figures["Misclassified"].figure.axes[0].texts[0]   # "Most confused pairs…"
+    text = evaluation.figures["Misclassified"].figure.axes[0].texts[0]  # "Most confused pairs…"
     try:
         for choice in ("dark", "light", "dark"):
             theme.apply_theme(choice, qapp)

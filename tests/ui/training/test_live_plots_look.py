@@ -36,7 +36,7 @@ def test_batch_loss_recovers_each_batch_from_the_running_mean():
 
 def test_loss_plot_draws_each_batchs_own_loss_not_keras_running_mean(loss_plot):
     losses = [[3.0, 2.0, 1.0, 4.0], [0.5, 0.7, 0.2, 0.9]]
-    sizes = [32, 32, 32, 4]                                  # 100 samples, batch size 32
+    sizes = [32, 32, 32, 4]  # 100 samples, batch size 32
     loss_plot.handle(ev.RunStarted("r", "supervised", 2, 4, 32, 100, "tensorflow", "cpu", ("loss",), ()))
     step = 0
     for epoch, epoch_losses in enumerate(losses):
@@ -52,9 +52,11 @@ def test_live_plot_text_follows_a_switch_to_the_dark_theme(qtbot, qapp):
     plot = LossPlot()
     qtbot.addWidget(plot)
     plot.show()
-    for event in [ev.RunStarted("r", "supervised", 1, 1, 8, 8, "tensorflow", "cpu", ("loss",), ()),
-                  ev.BatchEnded(0, 0, 0, {"loss": 1.0}, 1.0, None, 1.0),
-                  ev.EpochEnded(0, {"loss": 1.0, "accuracy": 0.5}, 0.01, 1.0, 1.0)]:
+    for event in [
+        ev.RunStarted("r", "supervised", 1, 1, 8, 8, "tensorflow", "cpu", ("loss",), ()),
+        ev.BatchEnded(0, 0, 0, {"loss": 1.0}, 1.0, None, 1.0),
+        ev.EpochEnded(0, {"loss": 1.0, "accuracy": 0.5}, 0.01, 1.0, 1.0),
+    ]:
         plot.handle(event)
     plot.refresh()
     try:
@@ -80,7 +82,7 @@ def test_status_captions_use_the_themes_readable_secondary_colour(qapp):
         assert view.info.foregroundRole() == QPalette.ColorRole.PlaceholderText
         color = qapp.palette().color(QPalette.ColorRole.PlaceholderText)
         base = qapp.palette().color(QPalette.ColorRole.Window)
-        assert color.lightness() - base.lightness() > 100   # readable on the dark window
+        assert color.lightness() - base.lightness() > 100  # readable on the dark window
     finally:
         theme.apply_theme("light", qapp)
         view.deleteLater()
@@ -90,23 +92,25 @@ def test_gan_losses_get_one_colour_each_and_no_empty_legend_entry(loss_plot):
     loss_plot.handle(ev.RunStarted("r", "gan", 2, 2, 8, 16, "tensorflow", "cpu", ("d_loss", "g_loss"), ()))
     for epoch in range(2):
         for step in range(2):
-            loss_plot.handle(ev.BatchEnded(epoch, step, epoch * 2 + step, {"d_loss": 0.7, "g_loss": 0.9},
-                                           0.5, None, 1.0))
+            loss_plot.handle(
+                ev.BatchEnded(epoch, step, epoch * 2 + step, {"d_loss": 0.7, "g_loss": 0.9}, 0.5, None, 1.0)
+            )
         loss_plot.handle(ev.EpochEnded(epoch, {"d_loss": 0.7, "g_loss": 0.9 - epoch * 0.1}, 0.01, 1.0, 1.0))
     loss_plot.refresh()
     curves = loss_plot.epoch_curves
     assert curves["d_loss"].opts["pen"].color() != curves["g_loss"].opts["pen"].color()
-    assert {curves["d_loss"].opts["pen"].color().name(), curves["g_loss"].opts["pen"].color().name()} <= \
-        {c.lower() for c in PALETTE}
+    assert {curves["d_loss"].opts["pen"].color().name(), curves["g_loss"].opts["pen"].color().name()} <= {
+        c.lower() for c in PALETTE
+    }
     entries = [label.text for _, label in loss_plot.loss_plot.legend.items]
-    assert "batch loss (smoothed)" not in entries      # there is no batch loss to show
+    assert "batch loss (smoothed)" not in entries  # there is no batch loss to show
     assert set(entries) == {"d_loss", "g_loss"}
 
 
 def test_an_empty_log_scale_loss_plot_spans_several_decades(loss_plot):
     loss_plot.set_log_scale(True)
     low, high = loss_plot.loss_plot.getViewBox().viewRange()[1]
-    assert high - low >= 3                                  # labels 0.001 … 10, not 2 3 4 … 9 crowded
+    assert high - low >= 3  # labels 0.001 … 10, not 2 3 4 … 9 crowded
     assert loss_plot.loss_plot.getViewBox().autoRangeEnabled()[1]
 
 
@@ -145,7 +149,7 @@ def test_an_exported_plot_is_the_window_view_enlarged_legends_included(qtbot, tm
         """Share of the width the legend text covers in the title band (right two thirds)."""
         gray = image.convertToFormat(QImage.Format.Format_Grayscale8)
         rows = np.frombuffer(gray.constBits(), np.uint8, gray.bytesPerLine() * gray.height())
-        band = rows.reshape(gray.height(), -1)[:35, gray.width() // 3:gray.width()]
+        band = rows.reshape(gray.height(), -1)[:35, gray.width() // 3 : gray.width()]
         columns = np.flatnonzero((band < 160).any(axis=0))
         return (columns.max() - columns.min()) / gray.width() if columns.size else 0.0
 
@@ -154,6 +158,7 @@ def test_an_exported_plot_is_the_window_view_enlarged_legends_included(qtbot, tm
 
 def test_a_runs_legend_made_in_the_dark_theme_is_light_text(qtbot, qapp):
     from nnstudio.ui.panels.runs_panel import RunsPanel
+
     try:
         theme.apply_theme("dark", qapp)
         panel = RunsPanel()
@@ -181,6 +186,7 @@ def test_the_epoch_loss_curve_stands_out_on_a_dark_background(qtbot, qapp):
 def test_view_labels_carry_no_style_sheet_that_would_freeze_the_old_theme(qtbot, qapp):
     from nnstudio.ui.plots.predictions_view import PredictionsView
     from nnstudio.ui.views.text_box import TextPredictionBox
+
     views = [ReconstructionView(), TextPredictionBox(), PredictionsView()]
     for view in views:
         qtbot.addWidget(view)
@@ -192,7 +198,6 @@ def test_view_labels_carry_no_style_sheet_that_would_freeze_the_old_theme(qtbot,
     try:
         theme.apply_theme("dark", qapp)
         text = qapp.palette().color(QPalette.ColorRole.WindowText)
-        qtbot.waitUntil(lambda: views[0].readout.palette().color(QPalette.ColorRole.WindowText) == text,
-                        timeout=2000)
+        qtbot.waitUntil(lambda: views[0].readout.palette().color(QPalette.ColorRole.WindowText) == text, timeout=2000)
     finally:
         theme.apply_theme("light", qapp)

@@ -90,7 +90,7 @@ def test_an_interrupted_run_can_be_continued_from_its_last_epoch(panel, qtbot, t
     assert first.args[0]["status"] == "stopped"
     done = first.args[0]["epochs_completed"]
     assert 2 <= done < 12
-    again = type(panel)()                       # the next session opens the same project
+    again = type(panel)()  # the next session opens the same project
     qtbot.addWidget(again)
     again.set_project(tiny_project)
     assert not again.continue_button.isHidden() and f"after epoch {done} of 12" in again.status.text()
@@ -118,11 +118,15 @@ def test_evaluation_panel_shows_classification_charts_and_exports(evaluation, tm
     rng = np.random.default_rng(0)
     truth = rng.integers(0, 3, 120)
     probs = rng.dirichlet(np.ones(3), 120) + np.eye(3)[truth] * 0.8
-    result = evaluate_predictions("classification", truth, probs / probs.sum(1, keepdims=True),
-                                  ("cat", "dog", "owl"))
+    result = evaluate_predictions("classification", truth, probs / probs.sum(1, keepdims=True), ("cat", "dog", "owl"))
     evaluation.set_result(result, rng.random((120, 8, 8, 1)))
-    assert set(evaluation.figures) == {"Confusion matrix", "ROC", "Precision–recall",
-                                       "Per-class accuracy", "Misclassified"}
+    assert set(evaluation.figures) == {
+        "Confusion matrix",
+        "ROC",
+        "Precision–recall",
+        "Per-class accuracy",
+        "Misclassified",
+    }
     assert evaluation.table.item(0, 0).text() == "accuracy"
     assert len(evaluation.figures["ROC"].figure.axes[0].lines) == 4  # 3 classes + diagonal
     misclassified = evaluation.figures["Misclassified"].figure.axes
@@ -143,14 +147,22 @@ def test_evaluation_panel_shows_regression_residuals(evaluation):
 
 
 def _run(started: str, losses: list[float], status: str = "completed") -> dict:
-    return {"id": started, "started": started, "status": status, "seconds": 12.5,
-            "epochs_completed": len(losses), "backend": "tensorflow", "device": "cpu",
-            "history": [{"loss": v, "val_loss": v * 1.1} for v in losses]}
+    return {
+        "id": started,
+        "started": started,
+        "status": status,
+        "seconds": 12.5,
+        "epochs_completed": len(losses),
+        "backend": "tensorflow",
+        "device": "cpu",
+        "history": [{"loss": v, "val_loss": v * 1.1} for v in losses],
+    }
 
 
 def test_runs_panel_lists_overlays_and_deletes_runs(qtbot):
-    project = Project(runs=[_run("2026-01-01T10:00:00", [1.0, 0.5]),
-                            _run("2026-01-02T10:00:00", [0.9, 0.4, 0.2], "stopped")])
+    project = Project(
+        runs=[_run("2026-01-01T10:00:00", [1.0, 0.5]), _run("2026-01-02T10:00:00", [0.9, 0.4, 0.2], "stopped")]
+    )
     panel = RunsPanel()
     qtbot.addWidget(panel)
     panel.set_project(project)
@@ -188,9 +200,13 @@ def test_the_network_choice_is_hidden_for_a_single_network(panel, tiny_project):
 def test_training_panel_shows_the_last_run_of_the_chosen_network(panel):
     from nnstudio.core.graph import Graph
 
-    project = Project(networks={"lstm": Graph("lstm"), "gru": Graph("gru")},
-                      runs=[{**_run("2026-01-01T10:00:00", [1.0, 0.5]), "network": "lstm"},
-                            {**_run("2026-01-02T10:00:00", [0.9, 0.4, 0.2]), "network": "gru"}])
+    project = Project(
+        networks={"lstm": Graph("lstm"), "gru": Graph("gru")},
+        runs=[
+            {**_run("2026-01-01T10:00:00", [1.0, 0.5]), "network": "lstm"},
+            {**_run("2026-01-02T10:00:00", [0.9, 0.4, 0.2]), "network": "gru"},
+        ],
+    )
     panel.set_project(project)
     assert panel.network() == "lstm"
     assert len(panel.dashboard.loss.epochs["val_loss"]) == 2

@@ -94,7 +94,7 @@ def test_dashboard_redraws_are_coalesced_by_the_timer(dashboard, qtbot):
 
 
 def test_loss_plot_shows_nan_as_a_gap(dashboard, qtbot):
-    for event in synthetic_run(2, 10, nan_at=9):   # Keras' running mean stays NaN to the epoch's end
+    for event in synthetic_run(2, 10, nan_at=9):  # Keras' running mean stays NaN to the epoch's end
         dashboard.handle_event(event)
     dashboard.flush()
     curve = dashboard.loss.raw_curve
@@ -124,8 +124,7 @@ def test_distributions_show_percentile_bands_and_update_ratios(dashboard, run_ev
     assert len(top) == 3 and np.all(top > bottom)
     assert view._ratio_curves["dense/kernel"].yData.tolist() == pytest.approx([1e-3, 5e-4, 1e-3 / 3])
     view.select("conv2d/kernel", source="Gradients", mode="Histograms")
-    assert sum(r.isVisible() and r.yData is not None and len(r.yData) > 0
-               for r in view._ridges) == 3
+    assert sum(r.isVisible() and r.yData is not None and len(r.yData) > 0 for r in view._ridges) == 3
 
 
 def test_feature_maps_show_channels_sequences_and_vectors(dashboard, run_events):
@@ -155,8 +154,7 @@ def test_decision_boundary_draws_the_surface_under_the_points(dashboard, run_eve
 
 
 def test_predictions_view_marks_right_and_wrong_samples(dashboard, run_events):
-    dashboard.predictions.set_inputs(np.random.default_rng(0).random((8, 8, 8, 1)),
-                                     ["a", "b", "c", "d"])
+    dashboard.predictions.set_inputs(np.random.default_rng(0).random((8, 8, 8, 1)), ["a", "b", "c", "d"])
     for event in run_events:
         dashboard.handle_event(event)
     dashboard.flush()

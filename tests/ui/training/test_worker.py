@@ -41,8 +41,9 @@ def test_worker_reports_run_started_to_run_finished_in_order(qtbot, tiny_project
 
 def test_worker_stops_within_one_batch(qtbot):
     project = spirals_project(epochs=50)
-    worker = TrainingWorker(report_hook=lambda e: isinstance(e, ev.BatchEnded)
-                            and e.global_step == 3 and worker.stop(), isolated=False)
+    worker = TrainingWorker(
+        report_hook=lambda e: isinstance(e, ev.BatchEnded) and e.global_step == 3 and worker.stop(), isolated=False
+    )
     seen = _collect(worker)
     with qtbot.waitSignal(worker.finished, timeout=TIMEOUT) as blocker:
         worker.start(project)
@@ -52,8 +53,9 @@ def test_worker_stops_within_one_batch(qtbot):
 
 def test_worker_pauses_and_resumes(qtbot):
     project = spirals_project(epochs=1)
-    worker = TrainingWorker(report_hook=lambda e: isinstance(e, ev.BatchEnded)
-                            and e.global_step == 1 and worker.pause(), isolated=False)
+    worker = TrainingWorker(
+        report_hook=lambda e: isinstance(e, ev.BatchEnded) and e.global_step == 1 and worker.pause(), isolated=False
+    )
     seen = _collect(worker)
     paused = []
     worker.event.connect(lambda e: isinstance(e, ev.Paused) and paused.append(worker.is_paused()))

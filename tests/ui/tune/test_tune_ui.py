@@ -55,7 +55,12 @@ def test_the_inspector_offers_a_search_marker_per_numeric_or_choice_parameter(wi
     monkeypatch.setattr(SearchSpaceDialog, "exec", accept_range)
     markers[0].click()
     assert window.document.project.search["spaces"]["dense_1.units"] == {
-        "type": "int", "low": 4, "high": 64, "log": False, "step": 4}
+        "type": "int",
+        "low": 4,
+        "high": 64,
+        "log": False,
+        "step": 4,
+    }
     assert window.document.undo_stack.undoText() == "Search units of 'dense_1'"
     qtbot.waitUntil(lambda: window.inspector.findChildren(QToolButton, "search_marker")[0].isChecked())
 
@@ -77,9 +82,21 @@ def test_default_spaces_start_around_the_current_value():
 
 def test_applying_a_trial_from_the_page_is_one_undo_step(window):
     page = window.tune_page
-    page.show_trials([{"number": 2, "state": "complete", "value": 0.4, "params": {"dense_1.units": 5,
-                       "training.learning_rate": 0.02}, "seconds": 1.0, "curve": [0.5, 0.4],
-                       "history": [], "message": "", "worker": ""}])
+    page.show_trials(
+        [
+            {
+                "number": 2,
+                "state": "complete",
+                "value": 0.4,
+                "params": {"dense_1.units": 5, "training.learning_rate": 0.02},
+                "seconds": 1.0,
+                "curve": [0.5, 0.4],
+                "history": [],
+                "message": "",
+                "worker": "",
+            }
+        ]
+    )
     page.table.selectRow(0)
     page.apply_selected()
     project = window.document.project
@@ -91,7 +108,9 @@ def test_applying_a_trial_from_the_page_is_one_undo_step(window):
 
 
 @pytest.mark.slow
-def test_the_tune_page_runs_a_study_live_opens_a_trials_run_and_finds_the_study_after_reopening(window, qtbot, tmp_path):
+def test_the_tune_page_runs_a_study_live_opens_a_trials_run_and_finds_the_study_after_reopening(
+    window, qtbot, tmp_path
+):
     page = window.tune_page
     _mark(window, "dense_1.units", "4|8")
     page.strategy.setCurrentText("grid")

@@ -16,14 +16,21 @@ from nnstudio.ui.views import (
 )
 
 EXPECTED = {
-    "mlp-spirals": [], "cnn-digits": [], "mlp-digits": [], "resnet-digits": [],
-    "rnn-adding": [SequencePredictionView], "lstm-adding": [SequencePredictionView],
-    "gru-adding": [SequencePredictionView], "rnn-lstm-gru-adding": [SequencePredictionView],
+    "mlp-spirals": [],
+    "cnn-digits": [],
+    "mlp-digits": [],
+    "resnet-digits": [],
+    "rnn-adding": [SequencePredictionView],
+    "lstm-adding": [SequencePredictionView],
+    "gru-adding": [SequencePredictionView],
+    "rnn-lstm-gru-adding": [SequencePredictionView],
     "text-sentiment": [TextPredictionBox],
     "transformer-sentiment": [TextPredictionBox, AttentionMapView],
-    "autoencoder-digits": [ReconstructionView], "conv-autoencoder-digits": [ReconstructionView],
+    "autoencoder-digits": [ReconstructionView],
+    "conv-autoencoder-digits": [ReconstructionView],
     "anomaly-digits": [ReconstructionView],
-    "gan-ring": [SampleGridView, GanLossView], "gan-digits": [SampleGridView, GanLossView],
+    "gan-ring": [SampleGridView, GanLossView],
+    "gan-digits": [SampleGridView, GanLossView],
     "transfer-digits": [],
 }
 
@@ -55,8 +62,9 @@ def test_trained_transformer_feeds_the_sentence_box_and_the_attention_of_a_chose
 
     project = create_project("transformer-sentiment")
     project.training["epochs"] = 1
-    finished = run_training(project, report=lambda e: None, should_stop=lambda: False,
-                            telemetry=TelemetryOptions.none())
+    finished = run_training(
+        project, report=lambda e: None, should_stop=lambda: False, telemetry=TelemetryOptions.none()
+    )
     assert finished.status == "completed"
     box, attention = (view for _, view in views_for_project(create_project("transformer-sentiment")))
     qtbot.addWidget(box)

@@ -25,17 +25,32 @@ def started(recipe: str = "gan", steps: int = 10) -> ev.RunStarted:
 
 
 def gan_batches(count: int = 30) -> list[ev.BatchEnded]:
-    return [ev.BatchEnded(s // 10, s % 10, s, {"d_loss": 0.7 - 0.004 * s, "g_loss": 0.7 + 0.005 * s,
-                                              "d_acc_real": 0.5 + 0.01 * s, "d_acc_fake": 0.5 - 0.005 * s},
-                          s / count, None, 500.0) for s in range(count)]
+    return [
+        ev.BatchEnded(
+            s // 10,
+            s % 10,
+            s,
+            {
+                "d_loss": 0.7 - 0.004 * s,
+                "g_loss": 0.7 + 0.005 * s,
+                "d_acc_real": 0.5 + 0.01 * s,
+                "d_acc_fake": 0.5 - 0.005 * s,
+            },
+            s / count,
+            None,
+            500.0,
+        )
+        for s in range(count)
+    ]
 
 
 def attention_event(step: int = 5) -> ev.AttentionMaps:
     tokens = ("<pad>", "<pad>", "not", "good", "at", "all")
     scores = RNG.uniform(0.0, 1.0, (2, 6, 6))
     scores /= scores.sum(axis=-1, keepdims=True)
-    return ev.AttentionMaps(0, step, 0, tokens, {"encoder_1/self_attention": scores,
-                                                 "encoder_2/self_attention": scores[::-1]})
+    return ev.AttentionMaps(
+        0, step, 0, tokens, {"encoder_1/self_attention": scores, "encoder_2/self_attention": scores[::-1]}
+    )
 
 
 def shown(qtbot, view, width: int = 700, height: int = 500):
@@ -120,7 +135,9 @@ def test_attention_view_offers_layers_and_heads_and_hides_padding(qtbot, tmp_pat
     view.handle(attention_event())
     view.refresh()
     assert [view.layer_box.itemText(i) for i in range(view.layer_box.count())] == [
-        "encoder_1/self_attention", "encoder_2/self_attention"]
+        "encoder_1/self_attention",
+        "encoder_2/self_attention",
+    ]
     assert view.head_box.count() == 3  # mean, head 1, head 2
     matrix, queries, keys = view.selected_map()
     assert queries == keys == ["not", "good", "at", "all"] and matrix.shape == (4, 4)

@@ -93,13 +93,18 @@ def test_job_runner_runs_queued_jobs_one_at_a_time_on_one_thread(qtbot, runner):
     assert len(threads) in (1, 2) and len(set(threads)) == 1
 
 
-@pytest.mark.parametrize("exc, message", [
-    (RuntimeError("disk\n full"), "RuntimeError: disk full"),
-    (ValueError("Batch size must be positive. Received: 0."), "Batch size must be positive. Received: 0."),
-    (DataError("The file `x.csv` has no rows. Received: an empty file."),
-     "The file `x.csv` has no rows. Received: an empty file."),
-    (MemoryError(), "Out of memory (MemoryError): try a smaller batch size or a smaller model."),
-])
+@pytest.mark.parametrize(
+    "exc, message",
+    [
+        (RuntimeError("disk\n full"), "RuntimeError: disk full"),
+        (ValueError("Batch size must be positive. Received: 0."), "Batch size must be positive. Received: 0."),
+        (
+            DataError("The file `x.csv` has no rows. Received: an empty file."),
+            "The file `x.csv` has no rows. Received: an empty file.",
+        ),
+        (MemoryError(), "Out of memory (MemoryError): try a smaller batch size or a smaller model."),
+    ],
+)
 def test_job_runner_delivers_an_exception_as_one_line(qtbot, runner, exc, message):
     def work(context):
         raise exc

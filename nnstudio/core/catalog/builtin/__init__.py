@@ -4,16 +4,16 @@ One module per palette category. Must not import Qt or Keras.
 """
 
 from nnstudio.core.catalog.builtin import (  # noqa: F401  (each module registers its specs)
-    core,
-    convolution,
-    pooling,
-    normalization,
-    reshaping,
-    merging,
-    recurrent,
     attention,
-    preprocessing,
+    convolution,
+    core,
+    merging,
+    normalization,
     operations,
+    pooling,
+    preprocessing,
     pretrained,
+    recurrent,
+    reshaping,
     shared,
 )

@@ -65,40 +65,68 @@ def _count_mha(shapes: list, params: dict) -> tuple:
         (query[-1] + bias) * heads * key_dim
         + (key[-1] + bias) * heads * key_dim
         + (value[-1] + bias) * heads * value_dim
-        + heads * value_dim * out + bias * out
+        + heads * value_dim * out
+        + bias * out
     )
     return (total, 0)
 
 
-register(LayerSpec(
-    type="MultiHeadAttention",
-    category="Attention",
-    doc="Multi-head attention (transformers): each query step attends over the value/key steps. "
+register(
+    LayerSpec(
+        type="MultiHeadAttention",
+        category="Attention",
+        doc="Multi-head attention (transformers): each query step attends over the value/key steps. "
         "Connect one tensor to query and value for self-attention; key defaults to value.",
-    params=(
-        ParamSpec("num_heads", "int", 4, "Number of attention heads.", minimum=1, maximum=4096),
-        ParamSpec("key_dim", "int", 16, "Size of each head for query and key.", minimum=1, maximum=MAX_SIZE),
-        ParamSpec("value_dim", "int", None, "Size of each head for value (empty: key_dim).", minimum=1, maximum=MAX_SIZE, optional=True, advanced=True),
-        ParamSpec("dropout", "float", 0.0, "Dropout on the attention weights during training.", minimum=0.0, maximum=0.999),
-        ParamSpec("output_shape", "int", None, "Size of the output features (empty: the query's).", minimum=1, maximum=MAX_SIZE, optional=True, advanced=True),
-        use_bias_param(),
-        *weight_params("kernel"),
-        *weight_params("bias", "zeros", "bias"),
-        activity_param(),
-        seed_param(),
-    ),
-    inputs=("query", "value", "key"),
-    optional_inputs=("key",),
-    keras_class="MultiHeadAttention",
-    infer=_infer_mha,
-    count_params=_count_mha,
-    key_params=("num_heads", "key_dim"),
-    extra={"call": "attention", "examples": [
-        {"inputs": [(None, 6, 8), (None, 6, 8), None], "params": {"num_heads": 2, "key_dim": 4}},
-        {"inputs": [(None, 5, 8), (None, 7, 6), (None, 7, 3)], "params": {"num_heads": 3, "key_dim": 2, "value_dim": 5,
-                                                                         "output_shape": 4, "use_bias": False}},
-    ]},
-))
+        params=(
+            ParamSpec("num_heads", "int", 4, "Number of attention heads.", minimum=1, maximum=4096),
+            ParamSpec("key_dim", "int", 16, "Size of each head for query and key.", minimum=1, maximum=MAX_SIZE),
+            ParamSpec(
+                "value_dim",
+                "int",
+                None,
+                "Size of each head for value (empty: key_dim).",
+                minimum=1,
+                maximum=MAX_SIZE,
+                optional=True,
+                advanced=True,
+            ),
+            ParamSpec(
+                "dropout", "float", 0.0, "Dropout on the attention weights during training.", minimum=0.0, maximum=0.999
+            ),
+            ParamSpec(
+                "output_shape",
+                "int",
+                None,
+                "Size of the output features (empty: the query's).",
+                minimum=1,
+                maximum=MAX_SIZE,
+                optional=True,
+                advanced=True,
+            ),
+            use_bias_param(),
+            *weight_params("kernel"),
+            *weight_params("bias", "zeros", "bias"),
+            activity_param(),
+            seed_param(),
+        ),
+        inputs=("query", "value", "key"),
+        optional_inputs=("key",),
+        keras_class="MultiHeadAttention",
+        infer=_infer_mha,
+        count_params=_count_mha,
+        key_params=("num_heads", "key_dim"),
+        extra={
+            "call": "attention",
+            "examples": [
+                {"inputs": [(None, 6, 8), (None, 6, 8), None], "params": {"num_heads": 2, "key_dim": 4}},
+                {
+                    "inputs": [(None, 5, 8), (None, 7, 6), (None, 7, 3)],
+                    "params": {"num_heads": 3, "key_dim": 2, "value_dim": 5, "output_shape": 4, "use_bias": False},
+                },
+            ],
+        },
+    )
+)
 
 
 def _infer_positional(shapes: list, params: dict) -> list:
@@ -119,23 +147,32 @@ def _count_positional(shapes: list, params: dict) -> tuple:
     return (0, 0)
 
 
-register(LayerSpec(
-    type="PositionalEmbedding",
-    category="Attention",
-    doc="Adds position information to a sequence (batch, steps, features): a learned embedding per "
+register(
+    LayerSpec(
+        type="PositionalEmbedding",
+        category="Attention",
+        doc="Adds position information to a sequence (batch, steps, features): a learned embedding per "
         "position, or fixed sinusoids. nnstudio's own layer; exported code embeds its source.",
-    params=(
-        ParamSpec("max_length", "int", 128, "Longest sequence the layer accepts.", minimum=1, maximum=MAX_SIZE),
-        ParamSpec("mode", "choice", "learned", "'learned': trainable positions; 'sinusoidal': fixed sine/cosine waves.",
-                  choices=("learned", "sinusoidal")),
-        *weight_params("embeddings", "glorot_uniform", "position embeddings")[:1],
-    ),
-    keras_class="PositionalEmbedding",
-    infer=_infer_positional,
-    count_params=_count_positional,
-    key_params=("max_length", "mode"),
-    extra={"examples": [
-        {"inputs": [(None, 10, 8)], "params": {"max_length": 16}},
-        {"inputs": [(None, None, 6)], "params": {"max_length": 32, "mode": "sinusoidal"}},
-    ]},
-))
+        params=(
+            ParamSpec("max_length", "int", 128, "Longest sequence the layer accepts.", minimum=1, maximum=MAX_SIZE),
+            ParamSpec(
+                "mode",
+                "choice",
+                "learned",
+                "'learned': trainable positions; 'sinusoidal': fixed sine/cosine waves.",
+                choices=("learned", "sinusoidal"),
+            ),
+            *weight_params("embeddings", "glorot_uniform", "position embeddings")[:1],
+        ),
+        keras_class="PositionalEmbedding",
+        infer=_infer_positional,
+        count_params=_count_positional,
+        key_params=("max_length", "mode"),
+        extra={
+            "examples": [
+                {"inputs": [(None, 10, 8)], "params": {"max_length": 16}},
+                {"inputs": [(None, None, 6)], "params": {"max_length": 32, "mode": "sinusoidal"}},
+            ]
+        },
+    )
+)

@@ -117,7 +117,9 @@ def same_shape(shapes: list, params: dict) -> list:
 
 
 # ------------------------------------------------------------------ parameter groups
-def activation_param(default: str = "linear", name: str = "activation", doc: str = "Activation applied to the output.") -> ParamSpec:
+def activation_param(
+    default: str = "linear", name: str = "activation", doc: str = "Activation applied to the output."
+) -> ParamSpec:
     """The per-layer activation parameter."""
     return ParamSpec(name, "activation", default, doc)
 
@@ -169,20 +171,30 @@ def kernel_params(prefix: str = "kernel") -> tuple[ParamSpec, ...]:
 
 def seed_param() -> ParamSpec:
     """An optional, advanced random ``seed``."""
-    return ParamSpec("seed", "int", None, "Random seed (empty: a different draw every run).", minimum=0, optional=True, advanced=True)
+    return ParamSpec(
+        "seed", "int", None, "Random seed (empty: a different draw every run).", minimum=0, optional=True, advanced=True
+    )
 
 
 def padding_param(choices: tuple = ("valid", "same")) -> ParamSpec:
     """``padding``, "valid" by default."""
     return ParamSpec(
-        "padding", "choice", "valid",
+        "padding",
+        "choice",
+        "valid",
         "'valid': no padding, the output shrinks; 'same': zero padding keeps size/stride.",
         choices=choices,
     )
 
 
 def ints_param(
-    name: str, default, n: int, doc: str, minimum: int = 1, maximum: int = 1_000_000, pairs: bool = False,
+    name: str,
+    default,
+    n: int,
+    doc: str,
+    minimum: int = 1,
+    maximum: int = 1_000_000,
+    pairs: bool = False,
 ) -> ParamSpec:
     """A size per spatial axis (``kernel_size``, ``strides``): one int or ``n`` ints.
 

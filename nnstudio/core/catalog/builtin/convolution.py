@@ -16,8 +16,8 @@ from nnstudio.core.catalog.builtin.common import (
     bias_params,
     check_strides_dilation,
     deconv_length,
-    format_shape,
     fmt_tuple,
+    format_shape,
     ints_param,
     padding_param,
     received,
@@ -98,39 +98,65 @@ def _conv_examples(rank: int) -> list:
     spatial = {1: (20,), 2: (12, 10), 3: (6, 7, 5)}[rank]
     return [
         {"inputs": [(None, *spatial, 3)], "params": {"filters": 4, "kernel_size": 3}},
-        {"inputs": [(None, *spatial, 4)], "params": {"filters": 6, "kernel_size": 2, "strides": 2,
-                                                     "padding": "same", "groups": 2, "use_bias": False}},
-        {"inputs": [(None, *spatial, 2)], "params": {"filters": 3, "kernel_size": 2, "dilation_rate": 2,
-                                                     "activation": "relu", "bias_regularizer": {"l1": 0.01, "l2": 0.02}}},
+        {
+            "inputs": [(None, *spatial, 4)],
+            "params": {"filters": 6, "kernel_size": 2, "strides": 2, "padding": "same", "groups": 2, "use_bias": False},
+        },
+        {
+            "inputs": [(None, *spatial, 2)],
+            "params": {
+                "filters": 3,
+                "kernel_size": 2,
+                "dilation_rate": 2,
+                "activation": "relu",
+                "bias_regularizer": {"l1": 0.01, "l2": 0.02},
+            },
+        },
     ]
 
 
 for _rank in (1, 2, 3):
     _name = f"Conv{_rank}D"
-    register(LayerSpec(
-        type=_name,
-        category="Convolution",
-        doc=f"{_rank}D convolution: `filters` learned kernels slide over the input {AXES[_rank]}." + CHANNELS_LAST,
-        params=(
-            ParamSpec("filters", "int", 32, "Number of output channels (learned kernels).", minimum=1, maximum=MAX_FILTERS),
-            *_window_params(_rank, 3),
-            padding_param(("valid", "same", "causal") if _rank == 1 else ("valid", "same")),
-            _dilation_param(_rank),
-            ParamSpec("groups", "int", 1, "Split channels into this many independent groups.", minimum=1, maximum=MAX_FILTERS, advanced=True),
-            activation_param(),
-            *bias_params(),
-            *weight_params("kernel"),
-            activity_param(),
-        ),
-        keras_class=_name,
-        infer=_conv_infer(_name, _rank),
-        count_params=_conv_count(_rank),
-        key_params=("filters", "kernel_size", "activation"),
-        extra={"examples": _conv_examples(_rank) + (
-            [{"inputs": [(None, 9, 2)], "params": {"filters": 2, "kernel_size": 3, "padding": "causal"}}]
-            if _rank == 1 else []
-        )},
-    ))
+    register(
+        LayerSpec(
+            type=_name,
+            category="Convolution",
+            doc=f"{_rank}D convolution: `filters` learned kernels slide over the input {AXES[_rank]}." + CHANNELS_LAST,
+            params=(
+                ParamSpec(
+                    "filters", "int", 32, "Number of output channels (learned kernels).", minimum=1, maximum=MAX_FILTERS
+                ),
+                *_window_params(_rank, 3),
+                padding_param(("valid", "same", "causal") if _rank == 1 else ("valid", "same")),
+                _dilation_param(_rank),
+                ParamSpec(
+                    "groups",
+                    "int",
+                    1,
+                    "Split channels into this many independent groups.",
+                    minimum=1,
+                    maximum=MAX_FILTERS,
+                    advanced=True,
+                ),
+                activation_param(),
+                *bias_params(),
+                *weight_params("kernel"),
+                activity_param(),
+            ),
+            keras_class=_name,
+            infer=_conv_infer(_name, _rank),
+            count_params=_conv_count(_rank),
+            key_params=("filters", "kernel_size", "activation"),
+            extra={
+                "examples": _conv_examples(_rank)
+                + (
+                    [{"inputs": [(None, 9, 2)], "params": {"filters": 2, "kernel_size": 3, "padding": "causal"}}]
+                    if _rank == 1
+                    else []
+                )
+            },
+        )
+    )
 
 
 def _infer_separable(shapes: list, params: dict) -> list:
@@ -147,33 +173,54 @@ def _count_separable(shapes: list, params: dict) -> tuple:
     return (weights + (filters if params["use_bias"] else 0), 0)
 
 
-register(LayerSpec(
-    type="SeparableConv2D",
-    category="Convolution",
-    doc="Depthwise 2D convolution per channel, then a 1×1 convolution mixing channels: fewer weights than Conv2D." + CHANNELS_LAST,
-    params=(
-        ParamSpec("filters", "int", 32, "Number of output channels.", minimum=1, maximum=MAX_FILTERS),
-        *_window_params(2, 3),
-        padding_param(),
-        _dilation_param(2),
-        ParamSpec("depth_multiplier", "int", 1, "Depthwise output channels per input channel.", minimum=1, maximum=MAX_FILTERS),
-        activation_param(),
-        use_bias_param(),
-        *weight_params("depthwise", what="depthwise kernel"),
-        *weight_params("pointwise", what="pointwise kernel"),
-        *weight_params("bias", "zeros", "bias"),
-        activity_param(),
-    ),
-    keras_class="SeparableConv2D",
-    infer=_infer_separable,
-    count_params=_count_separable,
-    key_params=("filters", "kernel_size", "activation"),
-    extra={"examples": [
-        {"inputs": [(None, 10, 10, 3)], "params": {"filters": 8, "kernel_size": 3}},
-        {"inputs": [(None, 9, 8, 4)], "params": {"filters": 5, "kernel_size": [3, 2], "strides": 2,
-                                                 "padding": "same", "depth_multiplier": 2, "use_bias": False}},
-    ]},
-))
+register(
+    LayerSpec(
+        type="SeparableConv2D",
+        category="Convolution",
+        doc="Depthwise 2D convolution per channel, then a 1×1 convolution mixing channels: fewer weights than Conv2D."
+        + CHANNELS_LAST,
+        params=(
+            ParamSpec("filters", "int", 32, "Number of output channels.", minimum=1, maximum=MAX_FILTERS),
+            *_window_params(2, 3),
+            padding_param(),
+            _dilation_param(2),
+            ParamSpec(
+                "depth_multiplier",
+                "int",
+                1,
+                "Depthwise output channels per input channel.",
+                minimum=1,
+                maximum=MAX_FILTERS,
+            ),
+            activation_param(),
+            use_bias_param(),
+            *weight_params("depthwise", what="depthwise kernel"),
+            *weight_params("pointwise", what="pointwise kernel"),
+            *weight_params("bias", "zeros", "bias"),
+            activity_param(),
+        ),
+        keras_class="SeparableConv2D",
+        infer=_infer_separable,
+        count_params=_count_separable,
+        key_params=("filters", "kernel_size", "activation"),
+        extra={
+            "examples": [
+                {"inputs": [(None, 10, 10, 3)], "params": {"filters": 8, "kernel_size": 3}},
+                {
+                    "inputs": [(None, 9, 8, 4)],
+                    "params": {
+                        "filters": 5,
+                        "kernel_size": [3, 2],
+                        "strides": 2,
+                        "padding": "same",
+                        "depth_multiplier": 2,
+                        "use_bias": False,
+                    },
+                },
+            ]
+        },
+    )
+)
 
 
 def _infer_depthwise(shapes: list, params: dict) -> list:
@@ -189,30 +236,39 @@ def _count_depthwise(shapes: list, params: dict) -> tuple:
     return (math.prod(kernel) * out + (out if params["use_bias"] else 0), 0)
 
 
-register(LayerSpec(
-    type="DepthwiseConv2D",
-    category="Convolution",
-    doc="2D convolution applied to each channel separately (channels × depth_multiplier outputs)." + CHANNELS_LAST,
-    params=(
-        *_window_params(2, 3),
-        padding_param(),
-        ParamSpec("depth_multiplier", "int", 1, "Output channels per input channel.", minimum=1, maximum=MAX_FILTERS),
-        _dilation_param(2),
-        activation_param(),
-        use_bias_param(),
-        *weight_params("depthwise", what="depthwise kernel"),
-        *weight_params("bias", "zeros", "bias"),
-        activity_param(),
-    ),
-    keras_class="DepthwiseConv2D",
-    infer=_infer_depthwise,
-    count_params=_count_depthwise,
-    key_params=("kernel_size", "depth_multiplier"),
-    extra={"examples": [
-        {"inputs": [(None, 8, 8, 3)], "params": {"kernel_size": 3}},
-        {"inputs": [(None, 7, 9, 2)], "params": {"kernel_size": 2, "depth_multiplier": 3, "padding": "same", "dilation_rate": 2}},
-    ]},
-))
+register(
+    LayerSpec(
+        type="DepthwiseConv2D",
+        category="Convolution",
+        doc="2D convolution applied to each channel separately (channels × depth_multiplier outputs)." + CHANNELS_LAST,
+        params=(
+            *_window_params(2, 3),
+            padding_param(),
+            ParamSpec(
+                "depth_multiplier", "int", 1, "Output channels per input channel.", minimum=1, maximum=MAX_FILTERS
+            ),
+            _dilation_param(2),
+            activation_param(),
+            use_bias_param(),
+            *weight_params("depthwise", what="depthwise kernel"),
+            *weight_params("bias", "zeros", "bias"),
+            activity_param(),
+        ),
+        keras_class="DepthwiseConv2D",
+        infer=_infer_depthwise,
+        count_params=_count_depthwise,
+        key_params=("kernel_size", "depth_multiplier"),
+        extra={
+            "examples": [
+                {"inputs": [(None, 8, 8, 3)], "params": {"kernel_size": 3}},
+                {
+                    "inputs": [(None, 7, 9, 2)],
+                    "params": {"kernel_size": 2, "depth_multiplier": 3, "padding": "same", "dilation_rate": 2},
+                },
+            ]
+        },
+    )
+)
 
 
 def _transpose_infer(layer: str, rank: int):
@@ -241,31 +297,55 @@ def _transpose_infer(layer: str, rank: int):
 
 for _rank in (1, 2):
     _name = f"Conv{_rank}DTranspose"
-    register(LayerSpec(
-        type=_name,
-        category="Convolution",
-        doc=f"Transposed {_rank}D convolution (\"deconvolution\"): upsamples by `strides` while learning kernels." + CHANNELS_LAST,
-        params=(
-            ParamSpec("filters", "int", 32, "Number of output channels.", minimum=1, maximum=MAX_FILTERS),
-            *_window_params(_rank, 3),
-            padding_param(),
-            ParamSpec("output_padding", "ints", None, "Extra rows/columns added to one side of the output (< strides).",
-                      minimum=0, maximum=1_000_000, length=_rank, optional=True, advanced=True),
-            _dilation_param(_rank),
-            activation_param(),
-            *bias_params(),
-            *weight_params("kernel"),
-            activity_param(),
-        ),
-        keras_class=_name,
-        infer=_transpose_infer(_name, _rank),
-        count_params=_conv_count(_rank),
-        key_params=("filters", "kernel_size", "strides"),
-        extra={"examples": [
-            {"inputs": [(None, *((7,) * _rank), 3)], "params": {"filters": 4, "kernel_size": 3, "strides": 2}},
-            {"inputs": [(None, *((5,) * _rank), 2)], "params": {"filters": 2, "kernel_size": 3, "strides": 2,
-                                                                "padding": "same", "output_padding": 1}},
-            {"inputs": [(None, *((6,) * _rank), 2)], "params": {"filters": 3, "kernel_size": 2, "dilation_rate": 2,
-                                                                "use_bias": False}},
-        ]},
-    ))
+    register(
+        LayerSpec(
+            type=_name,
+            category="Convolution",
+            doc=f'Transposed {_rank}D convolution ("deconvolution"): upsamples by `strides` while learning kernels.'
+            + CHANNELS_LAST,
+            params=(
+                ParamSpec("filters", "int", 32, "Number of output channels.", minimum=1, maximum=MAX_FILTERS),
+                *_window_params(_rank, 3),
+                padding_param(),
+                ParamSpec(
+                    "output_padding",
+                    "ints",
+                    None,
+                    "Extra rows/columns added to one side of the output (< strides).",
+                    minimum=0,
+                    maximum=1_000_000,
+                    length=_rank,
+                    optional=True,
+                    advanced=True,
+                ),
+                _dilation_param(_rank),
+                activation_param(),
+                *bias_params(),
+                *weight_params("kernel"),
+                activity_param(),
+            ),
+            keras_class=_name,
+            infer=_transpose_infer(_name, _rank),
+            count_params=_conv_count(_rank),
+            key_params=("filters", "kernel_size", "strides"),
+            extra={
+                "examples": [
+                    {"inputs": [(None, *((7,) * _rank), 3)], "params": {"filters": 4, "kernel_size": 3, "strides": 2}},
+                    {
+                        "inputs": [(None, *((5,) * _rank), 2)],
+                        "params": {
+                            "filters": 2,
+                            "kernel_size": 3,
+                            "strides": 2,
+                            "padding": "same",
+                            "output_padding": 1,
+                        },
+                    },
+                    {
+                        "inputs": [(None, *((6,) * _rank), 2)],
+                        "params": {"filters": 3, "kernel_size": 2, "dilation_rate": 2, "use_bias": False},
+                    },
+                ]
+            },
+        )
+    )

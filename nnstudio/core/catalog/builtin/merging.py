@@ -54,28 +54,32 @@ _ELEMENTWISE = {
 }
 
 for _name, _doc in _ELEMENTWISE.items():
-    register(LayerSpec(
-        type=_name,
-        category="Merging",
-        doc=_doc + " Shapes must match (a size of 1 broadcasts).",
-        variadic=True,
-        min_inputs=2,
-        keras_class=_name,
-        infer=_elementwise(_name),
-        count_params=no_params,
-        extra={"call": "list", "examples": _merge_examples()},
-    ))
+    register(
+        LayerSpec(
+            type=_name,
+            category="Merging",
+            doc=_doc + " Shapes must match (a size of 1 broadcasts).",
+            variadic=True,
+            min_inputs=2,
+            keras_class=_name,
+            infer=_elementwise(_name),
+            count_params=no_params,
+            extra={"call": "list", "examples": _merge_examples()},
+        )
+    )
 
-register(LayerSpec(
-    type="Subtract",
-    category="Merging",
-    doc="Subtracts its second input from its first, element-wise.",
-    inputs=("input_0", "input_1"),
-    keras_class="Subtract",
-    infer=_elementwise("Subtract"),
-    count_params=no_params,
-    extra={"call": "list", "examples": [{"inputs": [(None, 5), (None, 5)], "params": {}}]},
-))
+register(
+    LayerSpec(
+        type="Subtract",
+        category="Merging",
+        doc="Subtracts its second input from its first, element-wise.",
+        inputs=("input_0", "input_1"),
+        keras_class="Subtract",
+        infer=_elementwise("Subtract"),
+        count_params=no_params,
+        extra={"call": "list", "examples": [{"inputs": [(None, 5), (None, 5)], "params": {}}]},
+    )
+)
 
 
 def _infer_concatenate(shapes: list, params: dict) -> list:
@@ -85,8 +89,11 @@ def _infer_concatenate(shapes: list, params: dict) -> list:
     rank = ranks.pop()
     axis = params["axis"]
     if not -rank <= axis < rank or axis % rank == 0:
-        raise ParamError("axis", f"Concatenate cannot join along axis {axis} of rank-{rank} inputs. "
-                                 f"Received: shapes={_shapes_text(shapes)}.")
+        raise ParamError(
+            "axis",
+            f"Concatenate cannot join along axis {axis} of rank-{rank} inputs. "
+            f"Received: shapes={_shapes_text(shapes)}.",
+        )
     axis %= rank
     out = list(shapes[0])
     for shape in shapes[1:]:
@@ -103,29 +110,36 @@ def _infer_concatenate(shapes: list, params: dict) -> list:
     return [tuple(out)]
 
 
-register(LayerSpec(
-    type="Concatenate",
-    category="Merging",
-    doc="Joins its inputs along one axis (the last by default); other sizes must match.",
-    params=(ParamSpec("axis", "int", -1, "Axis to join along (-1: the last, features).", minimum=-8, maximum=8),),
-    variadic=True,
-    min_inputs=2,
-    keras_class="Concatenate",
-    infer=_infer_concatenate,
-    count_params=no_params,
-    key_params=("axis",),
-    extra={"call": "list", "examples": [
-        {"inputs": [(None, 8), (None, 3)], "params": {}},
-        {"inputs": [(None, 4, 3), (None, 2, 3), (None, 1, 3)], "params": {"axis": 1}},
-    ]},
-))
+register(
+    LayerSpec(
+        type="Concatenate",
+        category="Merging",
+        doc="Joins its inputs along one axis (the last by default); other sizes must match.",
+        params=(ParamSpec("axis", "int", -1, "Axis to join along (-1: the last, features).", minimum=-8, maximum=8),),
+        variadic=True,
+        min_inputs=2,
+        keras_class="Concatenate",
+        infer=_infer_concatenate,
+        count_params=no_params,
+        key_params=("axis",),
+        extra={
+            "call": "list",
+            "examples": [
+                {"inputs": [(None, 8), (None, 3)], "params": {}},
+                {"inputs": [(None, 4, 3), (None, 2, 3), (None, 1, 3)], "params": {"axis": 1}},
+            ],
+        },
+    )
+)
 
 
 def _dot_axes(shapes: list, params: dict) -> tuple[int, int]:
     a, b = as_tuple(params["axes"], 2)
     (r1, r2) = (len(shapes[0]), len(shapes[1]))
     if not (-r1 <= a < r1 and -r2 <= b < r2) or a % r1 == 0 or b % r2 == 0:
-        raise ParamError("axes", f"Dot cannot reduce axes ({a}, {b}) of its inputs. Received: shapes={_shapes_text(shapes)}.")
+        raise ParamError(
+            "axes", f"Dot cannot reduce axes ({a}, {b}) of its inputs. Received: shapes={_shapes_text(shapes)}."
+        )
     return a % r1, b % r2
 
 
@@ -145,22 +159,35 @@ def _infer_dot(shapes: list, params: dict) -> list:
     return [tuple(out + [1] if len(out) == 1 else out)]
 
 
-register(LayerSpec(
-    type="Dot",
-    category="Merging",
-    doc="Dot product of two inputs along the given axes (e.g. cosine similarity with normalize).",
-    params=(
-        ParamSpec("axes", "ints", -1, "Axis reduced in each input (one value or one per input).", minimum=-8, maximum=8, length=2),
-        ParamSpec("normalize", "bool", False, "L2-normalize both inputs first (cosine similarity)."),
-    ),
-    inputs=("input_0", "input_1"),
-    keras_class="Dot",
-    infer=_infer_dot,
-    count_params=no_params,
-    key_params=("axes",),
-    extra={"call": "list", "examples": [
-        {"inputs": [(None, 6), (None, 6)], "params": {}},
-        {"inputs": [(None, 3, 4), (None, 5, 4)], "params": {"axes": [2, 2], "normalize": True}},
-        {"inputs": [(None, 3, 4), (None, 3, 5)], "params": {"axes": 1}},
-    ]},
-))
+register(
+    LayerSpec(
+        type="Dot",
+        category="Merging",
+        doc="Dot product of two inputs along the given axes (e.g. cosine similarity with normalize).",
+        params=(
+            ParamSpec(
+                "axes",
+                "ints",
+                -1,
+                "Axis reduced in each input (one value or one per input).",
+                minimum=-8,
+                maximum=8,
+                length=2,
+            ),
+            ParamSpec("normalize", "bool", False, "L2-normalize both inputs first (cosine similarity)."),
+        ),
+        inputs=("input_0", "input_1"),
+        keras_class="Dot",
+        infer=_infer_dot,
+        count_params=no_params,
+        key_params=("axes",),
+        extra={
+            "call": "list",
+            "examples": [
+                {"inputs": [(None, 6), (None, 6)], "params": {}},
+                {"inputs": [(None, 3, 4), (None, 5, 4)], "params": {"axes": [2, 2], "normalize": True}},
+                {"inputs": [(None, 3, 4), (None, 3, 5)], "params": {"axes": 1}},
+            ],
+        },
+    )
+)

@@ -19,8 +19,14 @@ from nnstudio.core.catalog.spec import LayerSpec, ParamError, ParamSpec, ShapeEr
 OPERATIONS = ("add", "subtract", "multiply", "divide", "maximum", "minimum", "power")
 #: Keras' operation classes (``keras.src.ops.numpy``) → the ``op`` they compute.
 OPERATION_CLASSES = {
-    "Add": "add", "Subtract": "subtract", "Multiply": "multiply", "Divide": "divide", "TrueDivide": "divide",
-    "Maximum": "maximum", "Minimum": "minimum", "Power": "power",
+    "Add": "add",
+    "Subtract": "subtract",
+    "Multiply": "multiply",
+    "Divide": "divide",
+    "TrueDivide": "divide",
+    "Maximum": "maximum",
+    "Minimum": "minimum",
+    "Power": "power",
 }
 
 
@@ -50,34 +56,46 @@ def _infer(shapes: list, params: dict) -> list:
     y = shapes[1] if len(shapes) > 1 else None
     if params["constant"] is None:
         if y is None:
-            raise ParamError("constant", f"The {params['op']} operation needs a second input or a constant. "
-                                         "Received: constant=None and one input.")
+            raise ParamError(
+                "constant",
+                f"The {params['op']} operation needs a second input or a constant. "
+                "Received: constant=None and one input.",
+            )
         return [broadcast(x, y)]
     if y is not None:
-        raise ParamError("constant", f"The {params['op']} operation takes a constant or a second input, not both. "
-                                     f"Received: constant={params['constant']!r} and two inputs.")
+        raise ParamError(
+            "constant",
+            f"The {params['op']} operation takes a constant or a second input, not both. "
+            f"Received: constant={params['constant']!r} and two inputs.",
+        )
     return [tuple(x)]
 
 
-register(LayerSpec(
-    type="Operation",
-    category="Merging",
-    doc="An element-wise operation (add, multiply, ...) between two inputs, or between the input and a "
+register(
+    LayerSpec(
+        type="Operation",
+        category="Merging",
+        doc="An element-wise operation (add, multiply, ...) between two inputs, or between the input and a "
         "constant, as Keras computes `x + 3` or `x * y`; inputs broadcast like NumPy; no weights.",
-    params=(
-        ParamSpec("op", "choice", "add", "The operation.", choices=OPERATIONS),
-        ParamSpec("constant", "float", None, "The second operand (empty: the second input).", optional=True),
-        ParamSpec("constant_first", "bool", False, "Put the constant first (`3 - x` rather than `x - 3`).",
-                  advanced=True),
-    ),
-    inputs=("x", "y"),
-    optional_inputs=("y",),
-    infer=_infer,
-    count_params=no_params,
-    key_params=("op", "constant"),
-    extra={"call": "operation", "examples": [
-        {"inputs": [(None, 4, 4, 3), None], "params": {"op": "add", "constant": 3.0}},
-        {"inputs": [(None, 4, 4, 3), (None, 1, 1, 3)], "params": {"op": "multiply"}},
-        {"inputs": [(None, 5), None], "params": {"op": "subtract", "constant": 1.0, "constant_first": True}},
-    ]},
-))
+        params=(
+            ParamSpec("op", "choice", "add", "The operation.", choices=OPERATIONS),
+            ParamSpec("constant", "float", None, "The second operand (empty: the second input).", optional=True),
+            ParamSpec(
+                "constant_first", "bool", False, "Put the constant first (`3 - x` rather than `x - 3`).", advanced=True
+            ),
+        ),
+        inputs=("x", "y"),
+        optional_inputs=("y",),
+        infer=_infer,
+        count_params=no_params,
+        key_params=("op", "constant"),
+        extra={
+            "call": "operation",
+            "examples": [
+                {"inputs": [(None, 4, 4, 3), None], "params": {"op": "add", "constant": 3.0}},
+                {"inputs": [(None, 4, 4, 3), (None, 1, 1, 3)], "params": {"op": "multiply"}},
+                {"inputs": [(None, 5), None], "params": {"op": "subtract", "constant": 1.0, "constant_first": True}},
+            ],
+        },
+    )
+)

@@ -21,25 +21,29 @@ from nnstudio.core.catalog.builtin.common import (
 from nnstudio.core.catalog.registry import register
 from nnstudio.core.catalog.spec import LayerSpec, ParamError, ParamSpec
 
-register(LayerSpec(
-    type="Rescaling",
-    category="Preprocessing",
-    doc="Multiplies by `scale` and adds `offset`, e.g. scale=1/255 maps pixels to [0, 1].",
-    params=(
-        ParamSpec("scale", "float", 1 / 255, "Factor every value is multiplied by."),
-        ParamSpec("offset", "float", 0.0, "Value added after scaling."),
-    ),
-    keras_class="Rescaling",
-    infer=same_shape,
-    count_params=no_params,
-    key_params=("scale",),
-    extra={"examples": [{"inputs": [(None, 4, 4, 3)], "params": {"scale": 0.5, "offset": -1.0}}]},
-))
+register(
+    LayerSpec(
+        type="Rescaling",
+        category="Preprocessing",
+        doc="Multiplies by `scale` and adds `offset`, e.g. scale=1/255 maps pixels to [0, 1].",
+        params=(
+            ParamSpec("scale", "float", 1 / 255, "Factor every value is multiplied by."),
+            ParamSpec("offset", "float", 0.0, "Value added after scaling."),
+        ),
+        keras_class="Rescaling",
+        infer=same_shape,
+        count_params=no_params,
+        key_params=("scale",),
+        extra={"examples": [{"inputs": [(None, 4, 4, 3)], "params": {"scale": 0.5, "offset": -1.0}}]},
+    )
+)
 
 
 def _statistic(name: str, value, features: int, shape) -> None:
     values = value if isinstance(value, list) else [value]
-    if not values or not all(isinstance(v, (int, float)) and not isinstance(v, bool) and math.isfinite(v) for v in values):
+    if not values or not all(
+        isinstance(v, (int, float)) and not isinstance(v, bool) and math.isfinite(v) for v in values
+    ):
         raise ParamError(name, f"Normalization's {name} must be a number or a list of numbers. Received: {value!r}.")
     if isinstance(value, list) and len(values) not in (1, features):
         raise ParamError(
@@ -57,7 +61,10 @@ def _infer_normalization(shapes: list, params: dict) -> list:
     mean, variance = params["mean"], params["variance"]
     if (mean is None) != (variance is None):
         missing = "variance" if variance is None else "mean"
-        raise ParamError(missing, f"Normalization needs both mean and variance, or neither (adapt to data). Received: {missing}=None.")
+        raise ParamError(
+            missing,
+            f"Normalization needs both mean and variance, or neither (adapt to data). Received: {missing}=None.",
+        )
     if mean is not None:
         _statistic("mean", mean, features, shape)
         _statistic("variance", variance, features, shape)
@@ -66,12 +73,17 @@ def _infer_normalization(shapes: list, params: dict) -> list:
 
 def _normalized_size(shape, axis: int) -> int:
     if not -len(shape) < axis < len(shape) or axis % len(shape) == 0:
-        raise ParamError("axis", f"Normalization cannot keep statistics along axis {axis} of its input. "
-                                 f"Received: shape={format_shape(shape)}.")
+        raise ParamError(
+            "axis",
+            f"Normalization cannot keep statistics along axis {axis} of its input. "
+            f"Received: shape={format_shape(shape)}.",
+        )
     if axis % len(shape) == len(shape) - 1:
         return require_known_last(shape, "Normalization")
     if shape[axis] is None:
-        raise ParamError("axis", f"Normalization needs a known size along axis {axis}. Received: shape={format_shape(shape)}.")
+        raise ParamError(
+            "axis", f"Normalization needs a known size along axis {axis}. Received: shape={format_shape(shape)}."
+        )
     return shape[axis]
 
 
@@ -82,28 +94,49 @@ def _count_normalization(shapes: list, params: dict) -> tuple:
     return (0, 2 * _normalized_size(shapes[0], params["axis"]) + 1)
 
 
-register(LayerSpec(
-    type="Normalization",
-    category="Preprocessing",
-    doc="Standardizes features: (x - mean) / sqrt(variance) over the last axis. Give mean and variance, "
+register(
+    LayerSpec(
+        type="Normalization",
+        category="Preprocessing",
+        doc="Standardizes features: (x - mean) / sqrt(variance) over the last axis. Give mean and variance, "
         "or leave both empty to adapt them to the training data before training.",
-    params=(
-        ParamSpec("mean", "json", None, "Mean per feature (a number or a list; empty: adapt to data).", optional=True),
-        ParamSpec("variance", "json", None, "Variance per feature (a number or a list; empty: adapt to data).", optional=True),
-        ParamSpec("invert", "bool", False, "Undo the normalization instead (x * sqrt(variance) + mean).", advanced=True),
-        ParamSpec("axis", "int", -1, "The axis that keeps its own statistics (-1: the last, the features).",
-                  minimum=-8, maximum=8, advanced=True),
-    ),
-    keras_class="Normalization",
-    infer=_infer_normalization,
-    count_params=_count_normalization,
-    extra={"examples": [
-        {"inputs": [(None, 4)], "params": {}},
-        {"inputs": [(None, 3)], "params": {"mean": [1.0, 2.0, 3.0], "variance": [1.0, 4.0, 9.0]}},
-        {"inputs": [(None, 5, 2)], "params": {"mean": 0.5, "variance": 2.0, "invert": True}},
-        {"inputs": [(None, 4, 4, 3)], "params": {"axis": 3}},
-    ]},
-))
+        params=(
+            ParamSpec(
+                "mean", "json", None, "Mean per feature (a number or a list; empty: adapt to data).", optional=True
+            ),
+            ParamSpec(
+                "variance",
+                "json",
+                None,
+                "Variance per feature (a number or a list; empty: adapt to data).",
+                optional=True,
+            ),
+            ParamSpec(
+                "invert", "bool", False, "Undo the normalization instead (x * sqrt(variance) + mean).", advanced=True
+            ),
+            ParamSpec(
+                "axis",
+                "int",
+                -1,
+                "The axis that keeps its own statistics (-1: the last, the features).",
+                minimum=-8,
+                maximum=8,
+                advanced=True,
+            ),
+        ),
+        keras_class="Normalization",
+        infer=_infer_normalization,
+        count_params=_count_normalization,
+        extra={
+            "examples": [
+                {"inputs": [(None, 4)], "params": {}},
+                {"inputs": [(None, 3)], "params": {"mean": [1.0, 2.0, 3.0], "variance": [1.0, 4.0, 9.0]}},
+                {"inputs": [(None, 5, 2)], "params": {"mean": 0.5, "variance": 2.0, "invert": True}},
+                {"inputs": [(None, 4, 4, 3)], "params": {"axis": 3}},
+            ]
+        },
+    )
+)
 
 
 def _image_infer(layer: str):
@@ -115,59 +148,122 @@ def _image_infer(layer: str):
 
 
 _FILL = (
-    ParamSpec("fill_mode", "choice", "reflect", "How points outside the image are filled.",
-              choices=("reflect", "wrap", "constant", "nearest"), advanced=True),
-    ParamSpec("interpolation", "choice", "bilinear", "How pixels are resampled.", choices=("bilinear", "nearest"), advanced=True),
+    ParamSpec(
+        "fill_mode",
+        "choice",
+        "reflect",
+        "How points outside the image are filled.",
+        choices=("reflect", "wrap", "constant", "nearest"),
+        advanced=True,
+    ),
+    ParamSpec(
+        "interpolation",
+        "choice",
+        "bilinear",
+        "How pixels are resampled.",
+        choices=("bilinear", "nearest"),
+        advanced=True,
+    ),
     ParamSpec("fill_value", "float", 0.0, "Value used with fill_mode='constant'.", advanced=True),
 )
 
 
 def _augmentation(name: str, doc: str, params: tuple, key: tuple, examples: list) -> None:
-    register(LayerSpec(
-        type=name,
-        category="Augmentation",
-        doc=doc + " Active only during training." + CHANNELS_LAST,
-        params=(*params, seed_param()),
-        keras_class=name,
-        infer=_image_infer(name),
-        count_params=no_params,
-        key_params=key,
-        extra={"examples": [{"inputs": [(None, 8, 8, 3)], "params": p} for p in examples]},
-    ))
+    register(
+        LayerSpec(
+            type=name,
+            category="Augmentation",
+            doc=doc + " Active only during training." + CHANNELS_LAST,
+            params=(*params, seed_param()),
+            keras_class=name,
+            infer=_image_infer(name),
+            count_params=no_params,
+            key_params=key,
+            extra={"examples": [{"inputs": [(None, 8, 8, 3)], "params": p} for p in examples]},
+        )
+    )
 
 
 _augmentation(
-    "RandomFlip", "Flips images at random.",
-    (ParamSpec("mode", "choice", "horizontal", "Which flips are drawn.",
-               choices=("horizontal", "vertical", "horizontal_and_vertical")),),
-    ("mode",), [{}, {"mode": "horizontal_and_vertical", "seed": 1}],
-)
-_augmentation(
-    "RandomRotation", "Rotates images at random by up to ± factor × 360°.",
-    (ParamSpec("factor", "float", 0.1, "Largest rotation as a fraction of a full turn.", minimum=0.0, maximum=1.0), *_FILL),
-    ("factor",), [{"factor": 0.2}, {"factor": 0.05, "fill_mode": "constant", "interpolation": "nearest"}],
-)
-_augmentation(
-    "RandomZoom", "Zooms images in or out at random.",
+    "RandomFlip",
+    "Flips images at random.",
     (
-        ParamSpec("height_factor", "float", 0.1, "Largest vertical zoom as a fraction (negative: zoom in only).", minimum=-0.99, maximum=1.0),
-        ParamSpec("width_factor", "float", None, "Largest horizontal zoom (empty: keep the aspect ratio).",
-                  minimum=-0.99, maximum=1.0, optional=True),
+        ParamSpec(
+            "mode",
+            "choice",
+            "horizontal",
+            "Which flips are drawn.",
+            choices=("horizontal", "vertical", "horizontal_and_vertical"),
+        ),
+    ),
+    ("mode",),
+    [{}, {"mode": "horizontal_and_vertical", "seed": 1}],
+)
+_augmentation(
+    "RandomRotation",
+    "Rotates images at random by up to ± factor × 360°.",
+    (
+        ParamSpec("factor", "float", 0.1, "Largest rotation as a fraction of a full turn.", minimum=0.0, maximum=1.0),
         *_FILL,
     ),
-    ("height_factor",), [{"height_factor": 0.2}, {"height_factor": 0.1, "width_factor": 0.3}],
+    ("factor",),
+    [{"factor": 0.2}, {"factor": 0.05, "fill_mode": "constant", "interpolation": "nearest"}],
 )
 _augmentation(
-    "RandomTranslation", "Shifts images at random by up to a fraction of their size.",
+    "RandomZoom",
+    "Zooms images in or out at random.",
     (
-        ParamSpec("height_factor", "float", 0.1, "Largest vertical shift as a fraction of the height.", minimum=0.0, maximum=1.0),
-        ParamSpec("width_factor", "float", 0.1, "Largest horizontal shift as a fraction of the width.", minimum=0.0, maximum=1.0),
+        ParamSpec(
+            "height_factor",
+            "float",
+            0.1,
+            "Largest vertical zoom as a fraction (negative: zoom in only).",
+            minimum=-0.99,
+            maximum=1.0,
+        ),
+        ParamSpec(
+            "width_factor",
+            "float",
+            None,
+            "Largest horizontal zoom (empty: keep the aspect ratio).",
+            minimum=-0.99,
+            maximum=1.0,
+            optional=True,
+        ),
         *_FILL,
     ),
-    ("height_factor", "width_factor"), [{}, {"height_factor": 0.2, "width_factor": 0.0}],
+    ("height_factor",),
+    [{"height_factor": 0.2}, {"height_factor": 0.1, "width_factor": 0.3}],
 )
 _augmentation(
-    "RandomContrast", "Changes image contrast at random by a factor in [1 - factor, 1 + factor].",
+    "RandomTranslation",
+    "Shifts images at random by up to a fraction of their size.",
+    (
+        ParamSpec(
+            "height_factor",
+            "float",
+            0.1,
+            "Largest vertical shift as a fraction of the height.",
+            minimum=0.0,
+            maximum=1.0,
+        ),
+        ParamSpec(
+            "width_factor",
+            "float",
+            0.1,
+            "Largest horizontal shift as a fraction of the width.",
+            minimum=0.0,
+            maximum=1.0,
+        ),
+        *_FILL,
+    ),
+    ("height_factor", "width_factor"),
+    [{}, {"height_factor": 0.2, "width_factor": 0.0}],
+)
+_augmentation(
+    "RandomContrast",
+    "Changes image contrast at random by a factor in [1 - factor, 1 + factor].",
     (ParamSpec("factor", "float", 0.2, "Largest contrast change.", minimum=0.0, maximum=1.0),),
-    ("factor",), [{"factor": 0.3}],
+    ("factor",),
+    [{"factor": 0.3}],
 )

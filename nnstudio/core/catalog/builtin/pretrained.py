@@ -34,26 +34,54 @@ def _count(shapes: list, params: dict) -> tuple:
     return counts(_described(shapes, params)["layers"], params["freeze"], params["trainable_top"])
 
 
-register(LayerSpec(
-    type="Backbone",
-    category="Pretrained",
-    doc="A pretrained network (a keras.applications architecture or a .keras file) cut at a layer, with "
+register(
+    LayerSpec(
+        type="Backbone",
+        category="Pretrained",
+        doc="A pretrained network (a keras.applications architecture or a .keras file) cut at a layer, with "
         "its weights from a local file or Keras' cache; freeze it all, or all but its top layers.",
-    params=(
-        ParamSpec("source", "str", "MobileNetV2", "A keras.applications architecture (MobileNetV2, ResNet50...) "
-                  "or the path of a .keras model file."),
-        ParamSpec("weights", "str", None, "A .weights.h5 or .keras file, or `imagenet` for Keras' cache "
-                  "(empty: random weights, or the .keras source's own).", optional=True),
-        ParamSpec("cut", "str", None, "The layer whose output leaves the node (empty: the last feature layer "
-                  "before the classifier).", optional=True),
-        ParamSpec("pooling", "choice", "avg", "Global pooling of the feature maps.", choices=POOLINGS),
-        ParamSpec("freeze", "choice", "all", "Which layers keep their weights: all, none, or all but the top N.",
-                  choices=FREEZE_MODES),
-        ParamSpec("trainable_top", "int", 0, "With freeze=top: how many top layers with weights train.",
-                  minimum=0, maximum=100_000),
-    ),
-    infer=_infer,
-    count_params=_count,
-    key_params=("source", "freeze"),
-    extra={"call": "backbone"},
-))
+        params=(
+            ParamSpec(
+                "source",
+                "str",
+                "MobileNetV2",
+                "A keras.applications architecture (MobileNetV2, ResNet50...) or the path of a .keras model file.",
+            ),
+            ParamSpec(
+                "weights",
+                "str",
+                None,
+                "A .weights.h5 or .keras file, or `imagenet` for Keras' cache "
+                "(empty: random weights, or the .keras source's own).",
+                optional=True,
+            ),
+            ParamSpec(
+                "cut",
+                "str",
+                None,
+                "The layer whose output leaves the node (empty: the last feature layer before the classifier).",
+                optional=True,
+            ),
+            ParamSpec("pooling", "choice", "avg", "Global pooling of the feature maps.", choices=POOLINGS),
+            ParamSpec(
+                "freeze",
+                "choice",
+                "all",
+                "Which layers keep their weights: all, none, or all but the top N.",
+                choices=FREEZE_MODES,
+            ),
+            ParamSpec(
+                "trainable_top",
+                "int",
+                0,
+                "With freeze=top: how many top layers with weights train.",
+                minimum=0,
+                maximum=100_000,
+            ),
+        ),
+        infer=_infer,
+        count_params=_count,
+        key_params=("source", "freeze"),
+        extra={"call": "backbone"},
+    )
+)

@@ -15,8 +15,8 @@ from nnstudio.core.catalog.builtin.common import (
     activation_param,
     activity_param,
     format_shape,
-    require_min_rank,
     require_known_last,
+    require_min_rank,
     require_rank,
     seed_param,
     use_bias_param,
@@ -59,14 +59,45 @@ def _rnn_params(layer: str) -> tuple[ParamSpec, ...]:
         ParamSpec("units", "int", 32, "Size of the hidden state (and of the output).", minimum=1, maximum=MAX_UNITS),
         activation_param("tanh", doc="Activation of the candidate state."),
         *((activation_param("sigmoid", "recurrent_activation", "Activation of the gates."),) if gated else ()),
-        ParamSpec("return_sequences", "bool", False, "Output the whole sequence (batch, steps, units) instead of the last step."),
+        ParamSpec(
+            "return_sequences",
+            "bool",
+            False,
+            "Output the whole sequence (batch, steps, units) instead of the last step.",
+        ),
         use_bias_param(),
-        *((ParamSpec("unit_forget_bias", "bool", True, "Start the forget gate's bias at 1.", advanced=True),) if layer == "LSTM" else ()),
-        *((ParamSpec("reset_after", "bool", True, "Apply the reset gate after the matrix product (cuDNN style).", advanced=True),) if layer == "GRU" else ()),
+        *(
+            (ParamSpec("unit_forget_bias", "bool", True, "Start the forget gate's bias at 1.", advanced=True),)
+            if layer == "LSTM"
+            else ()
+        ),
+        *(
+            (
+                ParamSpec(
+                    "reset_after",
+                    "bool",
+                    True,
+                    "Apply the reset gate after the matrix product (cuDNN style).",
+                    advanced=True,
+                ),
+            )
+            if layer == "GRU"
+            else ()
+        ),
         ParamSpec("dropout", "float", 0.0, "Dropout on the inputs during training.", minimum=0.0, maximum=0.999),
-        ParamSpec("recurrent_dropout", "float", 0.0, "Dropout on the recurrent state during training.", minimum=0.0, maximum=0.999, advanced=True),
+        ParamSpec(
+            "recurrent_dropout",
+            "float",
+            0.0,
+            "Dropout on the recurrent state during training.",
+            minimum=0.0,
+            maximum=0.999,
+            advanced=True,
+        ),
         ParamSpec("go_backwards", "bool", False, "Process the sequence backwards.", advanced=True),
-        ParamSpec("unroll", "bool", False, "Unroll the loop (faster for short sequences, uses more memory).", advanced=True),
+        ParamSpec(
+            "unroll", "bool", False, "Unroll the loop (faster for short sequences, uses more memory).", advanced=True
+        ),
         *weight_params("kernel"),
         *weight_params("recurrent", "orthogonal", "recurrent weights"),
         *weight_params("bias", "zeros", "bias"),
@@ -82,21 +113,29 @@ _DOCS = {
 }
 
 for _name in RNN_TYPES:
-    register(LayerSpec(
-        type=_name,
-        category="Recurrent",
-        doc=_DOCS[_name],
-        params=_rnn_params(_name),
-        keras_class=_name,
-        infer=_infer_rnn(_name),
-        count_params=_count_rnn({"SimpleRNN": 1, "LSTM": 4, "GRU": 3}[_name], _name),
-        key_params=("units", "return_sequences"),
-        extra={"examples": [
-            {"inputs": [(None, 7, 3)], "params": {"units": 5}},
-            {"inputs": [(None, None, 4)], "params": {"units": 6, "return_sequences": True, "use_bias": False}},
-            *([{"inputs": [(None, 5, 2)], "params": {"units": 3, "reset_after": False}}] if _name == "GRU" else []),
-        ]},
-    ))
+    register(
+        LayerSpec(
+            type=_name,
+            category="Recurrent",
+            doc=_DOCS[_name],
+            params=_rnn_params(_name),
+            keras_class=_name,
+            infer=_infer_rnn(_name),
+            count_params=_count_rnn({"SimpleRNN": 1, "LSTM": 4, "GRU": 3}[_name], _name),
+            key_params=("units", "return_sequences"),
+            extra={
+                "examples": [
+                    {"inputs": [(None, 7, 3)], "params": {"units": 5}},
+                    {"inputs": [(None, None, 4)], "params": {"units": 6, "return_sequences": True, "use_bias": False}},
+                    *(
+                        [{"inputs": [(None, 5, 2)], "params": {"units": 3, "reset_after": False}}]
+                        if _name == "GRU"
+                        else []
+                    ),
+                ]
+            },
+        )
+    )
 
 
 def inner_layer(wrapper: str, value: dict, allowed: tuple[str, ...] | None) -> tuple[LayerSpec, dict]:
@@ -136,24 +175,44 @@ def _count_bidirectional(shapes: list, params: dict) -> tuple:
     return (2 * trainable, 2 * frozen)
 
 
-register(LayerSpec(
-    type="Bidirectional",
-    category="Recurrent",
-    doc="Runs a recurrent layer forwards and backwards over the sequence and merges both outputs.",
-    params=(
-        ParamSpec("layer", "layer", {"type": "LSTM", "params": {"units": 32}}, "The recurrent layer run in both directions (SimpleRNN, LSTM or GRU)."),
-        ParamSpec("merge_mode", "choice", "concat", "How the two directions are combined.", choices=("concat", "sum", "mul", "ave")),
-    ),
-    keras_class="Bidirectional",
-    infer=_infer_bidirectional,
-    count_params=_count_bidirectional,
-    key_params=("layer", "merge_mode"),
-    extra={"examples": [
-        {"inputs": [(None, 6, 3)], "params": {"layer": {"type": "LSTM", "params": {"units": 4}}}},
-        {"inputs": [(None, 6, 3)], "params": {"layer": {"type": "GRU", "params": {"units": 5, "return_sequences": True}},
-                                             "merge_mode": "sum"}},
-    ]},
-))
+register(
+    LayerSpec(
+        type="Bidirectional",
+        category="Recurrent",
+        doc="Runs a recurrent layer forwards and backwards over the sequence and merges both outputs.",
+        params=(
+            ParamSpec(
+                "layer",
+                "layer",
+                {"type": "LSTM", "params": {"units": 32}},
+                "The recurrent layer run in both directions (SimpleRNN, LSTM or GRU).",
+            ),
+            ParamSpec(
+                "merge_mode",
+                "choice",
+                "concat",
+                "How the two directions are combined.",
+                choices=("concat", "sum", "mul", "ave"),
+            ),
+        ),
+        keras_class="Bidirectional",
+        infer=_infer_bidirectional,
+        count_params=_count_bidirectional,
+        key_params=("layer", "merge_mode"),
+        extra={
+            "examples": [
+                {"inputs": [(None, 6, 3)], "params": {"layer": {"type": "LSTM", "params": {"units": 4}}}},
+                {
+                    "inputs": [(None, 6, 3)],
+                    "params": {
+                        "layer": {"type": "GRU", "params": {"units": 5, "return_sequences": True}},
+                        "merge_mode": "sum",
+                    },
+                },
+            ]
+        },
+    )
+)
 
 
 def _split_time(shapes: list) -> tuple:
@@ -170,7 +229,9 @@ def _infer_time_distributed(shapes: list, params: dict) -> list:
     except ParamError as exc:
         raise ParamError("layer", f"TimeDistributed's {spec.type}: {exc}") from None
     except ShapeError as exc:
-        raise ShapeError(f"TimeDistributed applies {spec.type} to each step of shape {format_shape(step)}: {exc}") from None
+        raise ShapeError(
+            f"TimeDistributed applies {spec.type} to each step of shape {format_shape(step)}: {exc}"
+        ) from None
     return [(shape[0], shape[1], *out[1:])]
 
 
@@ -180,17 +241,26 @@ def _count_time_distributed(shapes: list, params: dict) -> tuple:
     return spec.count_params([step], inner)
 
 
-register(LayerSpec(
-    type="TimeDistributed",
-    category="Recurrent",
-    doc="Applies the same layer (same weights) to every step of a sequence (batch, steps, ...).",
-    params=(ParamSpec("layer", "layer", {"type": "Dense", "params": {"units": 32}}, "The layer applied to each step."),),
-    keras_class="TimeDistributed",
-    infer=_infer_time_distributed,
-    count_params=_count_time_distributed,
-    key_params=("layer",),
-    extra={"examples": [
-        {"inputs": [(None, 5, 8)], "params": {"layer": {"type": "Dense", "params": {"units": 3}}}},
-        {"inputs": [(None, 4, 8, 8, 1)], "params": {"layer": {"type": "Conv2D", "params": {"filters": 2, "kernel_size": 3}}}},
-    ]},
-))
+register(
+    LayerSpec(
+        type="TimeDistributed",
+        category="Recurrent",
+        doc="Applies the same layer (same weights) to every step of a sequence (batch, steps, ...).",
+        params=(
+            ParamSpec("layer", "layer", {"type": "Dense", "params": {"units": 32}}, "The layer applied to each step."),
+        ),
+        keras_class="TimeDistributed",
+        infer=_infer_time_distributed,
+        count_params=_count_time_distributed,
+        key_params=("layer",),
+        extra={
+            "examples": [
+                {"inputs": [(None, 5, 8)], "params": {"layer": {"type": "Dense", "params": {"units": 3}}}},
+                {
+                    "inputs": [(None, 4, 8, 8, 1)],
+                    "params": {"layer": {"type": "Conv2D", "params": {"filters": 2, "kernel_size": 3}}},
+                },
+            ]
+        },
+    )
+)

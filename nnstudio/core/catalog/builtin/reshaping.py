@@ -30,15 +30,17 @@ def _infer_flatten(shapes: list, params: dict) -> list:
     return [(shape[0], None if any(d is None for d in rest) else math.prod(rest))]
 
 
-register(LayerSpec(
-    type="Flatten",
-    category="Reshaping",
-    doc="Flattens each sample into a vector (batch, features), e.g. between convolutions and Dense layers.",
-    keras_class="Flatten",
-    infer=_infer_flatten,
-    count_params=no_params,
-    extra={"examples": [{"inputs": [(None, 4, 5, 3)], "params": {}}, {"inputs": [(None, 7)], "params": {}}]},
-))
+register(
+    LayerSpec(
+        type="Flatten",
+        category="Reshaping",
+        doc="Flattens each sample into a vector (batch, features), e.g. between convolutions and Dense layers.",
+        keras_class="Flatten",
+        infer=_infer_flatten,
+        count_params=no_params,
+        extra={"examples": [{"inputs": [(None, 4, 5, 3)], "params": {}}, {"inputs": [(None, 7)], "params": {}}]},
+    )
+)
 
 
 def _infer_reshape(shapes: list, params: dict) -> list:
@@ -68,20 +70,24 @@ def _infer_reshape(shapes: list, params: dict) -> list:
     return [(shape[0], *target)]
 
 
-register(LayerSpec(
-    type="Reshape",
-    category="Reshaping",
-    doc="Gives each sample a new shape with the same number of values (one size may be -1: inferred).",
-    params=(ParamSpec("target_shape", "int_list", [-1], "New shape of one sample, without the batch dimension."),),
-    keras_class="Reshape",
-    infer=_infer_reshape,
-    count_params=no_params,
-    key_params=("target_shape",),
-    extra={"examples": [
-        {"inputs": [(None, 12)], "params": {"target_shape": [3, 4]}},
-        {"inputs": [(None, 4, 6)], "params": {"target_shape": [-1, 3]}},
-    ]},
-))
+register(
+    LayerSpec(
+        type="Reshape",
+        category="Reshaping",
+        doc="Gives each sample a new shape with the same number of values (one size may be -1: inferred).",
+        params=(ParamSpec("target_shape", "int_list", [-1], "New shape of one sample, without the batch dimension."),),
+        keras_class="Reshape",
+        infer=_infer_reshape,
+        count_params=no_params,
+        key_params=("target_shape",),
+        extra={
+            "examples": [
+                {"inputs": [(None, 12)], "params": {"target_shape": [3, 4]}},
+                {"inputs": [(None, 4, 6)], "params": {"target_shape": [-1, 3]}},
+            ]
+        },
+    )
+)
 
 
 def _infer_permute(shapes: list, params: dict) -> list:
@@ -96,18 +102,24 @@ def _infer_permute(shapes: list, params: dict) -> list:
     return [(shape[0], *(shape[d] for d in dims))]
 
 
-register(LayerSpec(
-    type="Permute",
-    category="Reshaping",
-    doc="Reorders the axes of each sample; dims count from 1 (the batch axis stays first).",
-    params=(ParamSpec("dims", "int_list", [2, 1], "New order of the axes, e.g. [2, 1] swaps the first two."),),
-    keras_class="Permute",
-    infer=_infer_permute,
-    count_params=no_params,
-    key_params=("dims",),
-    extra={"examples": [{"inputs": [(None, 3, 5)], "params": {"dims": [2, 1]}},
-                        {"inputs": [(None, 2, 3, 4)], "params": {"dims": [3, 1, 2]}}]},
-))
+register(
+    LayerSpec(
+        type="Permute",
+        category="Reshaping",
+        doc="Reorders the axes of each sample; dims count from 1 (the batch axis stays first).",
+        params=(ParamSpec("dims", "int_list", [2, 1], "New order of the axes, e.g. [2, 1] swaps the first two."),),
+        keras_class="Permute",
+        infer=_infer_permute,
+        count_params=no_params,
+        key_params=("dims",),
+        extra={
+            "examples": [
+                {"inputs": [(None, 3, 5)], "params": {"dims": [2, 1]}},
+                {"inputs": [(None, 2, 3, 4)], "params": {"dims": [3, 1, 2]}},
+            ]
+        },
+    )
+)
 
 
 def _infer_repeat(shapes: list, params: dict) -> list:
@@ -116,17 +128,19 @@ def _infer_repeat(shapes: list, params: dict) -> list:
     return [(shape[0], params["n"], shape[1])]
 
 
-register(LayerSpec(
-    type="RepeatVector",
-    category="Reshaping",
-    doc="Repeats a vector n times: (batch, features) → (batch, n, features).",
-    params=(ParamSpec("n", "int", 2, "Number of repetitions.", minimum=1, maximum=1_000_000_000),),
-    keras_class="RepeatVector",
-    infer=_infer_repeat,
-    count_params=no_params,
-    key_params=("n",),
-    extra={"examples": [{"inputs": [(None, 5)], "params": {"n": 3}}]},
-))
+register(
+    LayerSpec(
+        type="RepeatVector",
+        category="Reshaping",
+        doc="Repeats a vector n times: (batch, features) → (batch, n, features).",
+        params=(ParamSpec("n", "int", 2, "Number of repetitions.", minimum=1, maximum=1_000_000_000),),
+        keras_class="RepeatVector",
+        infer=_infer_repeat,
+        count_params=no_params,
+        key_params=("n",),
+        extra={"examples": [{"inputs": [(None, 5)], "params": {"n": 3}}]},
+    )
+)
 
 
 def _scale(size, factor):
@@ -139,17 +153,19 @@ def _infer_upsampling1d(shapes: list, params: dict) -> list:
     return [(shape[0], _scale(shape[1], params["size"]), shape[2])]
 
 
-register(LayerSpec(
-    type="UpSampling1D",
-    category="Reshaping",
-    doc="Repeats each step `size` times along the time axis.",
-    params=(ParamSpec("size", "int", 2, "Upsampling factor.", minimum=1, maximum=1_000_000),),
-    keras_class="UpSampling1D",
-    infer=_infer_upsampling1d,
-    count_params=no_params,
-    key_params=("size",),
-    extra={"examples": [{"inputs": [(None, 6, 2)], "params": {"size": 3}}]},
-))
+register(
+    LayerSpec(
+        type="UpSampling1D",
+        category="Reshaping",
+        doc="Repeats each step `size` times along the time axis.",
+        params=(ParamSpec("size", "int", 2, "Upsampling factor.", minimum=1, maximum=1_000_000),),
+        keras_class="UpSampling1D",
+        infer=_infer_upsampling1d,
+        count_params=no_params,
+        key_params=("size",),
+        extra={"examples": [{"inputs": [(None, 6, 2)], "params": {"size": 3}}]},
+    )
+)
 
 
 def _infer_upsampling2d(shapes: list, params: dict) -> list:
@@ -159,22 +175,33 @@ def _infer_upsampling2d(shapes: list, params: dict) -> list:
     return [(shape[0], _scale(shape[1], rows), _scale(shape[2], cols), shape[3])]
 
 
-register(LayerSpec(
-    type="UpSampling2D",
-    category="Reshaping",
-    doc="Enlarges an image by repeating rows and columns (or interpolating)." + CHANNELS_LAST,
-    params=(
-        ints_param("size", 2, 2, "Upsampling factors for rows and columns."),
-        ParamSpec("interpolation", "choice", "nearest", "How new pixels are computed.",
-                  choices=("nearest", "bilinear", "bicubic", "lanczos3", "lanczos5")),
-    ),
-    keras_class="UpSampling2D",
-    infer=_infer_upsampling2d,
-    count_params=no_params,
-    key_params=("size",),
-    extra={"examples": [{"inputs": [(None, 4, 5, 3)], "params": {}},
-                        {"inputs": [(None, 3, 3, 1)], "params": {"size": [2, 3], "interpolation": "bilinear"}}]},
-))
+register(
+    LayerSpec(
+        type="UpSampling2D",
+        category="Reshaping",
+        doc="Enlarges an image by repeating rows and columns (or interpolating)." + CHANNELS_LAST,
+        params=(
+            ints_param("size", 2, 2, "Upsampling factors for rows and columns."),
+            ParamSpec(
+                "interpolation",
+                "choice",
+                "nearest",
+                "How new pixels are computed.",
+                choices=("nearest", "bilinear", "bicubic", "lanczos3", "lanczos5"),
+            ),
+        ),
+        keras_class="UpSampling2D",
+        infer=_infer_upsampling2d,
+        count_params=no_params,
+        key_params=("size",),
+        extra={
+            "examples": [
+                {"inputs": [(None, 4, 5, 3)], "params": {}},
+                {"inputs": [(None, 3, 3, 1)], "params": {"size": [2, 3], "interpolation": "bilinear"}},
+            ]
+        },
+    )
+)
 
 
 def _infer_padding(shapes: list, params: dict) -> list:
@@ -185,20 +212,28 @@ def _infer_padding(shapes: list, params: dict) -> list:
     return [(shape[0], *grow, shape[3])]
 
 
-register(LayerSpec(
-    type="ZeroPadding2D",
-    category="Reshaping",
-    doc="Adds rows and columns of zeros around an image (the same amount on both sides, or "
+register(
+    LayerSpec(
+        type="ZeroPadding2D",
+        category="Reshaping",
+        doc="Adds rows and columns of zeros around an image (the same amount on both sides, or "
         "[before, after] per axis)." + CHANNELS_LAST,
-    params=(ints_param("padding", 1, 2, "Zeros added above and below, then left and right.", minimum=0, pairs=True),),
-    keras_class="ZeroPadding2D",
-    infer=_infer_padding,
-    count_params=no_params,
-    key_params=("padding",),
-    extra={"examples": [{"inputs": [(None, 5, 5, 2)], "params": {}},
-                        {"inputs": [(None, 4, 6, 1)], "params": {"padding": [2, 0]}},
-                        {"inputs": [(None, 5, 5, 2)], "params": {"padding": [[0, 1], [0, 1]]}}]},
-))
+        params=(
+            ints_param("padding", 1, 2, "Zeros added above and below, then left and right.", minimum=0, pairs=True),
+        ),
+        keras_class="ZeroPadding2D",
+        infer=_infer_padding,
+        count_params=no_params,
+        key_params=("padding",),
+        extra={
+            "examples": [
+                {"inputs": [(None, 5, 5, 2)], "params": {}},
+                {"inputs": [(None, 4, 6, 1)], "params": {"padding": [2, 0]}},
+                {"inputs": [(None, 5, 5, 2)], "params": {"padding": [[0, 1], [0, 1]]}},
+            ]
+        },
+    )
+)
 
 
 def _infer_cropping(shapes: list, params: dict) -> list:
@@ -213,18 +248,32 @@ def _infer_cropping(shapes: list, params: dict) -> list:
     return [(shape[0], *sizes, shape[3])]
 
 
-register(LayerSpec(
-    type="Cropping2D",
-    category="Reshaping",
-    doc="Removes rows and columns at the borders of an image (the same amount on both sides, or "
+register(
+    LayerSpec(
+        type="Cropping2D",
+        category="Reshaping",
+        doc="Removes rows and columns at the borders of an image (the same amount on both sides, or "
         "[before, after] per axis)." + CHANNELS_LAST,
-    params=(ints_param("cropping", 1, 2, "Rows removed at top and bottom, then columns at left and right.",
-                       minimum=0, pairs=True),),
-    keras_class="Cropping2D",
-    infer=_infer_cropping,
-    count_params=no_params,
-    key_params=("cropping",),
-    extra={"examples": [{"inputs": [(None, 8, 8, 3)], "params": {}},
-                        {"inputs": [(None, 9, 7, 2)], "params": {"cropping": [2, 1]}},
-                        {"inputs": [(None, 9, 7, 2)], "params": {"cropping": [[1, 0], [0, 1]]}}]},
-))
+        params=(
+            ints_param(
+                "cropping",
+                1,
+                2,
+                "Rows removed at top and bottom, then columns at left and right.",
+                minimum=0,
+                pairs=True,
+            ),
+        ),
+        keras_class="Cropping2D",
+        infer=_infer_cropping,
+        count_params=no_params,
+        key_params=("cropping",),
+        extra={
+            "examples": [
+                {"inputs": [(None, 8, 8, 3)], "params": {}},
+                {"inputs": [(None, 9, 7, 2)], "params": {"cropping": [2, 1]}},
+                {"inputs": [(None, 9, 7, 2)], "params": {"cropping": [[1, 0], [0, 1]]}},
+            ]
+        },
+    )
+)

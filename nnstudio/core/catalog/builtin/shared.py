@@ -24,18 +24,20 @@ def _infer(shapes: list, params: dict) -> list:
     return spec.infer(shapes, spec.resolved(dict(params["layer_params"] or {})))
 
 
-register(LayerSpec(
-    type="SharedLayer",
-    category="Merging",
-    doc="Calls the layer of another node again, with the same weights (a shared layer, as in Siamese "
+register(
+    LayerSpec(
+        type="SharedLayer",
+        category="Merging",
+        doc="Calls the layer of another node again, with the same weights (a shared layer, as in Siamese "
         "networks); `layer` names that node.",
-    params=(
-        ParamSpec("layer", "str", "", "The node whose layer (and weights) this node calls again."),
-        ParamSpec("layer_type", "str", "Dense", "That node's layer type (kept in step on import).", advanced=True),
-        ParamSpec("layer_params", "json", {}, "That node's parameters, for shape inference.", advanced=True),
-    ),
-    infer=_infer,
-    count_params=no_params,
-    key_params=("layer",),
-    extra={"call": "shared"},
-))
+        params=(
+            ParamSpec("layer", "str", "", "The node whose layer (and weights) this node calls again."),
+            ParamSpec("layer_type", "str", "Dense", "That node's layer type (kept in step on import).", advanced=True),
+            ParamSpec("layer_params", "json", {}, "That node's parameters, for shape inference.", advanced=True),
+        ),
+        infer=_infer,
+        count_params=no_params,
+        key_params=("layer",),
+        extra={"call": "shared"},
+    )
+)

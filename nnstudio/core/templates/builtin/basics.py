@@ -21,18 +21,21 @@ from nnstudio.core.templates.registry import register_template
 )
 def mlp_spirals() -> Project:
     """Build the spirals project: Input(2) → 3 × Dense(32, relu) → Dense(2, softmax)."""
-    graph = network("main", [
-        ("Input", {"shape": [2]}),
-        ("Dense", {"units": 32, "activation": "relu"}),
-        ("Dense", {"units": 32, "activation": "relu"}),
-        ("Dense", {"units": 32, "activation": "relu"}),
-        ("Dense", {"units": 2, "activation": "softmax"}),
-    ])
+    graph = network(
+        "main",
+        [
+            ("Input", {"shape": [2]}),
+            ("Dense", {"units": 32, "activation": "relu"}),
+            ("Dense", {"units": 32, "activation": "relu"}),
+            ("Dense", {"units": 32, "activation": "relu"}),
+            ("Dense", {"units": 2, "activation": "softmax"}),
+        ],
+    )
     return Project(
         name="Spirals",
         networks={"main": graph},
-        data=data_spec("spirals", {"n_samples": 1000, "noise": 0.15, "arms": 2, "turns": 1.75},
-                       scale="standard"),
-        training=training(loss="sparse_categorical_crossentropy", metrics=["accuracy"], epochs=40,
-                          learning_rate=0.003, patience=20),
+        data=data_spec("spirals", {"n_samples": 1000, "noise": 0.15, "arms": 2, "turns": 1.75}, scale="standard"),
+        training=training(
+            loss="sparse_categorical_crossentropy", metrics=["accuracy"], epochs=40, learning_rate=0.003, patience=20
+        ),
     )

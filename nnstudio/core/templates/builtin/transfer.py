@@ -97,16 +97,20 @@ def _pretrain(path: Path) -> None:
 def transfer_digits() -> Project:
     """Build the transfer project: a frozen pretrained Backbone + head, and the same CNN from scratch."""
     source = str(pretrained_digits_file())
-    finetune = network("finetune", [
-        ("Input", {"shape": [8, 8, 1]}),
-        ("Backbone", {"source": source, "pooling": "avg", "freeze": "top", "trainable_top": 1}),
-        _HEAD[-1],
-    ])
+    finetune = network(
+        "finetune",
+        [
+            ("Input", {"shape": [8, 8, 1]}),
+            ("Backbone", {"source": source, "pooling": "avg", "freeze": "top", "trainable_top": 1}),
+            _HEAD[-1],
+        ],
+    )
     scratch = network("scratch", [*_FEATURES, *_HEAD])
     return Project(
         name="Transfer digits",
         networks={"finetune": finetune, "scratch": scratch},
         data=data_spec("numpy", {"path": str(few_labels_file())}, validation=0.2, test=0.0),
-        training=training(loss="sparse_categorical_crossentropy", metrics=["accuracy"], epochs=60,
-                          batch_size=8, learning_rate=0.01),
+        training=training(
+            loss="sparse_categorical_crossentropy", metrics=["accuracy"], epochs=60, batch_size=8, learning_rate=0.01
+        ),
     )

@@ -20,20 +20,22 @@ from nnstudio.core.templates.registry import register_template
 )
 def cnn_digits() -> Project:
     """Build the digits project: Conv2D → BatchNormalization → MaxPooling2D → Dropout → Dense."""
-    graph = network("main", [
-        ("Input", {"shape": [8, 8, 1]}),
-        ("Conv2D", {"filters": 32, "kernel_size": [3, 3], "padding": "same", "activation": "relu"}),
-        ("BatchNormalization", {}),
-        ("MaxPooling2D", {"pool_size": [2, 2]}),
-        ("Dropout", {"rate": 0.25}),
-        ("Flatten", {}),
-        ("Dense", {"units": 64, "activation": "relu"}),
-        ("Dense", {"units": 10, "activation": "softmax"}),
-    ])
+    graph = network(
+        "main",
+        [
+            ("Input", {"shape": [8, 8, 1]}),
+            ("Conv2D", {"filters": 32, "kernel_size": [3, 3], "padding": "same", "activation": "relu"}),
+            ("BatchNormalization", {}),
+            ("MaxPooling2D", {"pool_size": [2, 2]}),
+            ("Dropout", {"rate": 0.25}),
+            ("Flatten", {}),
+            ("Dense", {"units": 64, "activation": "relu"}),
+            ("Dense", {"units": 10, "activation": "softmax"}),
+        ],
+    )
     return Project(
         name="Digits",
         networks={"main": graph},
         data=data_spec("digits"),
-        training=training(loss="sparse_categorical_crossentropy", metrics=["accuracy"], epochs=15,
-                          patience=5),
+        training=training(loss="sparse_categorical_crossentropy", metrics=["accuracy"], epochs=15, patience=5),
     )

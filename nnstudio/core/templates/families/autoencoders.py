@@ -46,8 +46,7 @@ def autoencoder_digits() -> Project:
         name="Digits autoencoder",
         networks={"main": network("main", _dense_autoencoder(12))},
         data=data_spec("digits"),
-        training=training(recipe="autoencoder", loss="mse", metrics=["mae"], epochs=40,
-                          learning_rate=0.003),
+        training=training(recipe="autoencoder", loss="mse", metrics=["mae"], epochs=40, learning_rate=0.003),
     )
 
 
@@ -65,23 +64,25 @@ def autoencoder_digits() -> Project:
 )
 def conv_autoencoder_digits() -> Project:
     """Build Conv → Pool → Conv → Pool (2×2×16 code) → UpSampling → Conv → UpSampling → Conv(1)."""
-    graph = network("main", [
-        ("Input", {"shape": [8, 8, 1]}),
-        ("Conv2D", {"filters": 32, "kernel_size": [3, 3], "padding": "same", "activation": "relu"}),
-        ("MaxPooling2D", {"pool_size": [2, 2]}),
-        ("Conv2D", {"filters": 16, "kernel_size": [3, 3], "padding": "same", "activation": "relu"}),
-        ("MaxPooling2D", {"pool_size": [2, 2]}),
-        ("UpSampling2D", {"size": [2, 2]}),
-        ("Conv2D", {"filters": 32, "kernel_size": [3, 3], "padding": "same", "activation": "relu"}),
-        ("UpSampling2D", {"size": [2, 2]}),
-        ("Conv2D", {"filters": 1, "kernel_size": [3, 3], "padding": "same", "activation": "sigmoid"}),
-    ])
+    graph = network(
+        "main",
+        [
+            ("Input", {"shape": [8, 8, 1]}),
+            ("Conv2D", {"filters": 32, "kernel_size": [3, 3], "padding": "same", "activation": "relu"}),
+            ("MaxPooling2D", {"pool_size": [2, 2]}),
+            ("Conv2D", {"filters": 16, "kernel_size": [3, 3], "padding": "same", "activation": "relu"}),
+            ("MaxPooling2D", {"pool_size": [2, 2]}),
+            ("UpSampling2D", {"size": [2, 2]}),
+            ("Conv2D", {"filters": 32, "kernel_size": [3, 3], "padding": "same", "activation": "relu"}),
+            ("UpSampling2D", {"size": [2, 2]}),
+            ("Conv2D", {"filters": 1, "kernel_size": [3, 3], "padding": "same", "activation": "sigmoid"}),
+        ],
+    )
     return Project(
         name="Digits convolutional autoencoder",
         networks={"main": graph},
         data=data_spec("digits"),
-        training=training(recipe="autoencoder", loss="mse", metrics=["mae"], epochs=30,
-                          learning_rate=0.005),
+        training=training(recipe="autoencoder", loss="mse", metrics=["mae"], epochs=30, learning_rate=0.005),
     )
 
 
@@ -105,8 +106,9 @@ def anomaly_digits() -> Project:
         name="Digits anomaly detection",
         networks={"main": network("main", _dense_autoencoder(8))},
         data=data_spec("digits", {"classes": [NORMAL_DIGIT]}),
-        training=training(recipe="autoencoder", loss="mse", metrics=["mae"], epochs=60,
-                          learning_rate=0.003, batch_size=16),
+        training=training(
+            recipe="autoencoder", loss="mse", metrics=["mae"], epochs=60, learning_rate=0.003, batch_size=16
+        ),
     )
     project.view["anomaly"] = {"normal_classes": [NORMAL_DIGIT], "percentile": 95.0}
     return project

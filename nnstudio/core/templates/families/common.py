@@ -39,7 +39,7 @@ def network(name: str, items: list[tuple[str, dict[str, Any]]]) -> Graph:
         for row, (kind, params) in enumerate(items):
             pos = (COLUMN_X, row * ROW_STEP)
             if kind.startswith(BLOCK_PREFIX):
-                block_name = kind[len(BLOCK_PREFIX):]
+                block_name = kind[len(BLOCK_PREFIX) :]
                 node = make_block(block_name, graph.unique_id(block_name.replace("-", "_")), **params)
                 node.pos = pos
             else:
@@ -51,8 +51,15 @@ def network(name: str, items: list[tuple[str, dict[str, Any]]]) -> Graph:
     return graph
 
 
-def data_spec(source: str, params: dict[str, Any] | None = None, *, validation: float = 0.2,
-              test: float = 0.1, scale: str = "none", shuffle: bool = True) -> dict[str, Any]:
+def data_spec(
+    source: str,
+    params: dict[str, Any] | None = None,
+    *,
+    validation: float = 0.2,
+    test: float = 0.1,
+    scale: str = "none",
+    shuffle: bool = True,
+) -> dict[str, Any]:
     """Return a ``project.data`` dict for ``source`` (split seed 0).
 
     Parameters
@@ -76,11 +83,21 @@ def data_spec(source: str, params: dict[str, Any] | None = None, *, validation: 
     }
 
 
-def training(*, loss: str, metrics: list[str], epochs: int, batch_size: int = 32,
-             learning_rate: float = 0.001, optimizer: str = "adam", beta_1: float = 0.9,
-             recipe: str = "supervised",
-             clipnorm: float | None = None, gan: dict[str, Any] | None = None,
-             checkpoint_best: bool = True, patience: int = 10) -> dict[str, Any]:
+def training(
+    *,
+    loss: str,
+    metrics: list[str],
+    epochs: int,
+    batch_size: int = 32,
+    learning_rate: float = 0.001,
+    optimizer: str = "adam",
+    beta_1: float = 0.9,
+    recipe: str = "supervised",
+    clipnorm: float | None = None,
+    gan: dict[str, Any] | None = None,
+    checkpoint_best: bool = True,
+    patience: int = 10,
+) -> dict[str, Any]:
     """Return a ``project.training`` dict (seed 42, constant learning rate, no early stop).
 
     Parameters
@@ -103,16 +120,14 @@ def training(*, loss: str, metrics: list[str], epochs: int, batch_size: int = 32
     """
     out: dict[str, Any] = {
         "recipe": recipe,
-        "optimizer": {"name": optimizer, "learning_rate": learning_rate, "beta_1": beta_1,
-                      "clipnorm": clipnorm},
+        "optimizer": {"name": optimizer, "learning_rate": learning_rate, "beta_1": beta_1, "clipnorm": clipnorm},
         "schedule": {"name": "constant"},
         "loss": loss,
         "metrics": list(metrics),
         "batch_size": batch_size,
         "epochs": epochs,
         "seed": 42,
-        "early_stopping": {"enabled": False, "monitor": "val_loss", "patience": patience,
-                           "restore_best_weights": True},
+        "early_stopping": {"enabled": False, "monitor": "val_loss", "patience": patience, "restore_best_weights": True},
         "checkpoint_best": checkpoint_best,
     }
     if gan is not None:

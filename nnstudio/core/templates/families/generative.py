@@ -30,27 +30,40 @@ DIGITS_LATENT = 16
 )
 def gan_ring() -> Project:
     """Build generator noise(8) → 2 × Dense(128) → Dense(2) and discriminator 2 → 2 × Dense(128) → 1."""
-    generator = network("generator", [
-        ("Input", {"shape": [RING_LATENT]}),
-        ("Dense", {"units": 128, "activation": "relu"}),
-        ("Dense", {"units": 128, "activation": "relu"}),
-        ("Dense", {"units": 2, "activation": "linear"}),
-    ])
-    discriminator = network("discriminator", [
-        ("Input", {"shape": [2]}),
-        ("Dense", {"units": 128, "activation": "leaky_relu"}),
-        ("Dense", {"units": 128, "activation": "leaky_relu"}),
-        ("Dense", {"units": 1, "activation": "sigmoid"}),
-    ])
+    generator = network(
+        "generator",
+        [
+            ("Input", {"shape": [RING_LATENT]}),
+            ("Dense", {"units": 128, "activation": "relu"}),
+            ("Dense", {"units": 128, "activation": "relu"}),
+            ("Dense", {"units": 2, "activation": "linear"}),
+        ],
+    )
+    discriminator = network(
+        "discriminator",
+        [
+            ("Input", {"shape": [2]}),
+            ("Dense", {"units": 128, "activation": "leaky_relu"}),
+            ("Dense", {"units": 128, "activation": "leaky_relu"}),
+            ("Dense", {"units": 1, "activation": "sigmoid"}),
+        ],
+    )
     return Project(
         name="GAN ring",
         networks={"generator": generator, "discriminator": discriminator},
-        data=data_spec("gan_ring", {"n_samples": 4000, "modes": 8, "radius": 2.0, "noise": 0.05},
-                       validation=0.0, test=0.0),
-        training=training(recipe="gan", loss="binary_crossentropy", metrics=[], epochs=40,
-                          batch_size=64, learning_rate=0.001, beta_1=0.5,
-                          gan={"latent_dim": RING_LATENT, "d_steps": 1, "label_smoothing": 0.0,
-                               "sample_count": 256}),
+        data=data_spec(
+            "gan_ring", {"n_samples": 4000, "modes": 8, "radius": 2.0, "noise": 0.05}, validation=0.0, test=0.0
+        ),
+        training=training(
+            recipe="gan",
+            loss="binary_crossentropy",
+            metrics=[],
+            epochs=40,
+            batch_size=64,
+            learning_rate=0.001,
+            beta_1=0.5,
+            gan={"latent_dim": RING_LATENT, "d_steps": 1, "label_smoothing": 0.0, "sample_count": 256},
+        ),
     )
 
 
@@ -68,26 +81,38 @@ def gan_ring() -> Project:
 )
 def gan_digits() -> Project:
     """Build generator noise(16) → Dense(128) → Dense(64, sigmoid) → Reshape(8, 8, 1) and a dense discriminator."""
-    generator = network("generator", [
-        ("Input", {"shape": [DIGITS_LATENT]}),
-        ("Dense", {"units": 128, "activation": "relu"}),
-        ("BatchNormalization", {"momentum": 0.9}),
-        ("Dense", {"units": 64, "activation": "sigmoid"}),
-        ("Reshape", {"target_shape": [8, 8, 1]}),
-    ])
-    discriminator = network("discriminator", [
-        ("Input", {"shape": [8, 8, 1]}),
-        ("Flatten", {}),
-        ("Dense", {"units": 128, "activation": "leaky_relu"}),
-        ("Dropout", {"rate": 0.3}),
-        ("Dense", {"units": 1, "activation": "sigmoid"}),
-    ])
+    generator = network(
+        "generator",
+        [
+            ("Input", {"shape": [DIGITS_LATENT]}),
+            ("Dense", {"units": 128, "activation": "relu"}),
+            ("BatchNormalization", {"momentum": 0.9}),
+            ("Dense", {"units": 64, "activation": "sigmoid"}),
+            ("Reshape", {"target_shape": [8, 8, 1]}),
+        ],
+    )
+    discriminator = network(
+        "discriminator",
+        [
+            ("Input", {"shape": [8, 8, 1]}),
+            ("Flatten", {}),
+            ("Dense", {"units": 128, "activation": "leaky_relu"}),
+            ("Dropout", {"rate": 0.3}),
+            ("Dense", {"units": 1, "activation": "sigmoid"}),
+        ],
+    )
     return Project(
         name="GAN digits",
         networks={"generator": generator, "discriminator": discriminator},
         data=data_spec("digits", validation=0.0, test=0.0),
-        training=training(recipe="gan", loss="binary_crossentropy", metrics=[], epochs=60,
-                          batch_size=64, learning_rate=0.001, beta_1=0.5,
-                          gan={"latent_dim": DIGITS_LATENT, "d_steps": 1, "label_smoothing": 0.1,
-                               "sample_count": 36}),
+        training=training(
+            recipe="gan",
+            loss="binary_crossentropy",
+            metrics=[],
+            epochs=60,
+            batch_size=64,
+            learning_rate=0.001,
+            beta_1=0.5,
+            gan={"latent_dim": DIGITS_LATENT, "d_steps": 1, "label_smoothing": 0.1, "sample_count": 36},
+        ),
     )

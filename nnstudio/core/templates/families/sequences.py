@@ -25,11 +25,14 @@ _SHARED = (
 
 
 def _adding_network(name: str, cell: str):
-    return network(name, [
-        ("Input", {"shape": [ADDING_LENGTH, 2]}),
-        (cell, {"units": 32}),
-        ("Dense", {"units": 1, "activation": "linear"}),
-    ])
+    return network(
+        name,
+        [
+            ("Input", {"shape": [ADDING_LENGTH, 2]}),
+            (cell, {"units": 32}),
+            ("Dense", {"units": 1, "activation": "linear"}),
+        ],
+    )
 
 
 def _adding_project(name: str, cell: str, networks: dict | None = None) -> Project:
@@ -48,8 +51,8 @@ def _adding_project(name: str, cell: str, networks: dict | None = None) -> Proje
     "the first marked value to the end of the sequence: after 20 epochs (about 20 seconds on a "
     "2-core CPU) its validation error is still about 0.16, no better than always answering 1.0, "
     "while the gated cells reach 0.001. "
-    + _SHARED +
-    "Try next: open rnn-lstm-gru-adding to train the three cells side by side and overlay "
+    + _SHARED
+    + "Try next: open rnn-lstm-gru-adding to train the three cells side by side and overlay "
     "their curves, shorten the "
     "sequences to 10 steps and watch the RNN catch up, or switch the activation to relu.",
     "Sequences",
@@ -65,8 +68,8 @@ def rnn_adding() -> Project:
     "Teaches how gates give a recurrent network memory: an LSTM of 32 units learns to keep the "
     "first marked value in its cell state and drives the validation mean squared error below "
     "0.001 in 20 epochs (under a minute on a 2-core CPU), where a SimpleRNN stays at 0.16. "
-    + _SHARED +
-    "Try next: compare with the other cells in rnn-lstm-gru-adding, raise the sequence length to 100 in the "
+    + _SHARED
+    + "Try next: compare with the other cells in rnn-lstm-gru-adding, raise the sequence length to 100 in the "
     "Data panel, or halve the units and see how much memory the task really needs.",
     "Sequences",
 )
@@ -81,8 +84,8 @@ def lstm_adding() -> Project:
     "Teaches the gated recurrent unit, a leaner cousin of the LSTM: with two gates instead of "
     "three it also solves the adding problem, reaching a validation mean squared error below "
     "0.001 in 20 epochs (about 30 seconds on a 2-core CPU), usually a little sooner than the LSTM. "
-    + _SHARED +
-    "Try next: compare its parameter count and curve with the others in rnn-lstm-gru-adding, or wrap "
+    + _SHARED
+    + "Try next: compare its parameter count and curve with the others in rnn-lstm-gru-adding, or wrap "
     "it in a Bidirectional layer and see whether reading backwards helps here.",
     "Sequences",
 )
@@ -103,8 +106,8 @@ COMPARED_CELLS = {"simple_rnn": "SimpleRNN", "lstm": "LSTM", "gru": "GRU"}
     "the Train page pick each network in turn and press Start (about 20 to 50 seconds each on "
     "a 2-core CPU); the Evaluate page then overlays their validation curves. The SimpleRNN "
     "stays near 0.16, no better than always answering 1.0; the LSTM and the GRU go below 0.001. "
-    + _SHARED +
-    "Try next: compare their parameter counts in the Summary panel, or lengthen the sequences "
+    + _SHARED
+    + "Try next: compare their parameter counts in the Summary panel, or lengthen the sequences "
     "in the Data panel and see which cell holds up.",
     "Sequences",
 )

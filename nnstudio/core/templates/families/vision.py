@@ -23,15 +23,18 @@ from nnstudio.core.templates.registry import register_template
 )
 def mlp_digits() -> Project:
     """Build Input(8, 8, 1) → Flatten → Dense(128) → Dropout → Dense(64) → Dropout → Dense(10)."""
-    graph = network("main", [
-        ("Input", {"shape": [8, 8, 1]}),
-        ("Flatten", {}),
-        ("Dense", {"units": 128, "activation": "relu"}),
-        ("Dropout", {"rate": 0.2}),
-        ("Dense", {"units": 64, "activation": "relu"}),
-        ("Dropout", {"rate": 0.2}),
-        ("Dense", {"units": 10, "activation": "softmax"}),
-    ])
+    graph = network(
+        "main",
+        [
+            ("Input", {"shape": [8, 8, 1]}),
+            ("Flatten", {}),
+            ("Dense", {"units": 128, "activation": "relu"}),
+            ("Dropout", {"rate": 0.2}),
+            ("Dense", {"units": 64, "activation": "relu"}),
+            ("Dropout", {"rate": 0.2}),
+            ("Dense", {"units": 10, "activation": "softmax"}),
+        ],
+    )
     return Project(
         name="Digits MLP",
         networks={"main": graph},
@@ -54,15 +57,18 @@ def mlp_digits() -> Project:
 )
 def resnet_digits() -> Project:
     """Build stem → residual block → projection residual block → global pooling → Dense(10)."""
-    graph = network("main", [
-        ("Input", {"shape": [8, 8, 1]}),
-        ("block:conv-bn-relu", {"filters": 32}),
-        ("block:residual-block", {"filters": 32}),
-        ("block:residual-block-projection", {"filters": 64, "strides": 2}),
-        ("GlobalAveragePooling2D", {}),
-        ("Dropout", {"rate": 0.2}),
-        ("Dense", {"units": 10, "activation": "softmax"}),
-    ])
+    graph = network(
+        "main",
+        [
+            ("Input", {"shape": [8, 8, 1]}),
+            ("block:conv-bn-relu", {"filters": 32}),
+            ("block:residual-block", {"filters": 32}),
+            ("block:residual-block-projection", {"filters": 64, "strides": 2}),
+            ("GlobalAveragePooling2D", {}),
+            ("Dropout", {"rate": 0.2}),
+            ("Dense", {"units": 10, "activation": "softmax"}),
+        ],
+    )
     return Project(
         name="Digits ResNet",
         networks={"main": graph},
