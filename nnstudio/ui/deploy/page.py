@@ -141,7 +141,9 @@ class DeployPage(QWidget):
         self.distill_box = DistillBox()
         self._edit: Callable[[Any, bool], None] = lambda command, undoable=True: command.do()
         self.project = None
-        self.folder = tempfile.mkdtemp(prefix="nnstudio-deploy-")
+        # The variants' files live as long as the page (removed when it is gone, or at exit).
+        self._folder = tempfile.TemporaryDirectory(prefix="nnstudio-deploy-")
+        self.folder = self._folder.name
         self.jobs = JobRunner("nnstudio-deploy", self)
         self.jobs.progress.connect(self._on_progress)
         self.jobs.finished.connect(self._on_measured)
