@@ -17,6 +17,7 @@ from PySide6.QtGui import QCloseEvent
 from PySide6.QtWidgets import QApplication, QDockWidget, QInputDialog, QLabel, QMainWindow, QToolButton, QWidget
 
 from nnstudio.core.graph import GraphError, Node
+from nnstudio.core.messages import one_line
 from nnstudio.ui import settings
 from nnstudio.ui.actions import build_actions, install_canvas_actions
 from nnstudio.ui.dialogs import files
@@ -365,7 +366,7 @@ class MainWindow(QMainWindow):
         try:
             self.document.load(path)
         except (ProjectLoadError, OSError) as exc:
-            reason = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+            reason = one_line(exc, first_line=True)
             if interactive:
                 self.show_error("Cannot open project", reason)
             return reason
@@ -406,7 +407,7 @@ class MainWindow(QMainWindow):
             with _busy():
                 project = import_keras_file(path)
         except Exception as exc:  # importer errors are one-line ModelImportError or OSError
-            self.show_error("Cannot import model", str(exc).splitlines()[0])
+            self.show_error("Cannot import model", one_line(exc, first_line=True))
             return False
         self.document.set_project(project, modified=True)
         return True
@@ -425,7 +426,7 @@ class MainWindow(QMainWindow):
             with _busy():
                 exporter(self.document.project, path)
         except Exception as exc:  # an invalid graph or a write error: shown, not raised
-            self.show_error("Cannot export", str(exc).splitlines()[0])
+            self.show_error("Cannot export", one_line(exc, first_line=True))
             return False
         self.statusBar().showMessage(f"Exported {path}", 5000)
         return True
