@@ -12,6 +12,7 @@ Must not import Qt or Keras.
 
 from __future__ import annotations
 
+import abc
 import copy
 import os
 import tempfile
@@ -42,7 +43,7 @@ def default_cache_folder() -> Path:
     return Path(os.environ.get("NNSTUDIO_CACHE_DIR") or Path(tempfile.gettempdir()) / "nnstudio-cache")
 
 
-class LazyArray:
+class LazyArray(abc.ABC):
     """Samples read from disk on demand, as float32, sample axis first.
 
     Subclasses implement :meth:`_read_rows`. ``_rows`` maps this view's sample indices to the
@@ -128,8 +129,9 @@ class LazyArray:
             values = ((values - offset) / scale_by).astype(np.float32)
         return values, ok
 
+    @abc.abstractmethod
     def _read_rows(self, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        raise NotImplementedError(f"{type(self).__name__} must implement _read_rows(rows).")
+        """Read the samples at source ``rows``: ``(float32 values, bool ok)`` (see :meth:`read`)."""
 
     def sample(self, count: int) -> np.ndarray:
         """Return up to ``count`` evenly spaced readable samples (for statistics and previews)."""
