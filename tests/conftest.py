@@ -1,10 +1,16 @@
 """Test-wide settings: headless Qt, quiet TensorFlow, a temporary settings home."""
 
+import atexit
 import os
+import shutil
+import tempfile
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 os.environ.setdefault("KERAS_BACKEND", "tensorflow")
+# Caches the code writes (backbone descriptions) go to a temporary folder, never the user's.
+os.environ["XDG_CACHE_HOME"] = tempfile.mkdtemp(prefix="nnstudio-tests-cache-")
+atexit.register(shutil.rmtree, os.environ["XDG_CACHE_HOME"], True)
 
 
 def pytest_sessionfinish(session, exitstatus):

@@ -1,9 +1,10 @@
 """Building backbones with Keras: the source model, its weights, the cut, pooling, freezing.
 
-``describe`` computes a backbone's output shape and per-layer parameter counts once (weights
-are not loaded) and caches them in memory, so shape inference calls Keras at most once per
-setting. ``build_backbone`` makes the nested ``keras.Model`` the compiler calls, with the
-pretrained weights loaded and the freezing rule applied.
+``describe`` computes a backbone's output shape and per-layer parameter counts (weights are
+not loaded) and caches them in memory and on disk, so shape inference calls Keras once per
+setting, not once per opening of a project. ``build_backbone`` makes the nested
+``keras.Model`` the compiler calls, with the pretrained weights loaded and the freezing rule
+applied.
 
 Keras is imported inside the functions only. Must not import Qt.
 """
@@ -207,6 +208,9 @@ def _source_model(source: str, input_shape: tuple, weights: str | None) -> Any:
 def describe(params: dict, input_shape: tuple) -> dict:
     """Output shape and per-layer parameter counts of a backbone (weights not loaded; cached).
 
+    The description is kept in memory and on disk (:mod:`nnstudio.core.backbones.cache`), so
+    opening a project again does not build the Keras model.
+
     Parameters
     ----------
     params:
@@ -217,36 +221,56 @@ def describe(params: dict, input_shape: tuple) -> dict:
     Returns
     -------
     dict
-        ``{"cut": name, "output_shape": [...], "layers": [{"name", "class", "trainable",
-        "non_trainable"}]}`` (counts as Keras has them unfrozen).
+        ``{"cut": name, "output_shape": [...], "feature_shape": [...], "cut_kind": kind,
+        "layers": [{"name", "class", "trainable", "non_trainable"}]}``: counts as Keras has
+        them unfrozen; ``feature_shape`` is the cut layer's output before pooling;
+        ``cut_kind`` says how the cut is made: ``"none"`` (the source model as it is),
+        ``"layer"`` (a layer's output) or ``"nested"`` (the output of a nested model's call).
 
     Raises
     ------
     BackboneError
         Unknown source, unreadable or unsafe file, missing cut layer, unacceptable input.
     """
-    source, cut, pooling, _, _, _ = _settings(params)
-    stamp = os.path.getmtime(source) if is_model_file(source) and os.path.isfile(source) else None
-    key = (source, stamp, cut, pooling, tuple(input_shape))
-    if key not in _DESCRIPTIONS:
-        import math
+    from nnstudio.core.backbones import cache
 
-        model, name = _cut(_source_model(source, tuple(input_shape), None), cut, source)
-        layers = [
-            {
-                "name": layer.name,
-                "class": type(layer).__name__,
-                "trainable": sum(math.prod(w.shape) for w in layer.trainable_weights),
-                "non_trainable": sum(math.prod(w.shape) for w in layer.non_trainable_weights),
-            }
-            for layer in model.layers
-            if type(layer).__name__ != "InputLayer"
-        ]
-        shape = [None, *model.outputs[0].shape[1:]]
-        if pooling != "none" and len(shape) > 2:
-            shape = [None, shape[-1]]
-        _DESCRIPTIONS[key] = {"cut": name, "output_shape": shape, "layers": layers}
+    source, cut, pooling, _, _, _ = _settings(params)
+    key = (source, cache.stamp(source), cut, pooling, tuple(input_shape))
+    if key not in _DESCRIPTIONS:
+        fields = cache.entry_fields(source, cut, pooling, tuple(input_shape))
+        described = cache.read(fields) if fields is not None else None
+        if described is None:
+            described = _describe_with_keras(source, cut, pooling, tuple(input_shape))
+            if fields is not None:
+                cache.write(fields, described)
+        _DESCRIPTIONS[key] = described
     return _DESCRIPTIONS[key]
+
+
+def _describe_with_keras(source: str, cut: str | None, pooling: str, input_shape: tuple) -> dict:
+    import math
+
+    import keras
+
+    base = _source_model(source, input_shape, None)
+    model, name = _cut(base, cut, source)
+    if model is base:
+        kind = "none"
+    else:
+        kind = "nested" if isinstance(base.get_layer(name), keras.Model) else "layer"
+    layers = [
+        {
+            "name": layer.name,
+            "class": type(layer).__name__,
+            "trainable": sum(math.prod(w.shape) for w in layer.trainable_weights),
+            "non_trainable": sum(math.prod(w.shape) for w in layer.non_trainable_weights),
+        }
+        for layer in model.layers
+        if type(layer).__name__ != "InputLayer"
+    ]
+    features = [None, *model.outputs[0].shape[1:]]
+    shape = [None, features[-1]] if pooling != "none" and len(features) > 2 else features
+    return {"cut": name, "output_shape": shape, "feature_shape": features, "cut_kind": kind, "layers": layers}
 
 
 def _load_weights(model: Any, weights: str, source: str, input_shape: tuple) -> None:
