@@ -52,6 +52,18 @@ def _changed_keys(old: dict[str, Any], new: dict[str, Any]) -> list[str]:
     return sorted(k for k in set(old) | set(new) if old.get(k) != new.get(k))
 
 
+def _changed_paths(old: dict[str, Any], new: dict[str, Any], prefix: str = "") -> list[str]:
+    """Changed keys, nested dicts entered (``optimizer.learning_rate``): what a merge compares."""
+    paths = []
+    for key in _changed_keys(old, new):
+        before, after = old.get(key), new.get(key)
+        if isinstance(before, dict) and isinstance(after, dict):
+            paths.extend(_changed_paths(before, after, f"{prefix}{key}."))
+        else:
+            paths.append(f"{prefix}{key}")
+    return paths
+
+
 def section_label(name: str, old: dict[str, Any], new: dict[str, Any]) -> str:
     """Return the Edit menu label for replacing section ``name`` (``"Change learning rate"``).
 
@@ -78,7 +90,8 @@ class SetProjectSection(ProjectCommand):
     """Replace one section (``data``, ``training``, ``view``, ``search``, ``deploy``).
 
     Consecutive edits of the same section of the same project merge into one step (dragging
-    the learning rate); training edits merge only while the same settings change.
+    the learning rate); training edits merge only while the same settings change (inside a
+    nested setting such as ``finetune``, the same field).
 
     Parameters
     ----------
@@ -107,7 +120,7 @@ class SetProjectSection(ProjectCommand):
         self.name = name
         self.old = old
         self.new = copy.deepcopy(value)
-        self.changed = _changed_keys(old, self.new)
+        self.changed = _changed_paths(old, self.new)
 
     def do(self) -> None:
         self.project.set_section(self.name, self.new)

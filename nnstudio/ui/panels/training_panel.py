@@ -216,6 +216,7 @@ class TrainingPanel(QWidget):
         return True
 
     def _on_network_chosen(self, _index: int) -> None:
+        self.form.finetune_group.set_trained_network(self.project, self.network())
         if not self.is_training():
             self.show_last_run()
         self._offer_to_continue()
@@ -298,6 +299,7 @@ class TrainingPanel(QWidget):
         self.network_box.blockSignals(False)
         self.network_box.setHidden(not several)
         self.network_label.setHidden(not several)
+        self.form.finetune_group.set_trained_network(self.project, self.network())
 
     def network(self) -> str | None:
         """The network that Start trains (None: the project's first, or a GAN's pair)."""

@@ -29,6 +29,7 @@ from PySide6.QtWidgets import (
 
 from nnstudio.core.training.config import BACKENDS, LOSSES, METRICS, OPTIMIZERS, SCHEDULES, TrainingConfig
 from nnstudio.ui.panels.devices_settings import DevicesGroup
+from nnstudio.ui.panels.finetune_settings import FinetuneGroup
 
 
 def installed_backends() -> list[str]:
@@ -115,6 +116,10 @@ class TrainingSettingsForm(QScrollArea):
                 ],
             )
         )
+
+        self.finetune_group = FinetuneGroup()
+        self.finetune_group.changed.connect(self._edited)
+        column.addWidget(self.finetune_group)
 
         self.backend = self._combo(installed_backends() or ["tensorflow"])
         self.device = self._combo(["cpu"])
@@ -205,6 +210,7 @@ class TrainingSettingsForm(QScrollArea):
             self.mixed_precision.setChecked(bool(cfg.mixed_precision))
             self.jit.setChecked(bool(cfg.jit_compile))
             self.devices_group.set_values(cfg.distribution, cfg.tensorboard, cfg.backend)
+            self.finetune_group.set_values(self._extra.get("finetune"))
         finally:
             self._loading = False
         self._update_enabled()
@@ -247,7 +253,8 @@ class TrainingSettingsForm(QScrollArea):
         cfg.mixed_precision = self.mixed_precision.isChecked()
         cfg.jit_compile = self.jit.isChecked()
         cfg.distribution, cfg.tensorboard = self.devices_group.values()
-        return {**self._extra, **cfg.to_dict()}
+        finetune = self.finetune_group.values()
+        return {**self._extra, **cfg.to_dict(), **({"finetune": finetune} if finetune is not None else {})}
 
     def _update_enabled(self) -> None:
         sgd_like = self.optimizer.currentText() in ("sgd", "rmsprop")
@@ -257,6 +264,7 @@ class TrainingSettingsForm(QScrollArea):
         metrics = [n for n, a in self.metric_actions.items() if a.isChecked()]
         self.metrics_button.setText(", ".join(metrics) or "none")
         self.metrics_button.setToolTip(self.metrics_button.text())
+        self.finetune_group.set_context(self.epochs.value(), self.learning_rate.value())
 
     def _edited(self, *_args) -> None:
         self.devices_group.set_backend(self.backend.currentText())
