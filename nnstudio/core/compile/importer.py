@@ -44,6 +44,7 @@ from nnstudio.core.graph.layout import auto_layout
 from nnstudio.core.graph.topology import INPUT_TYPE, OUTPUT_TYPE
 from nnstudio.core.messages import one_line
 from nnstudio.core.project.model import Project
+from nnstudio.core.training.losses import output_pairs
 
 if TYPE_CHECKING:
     import keras
@@ -144,17 +145,18 @@ def model_to_project(model: keras.Model, *, name: str | None = None) -> Project:
             compile_config = None
     total = int(sum(int(np.prod(w.shape)) for w in model.weights))
     description = f"Imported from the Keras model `{model.name}` ({len(graph)} nodes, {total:,} parameters)."
-    dropped = dropped_loss_arguments(compile_config)
+    outputs = output_pairs(graph, model)
+    dropped = dropped_loss_arguments(compile_config, outputs)
     if dropped:
         description += (
             f" Its loss was compiled with {', '.join(dropped)}, which the training settings do not "
-            "keep: check the output activations and the loss before training."
+            "keep: check the loss before training."
         )
     return Project(
         name=name or model.name,
         networks={"main": graph},
         description=description,
-        training=training_from_compile_config(compile_config),
+        training=training_from_compile_config(compile_config, outputs),
         weights={"main": weights},
     )
 

@@ -4,7 +4,9 @@ Reading: a Keras compile config (``model.get_compile_config()`` or the ``compile
 a ``.keras`` file) becomes the optimizer / loss / metrics part of the training schema.
 Writing: the schema becomes a Keras optimizer, loss and metrics, for ``.keras`` export and
 generated Python. The training engine owns the full schema; this module reads only
-``optimizer``, ``loss``, ``metrics`` and writes nothing else.
+``optimizer``, ``loss``, ``loss_weights``, ``metrics`` and writes nothing else. A model with
+several outputs keeps one loss (and weight) per output, keyed by the output node ids; a loss
+keeps its arguments (``from_logits``...), see :mod:`nnstudio.core.training.losses`.
 
 Must not import Qt. Keras is imported inside the functions only.
 """
@@ -16,6 +18,7 @@ import inspect
 from typing import Any
 
 from nnstudio.core.graph import snake_case
+from nnstudio.core.training.losses import compile_losses, loss_from_keras
 
 #: The training schema's defaults (see the project brief); imports start from these.
 DEFAULT_TRAINING: dict[str, Any] = {
@@ -40,19 +43,26 @@ DEFAULT_TRAINING: dict[str, Any] = {
 OPTIMIZER_KEYS = ("momentum", "nesterov", "beta_1", "beta_2", "weight_decay")
 
 
-def training_from_compile_config(config: dict[str, Any] | None) -> dict[str, Any]:
+def training_from_compile_config(
+    config: dict[str, Any] | None, outputs: list[tuple[str, str]] | None = None
+) -> dict[str, Any]:
     """Translate a Keras compile config into the training schema.
 
     Parameters
     ----------
     config:
-        ``{"optimizer": ..., "loss": ..., "metrics": ...}`` as Keras serializes it, or None.
+        ``{"optimizer": ..., "loss": ..., "loss_weights": ..., "metrics": ...}`` as Keras
+        serializes it, or None.
+    outputs:
+        ``(output node id, Keras output name)`` pairs in the model's output order, to key
+        per-output losses and weights by node id; None reads the loss as one loss.
 
     Returns
     -------
     dict
         A complete training dict: :data:`DEFAULT_TRAINING` with the optimizer (name,
-        learning rate and the schema's other keys when set), loss and metrics replaced.
+        learning rate and the schema's other keys when set), loss (with its arguments; one
+        per output when the outputs differ), ``loss_weights`` when set, and metrics replaced.
         A learning-rate schedule contributes its initial rate.
     """
     training = copy.deepcopy(DEFAULT_TRAINING)
@@ -63,9 +73,11 @@ def training_from_compile_config(config: dict[str, Any] | None) -> dict[str, Any
         training["optimizer"] = optimizer
     if config.get("jit_compile") is True:
         training["jit_compile"] = True
-    loss = _names(config.get("loss"))
-    if loss:
-        training["loss"] = loss[0] if len(set(loss)) == 1 else loss
+    loss, weights, _ = _loss_settings(config, outputs or [])
+    if loss is not None:
+        training["loss"] = loss
+    if weights:
+        training["loss_weights"] = weights
     metrics = []
     for group in ("metrics", "weighted_metrics"):
         metrics.extend(m for m in _names(config.get(group)) if m not in metrics)
@@ -73,36 +85,62 @@ def training_from_compile_config(config: dict[str, Any] | None) -> dict[str, Any
     return training
 
 
-def dropped_loss_arguments(config: dict[str, Any] | None) -> list[str]:
-    """Loss arguments in a Keras compile config that the training schema cannot keep.
+def dropped_loss_arguments(config: dict[str, Any] | None, outputs: list[tuple[str, str]] | None = None) -> list[str]:
+    """Loss settings in a Keras compile config that the training schema cannot keep.
 
-    The schema names a loss (``"binary_crossentropy"``); arguments such as
-    ``from_logits=True`` change what the loss computes, so an import says it dropped them.
+    The schema keeps each loss's constructor arguments (``from_logits``, ``label_smoothing``,
+    ``delta``...) and one loss per output; it drops a non-default ``reduction``.
 
     Parameters
     ----------
     config:
         A Keras compile config, or None.
+    outputs:
+        As for :func:`training_from_compile_config`.
 
     Returns
     -------
     list of str
-        ``"from_logits=True"``-style texts, each once, in the order found.
+        ``"reduction='sum'"``-style texts, each once, in the order found.
     """
-    found: list[str] = []
-    stack = [config.get("loss") if isinstance(config, dict) else None]
-    while stack:
-        item = stack.pop(0)
-        if isinstance(item, (list, tuple)):
-            stack.extend(item)
-        elif isinstance(item, dict) and "class_name" in item:
-            cfg = item.get("config") if isinstance(item.get("config"), dict) else {}
-            for key in ("from_logits", "label_smoothing"):
-                if cfg.get(key) and f"{key}={cfg[key]!r}" not in found:
-                    found.append(f"{key}={cfg[key]!r}")
-        elif isinstance(item, dict):
-            stack.extend(item.values())
-    return found
+    if not isinstance(config, dict):
+        return []
+    return _loss_settings(config, outputs or [])[2]
+
+
+def _loss_settings(config: dict[str, Any], outputs: list[tuple[str, str]]) -> tuple[Any, dict | None, list[str]]:
+    """Return ``(loss, loss_weights, dropped)`` in the schema's form from a compile config."""
+    raw = config.get("loss")
+    by_name = {keras_name: node_id for node_id, keras_name in outputs}
+    order = [node_id for node_id, _ in outputs]
+    if isinstance(raw, (list, tuple)) and len(raw) == 1:
+        raw = raw[0]
+    per_output: dict[str, Any] | None = None
+    if isinstance(raw, dict) and "class_name" not in raw:
+        per_output = {by_name.get(str(k), str(k)): v for k, v in raw.items()}
+    elif isinstance(raw, (list, tuple)):
+        per_output = dict(zip(order or [str(i) for i in range(len(raw))], raw))
+    dropped: list[str] = []
+    if per_output is None:
+        loss, dropped = loss_from_keras(raw)
+    else:
+        loss = {}
+        for node_id, value in per_output.items():
+            one, lost = loss_from_keras(value)
+            if one is not None:
+                loss[node_id] = one
+            dropped.extend(d for d in lost if d not in dropped)
+        values = list(loss.values())
+        if len(loss) == len(order) and values and all(v == values[0] for v in values):
+            loss = values[0]  # the same loss on every output reads as one loss
+        loss = loss or None
+    raw_weights = config.get("loss_weights")
+    weights = None
+    if isinstance(raw_weights, dict):
+        weights = {by_name.get(str(k), str(k)): _tidy(float(v)) for k, v in raw_weights.items()}
+    elif isinstance(raw_weights, (list, tuple)) and len(raw_weights) == len(order):
+        weights = {node_id: _tidy(float(v)) for node_id, v in zip(order, raw_weights)}
+    return loss, weights, dropped
 
 
 def _optimizer_settings(value: Any) -> dict[str, Any] | None:
@@ -191,22 +229,27 @@ def optimizer_class_and_kwargs(optimizer: dict[str, Any] | None) -> tuple[Any, d
     return cls, kwargs
 
 
-def compile_arguments(training: dict[str, Any]) -> dict[str, Any]:
+def compile_arguments(training: dict[str, Any], outputs: list[tuple[str, str]]) -> dict[str, Any]:
     """Return ``model.compile`` keyword arguments for a training dict.
 
     Parameters
     ----------
     training:
         ``project.training`` (missing keys take :data:`DEFAULT_TRAINING`'s values).
+    outputs:
+        ``(output node id, Keras output name)`` pairs in the model's output order.
 
     Returns
     -------
     dict
-        ``optimizer`` (an instance), ``loss`` and ``metrics``.
+        ``optimizer`` (an instance), ``loss`` (configured Keras losses where the settings
+        give arguments; a dict by output name for several outputs), ``loss_weights`` when
+        set, and ``metrics`` (the same list for each output of a multi-output model).
     """
     cls, kwargs = optimizer_class_and_kwargs(training.get("optimizer"))
+    metrics = list(training.get("metrics", DEFAULT_TRAINING["metrics"]) or [])
     return {
         "optimizer": cls(**kwargs),
-        "loss": training.get("loss", DEFAULT_TRAINING["loss"]),
-        "metrics": list(training.get("metrics", DEFAULT_TRAINING["metrics"]) or []),
+        **compile_losses(training.get("loss", DEFAULT_TRAINING["loss"]), training.get("loss_weights"), outputs),
+        "metrics": metrics if len(outputs) == 1 else {name: list(metrics) for _, name in outputs},
     }

@@ -24,6 +24,7 @@ from nnstudio.core.data.errors import (
 from nnstudio.core.data.lazy import FileRows
 from nnstudio.core.data.params import DataParam, SourceInfo
 from nnstudio.core.data.registry import RawData, load_options, register
+from nnstudio.core.data.targets import pack_targets, target_keys
 from nnstudio.core.shapes import format_bytes
 
 MAX_ARRAY_BYTES = 2 * 1024**3
@@ -147,7 +148,8 @@ def _prepare_x(x: np.ndarray) -> np.ndarray:
         "NumPy arrays (.npz / .npy)",
         "import",
         "any",
-        "An .npz with x_train/y_train (and x_test/y_test) or x/y, or your own keys; a .npy holds "
+        "An .npz with x_train/y_train (and x_test/y_test) or x/y, or your own keys; x with one "
+        "y_<output> array per output trains a network with several outputs; a .npy holds "
         "features only (unsupervised); a folder of x-*.npy (and y-*.npy) shards is streamed. "
         "uint8 images are scaled to 0..1.",
         (
@@ -212,6 +214,8 @@ def numpy_arrays(params: dict[str, Any], rng: np.random.Generator) -> RawData:
             name=file.name,
             description=f"{file.name}: {x.shape[0]} samples of shape {x.shape[1:]}, no targets.",
         )
+    if not params["x_key"] and "x" in keys and "y" not in keys and target_keys(list(keys)):
+        return _several_targets(file, target_keys(list(keys)))
     x_key, y_key, xt_key, yt_key = _pick_keys(file, keys, params["x_key"], params["y_key"])
     try:
         with np.load(file, allow_pickle=False) as archive:
@@ -246,6 +250,37 @@ def numpy_arrays(params: dict[str, Any], rng: np.random.Generator) -> RawData:
             description=f"{file.name}: {x.shape[0]} samples of shape {x.shape[1:]}, no targets.",
         )
     return _with_targets(file, x, y, x_test, y_test, task)
+
+
+def _several_targets(file: Path, keys: list[str]) -> RawData:
+    """Read ``x`` and one ``y_<output id>`` array per output of a multi-output network."""
+    try:
+        with np.load(file, allow_pickle=False) as archive:
+            x = _prepare_x(archive["x"])
+            targets = {key.removeprefix("y_"): archive[key] for key in keys}
+    except (ValueError, EOFError, OSError, zipfile.BadZipFile) as error:
+        raise DataFormatError(
+            f"Cannot read the arrays in `{file.name}`: {str(error).splitlines()[0]}. "
+            f"Received: {file.stat().st_size} bytes."
+        ) from None
+    for name, array in targets.items():
+        if array.ndim == 0 or array.shape[0] != x.shape[0]:
+            raise DataFormatError(
+                f"`{file.name}`: `x` has {x.shape[0]} samples but `y_{name}` has "
+                f"{array.shape[0] if array.ndim else 0}. Received: shapes {x.shape} and {array.shape}."
+            )
+        if not (np.issubdtype(array.dtype, np.number) or array.dtype == np.bool_):
+            raise DataFormatError(f"`{file.name}`: `y_{name}` must hold numbers. Received: dtype={array.dtype}.")
+    y, layout = pack_targets(targets)
+    shown = ", ".join(f"{name} {tuple(shape)}" for name, shape in layout)
+    return RawData(
+        x=x,
+        y=y,
+        task="regression",
+        name=file.name,
+        description=f"{file.name}: {x.shape[0]} samples of shape {x.shape[1:]}, one target per output: {shown}.",
+        extras={"targets": layout},
+    )
 
 
 def _with_targets(

@@ -30,7 +30,8 @@ def export_keras(
     network:
         Which network; defaults to the first.
     include_training:
-        Compile the model with the project's optimizer, loss and metrics first, so that
+        Compile the model with the project's optimizer, losses (one per output, with their
+        arguments and weights) and metrics first, so that
         the file carries them (``keras.saving.load_model`` then returns a compiled model).
 
     Returns
@@ -47,14 +48,21 @@ def export_keras(
     """
     from nnstudio.core.compile.build import compile_project
     from nnstudio.core.compile.settings import compile_arguments
+    from nnstudio.core.training.losses import loss_problems, output_pairs
 
     path = Path(path)
     if path.suffix != ".keras":
         raise ExportError(f"A Keras model file must end in `.keras`. Received: `{path.name}`.")
     model = compile_project(project, network)
     if include_training and project.training:
+        outputs = output_pairs(project.networks[network or next(iter(project.networks))], model)
+        problems = loss_problems(
+            project.training.get("loss", "mse"), project.training.get("loss_weights"), [o for o, _ in outputs]
+        )
+        if problems:
+            raise ExportError(f"Cannot export the training settings of `{project.name}`: {problems[0]}")
         try:
-            model.compile(**compile_arguments(project.training))
+            model.compile(**compile_arguments(project.training, outputs))
         except Exception as exc:  # Keras raises ValueError/TypeError for unknown names
             lines = str(exc).strip().splitlines() or [type(exc).__name__]
             raise ExportError(

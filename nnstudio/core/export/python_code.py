@@ -29,7 +29,7 @@ from nnstudio.core.compile.errors import ExportError
 from nnstudio.core.export.arguments import constructor_signature, generic_layer_expr, same_value
 from nnstudio.core.export.training_code import compile_function, literal, main_block, settings_block, train_function
 from nnstudio.core.graph import Graph, Node, graph_to_dict, input_nodes, snake_case
-from nnstudio.core.graph.topology import INPUT_TYPE, evaluate
+from nnstudio.core.graph.topology import INPUT_TYPE, evaluate, topological_order
 from nnstudio.core.project.atomic import write_atomically
 
 if TYPE_CHECKING:
@@ -53,6 +53,9 @@ _RESERVED = (
         "SEED",
     }
 )
+
+#: Node types whose "layer" a SharedLayer node cannot call again.
+_NOT_SHAREABLE = frozenset({INPUT_TYPE, "Backbone", "SharedLayer", "Operation"})
 
 
 def export_python(project: Project, path: str | Path, network: str | None = None) -> Path:
@@ -101,15 +104,16 @@ def generate_python(project: Project, network: str | None = None) -> str:
         When a layer's class cannot be written as code.
     """
     from nnstudio.core.compile.build import check_graph
+    from nnstudio.core.training.losses import output_pairs
 
     name = network or next(iter(project.networks))
     graph = project.networks[name]
-    check_graph(graph)
+    report = check_graph(graph)
     writer = _ScriptWriter()
     writer.name_blocks(graph)
-    body = writer.model_function(graph, name)
+    body = writer.model_function(graph, name, report)
     try:
-        return writer.assemble(project, body)
+        return writer.assemble(project, body, output_pairs(graph))
     except ValueError as exc:  # an unknown optimizer name
         raise ExportError(f"Cannot export the training settings of `{project.name}`: {exc}") from exc
 
@@ -146,19 +150,27 @@ class _ScriptWriter:
         self.module_names: set[str] = set(_RESERVED)
         self.embedded: list[type] = []
         self.written: set[str] = set()
+        from nnstudio.core.export.backbone_code import BackboneCode
         from nnstudio.core.layers import class_names
 
         self.module_names.update(class_names())
+        self.backbones = BackboneCode(self._module_name)
+
+    def _module_name(self, wanted: str) -> str:
+        """A fresh module-level name (a backbone's helper function or file constant)."""
+        name = _Namer(self.module_names).fresh(wanted)
+        self.module_names.add(name)
+        return name
 
     # ------------------------------------------------------------------ functions
-    def model_function(self, graph: Graph, model_name: str) -> str:
+    def model_function(self, graph: Graph, model_name: str, report: Any) -> str:
         namer = _Namer(self.module_names)
         lines = ["def build_model():", f'    """Build the uncompiled model `{model_name}`."""']
         inputs = []
         for node in input_nodes(graph):
             lines.append(f"    {namer(node.id)} = {self._input_expr(node)}")
             inputs.append(namer(node.id))
-        outputs = self._body(graph, namer, lines)
+        outputs = self._body(graph, namer, lines, report)
         lines.append(
             f"    return keras.Model(inputs={_seq(inputs)}, outputs={_seq(outputs)}, name={literal(model_name)})"
         )
@@ -180,8 +192,8 @@ class _ScriptWriter:
                 self.block_names[key] = fn
             self.name_blocks(node.block)
 
-    def _block_function(self, node: Node) -> str:
-        """Return the helper function's name for block ``node``, writing it on first use."""
+    def _block_function(self, node: Node, report: Any) -> str:
+        """Return the helper function's name for block ``node`` (its shapes in ``report``), writing it on first use."""
         key = _block_key(node)
         fn = self.block_names[key]
         if key in self.written:
@@ -203,7 +215,7 @@ class _ScriptWriter:
             lines.append(
                 f"    {namer(inp.id)} = keras.Input(shape={param}.shape[1:], dtype={param}.dtype, name={literal(inp.id)})"
             )
-        outputs = self._body(inner, namer, lines)
+        outputs = self._body(inner, namer, lines, report)
         lines.append(
             f"    block = keras.Model(inputs={_seq([namer(n.id) for n in ins])}, outputs={_seq(outputs)}, name=name)"
         )
@@ -211,29 +223,32 @@ class _ScriptWriter:
         self.functions.append("\n".join(lines))
         return fn
 
-    def _body(self, graph: Graph, namer: _Namer, lines: list[str]) -> list[str]:
-        """Append one line per node; return the output expressions."""
+    def _body(self, graph: Graph, namer: _Namer, lines: list[str], report: Any) -> list[str]:
+        """Append one line per node; return the output expressions.
+
+        A layer that several nodes call (SharedLayer nodes name it) is created first, as a
+        variable of its own, and each call uses it: one layer, one set of weights.
+        """
+        shared = self._shared_layers(graph, namer, lines)
 
         def write(node: Node, feeds: dict[int, str]) -> list[str]:
             var = namer(node.id)
             if node.is_block:
-                fn = self._block_function(node)
+                fn = self._block_function(node, report.nodes[node.id].inner)
                 args = ", ".join(feeds[p] for p in sorted(feeds))
                 lines.append(f"    {var} = {fn}({args}, name={literal(node.id)})")
             elif node.type == "Backbone":
-                raise ExportError(
-                    f"Cannot write backbone `{node.id}` as Python code: it loads weights from files outside the "
-                    "script; export the project as .keras instead. Received: "
-                    f"source={node.params.get('source')!r}."
-                )
+                shape = tuple(report.nodes[node.id].input_shapes[0][1:])
+                lines.append(f"    {var} = {self.backbones.call(node, shape, feeds[0])}")
             elif node.type == "SharedLayer":
-                raise ExportError(
-                    f"Cannot write `{node.id}` as Python code: it calls the layer of `{node.params.get('layer')}` "
-                    "again (a shared layer), which the code writer does not express yet; export as .keras instead. "
-                    "Received: a SharedLayer node."
-                )
+                target = str(node.params.get("layer") or "")
+                layer_var, layer = shared[target]
+                lines.append(f"    {var} = {layer_var}({_call_args(graph.node(target), {0: feeds[0]}, layer)})")
             elif node.type == "Operation":
                 lines.append(f"    {var} = {_operation_expr(node, feeds)}")
+            elif node.id in shared:
+                layer_var, layer = shared[node.id]
+                lines.append(f"    {var} = {layer_var}({_call_args(node, feeds, layer)})")
             else:
                 expr, layer = self._layer_expr(node)
                 lines.append(f"    {var} = {expr}({_call_args(node, feeds, layer)})")
@@ -241,6 +256,32 @@ class _ScriptWriter:
             return [var] if ports <= 1 else [f"{var}[{port}]" for port in range(ports)]
 
         return evaluate(graph, {node.id: namer(node.id) for node in input_nodes(graph)}, write)
+
+    def _shared_layers(self, graph: Graph, namer: _Namer, lines: list[str]) -> dict[str, tuple[str, Any]]:
+        """Create the layers that SharedLayer nodes call again; return ``{node id: (variable, layer)}``."""
+        order = {node_id: i for i, node_id in enumerate(topological_order(graph)[0])}
+        targets: list[str] = []
+        for node in graph.nodes.values():
+            if node.type != "SharedLayer":
+                continue
+            target = str(node.params.get("layer") or "")
+            called = graph.node(target) if target in graph else None
+            if called is None or called.is_block or called.type in _NOT_SHAREABLE:
+                raise ExportError(
+                    f"Cannot write `{node.id}` as Python code: it calls again the layer of `{target}`, which is "
+                    f"not a layer of network `{graph.name}`. Received: layer={target!r}."
+                )
+            if target not in targets:
+                targets.append(target)
+        shared: dict[str, tuple[str, Any]] = {}
+        if targets:
+            lines.append("    # Layers called on several inputs: each is created once, with one set of weights.")
+        for target in sorted(targets, key=lambda node_id: order.get(node_id, len(order))):
+            expr, layer = self._layer_expr(graph.node(target))
+            variable = namer.fresh(f"{namer(target)}_layer")
+            lines.append(f"    {variable} = {expr}")
+            shared[target] = (variable, layer)
+        return shared
 
     # ------------------------------------------------------------------ expressions
     def _input_expr(self, node: Node) -> str:
@@ -351,7 +392,7 @@ class _ScriptWriter:
         return imports, blocks
 
     # ------------------------------------------------------------------ the file
-    def assemble(self, project: Project, model_function: str) -> str:
+    def assemble(self, project: Project, model_function: str, outputs: list[tuple[str, str]]) -> str:
         from nnstudio.core.compile.settings import DEFAULT_TRAINING
 
         training = dict(DEFAULT_TRAINING)
@@ -367,15 +408,21 @@ class _ScriptWriter:
             'project\'s settings. Needs only Keras 3 (and a backend such as TensorFlow)."""',
         ]
         parts = ["\n".join(header), "\n".join(["import keras", *imports])]
+        if self.backbones.constant_lines:
+            parts.append(
+                "# Files the backbones are built from: they must be at these paths when this script runs.\n"
+                + "\n".join(self.backbones.constant_lines)
+            )
         if embedded:
             parts.append(
                 "# nnstudio's own layers, embedded so that this file runs without nnstudio.\n\n"
                 + "\n\n\n".join(embedded)
             )
         parts.append(settings_block(training))
+        parts.extend(self.backbones.functions)
         parts.extend(self.functions)
         parts.append(model_function)
-        parts.append(compile_function(training))
+        parts.append(compile_function(training, outputs))
         parts.append(train_function(training))
         parts.append(main_block())
         return "\n\n\n".join(p.rstrip() for p in parts) + "\n"

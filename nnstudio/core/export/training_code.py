@@ -40,13 +40,17 @@ def settings_block(training: dict[str, Any]) -> str:
     )
 
 
-def compile_function(training: dict[str, Any]) -> str:
-    """Return ``def compile_model(model)`` with the project's optimizer, loss and metrics.
+def compile_function(training: dict[str, Any], outputs: list[tuple[str, str]] | None = None) -> str:
+    """Return ``def compile_model(model)`` with the project's optimizer, losses and metrics.
 
     Parameters
     ----------
     training:
         The project's training dict.
+    outputs:
+        ``(output node id, Keras output name)`` pairs of the network, in output order
+        (:func:`nnstudio.core.training.losses.output_pairs`); None means one output. Several
+        outputs get a loss (with its arguments) and a weight each, keyed by output name.
 
     Raises
     ------
@@ -54,27 +58,27 @@ def compile_function(training: dict[str, Any]) -> str:
         When the optimizer name is not a Keras optimizer.
     """
     from nnstudio.core.compile.settings import optimizer_class_and_kwargs
+    from nnstudio.core.training.losses import loss_source
 
     cls, kwargs = optimizer_class_and_kwargs(training.get("optimizer"))
     args = ", ".join(f"{k}={literal(v)}" for k, v in kwargs.items())
+    outputs = outputs or [("output", "output")]
+    losses = loss_source(training.get("loss"), training.get("loss_weights"), outputs)
+    metrics = f"[{', '.join(literal(m) for m in training.get('metrics') or [])}]"
+    if len(outputs) > 1:
+        metrics = "{" + ", ".join(f"{literal(name)}: {metrics}" for _, name in outputs) + "}"
     return "\n".join(
         [
             "def compile_model(model):",
             '    """Compile ``model`` with the project\'s optimizer, loss and metrics; return it."""',
             "    model.compile(",
             f"        optimizer=keras.optimizers.{cls.__name__}({args}),",
-            f"        loss={_loss_literal(training.get('loss'))},",
-            f"        metrics=[{', '.join(literal(m) for m in training.get('metrics') or [])}],",
+            *(f"        {key}={source}," for key, source in losses.items()),
+            f"        metrics={metrics},",
             "    )",
             "    return model",
         ]
     )
-
-
-def _loss_literal(loss: Any) -> str:
-    if isinstance(loss, (list, tuple)):
-        return f"[{', '.join(literal(v) for v in loss)}]"
-    return literal(loss)
 
 
 def train_function(training: dict[str, Any]) -> str:

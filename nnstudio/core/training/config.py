@@ -16,23 +16,12 @@ from typing import Any
 import numpy as np
 
 from nnstudio.core.compress.settings import DEFAULT_DISTILL, DEFAULT_PRUNE, compression_problems
+from nnstudio.core.training.losses import LOSSES as LOSSES
+from nnstudio.core.training.losses import keras_loss, loss_problems
 
 RECIPES = ("supervised", "autoencoder", "gan", "prune", "distill")
 OPTIMIZERS = ("sgd", "adam", "adamw", "rmsprop", "adagrad", "adadelta", "nadam")
 SCHEDULES = ("constant", "step", "exponential", "cosine", "reduce_on_plateau")
-LOSSES = (
-    "mse",
-    "mae",
-    "huber",
-    "log_cosh",
-    "binary_crossentropy",
-    "categorical_crossentropy",
-    "sparse_categorical_crossentropy",
-    "kl_divergence",
-    "poisson",
-    "hinge",
-    "cosine_similarity",
-)
 METRICS = (
     "accuracy",
     "binary_accuracy",
@@ -114,7 +103,8 @@ class TrainingConfig:
     recipe: str = "supervised"
     optimizer: dict[str, Any] = field(default_factory=lambda: dict(DEFAULT_OPTIMIZER))
     schedule: dict[str, Any] = field(default_factory=lambda: dict(DEFAULT_SCHEDULE))
-    loss: str = "sparse_categorical_crossentropy"
+    loss: str | dict[str, Any] = "sparse_categorical_crossentropy"
+    loss_weights: dict[str, float] | None = None
     metrics: list[str] = field(default_factory=lambda: ["accuracy"])
     batch_size: int = 32
     epochs: int = 10
@@ -152,6 +142,7 @@ class TrainingConfig:
         for name in (
             "recipe",
             "loss",
+            "loss_weights",
             "batch_size",
             "epochs",
             "seed",
@@ -179,12 +170,12 @@ class TrainingConfig:
         return cfg
 
     def to_dict(self) -> dict[str, Any]:
-        """Return the JSON-compatible ``project.training`` dict."""
-        return {
+        """Return the JSON-compatible ``project.training`` dict (``loss_weights`` only when set)."""
+        out = {
             "recipe": self.recipe,
             "optimizer": copy.deepcopy(self.optimizer),
             "schedule": copy.deepcopy(self.schedule),
-            "loss": self.loss,
+            "loss": copy.deepcopy(self.loss),
             "metrics": list(self.metrics),
             "batch_size": self.batch_size,
             "epochs": self.epochs,
@@ -203,6 +194,9 @@ class TrainingConfig:
             "prune": copy.deepcopy(self.prune),
             "distill": copy.deepcopy(self.distill),
         }
+        if self.loss_weights is not None:
+            out["loss_weights"] = copy.deepcopy(self.loss_weights)
+        return out
 
     def validate(self) -> list[str]:
         """Return one readable message per problem; empty when the recipe can run."""
@@ -224,8 +218,7 @@ class TrainingConfig:
             bad("`optimizer.weight_decay`", "a number >= 0", opt.get("weight_decay"))
         if self.schedule.get("name") not in SCHEDULES:
             bad("`schedule.name`", f"one of {', '.join(SCHEDULES)}", self.schedule.get("name"))
-        if self.loss not in LOSSES:
-            bad("`loss`", f"one of {', '.join(LOSSES)}", self.loss)
+        problems.extend(loss_problems(self.loss, self.loss_weights))
         for metric in self.metrics:
             if metric not in METRICS:
                 bad("Each of `metrics`", f"one of {', '.join(METRICS)}", metric)
@@ -395,11 +388,12 @@ def build_schedule(cfg: TrainingConfig, steps_per_epoch: int):
     return lr
 
 
-def build_loss(name: str):
-    """Return the Keras loss for one of ``LOSSES``."""
+def build_loss(loss: str | dict[str, Any]):
+    """Return the Keras loss for one loss: a name from ``LOSSES`` or ``{"name": ..., arguments}``."""
     import keras
 
-    return keras.losses.get(name)
+    built = keras_loss(loss)
+    return keras.losses.get(built) if isinstance(built, str) else built
 
 
 def build_metrics(names: list[str]) -> list:

@@ -13,6 +13,7 @@ from typing import Any
 import numpy as np
 
 from nnstudio.core.analysis.anomaly import reconstruction_scores
+from nnstudio.core.data.targets import target_layout
 from nnstudio.core.training import events as ev
 from nnstudio.core.training.batches import epoch_seed, fit_arguments, streamed_arguments
 from nnstudio.core.training.checkpoints import load_checkpoint, restore_checkpoint, save_checkpoint
@@ -34,7 +35,9 @@ from nnstudio.core.training.context import (
     load_data,
     steps_for,
 )
+from nnstudio.core.training.losses import compile_losses, is_per_output, loss_problems, loss_spec
 from nnstudio.core.training.monitor import RunMonitor
+from nnstudio.core.training.outputs import OutputTargets, outputs_of, target_problems
 from nnstudio.core.training.telemetry import Telemetry, to_numpy
 
 
@@ -110,17 +113,23 @@ def reconstruction_errors(model, x: np.ndarray, batch_size: int = 256) -> np.nda
     return np.concatenate(errors) if errors else np.zeros(0, np.float32)
 
 
-def data_model_problems(data, model, loss: str | None) -> list[str]:
+def data_model_problems(data, model, loss: str | dict | None) -> list[str]:
     """Say how ``data`` does not fit ``model`` (empty when it fits), before Keras would fail.
 
-    ``loss`` is None for the autoencoder recipe, whose targets are the inputs themselves.
+    ``loss`` is None for the autoencoder recipe, whose targets are the inputs themselves;
+    a loss with arguments or a per-output dict is checked by its one loss name, if any.
+    Data with one target per output is checked by :func:`target_problems` instead.
     """
     from nnstudio.core.data import check_compatibility
 
+    if isinstance(loss, dict):
+        names = {loss_spec(value)["name"] for value in loss.values()} if is_per_output(loss) else {loss["name"]}
+        loss = next(iter(names)) if len(names) == 1 else None
     inputs = [(tensor.name.split(":")[0], tuple(tensor.shape)) for tensor in model.inputs]
-    single_output = len(model.outputs) == 1 and loss is not None
+    several_targets = bool(target_layout(data))
+    single_output = len(model.outputs) == 1 and loss is not None and not several_targets
     output_shape = tuple(model.outputs[0].shape) if single_output else None
-    return check_compatibility(data, inputs, output_shape, loss=loss)
+    return check_compatibility(data, inputs, output_shape, loss=None if several_targets else loss)
 
 
 def with_augmentation(model, data_spec: dict, data, report) -> Any:
@@ -187,16 +196,22 @@ def train_supervised(ctx: RunContext) -> RecipeResult:
     steps = steps_for(samples, cfg.batch_size)
     with placement.scope():
         model = build_model(ctx, ctx.network)
+        outputs = [] if autoencoder else outputs_of(ctx, model)
         problems = data_model_problems(data, model, None if autoencoder else cfg.loss)
+        if not autoencoder:
+            problems += loss_problems(cfg.loss, cfg.loss_weights, [o for o, _ in outputs])
+            problems += target_problems(data, outputs, cfg.loss)
         if problems:
             raise ConfigError(" ".join(problems))
+        targets = OutputTargets(data, outputs, cfg) if not autoencoder else None
         fit_model = model if autoencoder else with_augmentation(model, ctx.project.data, data, ctx.report)
         optimizer = build_optimizer(cfg, steps)
+        losses = {"loss": build_loss(cfg.loss)} if autoencoder else compile_losses(cfg.loss, cfg.loss_weights, outputs)
         for compiled in {id(m): m for m in (fit_model, model)}.values():  # one optimizer, shared
             compiled.compile(
                 optimizer=optimizer,
-                loss=build_loss(cfg.loss),
-                metrics=build_metrics(cfg.metrics),
+                **losses,
+                metrics=targets.metrics() if targets is not None else build_metrics(cfg.metrics),
                 jit_compile=cfg.jit_compile,
             )
         initial_epoch, history, best = 0, [], {}
@@ -207,10 +222,14 @@ def train_supervised(ctx: RunContext) -> RecipeResult:
         monitor = _monitor(
             ctx, model, steps, initial_epoch, history, best, checkpoint, has_val, data, x_train, y_train, x_val, y_val
         )
+        if targets is not None and monitor.telemetry is not None:
+            monitor.telemetry.loss_fn = targets.telemetry_loss()
         ctx.monitor = monitor
         if monitor.telemetry is not None and hasattr(fit_model, "jax_state_sync"):
             monitor.telemetry.sync = fit_model.jax_state_sync
         callbacks = [engine_callback(monitor, cfg.seed, samples), *build_callbacks(cfg, has_val), *ctx.callbacks]
+        if targets is not None and targets.several:
+            targets.check_feeds(streamed or placement.feeds_itself())
         weights_of_classes = None if autoencoder else class_weights(cfg.class_weight, y_train)
         if placement.feeds_itself() and not streamed:
             fit_kwargs = {
@@ -243,6 +262,10 @@ def train_supervised(ctx: RunContext) -> RecipeResult:
             )
             validation_data = (x_val, y_val) if has_val else None
         metric_names = ("loss", *cfg.metrics)
+        if targets is not None and targets.several:
+            fit_kwargs = targets.fit_kwargs(fit_kwargs)
+            validation_data = (x_val, targets.unpack(y_val)) if has_val else None
+            metric_names = targets.metric_names()
         ctx.started = True
         ctx.report(
             ev.RunStarted(
@@ -282,6 +305,7 @@ def train_supervised(ctx: RunContext) -> RecipeResult:
             elif placement.feeds_itself():
                 test_data = {"x": placement.batches(x_test, y_test, cfg.batch_size, seed=None, shuffle=False)}
             else:
+                y_test = targets.unpack(y_test) if targets is not None and targets.several else y_test
                 test_data = {"x": x_test, "y": y_test, "batch_size": cfg.batch_size}
             test_metrics = model.evaluate(**test_data, verbose=0, return_dict=True)
             test_metrics = {k: float(v) for k, v in test_metrics.items()}
@@ -343,7 +367,7 @@ def _monitor(
         ctx.telemetry,
         x=x_fixed,
         y=y_fixed,
-        loss_fn=build_loss(cfg.loss),
+        loss_fn=None if is_per_output(cfg.loss) else build_loss(cfg.loss),
         domain=getattr(data, "domain", None),
         samples_fn=samples_fn,
         tokens_fn=tokens_fn,

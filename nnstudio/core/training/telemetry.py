@@ -218,7 +218,8 @@ class Telemetry:
                 self._activations(epoch, global_step)
             if opts.decision_boundary and self._domain is not None:
                 self._decision_boundary(epoch, global_step)
-            if opts.predictions and self._y is not None:
+            single_output = len(getattr(self.model, "outputs", None) or [None]) == 1
+            if opts.predictions and self._y is not None and single_output:  # several outputs: no one plot
                 y_pred = to_numpy(self.model(self._x, training=False))
                 self.report(ev.Predictions(epoch, global_step, tuple(range(len(self._x))), self._y, y_pred))
             if opts.attention:
