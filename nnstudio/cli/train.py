@@ -1,7 +1,7 @@
 """``nnstudio train``: the training engine with no display.
 
-Loads a project, optionally swaps its data source (``--data``) and epochs for this run,
-sets ``KERAS_BACKEND`` before Keras is imported, runs
+Loads a project, optionally swaps its data source (``--data``), epochs and two-stage
+fine-tuning (``--finetune``) for this run, sets ``KERAS_BACKEND`` before Keras is imported, runs
 :func:`nnstudio.core.training.engine.run_training` with a terminal progress bar, and saves
 the trained weights and the run record. Options given for one run belong to that run's
 record, not to the project's recipe, unless ``--save-settings`` asks to keep them. With
@@ -50,9 +50,17 @@ def register(commands, common: argparse.ArgumentParser) -> None:
     )
     cmd.add_argument("--output", "-o", metavar="OUT", help="where to save the trained project (default: in place)")
     cmd.add_argument(
+        "--finetune",
+        type=finetune_argument,
+        metavar="S1:N[:F]",
+        help="two-stage fine-tuning of the network's Backbone nodes: S1 epochs train the head with "
+        "the backbones frozen, then their top N layers with weights train at the learning rate x F "
+        "(default: the project's factor, else 0.1); `off` trains in one stage",
+    )
+    cmd.add_argument(
         "--save-settings",
         action="store_true",
-        help="keep --data, --epochs and --backend in the project's recipe (default: this run only)",
+        help="keep --data, --epochs, --backend and --finetune in the project's recipe (default: this run only)",
     )
     cmd.add_argument(
         "--checkpoints",
@@ -177,6 +185,65 @@ def choose_backend(requested: str | None, project_backend: str | None) -> str:
     return backend
 
 
+def finetune_argument(text: str) -> dict:
+    """Parse ``--finetune S1:N[:F]`` (or ``off``) into the settings it sets.
+
+    Raises
+    ------
+    argparse.ArgumentTypeError
+        When the text is not two or three numbers separated by colons, or a number is out of range.
+    """
+    if text.strip().lower() == "off":
+        return {"enabled": False}
+    parts = text.split(":")
+    if len(parts) not in (2, 3):
+        raise argparse.ArgumentTypeError(
+            f"expected STAGE1_EPOCHS:TOP_LAYERS[:LR_FACTOR] (e.g. 5:2:0.1) or off. Received: {text!r}"
+        )
+    try:
+        stage1, top = int(parts[0]), int(parts[1])
+        factor = float(parts[2]) if len(parts) == 3 else None
+    except ValueError:
+        raise argparse.ArgumentTypeError(
+            f"expected whole numbers of epochs and layers and a number factor, e.g. 5:2:0.1. Received: {text!r}"
+        ) from None
+    if stage1 < 1 or top < 1:
+        raise argparse.ArgumentTypeError(f"expected at least 1 stage-1 epoch and 1 top layer. Received: {text!r}")
+    if factor is not None and not 0 < factor <= 1:
+        raise argparse.ArgumentTypeError(f"expected a learning-rate factor in (0, 1]. Received: {text!r}")
+    settings = {"enabled": True, "stage1_epochs": stage1, "unfreeze_top": top}
+    return settings if factor is None else {**settings, "lr_factor": factor}
+
+
+def apply_finetune(settings: dict, project) -> None:
+    """Put ``--finetune``'s settings into the run's ``project.training["finetune"]``.
+
+    Raises
+    ------
+    UsageError
+        When the trained network (the project's first) has no Backbone node, or stage 1 is not
+        shorter than the run's epochs.
+    """
+    from nnstudio.core.backbones.finetune import DEFAULT_FINETUNE
+
+    merged = {**DEFAULT_FINETUNE, **dict(project.training.get("finetune") or {}), **settings}
+    project.training["finetune"] = merged
+    if not merged["enabled"]:
+        return
+    shown = f"{merged['stage1_epochs']}:{merged['unfreeze_top']}:{merged['lr_factor']:g}"
+    name, graph = next(iter(project.networks.items()), ("", None))
+    if graph is None or not any(node.type == "Backbone" for node in graph.nodes.values()):
+        raise UsageError(
+            f"--finetune needs a Backbone node in the network `{name}` (the one trained). Received: --finetune {shown}."
+        )
+    epochs = int(project.training.get("epochs") or 0)
+    if merged["stage1_epochs"] >= epochs:
+        raise UsageError(
+            f"--finetune: stage 1 must be shorter than the run's {epochs} epochs, or stage 2 never starts "
+            f"(raise --epochs or shorten stage 1). Received: --finetune {shown}, epochs={epochs}."
+        )
+
+
 def summary(finished, batch_size: int, backend: str, output: str | None, project=None) -> dict:
     """Return the JSON summary printed as the last stdout line of ``--json``.
 
@@ -245,6 +312,8 @@ def run(args: argparse.Namespace) -> int:
         project.data = spec_for_argument(args.data, project.data)
     if getattr(args, "epochs", None):
         project.training["epochs"] = int(args.epochs)
+    if getattr(args, "finetune", None) is not None:
+        apply_finetune(args.finetune, project)
     project.training["backend"] = backend
     apply_recipe_arguments(args, project.training)
     cluster = _place(args, project, backend)
