@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import os
 from pathlib import Path
 
 from nnstudio.cli.common import (
@@ -30,8 +31,8 @@ def register(commands, common: argparse.ArgumentParser) -> None:
         "--backbone",
         metavar="MODEL",
         help="a .keras model file, a trained network of a project "
-        "(PROJECT.nnstudio[:NETWORK]) or a keras.applications architecture to build on: backbone, "
-        "pooling and a classification head",
+        "(PROJECT.nnstudio[:NETWORK]), a keras.applications architecture or a KerasHub preset folder "
+        "(BERT, GPT-2, T5; needs the hub extra) to build on: backbone, pooling and a classification head",
     )
     cmd.add_argument(
         "--cut",
@@ -118,6 +119,10 @@ def _backbone_project(args: argparse.Namespace):
         if not Path(source).is_file():
             raise UsageError(f"The backbone model file does not exist. Received: {source!r}.")
         source = str(Path(source).resolve())
+    elif Path(source).is_dir():
+        source = str(Path(source).resolve())
+    elif "://" not in source and ("/" in source or os.sep in source) and not Path(source).exists():
+        raise UsageError(f"The backbone folder (a KerasHub preset) does not exist. Received: {source!r}.")
     data = None
     if args.data:
         from nnstudio.core.data import spec_for_argument

@@ -61,7 +61,9 @@ def backbone_project(
     Parameters
     ----------
     source:
-        A ``.keras`` model file or a ``keras.applications`` architecture name.
+        A ``.keras`` model file, a ``keras.applications`` architecture name or a KerasHub
+        preset folder (then the network reads token ids, and a text data source is
+        tokenized with the preset's tokenizer).
     cut:
         The layer to cut at (default: the last feature layer before the classifier).
     freeze:
@@ -83,11 +85,20 @@ def backbone_project(
     DataError
         When the data cannot be read.
     """
+    from nnstudio.core.backbones import hub
     from nnstudio.core.backbones.source import describe, is_model_file
 
     mode, top = parse_freeze(freeze)
     classes = 10
-    input_shape = _model_input_shape(source) if is_model_file(source) else [96, 96, 3]
+    text = hub.is_hub_source(str(source))
+    if text:
+        input_shape = [hub.preset_sequence_length(str(source))]
+        if data is not None:
+            from nnstudio.core.backbones.hub_tokens import tokenized_data
+
+            data = tokenized_data(data, str(source), input_shape[0])
+    else:
+        input_shape = _model_input_shape(source) if is_model_file(source) else [96, 96, 3]
     loss = "sparse_categorical_crossentropy"
     if data is not None:
         from nnstudio.core.data import load_dataset
@@ -106,10 +117,11 @@ def backbone_project(
         params["cut"] = cut
     described = describe(params, tuple(input_shape))
     graph = Graph("main")
-    graph.add_node(Node("image", "Input", {"shape": input_shape}))
+    first = "tokens" if text else "image"
+    graph.add_node(Node(first, "Input", {"shape": input_shape, **({"dtype": "int32"} if text else {})}))
     graph.add_node(Node("backbone", "Backbone", params))
     previous = "backbone"
-    graph.connect(Edge("image", 0, "backbone", 0))
+    graph.connect(Edge(first, 0, "backbone", 0))
     if len(described["output_shape"]) > 2:
         graph.add_node(Node("flatten", "Flatten", {}))
         graph.connect(Edge(previous, 0, "flatten", 0))

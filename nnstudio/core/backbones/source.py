@@ -252,6 +252,10 @@ def _describe_with_keras(source: str, cut: str | None, pooling: str, input_shape
 
     import keras
 
+    from nnstudio.core.backbones import hub
+
+    if hub.is_hub_source(source):
+        return hub.describe_preset(source, cut, pooling, input_shape)
     base = _source_model(source, input_shape, None)
     model, name = _cut(base, cut, source)
     if model is base:
@@ -316,7 +320,11 @@ def build_backbone(name: str, params: dict, input_shape: tuple) -> Any:
     """
     import keras
 
+    from nnstudio.core.backbones import hub
+
     source, cut, pooling, freeze, top, weights = _settings(params)
+    if hub.is_hub_source(source):
+        return hub.build_preset(name, params, tuple(input_shape))
     base = _source_model(source, tuple(input_shape), weights)
     if weights and weights != IMAGENET:
         _load_weights(base, weights, source, tuple(input_shape))

@@ -21,6 +21,7 @@ from nnstudio.core.data import (  # noqa: F401  (importing the modules registers
     shapes,
     tabular,
     text,
+    text_folder,
 )
 from nnstudio.core.data.augment import resolve_augment
 from nnstudio.core.data.dataset import Dataset
@@ -81,7 +82,8 @@ def spec_for_argument(source: str, current: dict[str, Any] | None = None) -> dic
     """Return the data spec for a source name, or for a file or folder path.
 
     A folder holding MNIST-format IDX files reads as ``idx``, one holding ``.npy`` shards
-    as ``numpy``, any other folder as ``image_folder``. The split settings of ``current`` (the project's spec) are kept;
+    as ``numpy``, one with class sub-folders of ``.txt`` files as ``text_folder``, any other
+    folder as ``image_folder``. The split settings of ``current`` (the project's spec) are kept;
     everything else comes from the new source.
 
     Raises
@@ -102,12 +104,13 @@ def spec_for_argument(source: str, current: dict[str, Any] | None = None) -> dic
         files = [f for f in path.iterdir() if f.is_file()]
         is_idx = any("ubyte" in f.name or "idx" in f.suffix for f in files)
         is_shards = not is_idx and any(f.suffix.lower() == ".npy" for f in files)
-        spec = default_spec("idx" if is_idx else "numpy" if is_shards else "image_folder")
+        is_text = not is_idx and not is_shards and text_folder.is_text_folder(str(path))
+        spec = default_spec("idx" if is_idx else "numpy" if is_shards else "text_folder" if is_text else "image_folder")
         spec["params"]["path"] = str(path)
     else:
         raise UnknownSourceError(
             f"The data must be a data source ({', '.join(sorted(names))}) or an existing CSV, "
-            f".npz/.npy file, image folder, .npy shard folder or IDX folder. Received: {source!r}."
+            f".npz/.npy file, image or text folder, .npy shard folder or IDX folder. Received: {source!r}."
         )
     current = current or {}
     if isinstance(current.get("split"), dict):
@@ -224,7 +227,16 @@ def _prepare(raw: RawData, split: dict[str, Any], preprocess: dict[str, Any], rn
     vocabulary: tuple[str, ...] = ()
     applied: dict[str, Any] = {"scale": "none", "one_hot": False}
     domain = raw.domain
-    if raw.task == "text_classification":
+    if raw.task == "text_classification" and extras.get("tokenizer"):
+        # A KerasHub preset's tokenizer (for its Backbone node) instead of a fitted word vocabulary.
+        from nnstudio.core.backbones.hub_tokens import tokenize_texts
+
+        extras["texts"] = {"train": list(x_train[:200])}
+        x_train, x_val, x_test = (
+            None if a is None else tokenize_texts(extras["tokenizer"], list(a), extras["length"])
+            for a in (x_train, x_val, x_test)
+        )
+    elif raw.task == "text_classification":
         vocabulary = build_vocabulary(x_train, extras["max_tokens"])
         extras["texts"] = {"train": list(x_train[:200])}
         length, padding = extras["length"], extras["padding"]

@@ -26,6 +26,15 @@ PAD_ID, OOV_ID = 0, 1
 _WORD = re.compile(r"[a-z0-9]+(?:'[a-z]+)?")
 CORPUS_FILE = "sentiment.csv"
 SENTIMENT_CLASSES = ("negative", "positive")
+#: A text source's tokenizer: empty for nnstudio's word vocabulary, or a KerasHub preset folder.
+TOKENIZER_PARAM = DataParam(
+    "tokenizer",
+    "folder",
+    None,
+    "A KerasHub preset folder whose tokenizer makes the token ids (for its Backbone node); "
+    "empty: a word vocabulary fitted on the training texts.",
+    optional=True,
+)
 
 
 def tokenize(text: str) -> list[str]:
@@ -157,6 +166,7 @@ def read_corpus() -> tuple[list[str], list[str]]:
                 "Put padding before the words (best for RNNs) or after.",
                 choices=("pre", "post"),
             ),
+            TOKENIZER_PARAM,
         ),
     )
 )
@@ -172,5 +182,10 @@ def sentiment(params: dict[str, Any], rng: np.random.Generator) -> RawData:
         num_classes=2,
         class_names=SENTIMENT_CLASSES,
         description="Short English review sentences (generated for nnstudio, CC0), positive or negative.",
-        extras={"max_tokens": params["max_tokens"], "length": params["length"], "padding": params["padding"]},
+        extras={
+            "max_tokens": params["max_tokens"],
+            "length": params["length"],
+            "padding": params["padding"],
+            "tokenizer": params["tokenizer"],
+        },
     )

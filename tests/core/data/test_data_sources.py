@@ -37,7 +37,7 @@ def _arrays(dataset: Dataset) -> list:
 
 def test_list_sources_covers_the_schema_and_groups_in_order():
     names = [s.name for s in list_sources()]
-    assert set(EXPECTED) | {"csv", "image_folder", "numpy", "idx"} == set(names)
+    assert set(EXPECTED) | {"csv", "image_folder", "numpy", "idx", "text_folder"} == set(names)
     groups = [s.group for s in list_sources()]
     assert groups == sorted(groups, key=["built-in", "generated", "import"].index)
     for info in list_sources():
