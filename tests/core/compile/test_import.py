@@ -39,7 +39,7 @@ def test_model_to_project_imports_attention_recurrent_merges_and_several_inputs_
     assert "side/d1" in project.weights["main"]
     assert project.training["optimizer"]["name"] == "sgd"
     assert project.training["optimizer"]["momentum"] == 0.9
-    assert project.training["loss"] == ["sparse_categorical_crossentropy", "mse"]
+    assert project.training["loss"] == {"classes": "sparse_categorical_crossentropy", "value": "mse"}
     assert project.training["metrics"] == ["accuracy", "mae"]
     rebuilt = compile_project(project)
     assert [layer.name for layer in rebuilt.layers if not isinstance(layer, keras.layers.InputLayer)] == [
@@ -125,7 +125,7 @@ def test_import_keras_file_imports_a_multi_input_multi_output_model(tmp_path):
     path = tmp_path / "zoo.keras"
     model.save(path)
     project = import_keras_file(path)
-    assert project.training["loss"] == ["sparse_categorical_crossentropy", "mse"]
+    assert project.training["loss"] == {"classes": "sparse_categorical_crossentropy", "value": "mse"}
     assert_same_predictions(model, compile_project(project), x)
 
 
@@ -170,12 +170,12 @@ def test_import_keras_file_reads_a_masked_text_model_and_keeps_its_masking(tmp_p
     assert_same_predictions(model, compile_project(project), x)
 
 
-def test_import_keras_file_says_which_loss_arguments_it_dropped(tmp_path):
+def test_import_keras_file_keeps_loss_arguments_and_says_which_it_dropped(tmp_path):
     x = keras.Input((3,), name="x")
     model = keras.Model(x, keras.layers.Dense(4, name="logits")(x))
-    model.compile("adam", keras.losses.SparseCategoricalCrossentropy(from_logits=True))
+    model.compile("adam", keras.losses.SparseCategoricalCrossentropy(from_logits=True, reduction="sum"))
     path = tmp_path / "logits.keras"
     model.save(path)
     project = import_keras_file(path)
-    assert project.training["loss"] == "sparse_categorical_crossentropy"
-    assert "from_logits=True" in project.description
+    assert project.training["loss"] == {"name": "sparse_categorical_crossentropy", "from_logits": True}
+    assert "reduction='sum'" in project.description

@@ -160,7 +160,9 @@ def test_generate_python_reads_like_hand_written_keras():
     assert 'keras.layers.Concatenate(name="concatenate_1")([block_1, extra])' in code
     assert "use_bias" not in code and "kernel_initializer" not in code  # defaults are left out
     assert "keras.optimizers.Adam(learning_rate=0.002)" in code
-    assert 'loss="mse"' in code and 'metrics=["mae"]' in code
+    # Two outputs: a loss and the metrics per output (a bare metrics list fails in Keras 3's fit).
+    assert 'loss={"classes": "mse", "value": "mse"}' in code
+    assert 'metrics={"classes": ["mae"], "value": ["mae"]}' in code
     assert "BATCH_SIZE = 16" in code and "EPOCHS = 3" in code
     assert "keras.callbacks.EarlyStopping(" in code and "patience=4" in code
     assert 'if __name__ == "__main__":' in code and "model.summary()" in code
