@@ -7,7 +7,6 @@ needs. Every view exports PNG and SVG. Must not import Keras.
 """
 
 from nnstudio.ui.views.attention import AttentionMapView
-from nnstudio.ui.views.background import BackgroundCall
 from nnstudio.ui.views.base import FamilyView
 from nnstudio.ui.views.gan import GanLossView, SampleGridView, image_grid
 from nnstudio.ui.views.project_views import views_for_project
@@ -17,7 +16,6 @@ from nnstudio.ui.views.text_box import TextPredictionBox
 
 __all__ = [
     "AttentionMapView",
-    "BackgroundCall",
     "FamilyView",
     "GanLossView",
     "ReconstructionView",

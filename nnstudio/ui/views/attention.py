@@ -18,8 +18,8 @@ from PySide6.QtWidgets import QComboBox, QLabel, QSpinBox, QVBoxLayout, QWidget
 
 from nnstudio.core.training.events import AttentionMaps, RunStarted
 from nnstudio.ui.plots.base import caption, export_canvas, make_canvas, set_muted, style_plot
-from nnstudio.ui.views.background import BackgroundCall
 from nnstudio.ui.views.base import FamilyView
+from nnstudio.ui.workers.jobs import JobRunner
 
 MEAN_HEADS = -1
 PAD_TOKEN = "<pad>"
@@ -38,7 +38,7 @@ class AttentionMapView(FamilyView):
         self.latest: AttentionMaps | None = None
         self._shown: tuple | None = None
         self._scorer: Scorer | None = None
-        self._background = BackgroundCall(self)
+        self._background = JobRunner("nnstudio-attention", self)
         self._background.finished.connect(self._on_scored)
         self._background.failed.connect(lambda message: self.info.setText(message))
 
@@ -109,7 +109,7 @@ class AttentionMapView(FamilyView):
     def _request_input(self, index: int) -> None:
         if self._scorer is not None:
             self.info.setText(f"computing the maps of input {index}…")
-            self._background.run(self._scorer, index)
+            self._background.call(self._scorer, index)
 
     def _on_scored(self, result) -> None:
         if isinstance(result, AttentionMaps):
@@ -130,7 +130,7 @@ class AttentionMapView(FamilyView):
         if not project.weights.get(name):
             self.set_scorer(None)
             return
-        self._background.run(ProjectScorer, project)
+        self._background.call(ProjectScorer, project)
 
     def handle(self, event) -> None:
         """Keep the newest attention maps (never draws)."""

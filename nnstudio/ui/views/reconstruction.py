@@ -28,9 +28,9 @@ from nnstudio.ui.plots.base import (
     set_muted,
     style_plot,
 )
-from nnstudio.ui.views.background import BackgroundCall
 from nnstudio.ui.views.base import FamilyView
 from nnstudio.ui.views.gan import image_grid
+from nnstudio.ui.workers.jobs import JobRunner
 
 BINS = 40
 MAX_PAIRS = 12
@@ -61,7 +61,7 @@ class ReconstructionView(FamilyView):
         set_muted(self.info)
         self.readout = QLabel("")
         set_font(self.readout, bold=True)
-        self._background = BackgroundCall(self)
+        self._background = JobRunner("nnstudio-anomaly-scores", self)
         self._background.finished.connect(self._on_evaluated)
         self._background.failed.connect(lambda message: self.readout.setText(f"Could not score: {message}"))
 
@@ -164,7 +164,7 @@ class ReconstructionView(FamilyView):
         if not settings or not project.weights.get(name):
             return
         self.readout.setText("Scoring normal and anomalous samples…")
-        self._background.run(
+        self._background.call(
             _evaluate, project, tuple(settings.get("normal_classes", ())), float(settings.get("percentile", 95.0))
         )
 

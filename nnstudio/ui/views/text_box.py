@@ -1,7 +1,7 @@
 """Type a sentence, see the text model's prediction with its probability.
 
 The box holds a predictor, a callable ``sentences -> (n, classes) probabilities`` that runs on
-a background thread (see :class:`~nnstudio.ui.views.background.BackgroundCall`), so Keras
+a background thread (see :meth:`~nnstudio.ui.workers.jobs.JobRunner.call`), so Keras
 never runs on the UI thread; typing is debounced so that a prediction runs at most every
 :data:`DEBOUNCE_MS`. :meth:`TextPredictionBox.set_project` builds the predictor from a
 trained text project. Its Explain button asks (:attr:`TextPredictionBox.explain_requested`)
@@ -28,8 +28,8 @@ from PySide6.QtWidgets import (
 
 from nnstudio.core.training.events import RunStarted
 from nnstudio.ui.plots.base import set_font
-from nnstudio.ui.views.background import BackgroundCall
 from nnstudio.ui.views.base import FamilyView
+from nnstudio.ui.workers.jobs import JobRunner
 
 DEBOUNCE_MS = 250
 EXAMPLES = (
@@ -64,7 +64,7 @@ class TextPredictionBox(FamilyView):
         self.class_names: tuple[str, ...] = ()
         self.probabilities: np.ndarray | None = None
         self.predicted_text = ""
-        self._background = BackgroundCall(self)
+        self._background = JobRunner("nnstudio-text-box", self)
         self._background.finished.connect(self._on_predicted)
         self._background.failed.connect(self._on_failed)
         self._debounce = QTimer(self)
@@ -142,7 +142,7 @@ class TextPredictionBox(FamilyView):
             self.set_predictor(None)
             return
         self.result.setText("Loading the model…")
-        self._background.run(_classifier_for, project)
+        self._background.call(_classifier_for, project)
 
     def handle(self, event) -> None:
         """Disable predictions while a run trains (``set_project`` turns them back on)."""
@@ -173,7 +173,7 @@ class TextPredictionBox(FamilyView):
         text = self.edit.text().strip()
         if self._predictor is None or not text:
             return
-        self._background.run(_predict_one, self._predictor, text)
+        self._background.call(_predict_one, self._predictor, text)
 
     def _on_predicted(self, result) -> None:
         if isinstance(result, _Classifier):

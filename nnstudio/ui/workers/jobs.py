@@ -12,8 +12,9 @@ ever raised into Qt.
 
 Used by training (:mod:`~nnstudio.ui.workers.training_worker`), evaluation
 (:mod:`~nnstudio.ui.workers.evaluation_worker`), the data panel's preview loading,
-autosave (:mod:`nnstudio.ui.document`) and the start-up Keras import
-(:mod:`nnstudio.ui.app`). Must not import Keras.
+autosave (:mod:`nnstudio.ui.document`), the start-up Keras import
+(:mod:`nnstudio.ui.app`) and the family views' predictions (:mod:`nnstudio.ui.views`).
+Must not import Keras.
 """
 
 from __future__ import annotations
@@ -88,6 +89,10 @@ class _Relay(QObject):
             self.message.emit(kind, token, payload)
         except RuntimeError:  # the runner was deleted while its job finished; nobody listens
             pass
+
+
+def _without_context(_context: JobContext, function: Callable[..., Any], *args: Any) -> Any:
+    return function(*args)
 
 
 @dataclass
@@ -169,6 +174,14 @@ class JobRunner(QObject):
                 self._thread = threading.Thread(target=self._loop, name=self.name, daemon=True)
                 self._thread.start()
         return context.token
+
+    def call(self, function: Callable[..., Any], *args: Any) -> int:
+        """Queue ``function(*args)``, a job that needs no :class:`JobContext`; return its token.
+
+        For short calls made again and again (a view's prediction for the sentence being
+        typed): a newer call makes this one stale like any :meth:`submit`.
+        """
+        return self.submit(_without_context, function, *args)
 
     def cancel(self) -> None:
         """Ask the newest job to stop; its outcome (a result, or ``cancelled``) still arrives."""

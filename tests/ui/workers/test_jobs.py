@@ -93,6 +93,18 @@ def test_job_runner_runs_queued_jobs_one_at_a_time_on_one_thread(qtbot, runner):
     assert len(threads) in (1, 2) and len(set(threads)) == 1
 
 
+def test_job_runner_call_runs_a_plain_function_and_delivers_only_the_newest_result(qtbot, runner):
+    release = threading.Event()
+    results = []
+    runner.finished.connect(results.append)
+    runner.call(lambda text: release.wait(5.0) and text, "old")
+    with qtbot.waitSignal(runner.finished, timeout=TIMEOUT):
+        runner.call(str.upper, "new")
+        release.set()
+    assert runner.wait(5.0)
+    assert results == ["NEW"]
+
+
 @pytest.mark.parametrize(
     "exc, message",
     [
