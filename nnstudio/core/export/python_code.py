@@ -410,7 +410,7 @@ class _ScriptWriter:
         parts = ["\n".join(header), "\n".join(["import keras", *imports])]
         if self.backbones.constant_lines:
             parts.append(
-                "# Files the backbones are built from: they must be at these paths when this script runs.\n"
+                "# Files the model is built from: they must be at these paths when this script runs.\n"
                 + "\n".join(self.backbones.constant_lines)
             )
         if embedded:

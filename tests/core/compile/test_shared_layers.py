@@ -38,16 +38,19 @@ def test_siamese_model_imports_with_the_sharing_visible_and_predicts_identically
     assert np.allclose(rebuilt.get_layer("tower").kernel, model.get_layer("tower").kernel)
 
 
-def test_shared_layer_exports_to_keras_and_says_why_not_to_python(tmp_path):
-    from nnstudio.core.compile.errors import ExportError
+def test_shared_layer_exports_to_keras_and_to_python(tmp_path):
     from nnstudio.core.export import export_keras, generate_python
 
     model = _siamese()
     project = model_to_project(model)
     reloaded = keras.saving.load_model(export_keras(project, tmp_path / "siamese.keras"), safe_mode=True)
     assert_same_predictions(model, reloaded, [sample((2, 6), 3), sample((2, 6), 4)])
-    with pytest.raises(ExportError, match="shared layer"):
-        generate_python(project)
+    namespace: dict = {"__name__": "generated"}
+    exec(compile(generate_python(project), "generated.py", "exec"), namespace)
+    generated = namespace["build_model"]()
+    generated.set_weights(compile_project(project).get_weights())
+    assert generated.count_params() == model.count_params()
+    assert_same_predictions(model, generated, [sample((2, 6), 3), sample((2, 6), 4)])
 
 
 def test_shared_nested_model_stays_refused():
