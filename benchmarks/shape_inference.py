@@ -4,13 +4,21 @@ Builds a residual network of convolutions, pooling, dense layers and Add/Concate
 (skip connections), times a full inference, then the incremental refresh that follows one
 parameter edit (median of 20). Keras is never imported (all layers are curated).
 
+Also times opening a project with an EfficientNetB0 Backbone node (loading it and inferring
+its shapes) in a fresh process, first with an empty backbone description cache (Keras builds
+the model), then with the cache the first run left (no Keras).
+
 Run: ``.venv/bin/python benchmarks/shape_inference.py``. The last line is the headline figure.
 """
 
 from __future__ import annotations
 
+import json
+import os
 import statistics
+import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -63,6 +71,43 @@ def residual_network(layers: int = TARGET_LAYERS) -> Graph:
     return graph
 
 
+_OPEN_PROJECT = """
+import json, sys, time
+start = time.perf_counter()
+from nnstudio.core.project import load_project
+from nnstudio.core.shapes import infer_shapes
+report = infer_shapes(load_project(sys.argv[1]).networks["main"])
+assert report.ok, report.diagnostics[:3]
+print(json.dumps({"seconds": time.perf_counter() - start, "keras": "keras" in sys.modules}))
+"""
+
+
+def backbone_project_open() -> tuple[dict, dict]:
+    """Open an EfficientNetB0 backbone project in two fresh processes: cold, then warm cache."""
+    from nnstudio.core.graph import Edge, Graph, Node
+    from nnstudio.core.project import Project, save_project
+
+    graph = Graph("main")
+    graph.add_node(Node("image", "Input", {"shape": [224, 224, 3]}))
+    graph.add_node(Node("backbone", "Backbone", {"source": "EfficientNetB0"}))
+    graph.add_node(Node("classes", "Dense", {"units": 10, "activation": "softmax"}))
+    graph.connect(Edge("image", 0, "backbone", 0))
+    graph.connect(Edge("backbone", 0, "classes", 0))
+    runs = []
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / "efficientnet.nnstudio"
+        save_project(Project(name="efficientnet", networks={"main": graph}), path)
+        env = {**os.environ, "XDG_CACHE_HOME": str(Path(folder) / "cache"), "TF_CPP_MIN_LOG_LEVEL": "3"}
+        root = str(Path(__file__).resolve().parents[1])
+        env["PYTHONPATH"] = os.pathsep.join(filter(None, [root, env.get("PYTHONPATH")]))
+        for _ in range(2):
+            result = subprocess.run(
+                [sys.executable, "-c", _OPEN_PROJECT, str(path)], env=env, capture_output=True, text=True, check=True
+            )
+            runs.append(json.loads(result.stdout.strip().splitlines()[-1]))
+    return runs[0], runs[1]
+
+
 def _median_ms(samples: list[float]) -> float:
     return statistics.median(samples) * 1000
 
@@ -106,6 +151,12 @@ def main() -> None:
     print(
         f"refresh after a units edit (downstream shapes change), median of 20: {_median_ms(shape_changing):.1f} ms "
         f"({statistics.median(recomputed):.0f} nodes recomputed)"
+    )
+    cold, warm = backbone_project_open()
+    print(
+        f"open an EfficientNetB0 backbone project in a fresh process: {cold['seconds']:.2f} s with an empty "
+        f"description cache (Keras imported: {cold['keras']}), {warm['seconds']:.2f} s with it warm "
+        f"(Keras imported: {warm['keras']})"
     )
     headline = max(_median_ms(cosmetic), _median_ms(shape_changing))  # the slower kind of edit
     print(f"shape refresh after one edit ({n_layers} layers): {headline:.1f} ms")
