@@ -49,7 +49,14 @@ def is_hub_source(source: str) -> bool:
     return "://" in text or (bool(text) and Path(text).is_dir())
 
 
-def _require_keras_hub(source: str) -> Any:
+def require_keras_hub(source: str) -> Any:
+    """Import and return ``keras_hub``.
+
+    Raises
+    ------
+    BackboneError
+        When KerasHub is not installed: the message says how to install it.
+    """
     try:
         import keras_hub
     except ImportError:
@@ -130,7 +137,7 @@ def load_backbone(source: str, load_weights: bool = True) -> Any:
         No KerasHub, not a preset folder, or KerasHub refuses it.
     """
     folder = check_preset_folder(source)
-    keras_hub = _require_keras_hub(source)
+    keras_hub = require_keras_hub(source)
     try:
         return keras_hub.models.Backbone.from_preset(str(folder), load_weights=load_weights)
     except Exception as exc:  # KerasHub raises ValueError, OSError, KeyError... for a bad preset
@@ -285,7 +292,11 @@ def describe_preset(source: str, cut: str | None, pooling: str, input_shape: tup
     return {
         "cut": name,
         "output_shape": [None, *model.outputs[0].shape[1:]],
-        "feature_shape": [None, *features.outputs[0].shape[1:]],
+        "feature_shape": [
+            None,
+            *([length] if len(features.outputs[0].shape) == 3 else []),
+            features.outputs[0].shape[-1],
+        ],
         "cut_kind": kind,
         "layers": layers,
     }

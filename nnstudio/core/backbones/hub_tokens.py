@@ -34,7 +34,7 @@ def load_tokenizer(folder: str) -> Any:
     BackboneError
         No KerasHub, not a preset folder, no tokenizer in it, or KerasHub refuses it.
     """
-    from nnstudio.core.backbones.hub import _first_line, _require_keras_hub, check_preset_folder
+    from nnstudio.core.backbones.hub import _first_line, check_preset_folder, require_keras_hub
 
     path = check_preset_folder(folder)
     config = path / "tokenizer.json"
@@ -45,7 +45,7 @@ def load_tokenizer(folder: str) -> Any:
         )
     key = (os.path.abspath(path), config.stat().st_mtime_ns)
     if key not in _TOKENIZERS:
-        keras_hub = _require_keras_hub(folder)
+        keras_hub = require_keras_hub(folder)
         try:
             _TOKENIZERS[key] = keras_hub.models.Tokenizer.from_preset(str(path))
         except Exception as exc:  # KerasHub raises many types for a bad tokenizer

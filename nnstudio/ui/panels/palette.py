@@ -184,7 +184,9 @@ class PalettePanel(QWidget):
         return root
 
     def _add_pretrained_hints(self, root: QTreeWidgetItem) -> None:
-        """Say what a Backbone takes."""
+        """Say what a Backbone takes, and how text backbones come (KerasHub, an optional extra)."""
+        from nnstudio.core.backbones import hub
+
         hints = [
             (
                 "Source: an architecture or a .keras file",
@@ -192,6 +194,24 @@ class PalettePanel(QWidget):
                 "with weights = imagenet; nnstudio never downloads.",
             )
         ]
+        if hub.hub_available():
+            hints.append(
+                (
+                    "Text: a KerasHub preset folder (BERT, GPT-2, T5)",
+                    "Set a Backbone's source to a folder that save_to_preset wrote (config.json, "
+                    "model.weights.h5, tokenizer.json). It reads token ids: on the Data page choose a text "
+                    "source and set its tokenizer to the same folder. nnstudio never downloads.",
+                )
+            )
+        else:
+            hints.append(
+                (
+                    f"Text backbones (BERT, GPT-2, T5): {hub.INSTALL_HINT}",
+                    f"KerasHub is not installed. Install nnstudio's hub extra ({hub.INSTALL_HINT}, or "
+                    "pip install keras-hub) and restart nnstudio to use BERT, GPT-2 and T5 preset folders "
+                    "as Backbone sources.",
+                )
+            )
         for text, tip in hints:
             hint = QTreeWidgetItem(root, [text])
             hint.setToolTip(0, doc_html(tip))

@@ -16,11 +16,16 @@ POOLINGS = ("avg", "max", "none")
 
 
 def _described(shapes: list, params: dict) -> dict:
+    from nnstudio.core.backbones import hub
     from nnstudio.core.backbones.errors import BackboneError
     from nnstudio.core.backbones.source import describe
 
     (shape,) = shapes
     try:
+        if hub.is_hub_source(str(params.get("source") or "")):
+            # A cached description would hide that the backbone cannot be built here.
+            hub.check_preset_folder(str(params["source"]))
+            hub.require_keras_hub(str(params["source"]))
         return describe(params, tuple(shape[1:]))
     except BackboneError as exc:
         raise ParamError(exc.param, str(exc)) from None
@@ -38,28 +43,31 @@ register(
     LayerSpec(
         type="Backbone",
         category="Pretrained",
-        doc="A pretrained network (a keras.applications architecture or a .keras file) cut at a layer, with "
-        "its weights from a local file or Keras' cache; freeze it all, or all but its top layers.",
+        doc="A pretrained network (a keras.applications architecture, a .keras file, or a KerasHub preset folder "
+        "such as BERT, GPT-2 or T5 reading token ids) cut at a layer, with its weights from a local file or "
+        "Keras' cache; freeze it all, or all but its top layers.",
         params=(
             ParamSpec(
                 "source",
                 "str",
                 "MobileNetV2",
-                "A keras.applications architecture (MobileNetV2, ResNet50...) or the path of a .keras model file.",
+                "A keras.applications architecture (MobileNetV2, ResNet50...), the path of a .keras model file, "
+                "or a KerasHub preset folder (needs the hub extra).",
             ),
             ParamSpec(
                 "weights",
                 "str",
                 None,
                 "A .weights.h5 or .keras file, or `imagenet` for Keras' cache "
-                "(empty: random weights, or the .keras source's own).",
+                "(empty: random weights, or the .keras source's or the KerasHub preset's own).",
                 optional=True,
             ),
             ParamSpec(
                 "cut",
                 "str",
                 None,
-                "The layer whose output leaves the node (empty: the last feature layer before the classifier).",
+                "The layer whose output leaves the node (empty: the last feature layer before the classifier; "
+                "for a KerasHub preset an output such as pooled_output or sequence_output).",
                 optional=True,
             ),
             ParamSpec("pooling", "choice", "avg", "Global pooling of the feature maps.", choices=POOLINGS),
