@@ -197,21 +197,19 @@ class PalettePanel(QWidget):
         if hub.hub_available():
             hints.append(
                 (
-                    "Text: a KerasHub preset folder (BERT, GPT-2, T5)",
-                    "Set a Backbone's source to a folder that save_to_preset wrote (config.json, "
-                    "model.weights.h5, tokenizer.json). It reads token ids: on the Data page choose a text "
-                    "source and set its tokenizer to the same folder. nnstudio never downloads.",
+                    "Text: a KerasHub preset folder",
+                    "BERT, GPT-2, T5...: set a Backbone's source to a folder that save_to_preset wrote "
+                    "(config.json, model.weights.h5, tokenizer.json). It reads token ids: on the Data page "
+                    "choose a text source and set its tokenizer to the same folder. nnstudio never downloads.",
                 )
             )
         else:
-            hints.append(
-                (
-                    f"Text backbones (BERT, GPT-2, T5): {hub.INSTALL_HINT}",
-                    f"KerasHub is not installed. Install nnstudio's hub extra ({hub.INSTALL_HINT}, or "
-                    "pip install keras-hub) and restart nnstudio to use BERT, GPT-2 and T5 preset folders "
-                    "as Backbone sources.",
-                )
+            install = (
+                f"KerasHub is not installed. Install nnstudio's hub extra ({hub.INSTALL_HINT}, or "
+                "pip install keras-hub) and restart nnstudio to use BERT, GPT-2 and T5 preset folders "
+                "as Backbone sources."
             )
+            hints += [("Text (BERT, GPT-2, T5) needs KerasHub:", install), (hub.INSTALL_HINT, install)]
         for text, tip in hints:
             hint = QTreeWidgetItem(root, [text])
             hint.setToolTip(0, doc_html(tip))

@@ -25,17 +25,17 @@ def _pretrained_rows(qtbot) -> list[tuple[str, str, bool]]:
 def test_palette_without_keras_hub_says_how_to_install_it_and_offers_no_text_entry(qtbot, monkeypatch):
     monkeypatch.setattr(hub, "hub_available", lambda: False)
     rows = _pretrained_rows(qtbot)
-    (hint,) = [row for row in rows if "BERT" in row[0]]
-    text, tip, draggable = hint
-    assert "pip install -e '.[hub]'" in text and "KerasHub is not installed" in tip and not draggable
+    hints = [row for row in rows if row[0] != "Backbone"][1:]
+    assert [row[0] for row in hints] == ["Text (BERT, GPT-2, T5) needs KerasHub:", "pip install -e '.[hub]'"]
+    assert all("KerasHub is not installed" in tip and not draggable for _, tip, draggable in hints)
     assert [row[0] for row in rows if row[2]] == ["Backbone"]
 
 
 def test_palette_with_keras_hub_says_a_preset_folder_is_a_backbone_source(qtbot, monkeypatch):
     monkeypatch.setattr(hub, "hub_available", lambda: True)
     rows = _pretrained_rows(qtbot)
-    (hint,) = [row for row in rows if "BERT" in row[0]]
-    assert hint[0].startswith("Text: a KerasHub preset folder") and "tokenizer" in hint[1]
+    (hint,) = [row for row in rows if row[0].startswith("Text")]
+    assert hint[0] == "Text: a KerasHub preset folder" and "BERT" in hint[1] and "tokenizer" in hint[1]
     assert not any("pip install" in row[0] for row in rows)
 
 
