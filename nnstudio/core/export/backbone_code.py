@@ -4,9 +4,11 @@ One helper function per distinct backbone (``def mobilenetv3small_backbone(x, na
 makes what :func:`nnstudio.core.backbones.source.build_backbone` makes: the
 ``keras.applications`` architecture without its top (or the ``.keras`` model file, loaded
 with ``safe_mode``), its weights loaded from the node's file, the cut, the freezing rule and
-the pooling, as a nested model named after the node. The files it reads are module-level
-constants holding absolute paths, written at the top of the script with a comment saying
-they must be there. KerasHub preset folders are refused.
+the pooling, as a nested model named after the node. A KerasHub preset folder is loaded with
+``keras_hub.models.Backbone.from_preset`` and given the padding mask and segment ids made
+from its token ids, as :mod:`nnstudio.core.backbones.hub` does. The files and folders it
+reads are module-level constants holding absolute paths, written at the top of the script
+with a comment saying they must be there.
 
 Must not import Qt. Keras is imported (through the backbone description) only when the
 cut, pooling or freezing needs the model's layers.
@@ -87,16 +89,40 @@ class BackboneCode:
         from nnstudio.core.backbones.source import IMAGENET, _settings, describe, is_model_file
         from nnstudio.core.export.training_code import literal
 
-        source, _, pooling, freeze, top, weights = _settings(dict(node.params))
-        if is_hub_source(source):
+        source, _, _, freeze, top, weights = _settings(dict(node.params))
+        hub = is_hub_source(source)
+        if hub and ("://" in source or weights == IMAGENET):
             raise ExportError(
-                f"Cannot write backbone `{node.id}` as Python code: Python export of KerasHub backbones (preset "
-                f"folders) is not supported; export the project as .keras instead. Received: source={source!r}."
+                f"Cannot write backbone `{node.id}` as Python code: a KerasHub backbone is read from a local preset "
+                f"folder, with its own weights or a .weights.h5 file. Received: source={source!r}, weights={weights!r}."
             )
         described = describe(dict(node.params), input_shape)
-        stem = Path(source).name[: -len(".keras")] if is_model_file(source) else source
+        stem = Path(source).name[: -len(".keras")] if is_model_file(source) else Path(source).name
         base_name = re.sub(r"\W+", "_", stem.lower()).strip("_") or "pretrained"
         fn = self.fresh(base_name if base_name.endswith("backbone") else f"{base_name}_backbone")
+        make = self._preset_lines if hub else self._keras_lines
+        loading, applying, what, pooled = make(node, described)
+        freezing, how = _freeze_lines(described["layers"], freeze, top, is_model_file(source) or hub)
+        body = loading + freezing + applying
+        summary = f"{what} cut at `{described['cut']}`{pooled}; {how}."
+        lines = [f"def {fn}(x, name={literal(node.id)}):", *_docstring(summary)]
+        lines += [f"    {line}" if line else "" for line in body]
+        self.functions.append("\n".join(lines))
+        return fn
+
+    def _keras_lines(self, node: Node, described: dict) -> tuple[list[str], list[str], str, str]:
+        """A keras.applications architecture or a .keras file.
+
+        Returns
+        -------
+        tuple
+            The lines that load and cut the model (``features``), the lines that apply it,
+            the docstring's words for the source and for the pooling.
+        """
+        from nnstudio.core.backbones.source import IMAGENET, _settings, is_model_file
+        from nnstudio.core.export.training_code import literal
+
+        source, _, pooling, _, _, weights = _settings(dict(node.params))
         features = "base" if described["cut_kind"] != "none" else "features"
         if is_model_file(source):
             model_file = self._constant(source, "model_file", node.id)
@@ -116,21 +142,85 @@ class BackboneCode:
         elif weights == IMAGENET:
             what += " with Keras' ImageNet weights (downloaded on first use),"
         body += _cut_lines(described)
-        freezing, how = _freeze_lines(described["layers"], freeze, top, is_model_file(source))
-        body += freezing
-        body += ['inputs = keras.Input(shape=x.shape[1:], name=name + "_input")', "outputs = features(inputs)"]
+        applying = ['inputs = keras.Input(shape=x.shape[1:], name=name + "_input")', "outputs = features(inputs)"]
         pool = _POOLING_LAYERS.get((pooling, len(described["feature_shape"])))
         if pool is not None:
-            body.append(f'outputs = keras.layers.{pool}(name=name + "_pooling")(outputs)')
-        body.append("return keras.Model(inputs, outputs, name=name)(x)")
-        summary = f"{what} cut at `{described['cut']}`"
-        if pool is not None:
-            summary += f", with {_POOLING_WORDS[pooling]}"
-        summary += f"; {how}."
-        lines = [f"def {fn}(x, name={literal(node.id)}):", *_docstring(summary)]
-        lines += [f"    {line}" if line else "" for line in body]
-        self.functions.append("\n".join(lines))
-        return fn
+            applying.append(f'outputs = keras.layers.{pool}(name=name + "_pooling")(outputs)')
+        applying.append("return keras.Model(inputs, outputs, name=name)(x)")
+        return body, applying, what, f", with {_POOLING_WORDS[pooling]}" if pool is not None else ""
+
+    def _preset_lines(self, node: Node, described: dict) -> tuple[list[str], list[str], str, str]:
+        """A KerasHub preset folder, with the mask and segment ids made from the token ids as
+        :func:`nnstudio.core.backbones.hub.build_preset` makes them; returns as :meth:`_keras_lines`."""
+        from nnstudio.core.backbones import hub
+        from nnstudio.core.backbones.errors import BackboneError
+        from nnstudio.core.backbones.source import _settings
+        from nnstudio.core.export.training_code import literal
+
+        source, cut, pooling, _, _, weights = _settings(dict(node.params))
+        try:
+            backbone = hub.load_backbone(source, load_weights=False)
+            inputs = list(hub._features(backbone, cut, source)[0].input)
+            padding = hub.pad_id(source)
+        except BackboneError as exc:
+            raise ExportError(f"Cannot write backbone `{node.id}` as Python code: {exc}") from None
+        preset = self._constant(source, "preset", node.id)
+        what = f"The KerasHub backbone of the preset folder {preset}"
+        body = ["import keras_hub", ""]
+        if weights:
+            weights_file = self._constant(weights, "weights", node.id)
+            body += [
+                f"backbone = keras_hub.models.Backbone.from_preset({preset}, load_weights=False)",
+                f"backbone.load_weights({weights_file})",
+            ]
+            what += f" with the weights in {weights_file},"
+        else:
+            body.append(f"backbone = keras_hub.models.Backbone.from_preset({preset})")
+        name = literal(described["cut"])
+        if described["cut_kind"] == "layer":
+            body.append(f"cut = backbone.get_layer({name})._inbound_nodes[0].output_tensors[0]")
+        else:
+            body.append(
+                f"cut = backbone.output[{name}]" if isinstance(backbone.output, dict) else "cut = backbone.output"
+            )
+        if list(inputs) == list(backbone.input):
+            body.append('features = keras.Model(backbone.input, cut, name=backbone.name + "_cut")')
+        else:
+            body += [
+                "# A model of the inputs the cut depends on only.",
+                "needed = {",
+                *(f"    {literal(key)}: backbone.input[{literal(key)}]," for key in inputs),
+                "}",
+                'features = keras.Model(needed, cut, name=backbone.name + "_cut")',
+            ]
+        applying = [
+            'token_ids = keras.Input(shape=x.shape[1:], dtype="int32", name=name + "_input")',
+            f"real = keras.ops.not_equal(token_ids, {padding})  # not the tokenizer's padding id",
+            "feeds = {",
+            *(f"    {literal(key)}: {_feed(key)}" for key in inputs),
+            "}",
+            "outputs = features(feeds)",
+        ]
+        pooled = ""
+        if len(described["feature_shape"]) == 3 and pooling == "avg":
+            applying.append('outputs = keras.layers.GlobalAveragePooling1D(name=name + "_pooling")(outputs, mask=real)')
+            pooled = ", averaged over the real tokens"
+        elif len(described["feature_shape"]) == 3 and pooling == "max":
+            applying.append(
+                "outputs = keras.ops.max(keras.ops.where(keras.ops.expand_dims(real, -1), outputs, -1e9), axis=1)"
+            )
+            pooled = ", the maximum over the real tokens"
+        applying.append("return keras.Model(token_ids, outputs, name=name)(x)")
+        return body, applying, what, pooled
+
+
+def _feed(key: str) -> str:
+    """What feeds a KerasHub backbone's input ``key``, made from ``token_ids`` and ``real``."""
+    if key.endswith("token_ids"):
+        return "token_ids,"
+    if key.endswith("padding_mask"):
+        return 'keras.ops.cast(real, "int32"),'
+    return "keras.ops.zeros_like(token_ids),  # one segment"
 
 
 def _cut_lines(described: dict) -> list[str]:

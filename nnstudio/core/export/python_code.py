@@ -7,7 +7,9 @@ helper function per distinct block (``def residual_block(x, name=...)``, buildin
 as a nested model exactly as nnstudio compiles it), ``compile_model`` and ``train`` functions
 with the project's training settings, and a ``__main__`` section that compiles the model and
 prints its summary. nnstudio's own layers (PositionalEmbedding) are embedded by source, so
-the file runs with only Keras installed.
+the file runs with only Keras installed. A layer that SharedLayer nodes call again is created
+once, as a variable of its own, and called once per input; Backbone nodes get a helper
+function each (:mod:`nnstudio.core.export.backbone_code`).
 
 Must not import Qt. Keras is imported inside the functions only (to find layer classes and
 their defaults).

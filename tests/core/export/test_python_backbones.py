@@ -184,9 +184,43 @@ def test_shared_layer_naming_a_missing_node_is_refused_with_a_reason():
         generate_python(Project(name="p", networks={"main": graph}))
 
 
-def test_kerashub_preset_folder_backbone_is_refused_with_a_reason(tmp_path):
-    node = Node("text", "Backbone", {"source": str(tmp_path)})
-    with pytest.raises(ExportError, match="KerasHub backbones"):
+@pytest.mark.parametrize(
+    ("preset", "params"),
+    [
+        ("bert_preset", {"freeze": "top", "trainable_top": 2}),
+        ("gpt2_preset", {"pooling": "max", "freeze": "none"}),
+        ("bert_preset", {"cut": "sequence_output"}),
+    ],
+)
+def test_kerashub_preset_backbone_code_builds_the_mask_from_token_ids_and_predicts_like_the_app(
+    tmp_path, preset, params
+):
+    pytest.importorskip("keras_hub")
+    from ..backbones import hub_presets
+
+    folder = getattr(hub_presets, preset)(tmp_path / preset.replace("_preset", "_tiny"))
+    graph = graph_of(
+        [
+            ("tokens", "Input", {"shape": [10], "dtype": "int32"}),
+            ("backbone", "Backbone", {"source": str(folder), **params}),
+            ("classes", "Dense", {"units": 2, "activation": "softmax"}),
+        ],
+        [("tokens", 0, "backbone", 0), ("backbone", 0, "classes", 0)],
+    )
+    code = generate_python(Project(name="text", networks={"main": graph}))
+    assert f'BACKBONE_PRESET = "{folder}"' in code
+    assert "keras_hub.models.Backbone.from_preset(BACKBONE_PRESET)" in code
+    app = compile_graph(graph)
+    generated = _build(code)
+    assert _counts(generated) == _counts(app)
+    _copy_weights_except(app, generated, skip="backbone")
+    tokens = np.array([[2, 5, 6, 8, 10, 3, 0, 0, 0, 0], [2, 7, 9, 14, 13, 3, 0, 0, 0, 0]], "int32")
+    _assert_same(app, generated, tokens)
+
+
+def test_kerashub_download_handle_is_refused_with_a_reason():
+    node = Node("text", "Backbone", {"source": "hf://google/bert"})
+    with pytest.raises(ExportError, match="local preset folder"):
         BackboneCode(lambda name: name).call(node, (16,), "tokens")
 
 
