@@ -172,6 +172,41 @@ def test_shared_layer_built_on_the_canvas_is_one_layer_in_the_code():
     _assert_same(app, generated, [sample((2, 5), 3), sample((2, 5), 4)])
 
 
+def test_shared_layer_inside_a_block_is_created_once_in_the_block_helper():
+    twin = graph_of(
+        [
+            ("a", "Input", {}),
+            ("b", "Input", {}),
+            ("encoder", "Dense", {"units": 3}),
+            ("encoder_again", "SharedLayer", {"layer": "encoder", "layer_type": "Dense", "layer_params": {"units": 3}}),
+            ("sum", "Add", {}),
+        ],
+        [
+            ("a", 0, "encoder", 0),
+            ("b", 0, "encoder_again", 0),
+            ("encoder", 0, "sum", 0),
+            ("encoder_again", 0, "sum", 1),
+        ],
+        name="twin",
+    )
+    graph = graph_of(
+        [
+            ("x", "Input", {"shape": [4]}),
+            ("y", "Input", {"shape": [4]}),
+            ("twin", "Block", {"title": "Twin"}, twin),
+            ("out", "Dense", {"units": 1}),
+        ],
+        [("x", 0, "twin", 0), ("y", 0, "twin", 1), ("twin", 0, "out", 0)],
+    )
+    code = generate_python(Project(name="blocks", networks={"main": graph}))
+    helper = code[code.index("def twin_block") : code.index("def build_model")]
+    assert helper.count("keras.layers.Dense(") == 1 and "encoder_again = encoder_layer(b)" in helper
+    app = compile_graph(graph)
+    generated = _build(code)
+    generated.set_weights(app.get_weights())
+    _assert_same(app, generated, [sample((2, 4), 6), sample((2, 4), 7)])
+
+
 def test_shared_layer_naming_a_missing_node_is_refused_with_a_reason():
     graph = graph_of(
         [
