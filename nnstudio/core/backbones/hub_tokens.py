@@ -2,8 +2,8 @@
 
 A text source whose ``tokenizer`` parameter names a preset folder is tokenized here instead
 of with nnstudio's own word vocabulary: each text becomes ``start, tokens..., end`` (BERT:
-``[CLS] ... [SEP]``), cut or padded with the tokenizer's padding id to the data's ``length``,
-as KerasHub's own preprocessors pack a single segment. The Backbone node rebuilds the
+``[CLS] ... [SEP]``; T5: no start token), cut or padded with the tokenizer's padding id to the
+data's ``length``, as KerasHub's own preprocessors pack a single segment. The Backbone node rebuilds the
 padding mask from the padding id (:mod:`nnstudio.core.backbones.hub`).
 
 KerasHub is imported inside functions only. Must not import Qt.
@@ -21,6 +21,8 @@ import numpy as np
 from nnstudio.core.backbones.errors import BackboneError
 from nnstudio.core.data.errors import InvalidDataParamError
 
+#: Tokenizers whose model reads no start token (T5's encoder: KerasHub's T5Preprocessor adds only the end).
+NO_START_TOKEN = frozenset({"T5Tokenizer"})
 #: Texts tokenized per call (bounds the memory of the ragged intermediate).
 CHUNK = 1024
 _TOKENIZERS: dict[tuple, Any] = {}
@@ -95,9 +97,10 @@ def tokenize_texts(folder: str, texts: Sequence[str], length: int) -> np.ndarray
     from keras import ops
     from keras_hub.layers import StartEndPacker
 
+    no_start = type(tokenizer).__name__ in NO_START_TOKEN
     packer = StartEndPacker(
         sequence_length=int(length),
-        start_value=_special(tokenizer, "cls_token_id", "start_token_id"),
+        start_value=None if no_start else _special(tokenizer, "cls_token_id", "start_token_id"),
         end_value=_special(tokenizer, "sep_token_id", "end_token_id"),
         pad_value=_special(tokenizer, "pad_token_id") or 0,
     )

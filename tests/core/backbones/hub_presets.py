@@ -91,6 +91,39 @@ def gpt2_preset(folder: Path, seed: int = 0) -> Path:
     return folder
 
 
+def t5_preset(folder: Path, seed: int = 0) -> Path:
+    """Save a one-layer T5 (hidden size 8) and a word-level SentencePiece tokenizer trained on a few sentences."""
+    import io
+
+    import keras
+    import keras_hub
+    import sentencepiece
+
+    keras.utils.set_random_seed(seed)
+    proto = io.BytesIO()
+    sentencepiece.SentencePieceTrainer.train(
+        sentence_iterator=iter(["the movie was good", "the plot is dull and bad", "great movie", "bad plot"] * 5),
+        model_writer=proto,
+        vocab_size=13,
+        model_type="word",
+        pad_id=0,
+        eos_id=1,
+        unk_id=2,
+        bos_id=-1,
+        pad_piece="<pad>",
+        eos_piece="</s>",
+        unk_piece="<unk>",
+        minloglevel=2,
+    )
+    tokenizer = keras_hub.models.T5Tokenizer(proto=proto.getvalue())
+    backbone = keras_hub.models.T5Backbone(
+        vocabulary_size=13, num_layers=1, num_heads=1, hidden_dim=8, intermediate_dim=16
+    )
+    backbone.save_to_preset(str(folder))
+    tokenizer.save_to_preset(str(folder))
+    return folder
+
+
 def review_folder(folder: Path, per_class: int = 8) -> Path:
     """Write a text folder: ``pos/*.txt`` and ``neg/*.txt``, short reviews in the BERT vocabulary."""
     for label, words in (("pos", "good great"), ("neg", "bad dull")):
