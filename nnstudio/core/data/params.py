@@ -70,7 +70,8 @@ class DataParam:
         str or None
             A one-line message ending with the received value, or None.
         """
-        if value is None:
+        if value is None or (self.optional and isinstance(value, str) and not value.strip()):
+            # An optional field left empty (a blank path box) is the same as no value.
             if self.optional or self.kind in ("columns", "int_list"):
                 return None
             return missing_value(self.name)

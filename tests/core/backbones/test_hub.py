@@ -201,5 +201,6 @@ def test_text_folder_tokenized_with_the_preset_feeds_the_backbone_node(bert, tmp
 
 def test_a_text_source_without_tokenizer_keeps_the_word_vocabulary(tmp_path):
     reviews = review_folder(tmp_path / "reviews")
-    dataset = load_dataset({"source": "text_folder", "params": {"path": str(reviews), "length": 6}})
+    # The data page sends an empty tokenizer box as "".
+    dataset = load_dataset({"source": "text_folder", "params": {"path": str(reviews), "length": 6, "tokenizer": ""}})
     assert dataset.vocabulary[:2] == ("<pad>", "<oov>") and dataset.x_train.shape[1:] == (6,)
