@@ -200,6 +200,11 @@ def _features(backbone: Any, cut: str | None, source: str) -> tuple[Any, str, st
     """The part of ``backbone`` that computes the cut: ``(model, cut name, cut kind)``."""
     import keras
 
+    if not isinstance(backbone.input, dict):
+        raise BackboneError(
+            f"`{Path(source).name}` holds a {type(backbone).__name__}, which does not read text; a KerasHub "
+            f"preset as a backbone is a text model (BERT, GPT-2, T5...). Received: source={source!r}."
+        )
     outputs = backbone.output if isinstance(backbone.output, dict) else {"sequence_output": backbone.output}
     name = cut or next((key for key in DEFAULT_OUTPUTS if key in outputs), next(iter(outputs)))
     if name in outputs:
@@ -276,8 +281,8 @@ def describe_preset(source: str, cut: str | None, pooling: str, input_shape: tup
     import math
 
     backbone = load_backbone(source, load_weights=False)
-    length = _sequence_length(tuple(input_shape), backbone, source)
     features, name, kind = _features(backbone, cut, source)
+    length = _sequence_length(tuple(input_shape), backbone, source)
     model = _assemble("described", features, pooling, length, 0)
     layers = [
         {
@@ -333,8 +338,8 @@ def build_preset(name: str, params: dict, input_shape: tuple) -> Any:
         from nnstudio.core.backbones.source import _load_weights
 
         _load_weights(backbone, weights, source, tuple(input_shape))
-    length = _sequence_length(tuple(input_shape), backbone, source)
     features, _, _ = _features(backbone, params.get("cut") or None, source)
+    length = _sequence_length(tuple(input_shape), backbone, source)
     layers = [layer for layer in features.layers if type(layer).__name__ != "InputLayer"]
     flags = trainable_flags(
         [bool(layer.weights) for layer in layers], params.get("freeze") or "all", int(params.get("trainable_top") or 0)

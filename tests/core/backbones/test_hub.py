@@ -165,6 +165,13 @@ def test_preset_node_problems_are_one_line_diagnostics_on_the_node(bert, tmp_pat
     assert "A KerasHub backbone reads token ids" in message and message.endswith("Received: input shape (8, 8, 1).")
 
 
+def test_a_keras_hub_image_preset_is_refused_as_not_a_text_model(tmp_path):
+    backbone = keras_hub.models.VGGBackbone(stackwise_num_repeats=[1], stackwise_num_filters=[4], image_shape=(8, 8, 3))
+    backbone.save_to_preset(str(tmp_path / "vgg"))
+    with pytest.raises(BackboneError, match="holds a VGGBackbone, which does not read text"):
+        describe({"source": str(tmp_path / "vgg")}, (8, 8, 3))
+
+
 def test_a_folder_whose_config_is_not_a_keras_hub_backbone_is_refused(tmp_path):
     (tmp_path / "config.json").write_text(json.dumps({"class_name": "Lambda", "module": "evil"}))
     with pytest.raises(BackboneError, match="does not describe a KerasHub backbone"):
