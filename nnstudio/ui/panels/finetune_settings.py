@@ -4,13 +4,12 @@ Stage 1 trains the head with every Backbone frozen; stage 2 unfreezes the top la
 weights) of each Backbone and goes on at the learning rate × a factor
 (:mod:`nnstudio.core.backbones.finetune` runs it). The group stays visible without a Backbone
 node, disabled, with the reason under it: a user learns that the recipe exists and what
-unlocks it. Must not import Keras at module level (the layer count is read only when Keras is
-already loaded, from shape inference's cache).
+unlocks it. Must not import Keras at module level (the backbone's layer count comes from
+shape inference's cached description).
 """
 
 from __future__ import annotations
 
-import sys
 from typing import Any
 
 from PySide6.QtCore import Signal
@@ -27,8 +26,9 @@ def backbone_layer_count(graph) -> tuple[list[str], int | None]:
     """The Backbone node ids of ``graph`` and the most layers with weights one of them has.
 
     The count comes from :func:`nnstudio.core.backbones.source.describe`, which shape
-    inference has already run (and cached) for the canvas; it is None while Keras is not
-    loaded or the backbone cannot be described (a missing file: the canvas says why).
+    inference has already run for the canvas (cached in memory and on disk, so no Keras model
+    is built again); it is None when the backbone cannot be described (a missing file: the
+    canvas says why).
 
     Parameters
     ----------
@@ -43,8 +43,8 @@ def backbone_layer_count(graph) -> tuple[list[str], int | None]:
     if graph is None:
         return [], None
     nodes = [node for node in graph.nodes.values() if node.type == "Backbone"]
-    if not nodes or "keras" not in sys.modules:
-        return [node.id for node in nodes], None
+    if not nodes:
+        return [], None
     from nnstudio.core.backbones.errors import BackboneError
     from nnstudio.core.backbones.source import describe
     from nnstudio.core.catalog.registry import get
@@ -90,7 +90,7 @@ class FinetuneGroup(QGroupBox):
         self._has_backbone = False
         self._epochs = 1
         self._learning_rate = 0.001
-        self.enabled = QCheckBox("Two stages: head first, then the top layers")
+        self.enabled = QCheckBox("Train in two stages")
         self.enabled.setToolTip(
             "Stage 1 trains the new layers with every Backbone frozen; stage 2 unfreezes the "
             "Backbones' top layers and goes on at a lower learning rate, in the same run."
@@ -126,9 +126,9 @@ class FinetuneGroup(QGroupBox):
         form.addRow(self.enabled)
         form.addRow("Stage 1 (head)", self.stage1_epochs)
         form.addRow(self.problem)
-        form.addRow("Stage 2 unfreezes", self.unfreeze_top)
+        form.addRow("Then unfreeze", self.unfreeze_top)
         form.addRow("", self.layers_hint)
-        form.addRow("Stage 2 LR factor", self.lr_factor)
+        form.addRow("LR factor", self.lr_factor)
         form.addRow("", self.rate_hint)
         form.addRow(self.reason)
         self.enabled.toggled.connect(self._edited)
