@@ -217,6 +217,7 @@ class TrainingPanel(QWidget):
 
     def _on_network_chosen(self, _index: int) -> None:
         self.form.finetune_group.set_trained_network(self.project, self.network())
+        self.form.loss_settings.set_network(self.project, self.network())
         if not self.is_training():
             self.show_last_run()
         self._offer_to_continue()
@@ -300,6 +301,7 @@ class TrainingPanel(QWidget):
         self.network_box.setHidden(not several)
         self.network_label.setHidden(not several)
         self.form.finetune_group.set_trained_network(self.project, self.network())
+        self.form.loss_settings.set_network(self.project, self.network())
 
     def network(self) -> str | None:
         """The network that Start trains (None: the project's first, or a GAN's pair)."""

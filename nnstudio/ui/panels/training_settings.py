@@ -27,9 +27,10 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from nnstudio.core.training.config import BACKENDS, LOSSES, METRICS, OPTIMIZERS, SCHEDULES, TrainingConfig
+from nnstudio.core.training.config import BACKENDS, METRICS, OPTIMIZERS, SCHEDULES, TrainingConfig
 from nnstudio.ui.panels.devices_settings import DevicesGroup
 from nnstudio.ui.panels.finetune_settings import FinetuneGroup
+from nnstudio.ui.panels.loss_settings import LossSettings
 
 
 def installed_backends() -> list[str]:
@@ -70,7 +71,9 @@ class TrainingSettingsForm(QScrollArea):
             )
         )
 
-        self.loss = self._combo(LOSSES)
+        self.loss_settings = LossSettings()
+        self.loss_settings.changed.connect(self._edited)
+        self.loss = self.loss_settings.loss_box
         self.metrics_button = QToolButton()
         self.metrics_button.setPopupMode(QToolButton.ToolButtonPopupMode.InstantPopup)
         self.metrics_button.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Fixed)
@@ -86,7 +89,7 @@ class TrainingSettingsForm(QScrollArea):
         column.addWidget(
             self._group(
                 "Objective",
-                [("Loss", self.loss), ("Metrics", self.metrics_button), ("Class weights", self.class_weight)],
+                [("Loss", self.loss_settings), ("Metrics", self.metrics_button), ("Class weights", self.class_weight)],
             )
         )
 
@@ -191,7 +194,7 @@ class TrainingSettingsForm(QScrollArea):
             self.momentum.setValue(float(cfg.optimizer.get("momentum") or 0.0))
             self.nesterov.setChecked(bool(cfg.optimizer.get("nesterov")))
             self.schedule.setCurrentText(cfg.schedule.get("name", "constant"))
-            self.loss.setCurrentText(cfg.loss)
+            self.loss_settings.set_values(cfg.loss, cfg.loss_weights)
             for name, action in self.metric_actions.items():
                 action.setChecked(name in cfg.metrics)
             self.class_weight.setCurrentText("balanced" if cfg.class_weight == "balanced" else "none")
@@ -236,7 +239,7 @@ class TrainingSettingsForm(QScrollArea):
             nesterov=self.nesterov.isChecked(),
         )
         cfg.schedule["name"] = self.schedule.currentText()
-        cfg.loss = self.loss.currentText()
+        cfg.loss, cfg.loss_weights = self.loss_settings.values()
         cfg.metrics = [n for n, a in self.metric_actions.items() if a.isChecked()]
         cfg.class_weight = (
             "balanced"
