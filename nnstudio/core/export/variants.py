@@ -172,6 +172,7 @@ def _pruned_copy(
     from nnstudio.core.compress.pruning import prune_model
     from nnstudio.core.export.deployment import samples_of
     from nnstudio.core.training.config import TrainingConfig
+    from nnstudio.core.training.losses import compile_losses
 
     config = TrainingConfig.from_dict(project.training)
     x, y = samples_of(dataset, "train")
@@ -192,7 +193,7 @@ def _pruned_copy(
         batch_size=config.batch_size,
         learning_rate=float(config.optimizer.get("learning_rate", 1e-3)),
         scope="global",
-        loss=config.loss,
+        loss=compile_losses(config.loss, None, [(str(n), str(n)) for n in copy.output_names])["loss"],
         should_stop=should_stop,
     )
     notes.append(f"Pruned (global magnitude) and fine-tuned for {spec['epochs']} epochs.")

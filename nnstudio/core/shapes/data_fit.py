@@ -33,6 +33,7 @@ def data_fit_problems(graph: Graph, report: Any, dataset: Any, training: dict[st
         One message per problem, each saying what to change.
     """
     from nnstudio.core.data import check_compatibility
+    from nnstudio.core.training.losses import single_loss_name
 
     if report is None or dataset is None or training.get("recipe") == "gan":
         return []
@@ -45,5 +46,5 @@ def data_fit_problems(graph: Graph, report: Any, dataset: Any, training: dict[st
     outputs = output_nodes(graph)
     autoencoder = training.get("recipe") == "autoencoder"
     out = output_shape(report, outputs[0].id, 0) if len(outputs) == 1 and not autoencoder else None
-    loss = None if autoencoder else training.get("loss")
-    return check_compatibility(dataset, inputs, out, loss=loss if isinstance(loss, str) else None)
+    loss = None if autoencoder else single_loss_name(training.get("loss"))
+    return check_compatibility(dataset, inputs, out, loss=loss)

@@ -49,11 +49,16 @@ def target_problems(data, outputs: list[tuple[str, str]], loss) -> list[str]:
 
 
 def outputs_of(ctx: RunContext, model) -> list[tuple[str, str]]:
-    """``(output node id, Keras output name)`` of the trained network (the model's names without a graph)."""
+    """``(output node id, Keras output name)`` of the trained network.
+
+    A model given without its graph (or with a graph of other outputs) keys its outputs by
+    the model's own output names.
+    """
     graph = ctx.project.networks.get(ctx.network)
-    if graph is None:
-        return [(str(name), str(name)) for name in model.output_names]
-    return output_pairs(graph, model)
+    pairs = output_pairs(graph, model) if graph is not None else []
+    if len(pairs) != len(model.outputs):
+        pairs = [(str(name), str(name)) for name in model.output_names]
+    return pairs
 
 
 class OutputTargets:
