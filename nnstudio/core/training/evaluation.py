@@ -272,6 +272,12 @@ def evaluate_project(
             return _anomaly_result(project, dataset, model, name, settings, batch_size)
         x, _, split = _split(dataset, labelled=False)
         return reconstruction_result(x, _predict(model, x, batch_size), split, name)
+    if len(model.outputs) > 1:
+        names = ", ".join(f"`{n}`" for n in model.output_names)
+        raise NotEvaluableError(
+            f"Evaluation scores a network with one output, and `{name}` has {len(model.outputs)}; "
+            f"each output's test loss and metrics are on the Train page after a run. Received: outputs {names}."
+        )
     x, y, split = _split(dataset, labelled=True)
     if is_lazy(x):  # streamed from disk: batch by batch, samples that cannot be read are left out
         from nnstudio.core.data.streaming import predict_batches

@@ -112,3 +112,12 @@ def test_cli_train_json_reports_per_output_losses(tmp_path, capsys):
     assert summary["status"] == "completed"
     assert {"loss", "a_loss", "b_loss"} <= set(summary["epochs"][0])
     assert {"a_loss", "b_loss"} <= set(summary["test"])
+
+
+def test_evaluation_of_a_two_output_network_says_where_its_scores_are(tmp_path):
+    from nnstudio.core.compile import compile_graph
+    from nnstudio.core.training.evaluation import NotEvaluableError, evaluate_project
+
+    data = load_dataset({"source": "numpy", "params": {"path": two_target_npz(tmp_path / "two.npz")}})
+    with pytest.raises(NotEvaluableError, match="has 2; each output's test loss and metrics are on the Train page"):
+        evaluate_project(None, data, model=compile_graph(two_output_graph()))
