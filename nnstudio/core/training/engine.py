@@ -212,7 +212,12 @@ def _trainable_record(ctx: RunContext, result: RecipeResult | None) -> dict[str,
     from nnstudio.core.backbones.finetune import finetune_settings
     from nnstudio.core.backbones.freezing import trainable_record
 
-    stages = finetune_settings(ctx.project.training)
+    graph = ctx.project.networks.get(ctx.network)
+    # The stages ran only in a supervised-style run of a network with a Backbone (finetune_callbacks).
+    two_stage = ctx.project.training.get("recipe") not in ("gan", "prune", "distill") and any(
+        node.type == "Backbone" for node in (graph.nodes.values() if graph is not None else ())
+    )
+    stages = finetune_settings(ctx.project.training) if two_stage else None
     return {"trainable": trainable_record(model), **({"finetune": stages} if stages else {})}
 
 

@@ -10,7 +10,8 @@ from __future__ import annotations
 import math
 from typing import Any
 
-from nnstudio.core.training.events import EpochEnded, RunFinished, RunStarted
+from nnstudio.core.backbones.finetune import STAGE_TWO
+from nnstudio.core.training.events import EpochEnded, LogMessage, RunFinished, RunStarted
 
 
 def last_run(project: Any, network: str | None) -> dict[str, Any] | None:
@@ -31,6 +32,19 @@ def _numbers(logs: Any) -> dict[str, float]:
     if not isinstance(logs, dict):
         return {}
     return {k: float(v) for k, v in logs.items() if isinstance(v, (int, float)) and not isinstance(v, bool)}
+
+
+def _stage_two_epoch(run: dict[str, Any], history: list[dict[str, float]], first: int) -> int | None:
+    """The epoch (0-based) where a recorded two-stage fine-tuning run began stage 2, or None.
+
+    A run records ``finetune`` only when its stages ran (a supervised run of a network with a
+    Backbone); the live run's marker came from a ``LogMessage``, replayed here.
+    """
+    settings = run.get("finetune")
+    if not isinstance(settings, dict) or not settings.get("enabled"):
+        return None
+    switch = int(settings.get("stage1_epochs") or 0)
+    return switch if first < switch < first + len(history) else None
 
 
 def replay_run(dashboard: Any, run: dict[str, Any]) -> RunFinished:
@@ -54,7 +68,10 @@ def replay_run(dashboard: Any, run: dict[str, Any]) -> RunFinished:
             initial_epoch=first,
         )
     )
+    stage_two = _stage_two_epoch(run, history, first)
     for i, logs in enumerate(history):
+        if first + i == stage_two:
+            dashboard.handle_event(LogMessage("info", f"{STAGE_TWO} from epoch {stage_two + 1}."))
         dashboard.handle_event(
             EpochEnded(
                 epoch=first + i,

@@ -10,7 +10,7 @@ from nnstudio.core.backbones.project import backbone_project
 from nnstudio.core.graph import Node
 from nnstudio.core.project.commands import SetProjectSection
 from nnstudio.core.project.model import Project
-from nnstudio.core.templates.families.common import network
+from nnstudio.core.templates.families.common import data_spec, network
 from nnstudio.ui.panels.training_panel import TrainingPanel
 from nnstudio.ui.undo import push
 
@@ -127,3 +127,32 @@ def test_other_training_edits_leave_the_finetune_settings_as_they_were(page, pro
     page.set_project(project)
     page.form.batch_size.setValue(16)
     assert project.training["finetune"] == {"enabled": True, "stage1_epochs": 2}
+
+
+def test_a_replayed_two_stage_run_shows_the_stage_two_marker(page, project):
+    history = [{"loss": 1.0 - 0.1 * i} for i in range(4)]
+    settings = {"enabled": True, "stage1_epochs": 2, "unfreeze_top": 1, "lr_factor": 0.1}
+    project.runs.append(
+        {"id": "r1", "network": "main", "status": "completed", "history": history, "finetune": settings}
+    )
+    page.set_project(project)
+    assert [marker.value() for marker in page.dashboard.loss.stage_markers] == [2.0]
+
+
+def test_a_network_without_a_backbone_records_no_stages():
+    from nnstudio.core.training import TelemetryOptions, run_training
+
+    project = Project(
+        networks={
+            "main": network("main", [("Input", {"shape": [2]}), ("Dense", {"units": 2, "activation": "softmax"})])
+        }
+    )
+    project.data = data_spec("moons", {"n_samples": 64}, validation=0.25, test=0.0)
+    project.training.update(
+        {"epochs": 2, "batch_size": 32, "finetune": {"enabled": True, "stage1_epochs": 1, "unfreeze_top": 1}}
+    )
+    finished = run_training(
+        project, report=lambda _e: None, should_stop=lambda: False, telemetry=TelemetryOptions.none()
+    )
+    assert finished.status == "completed", finished.message
+    assert "finetune" not in finished.record
