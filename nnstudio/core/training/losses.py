@@ -128,6 +128,12 @@ def loss_problems(loss: Any, loss_weights: Any = None, output_ids: Sequence[str]
         for output_id, value in loss.items():
             problems.extend(_one_loss_problems(value, f"loss[{output_id!r}]"))
         problems.extend(_unknown_outputs("loss", loss, output_ids))
+        missing = [o for o in output_ids or [] if o not in loss]
+        if loss and missing:
+            problems.append(
+                f"`loss` gives no loss for output(s) {', '.join(f'`{o}`' for o in missing)}; give every output "
+                f"a loss. Received: loss for {', '.join(f'`{o}`' for o in loss)}."
+            )
     else:
         problems.extend(_one_loss_problems(loss, "loss"))
     if loss_weights is not None:
@@ -214,7 +220,8 @@ def output_pairs(graph, model=None) -> list[tuple[str, str]]:
 def losses_by_output(loss: Any, output_ids: Sequence[str]) -> dict[str, dict[str, Any]]:
     """Return ``{output id: loss spec}`` for every output (one loss is shared by all outputs).
 
-    An output that a per-output dict leaves out has no loss (Keras then does not train it).
+    A per-output dict that leaves an output out gives it no entry; :func:`loss_problems`
+    refuses such settings before training.
     """
     if is_per_output(loss):
         return {o: loss_spec(loss[o]) for o in output_ids if o in loss}

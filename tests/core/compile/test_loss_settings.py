@@ -78,7 +78,8 @@ def test_loss_with_arguments_and_per_output_losses_validate_and_round_trip():
     [
         ("l3", None, None, "Unknown loss `l3` in `loss`"),
         ({"name": "mse", "from_logits": True}, None, None, "Loss `mse` has no argument `from_logits`"),
-        ({"a": "huber", "c": "mse"}, None, ["a", "b"], "`loss` names `c`, which is not an output of the network"),
+        ({"a": "huber", "c": "mse", "b": "mae"}, None, ["a", "b"], "`loss` names `c`, which is not an output of"),
+        ({"a": "huber"}, None, ["a", "b"], "`loss` gives no loss for output(s) `b`; give every output a loss"),
         ("mse", {"z": 2.0}, ["a", "b"], "`loss_weights` names `z`, which is not an output"),
         ({"a": "mse"}, {"a": -1}, ["a"], "The loss weight of output `a` must be a number >= 0"),
         ({"name": "binary_crossentropy", "label_smoothing": 2}, None, None, "`label_smoothing` of loss"),
