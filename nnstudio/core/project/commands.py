@@ -47,6 +47,9 @@ _SECTION_NOUNS = {
     "deploy": "deployment settings",
 }
 
+#: Training settings whose key does not read as words.
+_SETTING_NOUNS = {"finetune": "fine-tuning"}
+
 
 def _changed_keys(old: dict[str, Any], new: dict[str, Any]) -> list[str]:
     return sorted(k for k in set(old) | set(new) if old.get(k) != new.get(k))
@@ -71,7 +74,7 @@ def section_label(name: str, old: dict[str, Any], new: dict[str, Any]) -> str:
     section in the user's words.
     """
     if name == "training":
-        changed = [key.replace("_", " ") for key in _changed_keys(old, new)]
+        changed = [_SETTING_NOUNS.get(key, key.replace("_", " ")) for key in _changed_keys(old, new)]
         if changed and len(changed) <= 2:
             return "Change " + " and ".join(changed)
     return f"Change {_SECTION_NOUNS.get(name, name)}"

@@ -90,7 +90,7 @@ def test_finetune_edits_land_in_the_project_one_undo_step_each(page, project):
     group.stage1_epochs.setValue(3)  # spin-box steps merge into one edit
     group.unfreeze_top.setValue(1)
     assert project.training["finetune"]["stage1_epochs"] == 3 and project.training["finetune"]["unfreeze_top"] == 1
-    assert page.stack.count() == 3
+    assert page.stack.count() == 3 and page.stack.undoText() == "Change fine-tuning"
     page.stack.undo()
     assert project.training["finetune"]["unfreeze_top"] == 2 and group.unfreeze_top.value() == 2
     page.stack.undo()
