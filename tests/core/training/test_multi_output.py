@@ -121,3 +121,11 @@ def test_evaluation_of_a_two_output_network_says_where_its_scores_are(tmp_path):
     data = load_dataset({"source": "numpy", "params": {"path": two_target_npz(tmp_path / "two.npz")}})
     with pytest.raises(NotEvaluableError, match="has 2; each output's test loss and metrics are on the Train page"):
         evaluate_project(None, data, model=compile_graph(two_output_graph()))
+
+
+def test_npz_target_with_another_sample_count_is_named(tmp_path):
+    from nnstudio.core.data.errors import DataFormatError
+
+    np.savez(tmp_path / "bad.npz", x=np.zeros((8, 4)), y_a=np.zeros(8), y_b=np.zeros((5, 2)))
+    with pytest.raises(DataFormatError, match=r"`x` has 8 samples but `y_b` has 5\. Received: shapes"):
+        load_dataset({"source": "numpy", "params": {"path": str(tmp_path / "bad.npz")}})
