@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import threading
 
 import pytest
@@ -159,3 +160,14 @@ def test_keras_loader_reports_the_keras_version_and_devices_from_the_engine_proc
     assert blocker.args[0].startswith("Keras 3.")
     assert devices and devices[0][0] == "cpu"
     assert loader.finished.is_set()
+
+
+@pytest.mark.skipif(not hasattr(os, "getpriority"), reason="CPU priorities are a POSIX notion")
+def test_the_engine_process_runs_at_a_lower_cpu_priority_than_the_window():
+    from nnstudio.ui.workers.engine_host import ENGINE_NICENESS
+    from nnstudio.ui.workers.engine_process import spare_engine
+
+    engine = spare_engine()
+    engine.wait_ready()
+    window = os.getpriority(os.PRIO_PROCESS, 0)
+    assert os.getpriority(os.PRIO_PROCESS, engine.pid) == min(19, window + ENGINE_NICENESS)
