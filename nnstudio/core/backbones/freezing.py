@@ -43,6 +43,28 @@ def trainable_flags(weighted: list[bool], freeze: str, top: int) -> list[bool]:
     return flags
 
 
+def described_layers(layers) -> list[dict]:
+    """Describe Keras layers for :func:`counts`: name, class and parameter counts as Keras has them.
+
+    Parameters
+    ----------
+    layers:
+        A Keras model's ``layers``; its ``InputLayer`` is left out.
+    """
+    import math
+
+    return [
+        {
+            "name": layer.name,
+            "class": type(layer).__name__,
+            "trainable": sum(math.prod(w.shape) for w in layer.trainable_weights),
+            "non_trainable": sum(math.prod(w.shape) for w in layer.non_trainable_weights),
+        }
+        for layer in layers
+        if type(layer).__name__ != "InputLayer"
+    ]
+
+
 def counts(layers: list[dict], freeze: str, top: int) -> tuple[int, int]:
     """``(trainable, frozen)`` parameter counts of described layers under a freezing rule.
 

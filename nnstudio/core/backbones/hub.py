@@ -28,7 +28,7 @@ from pathlib import Path
 from typing import Any
 
 from nnstudio.core.backbones.errors import BackboneError
-from nnstudio.core.backbones.freezing import trainable_flags
+from nnstudio.core.backbones.freezing import described_layers, trainable_flags
 
 INSTALL_HINT = "pip install -e '.[hub]'"
 #: Prefixes of KerasHub preset handles that ``from_preset`` would download from.
@@ -278,22 +278,12 @@ def describe_preset(source: str, cut: str | None, pooling: str, input_shape: tup
     BackboneError
         No KerasHub, not a preset folder, a cut it lacks, an input it cannot take.
     """
-    import math
 
     backbone = load_backbone(source, load_weights=False)
     features, name, kind = _features(backbone, cut, source)
     length = _sequence_length(tuple(input_shape), backbone, source)
     model = _assemble("described", features, pooling, length, 0)
-    layers = [
-        {
-            "name": layer.name,
-            "class": type(layer).__name__,
-            "trainable": sum(math.prod(w.shape) for w in layer.trainable_weights),
-            "non_trainable": sum(math.prod(w.shape) for w in layer.non_trainable_weights),
-        }
-        for layer in features.layers
-        if type(layer).__name__ != "InputLayer"
-    ]
+    layers = described_layers(features.layers)
     return {
         "cut": name,
         "output_shape": [None, *model.outputs[0].shape[1:]],

@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from nnstudio.core.backbones.errors import BackboneError, MissingWeightsError
-from nnstudio.core.backbones.freezing import trainable_flags
+from nnstudio.core.backbones.freezing import described_layers, trainable_flags
 
 #: ``weights`` value that asks for Keras' ImageNet weights from its cache (never downloaded).
 IMAGENET = "imagenet"
@@ -248,7 +248,6 @@ def describe(params: dict, input_shape: tuple) -> dict:
 
 
 def _describe_with_keras(source: str, cut: str | None, pooling: str, input_shape: tuple) -> dict:
-    import math
 
     import keras
 
@@ -262,16 +261,7 @@ def _describe_with_keras(source: str, cut: str | None, pooling: str, input_shape
         kind = "none"
     else:
         kind = "nested" if isinstance(base.get_layer(name), keras.Model) else "layer"
-    layers = [
-        {
-            "name": layer.name,
-            "class": type(layer).__name__,
-            "trainable": sum(math.prod(w.shape) for w in layer.trainable_weights),
-            "non_trainable": sum(math.prod(w.shape) for w in layer.non_trainable_weights),
-        }
-        for layer in model.layers
-        if type(layer).__name__ != "InputLayer"
-    ]
+    layers = described_layers(model.layers)
     features = [None, *model.outputs[0].shape[1:]]
     shape = [None, features[-1]] if pooling != "none" and len(features) > 2 else features
     return {"cut": name, "output_shape": shape, "feature_shape": features, "cut_kind": kind, "layers": layers}
