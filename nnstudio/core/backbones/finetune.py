@@ -55,6 +55,10 @@ def _freeze(backbone, top: int | None) -> None:
 def two_stage_callback(settings: dict[str, Any], backbone_ids: set[str], report):
     """Return the Keras callback that runs the two stages (see the module docstring).
 
+    The recipe calls its ``before_fit(fit_model, model, initial_epoch)`` after compiling and
+    before restoring a checkpoint: it puts the models into the stage of ``initial_epoch``, so
+    a resumed run's saved optimizer state (built in that stage) lands in matching variables.
+
     Parameters
     ----------
     settings:
@@ -69,40 +73,82 @@ def two_stage_callback(settings: dict[str, Any], backbone_ids: set[str], report)
     from nnstudio.core.training import events as ev
 
     switch_at = int(settings["stage1_epochs"])
+    top = int(settings["unfreeze_top"])
+    names = ", ".join(sorted(backbone_ids))
+
+    def stage_two(fit_model, models: list, backbones: list) -> float:
+        """Unfreeze the top layers and give every model one fresh optimizer at the lower rate."""
+        for backbone in backbones:
+            _freeze(backbone, top)
+        old = fit_model.optimizer
+        new_rate = float(keras.ops.convert_to_numpy(old.learning_rate)) * float(settings["lr_factor"])
+        # Newly trainable weights need optimizer slots: stage 2 starts a fresh optimizer,
+        # as recompiling after unfreezing would (Keras' transfer-learning guide).
+        optimizer = type(old).from_config({**old.get_config(), "learning_rate": new_rate})
+        optimizer.build(fit_model.trainable_variables)
+        for model in models:
+            if model is fit_model or getattr(model, "optimizer", None) is old:
+                model.optimizer = optimizer
+        fit_model.make_train_function(force=True)
+        return new_rate
 
     class TwoStages(keras.callbacks.Callback):
+        def __init__(self):
+            super().__init__()
+            self.prepared = False
+            self.resumed_in_stage_two = False
+
+        def before_fit(self, fit_model, model, initial_epoch: int) -> None:
+            """Put ``fit_model`` (and ``model`` inside it) into the stage of ``initial_epoch``."""
+            self.prepared = True
+            backbones = _backbones(model, backbone_ids)
+            if not backbones:
+                return
+            if initial_epoch > switch_at:
+                stage_two(fit_model, [fit_model, model], backbones)
+                self.resumed_in_stage_two = True
+            elif switch_at > 0:
+                # Stage 1 trains the head only: frozen before Keras builds the optimizer.
+                for backbone in backbones:
+                    _freeze(backbone, None)
+
         def on_train_begin(self, logs=None):
-            self.backbones = _backbone_models(self.model, backbone_ids) or _nested_backbones(self.model, backbone_ids)
-            if self.backbones and switch_at > 0:
-                # Stage 1 trains the head only; Keras freezes before its first step.
+            self.backbones = _backbones(self.model, backbone_ids)
+            if not self.backbones:
+                return
+            if self.resumed_in_stage_two:
+                rate = float(keras.ops.convert_to_numpy(self.model.optimizer.learning_rate))
+                report(
+                    ev.LogMessage(
+                        "info",
+                        f"{STAGE_TWO} from epoch {switch_at + 1} (resumed in it): the top {top} "
+                        f"layers of {names} train, learning rate {rate:g}.",
+                    )
+                )
+            elif not self.prepared and switch_at > 0:
                 for backbone in self.backbones:
                     _freeze(backbone, None)
-                self.model.make_train_function(force=True)
+            self.model.make_train_function(force=True)
 
         def on_epoch_begin(self, epoch, logs=None):
-            if epoch != switch_at or not self.backbones:
+            if epoch != switch_at or not self.backbones or self.resumed_in_stage_two:
                 return
-            for backbone in self.backbones:
-                _freeze(backbone, int(settings["unfreeze_top"]))
-            old = self.model.optimizer
-            new_rate = float(keras.ops.convert_to_numpy(old.learning_rate)) * float(settings["lr_factor"])
-            config = {**old.get_config(), "learning_rate": new_rate}
-            # Newly trainable weights need optimizer slots: stage 2 starts a fresh optimizer,
-            # as recompiling after unfreezing would (Keras' transfer-learning guide).
-            optimizer = type(old).from_config(config)
-            optimizer.build(self.model.trainable_variables)
-            self.model.optimizer = optimizer
-            self.model.make_train_function(force=True)
+            inner = [layer for layer in self.model.layers if isinstance(layer, keras.Model)]
+            new_rate = stage_two(self.model, [self.model, *inner], self.backbones)
             report(
                 ev.LogMessage(
                     "info",
-                    f"{STAGE_TWO} from epoch {epoch + 1}: the top "
-                    f"{settings['unfreeze_top']} layers of {', '.join(sorted(backbone_ids))} "
+                    f"{STAGE_TWO} from epoch {epoch + 1}: the top {top} layers of {names} "
                     f"train, learning rate {new_rate:g}.",
                 )
             )
 
     return TwoStages()
+
+
+def _backbones(model, backbone_ids: set[str]) -> list:
+    """The Backbone models of ``model``, or of the model inside its augmentation wrapper."""
+    return _backbone_models(model, backbone_ids) or _nested_backbones(model, backbone_ids)
 
 
 def _nested_backbones(model, backbone_ids: set[str]) -> list:

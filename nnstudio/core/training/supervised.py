@@ -214,11 +214,17 @@ def train_supervised(ctx: RunContext) -> RecipeResult:
                 metrics=targets.metrics() if targets is not None else build_metrics(cfg.metrics),
                 jit_compile=cfg.jit_compile,
             )
-        initial_epoch, history, best = 0, [], {}
+        history, best = [], {}
         checkpoint = load_checkpoint(ctx.checkpoint_dir) if ctx.resume and ctx.checkpoint_dir else None
+        initial_epoch = checkpoint.epoch if checkpoint is not None else 0
+        # Callbacks that reshape training (two-stage fine-tuning) enter the stage of the first
+        # epoch before a checkpoint's optimizer state is restored into it.
+        for callback in ctx.callbacks:
+            if hasattr(callback, "before_fit"):
+                callback.before_fit(fit_model, model, initial_epoch)
         if checkpoint is not None:
             restore_checkpoint({ctx.network: model}, checkpoint)
-            initial_epoch, history, best = checkpoint.epoch, checkpoint.history, checkpoint.extra
+            history, best = checkpoint.history, checkpoint.extra
         monitor = _monitor(
             ctx, model, steps, initial_epoch, history, best, checkpoint, has_val, data, x_train, y_train, x_val, y_val
         )
