@@ -16,6 +16,7 @@ from typing import Any
 import numpy as np
 
 from nnstudio.core.graph import Graph
+from nnstudio.core.project.renames import follow_rename
 from nnstudio.core.signals import Signal
 
 #: The JSON-compatible sections a project command may replace as a whole.
@@ -121,6 +122,11 @@ class Project:
         )
 
     def __post_init__(self) -> None:
+        self._make_signals()
+        for graph in self.networks.values():
+            self._follow_renames(graph)
+
+    def _make_signals(self) -> None:
         self.section_changed = Signal()
         self.network_added = Signal()
         self.network_removed = Signal()
@@ -134,8 +140,17 @@ class Project:
         # A shallow copy shares the sections but never the signals (nor their listeners).
         clone = type(self).__new__(type(self))
         clone.__dict__.update(self.__dict__)
-        clone.__post_init__()
+        clone._make_signals()  # its networks are the original's, which follows their renames
         return clone
+
+    def _follow_renames(self, graph: Graph) -> None:
+        """Keep weights, per-output losses and search spaces with a node of ``graph`` renamed."""
+
+        def renamed(old: str, new: str) -> None:
+            if self.networks.get(graph.name) is graph:  # not a network removed (kept for undo)
+                follow_rename(self, graph.name, old, new)
+
+        graph.node_renamed.connect(renamed)
 
     @property
     def main(self) -> Graph:
@@ -191,6 +206,7 @@ class Project:
         items = list(self.networks.items())
         items.insert(len(items) if index is None else index, (name, graph))
         self.networks = dict(items)
+        self._follow_renames(graph)
         self.network_added.emit(name, graph)
         self.changed.emit()
         return graph
