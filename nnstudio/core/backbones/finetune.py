@@ -13,6 +13,7 @@ mode. Must not import Qt; imports Keras lazily.
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from nnstudio.core.backbones.freezing import trainable_flags
@@ -28,6 +29,16 @@ def finetune_settings(training: dict | None) -> dict[str, Any] | None:
     if not isinstance(given, dict) or not given.get("enabled"):
         return None
     return {**DEFAULT_FINETUNE, **given}
+
+
+def stage_two_start(message: str) -> int | None:
+    """The epoch (0-based) where stage 2 began, read from a :data:`STAGE_TWO` message; else None.
+
+    A run resumed in stage 2 reports the epoch where stage 2 began, not where it resumed, so
+    the loss plot marks the same place as the uninterrupted run.
+    """
+    found = re.match(rf"{re.escape(STAGE_TWO)} from epoch (\d+)", message)
+    return int(found.group(1)) - 1 if found else None
 
 
 def _backbone_models(model, backbone_ids: set[str]) -> list:

@@ -18,7 +18,7 @@ import pyqtgraph as pg
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QCheckBox, QDoubleSpinBox, QVBoxLayout, QWidget
 
-from nnstudio.core.backbones.finetune import STAGE_TWO
+from nnstudio.core.backbones.finetune import STAGE_TWO, stage_two_start
 from nnstudio.core.training.events import BatchEnded, EpochEnded, LogMessage, RunStarted
 from nnstudio.ui.plots.base import (
     PALETTE,
@@ -181,8 +181,9 @@ class LossPlot(LiveView):
             self._epochs_done = x
             self.dirty = True
         elif isinstance(event, LogMessage) and event.message.startswith(STAGE_TWO):
+            start = stage_two_start(event.message)  # a resumed run names where stage 2 began
             marker = pg.InfiniteLine(
-                self._epochs_done,
+                self._epochs_done if start is None else float(start),
                 angle=90,
                 label="stage 2",
                 pen=pg.mkPen("#C0563B", width=1.5, style=Qt.PenStyle.DashLine),

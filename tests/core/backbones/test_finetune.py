@@ -7,7 +7,7 @@ import keras
 import numpy as np
 import pytest
 
-from nnstudio.core.backbones.finetune import STAGE_TWO
+from nnstudio.core.backbones.finetune import STAGE_TWO, stage_two_start
 from nnstudio.core.backbones.project import backbone_project
 from nnstudio.core.compile import compile_project
 from nnstudio.core.training import TelemetryOptions, run_training
@@ -111,20 +111,25 @@ def test_two_stage_fine_tuning_resumed_in_stage_two_continues_like_an_uninterrup
     assert float(resumed.optimizer.learning_rate) == pytest.approx(0.1 * _recipe_rate(tmp_path))
     steps = 48 // 16
     assert int(resumed.optimizer.iterations) == int(whole.optimizer.iterations) == 2 * steps
+    # One stage-2 message, naming where stage 2 began (the loss plot's marker), not the resume.
     (message,) = _stage_two_messages(events)
-    assert "from epoch 2" in message
+    assert "from epoch 2" in message and stage_two_start(message) == 1
     for a, b in zip(whole.get_weights(), resumed.get_weights()):
         np.testing.assert_allclose(a, b, rtol=1e-5, atol=1e-6)
 
 
-def test_two_stage_fine_tuning_resumed_in_stage_one_still_switches(tmp_path):
+@pytest.mark.parametrize("stopped_after", [1, 2], ids=["before-the-switch", "at-the-switch"])
+def test_two_stage_fine_tuning_resumed_in_stage_one_still_switches(tmp_path, stopped_after):
+    # The node leaves its backbone trainable: stage 1 must still freeze it before the
+    # optimizer that the checkpoint's state is restored into is built.
     project = _project(tmp_path, freeze="none", epochs=3, stage1_epochs=2)
-    _train(project, tmp_path / "cut", stop_after=1)
+    _train(project, tmp_path / "cut", stop_after=stopped_after)
     resumed, events = _train(
         _project(tmp_path, freeze="none", epochs=3, stage1_epochs=2), tmp_path / "cut", resume=True
     )
+    assert [e.initial_epoch for e in events if isinstance(e, ev.RunStarted)] == [stopped_after]
     (message,) = _stage_two_messages(events)
-    assert "from epoch 3" in message
+    assert "from epoch 3" in message and stage_two_start(message) == 2
     assert _trainable(resumed) == {"c1": False, "bn": False, "c2": True}
     assert int(resumed.optimizer.iterations) == 48 // 16
     assert float(resumed.optimizer.learning_rate) == pytest.approx(0.1 * _recipe_rate(tmp_path))
