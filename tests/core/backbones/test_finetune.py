@@ -118,6 +118,22 @@ def test_two_stage_fine_tuning_resumed_in_stage_two_continues_like_an_uninterrup
         np.testing.assert_allclose(a, b, rtol=1e-5, atol=1e-6)
 
 
+def test_two_stage_fine_tuning_with_augmented_images_checkpoints_stage_two_and_resumes_in_it(tmp_path):
+    # The augmentation wrapper trains the network inside it: both must get stage 2's optimizer,
+    # or the checkpoint keeps stage 1's optimizer state and the resume cannot restore it.
+    def augmented():
+        project = _project(tmp_path, epochs=3, stage1_epochs=1)
+        project.data["augment"] = {"flip": "horizontal"}
+        return project
+
+    _train(augmented(), tmp_path / "cut", stop_after=2)
+    resumed, events = _train(augmented(), tmp_path / "cut", resume=True)
+    assert any(isinstance(e, ev.LogMessage) and "augmented" in e.message for e in events)
+    assert _trainable(resumed) == {"c1": False, "bn": False, "c2": True}
+    assert int(resumed.optimizer.iterations) == 2 * (48 // 16)
+    assert float(resumed.optimizer.learning_rate) == pytest.approx(0.1 * _recipe_rate(tmp_path))
+
+
 @pytest.mark.parametrize("stopped_after", [1, 2], ids=["before-the-switch", "at-the-switch"])
 def test_two_stage_fine_tuning_resumed_in_stage_one_still_switches(tmp_path, stopped_after):
     # The node leaves its backbone trainable: stage 1 must still freeze it before the
