@@ -7,8 +7,11 @@ and ``lr_factor`` (stage 2's learning rate = the recipe's × this). The supervis
 with :func:`two_stage_callback` among its callbacks: at the start it freezes every Backbone
 node's model, and at the first epoch of stage 2 it applies the new freezing, gives the model a
 fresh optimizer at the lower learning rate (built for the newly trainable weights), rebuilds
-the train step and reports a ``LogMessage``. Frozen BatchNormalization layers stay in inference
-mode. Must not import Qt; imports Keras lazily.
+the train step and reports a ``LogMessage``. A run resumed from a checkpoint enters the stage
+of its first epoch before the checkpoint's optimizer state is restored (stage 2: the top layers
+unfrozen and stage 2's optimizer built, whose saved rate and step count are then restored, not
+lowered again), and reports where stage 2 began. Frozen BatchNormalization layers stay in
+inference mode. Must not import Qt; imports Keras lazily.
 """
 
 from __future__ import annotations
