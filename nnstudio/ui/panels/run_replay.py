@@ -34,7 +34,7 @@ def _numbers(logs: Any) -> dict[str, float]:
     return {k: float(v) for k, v in logs.items() if isinstance(v, (int, float)) and not isinstance(v, bool)}
 
 
-def _stage_two_epoch(run: dict[str, Any], history: list[dict[str, float]], first: int) -> int | None:
+def _stage_two_epoch(run: dict[str, Any], history: list[dict[str, float]]) -> int | None:
     """The epoch (0-based) where a recorded two-stage fine-tuning run began stage 2, or None.
 
     A run records ``finetune`` only when its stages ran (a supervised run of a network with a
@@ -44,20 +44,23 @@ def _stage_two_epoch(run: dict[str, Any], history: list[dict[str, float]], first
     if not isinstance(settings, dict) or not settings.get("enabled"):
         return None
     switch = int(settings.get("stage1_epochs") or 0)
-    return switch if first < switch < first + len(history) else None
+    return switch if 0 < switch < len(history) else None
 
 
 def replay_run(dashboard: Any, run: dict[str, Any]) -> RunFinished:
-    """Feed ``run``'s epochs to ``dashboard`` (cleared first) and return its end as a ``RunFinished``."""
+    """Feed ``run``'s epochs to ``dashboard`` (cleared first) and return its end as a ``RunFinished``.
+
+    A resumed run's record holds its whole history, the epochs before the resume included, so
+    the replay starts at epoch 1 whatever ``initial_epoch`` the run continued from.
+    """
     history = [_numbers(h) for h in run.get("history") or []]
-    first = int(run.get("initial_epoch") or 0)
     config = run.get("config") if isinstance(run.get("config"), dict) else {}
     dashboard.reset()
     dashboard.handle_event(
         RunStarted(
             run_id=str(run.get("id", "")),
             recipe=str(run.get("recipe", "supervised")),
-            epochs=first + len(history),
+            epochs=len(history),
             steps_per_epoch=0,
             batch_size=int(config.get("batch_size") or 0),
             samples=0,
@@ -65,16 +68,15 @@ def replay_run(dashboard: Any, run: dict[str, Any]) -> RunFinished:
             device=str(run.get("device", "")),
             metric_names=tuple(sorted({name for logs in history for name in logs})),
             layer_names=(),
-            initial_epoch=first,
         )
     )
-    stage_two = _stage_two_epoch(run, history, first)
+    stage_two = _stage_two_epoch(run, history)
     for i, logs in enumerate(history):
-        if first + i == stage_two:
+        if i == stage_two:
             dashboard.handle_event(LogMessage("info", f"{STAGE_TWO} from epoch {stage_two + 1}."))
         dashboard.handle_event(
             EpochEnded(
-                epoch=first + i,
+                epoch=i,
                 logs=logs,
                 learning_rate=logs.get("learning_rate", math.nan),
                 seconds=0.0,

@@ -185,12 +185,11 @@ class RunsPanel(QWidget):
                 continue
             run = runs[row]
             history = run.get("history") or []
-            first = int(run.get("initial_epoch") or 0)
             values = np.array(
                 [h.get(metric, np.nan) if isinstance(h.get(metric), (int, float)) else np.nan for h in history],
                 dtype=np.float64,
             )
-            x = np.arange(first + 1, first + 1 + len(values), dtype=np.float64)
+            x = np.arange(1, 1 + len(values), dtype=np.float64)  # a resumed run's history starts at epoch 1 too
             color = PALETTE[n % len(PALETTE)]
             label = f"{run.get('network', '')} {str(run.get('started', ''))[5:16].replace('T', ' ')} ({run.get('status', '')})"
             curve = self.plot.plot(

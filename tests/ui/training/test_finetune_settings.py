@@ -156,3 +156,22 @@ def test_a_network_without_a_backbone_records_no_stages():
     )
     assert finished.status == "completed", finished.message
     assert "finetune" not in finished.record
+
+
+def test_a_replayed_resumed_run_draws_its_whole_history_from_epoch_one(page, project):
+    history = [{"loss": 1.0 - 0.1 * i} for i in range(4)]
+    settings = {"enabled": True, "stage1_epochs": 1, "unfreeze_top": 1, "lr_factor": 0.1}
+    project.runs.append(
+        {
+            "id": "r1",
+            "network": "main",
+            "status": "completed",
+            "history": history,
+            "initial_epoch": 3,
+            "finetune": settings,
+        }
+    )
+    page.set_project(project)
+    loss = page.dashboard.loss
+    assert list(loss.epochs["loss"].x) == [1.0, 2.0, 3.0, 4.0]
+    assert [marker.value() for marker in loss.stage_markers] == [1.0]
