@@ -79,7 +79,8 @@ class SentenceClassifier:
     ----------
     project:
         A project whose data is a text source (``"sentiment"``); the vocabulary is rebuilt
-        from the training split exactly as for training.
+        from the training split exactly as for training, or comes from the source's KerasHub
+        tokenizer.
     """
 
     def __init__(self, project: Project) -> None:
@@ -91,15 +92,16 @@ class SentenceClassifier:
         self.vocabulary = tuple(dataset.vocabulary)
         self.length = int(dataset.extras.get("length", dataset.input_shape[0]))
         self.padding = str(dataset.extras.get("padding", "pre"))
+        self.tokenizer = dataset.extras.get("tokenizer") or None  # a KerasHub preset folder
         self.class_names = tuple(dataset.class_names) or tuple(str(i) for i in range(dataset.num_classes))
         self.samples = tuple(dataset.extras.get("texts", {}).get("train", ()))
         self.trained = TrainedModel(project)
 
     def encode(self, sentences: Sequence[str]) -> np.ndarray:
         """Return the token ids the model reads for ``sentences``."""
-        from nnstudio.core.data import encode_texts
+        from nnstudio.core.data import encode_sentences
 
-        return encode_texts(list(sentences), self.vocabulary, self.length, self.padding)
+        return encode_sentences(list(sentences), self.vocabulary, self.length, self.padding, self.tokenizer)
 
     def tokens(self, sentence: str) -> tuple[str, ...]:
         """Return the tokens of ``sentence`` as the model sees them (padding included)."""

@@ -58,6 +58,11 @@ def load_tokenizer(folder: str) -> Any:
     return _TOKENIZERS[key]
 
 
+def token_names(folder: str) -> tuple[str, ...]:
+    """The preset tokenizer's vocabulary: the text of each token id (labels for typed sentences)."""
+    return tuple(str(token) for token in load_tokenizer(folder).get_vocabulary())
+
+
 def _special(tokenizer: Any, *names: str) -> int | None:
     for name in names:
         value = getattr(tokenizer, name, None)

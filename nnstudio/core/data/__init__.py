@@ -33,7 +33,7 @@ from nnstudio.core.data.loader import default_spec, list_sources, load_dataset, 
 from nnstudio.core.data.params import DataParam, SourceInfo
 from nnstudio.core.data.split import PREPROCESS_DEFAULTS, SCALES, SPLIT_DEFAULTS
 from nnstudio.core.data.tabular import TablePreview, read_table_preview
-from nnstudio.core.data.text import build_vocabulary, decode_ids, encode_texts, tokenize
+from nnstudio.core.data.text import build_vocabulary, decode_ids, encode_sentences, encode_texts, tokenize
 
 __all__ = [
     "AUGMENT_OPTIONS",
@@ -61,6 +61,7 @@ __all__ = [
     "check_compatibility",
     "decode_ids",
     "default_spec",
+    "encode_sentences",
     "encode_texts",
     "list_sources",
     "load_dataset",

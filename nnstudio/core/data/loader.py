@@ -229,8 +229,9 @@ def _prepare(raw: RawData, split: dict[str, Any], preprocess: dict[str, Any], rn
     domain = raw.domain
     if raw.task == "text_classification" and extras.get("tokenizer"):
         # A KerasHub preset's tokenizer (for its Backbone node) instead of a fitted word vocabulary.
-        from nnstudio.core.backbones.hub_tokens import tokenize_texts
+        from nnstudio.core.backbones.hub_tokens import token_names, tokenize_texts
 
+        vocabulary = token_names(extras["tokenizer"])
         extras["texts"] = {"train": list(x_train[:200])}
         x_train, x_val, x_test = (
             None if a is None else tokenize_texts(extras["tokenizer"], list(a), extras["length"])

@@ -82,6 +82,21 @@ def build_vocabulary(texts: Iterable[str], max_tokens: int = 5000) -> tuple[str,
     return (PAD, OOV, *ranked[: max_tokens - 2])
 
 
+def encode_sentences(
+    texts: Sequence[str], vocabulary: Sequence[str], length: int, padding: str = "pre", tokenizer: str | None = None
+) -> np.ndarray:
+    """Encode typed texts as the data step encoded the training texts.
+
+    With ``tokenizer`` (a KerasHub preset folder, the text source's ``tokenizer`` parameter)
+    its tokenizer makes the ids; otherwise :func:`encode_texts` with the fitted vocabulary.
+    """
+    if tokenizer:
+        from nnstudio.core.backbones.hub_tokens import tokenize_texts
+
+        return tokenize_texts(tokenizer, list(texts), length)
+    return encode_texts(texts, vocabulary, length, padding)
+
+
 def encode_texts(texts: Sequence[str], vocabulary: Sequence[str], length: int, padding: str = "pre") -> np.ndarray:
     """Turn texts into fixed-length rows of token ids.
 

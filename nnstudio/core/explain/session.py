@@ -140,7 +140,7 @@ class ExplainSession:
     vocabulary: tuple[str, ...] = ()
     data_mean: np.ndarray | None = None
     network: str = "main"
-    text_encoding: tuple[int, str] | None = None  # (length, padding) of typed sentences
+    text_encoding: tuple[int, str, str | None] | None = None  # (length, padding, tokenizer) of typed sentences
     _cache: dict[str, Any] = field(default_factory=dict)
 
     @classmethod
@@ -200,6 +200,7 @@ class ExplainSession:
             encoding = (
                 int(dataset.extras.get("length", dataset.input_shape[0])),
                 str(dataset.extras.get("padding", "pre")),
+                dataset.extras.get("tokenizer") or None,
             )
         # Streamed inputs stay on disk (samples are read when explained); the baseline is a sample's mean.
         streamed = getattr(dataset, "streamed", False)
@@ -366,9 +367,9 @@ class ExplainSession:
             raise SampleSelectionError(
                 "A typed sentence has no true class; choose `predicted` or a class. Received: target='true'."
             )
-        from nnstudio.core.data import encode_texts
+        from nnstudio.core.data import encode_sentences
 
-        return self.explain_input(encode_texts([sentence], self.vocabulary, *self.text_encoding)[0], options)
+        return self.explain_input(encode_sentences([sentence], self.vocabulary, *self.text_encoding)[0], options)
 
     def explain_input(self, sample: np.ndarray, options: ExplainOptions, label: int | None = None) -> Explanation:
         """Explain one input given as an array (a sample shown elsewhere, not one of the split).

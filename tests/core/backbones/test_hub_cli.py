@@ -40,6 +40,13 @@ def test_new_with_a_preset_and_a_text_folder_then_train_reports_counts(tmp_path,
     described = describe(dict(graph.node("backbone").params), (16,))
     total = sum(layer["trainable"] + layer["non_trainable"] for layer in described["layers"])
     assert summary["trainable_params"] + summary["frozen_params"] == total + 18
+    # Typed sentences (the text box, Explain) are tokenized by the preset, as the training texts were.
+    from nnstudio.core.analysis.inference import SentenceClassifier
+
+    classifier = SentenceClassifier(load_project(target))
+    tokens = classifier.tokens("the film was good")
+    assert tokens[0] == "[CLS]" and "[SEP]" in tokens and len(tokens) == 16
+    assert classifier.predict(["the film was good", "dull"]).shape == (2, 2)
 
 
 @pytest.mark.parametrize(
