@@ -4,8 +4,8 @@ A :class:`NodeItem` shows the node's id, its type and key parameters, the output
 parameter count from the shape report, input ports on its top edge and output ports on its
 bottom edge, and error / warning badges. It never holds the graph: the scene feeds it plain
 values through ``set_*`` methods, which also lay the text out (``QStaticText``) so that
-``paint`` only draws; the drawing is cached in device pixels. Below :data:`LOD_SIMPLE` zoom
-it draws a plain coloured box.
+``paint`` only draws; the drawing is cached in device pixels (while the user zooms, in one
+picture at 100 % that is scaled). Below :data:`LOD_SIMPLE` zoom it draws a plain coloured box.
 
 Must not import Keras.
 """
@@ -347,6 +347,18 @@ class NodeItem(HoverHighlight, QGraphicsItem):
         if not self._output_shapes:
             return "→ " + ", ".join(format_shape(s) for s in (self._in_shapes or []))
         return "  ".join(format_shape(s) for s in self._output_shapes)
+
+    def set_scaled_cache(self, scaled: bool, device_pixel_ratio: float = 1.0) -> None:
+        """Draw from a picture cached once at 100 % and scaled (during a zoom gesture), or crisp.
+
+        A device-pixel cache is redrawn at every change of zoom; while the user zooms, the
+        card is drawn once into a picture at 100 % zoom and that picture is scaled instead.
+        """
+        if scaled:
+            size = self.boundingRect().size() * device_pixel_ratio
+            self.setCacheMode(QGraphicsItem.CacheMode.ItemCoordinateCache, size.toSize())
+        else:
+            self.setCacheMode(QGraphicsItem.CacheMode.DeviceCoordinateCache)
 
     # ------------------------------------------------------------------- paint
     def paint(self, painter: QPainter, option: QStyleOptionGraphicsItem, widget: QWidget | None = None) -> None:

@@ -239,6 +239,11 @@ class GraphScene(SceneGestures, QGraphicsScene):
     def node_items(self) -> list[NodeItem]:
         return list(self._nodes.values())
 
+    def set_scaled_card_cache(self, scaled: bool, device_pixel_ratio: float = 1.0) -> None:
+        """Draw every card from a scaled 100 % picture (during a zoom gesture) or crisp again."""
+        for item in self._nodes.values():
+            item.set_scaled_cache(scaled, device_pixel_ratio)
+
     def edge_item(self, edge: Edge) -> EdgeItem:
         """The item showing ``edge`` (KeyError if none)."""
         return self._edges[edge]

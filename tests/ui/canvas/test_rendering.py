@@ -6,7 +6,7 @@ from pathlib import Path
 
 from PySide6.QtCore import QEvent, QPointF
 from PySide6.QtGui import QPalette, QUndoStack
-from PySide6.QtWidgets import QGraphicsSceneHelpEvent, QToolTip
+from PySide6.QtWidgets import QGraphicsItem, QGraphicsSceneHelpEvent, QToolTip
 
 from nnstudio.core.graph import Edge
 from nnstudio.core.graph.commands import SetParam
@@ -60,6 +60,18 @@ def test_level_of_detail_switch_renders_at_every_zoom(cnn_canvas):
         image = c.view.viewport().grab().toImage()
         assert not image.isNull()
         assert abs(c.view.zoom - zoom) < 1e-6
+
+
+def test_cards_are_scaled_pictures_while_zooming_and_crisp_once_the_zoom_settles(cnn_canvas, qtbot):
+    c = cnn_canvas
+    cards = c.controller.scene.node_items()
+    qtbot.waitUntil(lambda: not c.view._zoom_settle.isActive(), timeout=2000)  # the fixture's fit-to-view
+    assert {card.cacheMode() for card in cards} == {QGraphicsItem.CacheMode.DeviceCoordinateCache}
+    c.view.set_zoom(0.8)
+    c.view.set_zoom(0.9)
+    assert {card.cacheMode() for card in cards} == {QGraphicsItem.CacheMode.ItemCoordinateCache}
+    qtbot.waitUntil(lambda: cards[0].cacheMode() == QGraphicsItem.CacheMode.DeviceCoordinateCache, timeout=2000)
+    assert {card.cacheMode() for card in cards} == {QGraphicsItem.CacheMode.DeviceCoordinateCache}
 
 
 def test_wheel_zoom_keeps_the_point_under_the_cursor(cnn_canvas):
