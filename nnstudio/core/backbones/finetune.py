@@ -181,4 +181,14 @@ def finetune_callbacks(ctx) -> list:
     if settings is None or graph is None:
         return []
     ids = {node.id for node in graph.nodes.values() if node.type == "Backbone"}
-    return [two_stage_callback(settings, ids, ctx.report)] if ids else []
+    if not ids:
+        return []
+    epochs = int(ctx.config.epochs)
+    if int(settings["stage1_epochs"]) >= epochs:
+        from nnstudio.core.training.config import ConfigError
+
+        raise ConfigError(
+            f"Two-stage fine-tuning: stage 1 must be shorter than the run's {epochs} epochs, or stage 2 never "
+            f"starts; raise the epochs or shorten stage 1. Received: stage 1 = {settings['stage1_epochs']} epochs."
+        )
+    return [two_stage_callback(settings, ids, ctx.report)]

@@ -71,6 +71,16 @@ def test_two_stage_fine_tuning_unfreezes_the_top_at_a_lower_rate_in_one_run(tmp_
     assert [p.split("/")[-1] for p in record["trainable"]["frozen_layers"]] == ["c1", "bn"]
 
 
+def test_a_stage_one_as_long_as_the_run_fails_it_with_a_message_instead_of_training_one_stage(tmp_path):
+    project = _project(tmp_path, epochs=2)
+    finished = run_training(
+        project, report=lambda e: None, should_stop=lambda: False, telemetry=TelemetryOptions.none()
+    )
+    assert finished.status == "failed"
+    assert "stage 1 must be shorter than the run's 2 epochs" in finished.message
+    assert "Received: stage 1 = 2 epochs." in finished.message
+
+
 def _train(project, folder, stop_after=None, resume=False):
     """Train ``project`` (checkpoints in ``folder``); return its model and events."""
     keras.utils.set_random_seed(project.training.get("seed", 42))
