@@ -82,16 +82,14 @@ def train_distilled(ctx: RunContext) -> RecipeResult:
         load_teacher,
         parameter_count,
     )
+    from nnstudio.core.compress.settings import teacher_problems
     from nnstudio.core.training.supervised import train_supervised
 
     cfg, settings = ctx.config, ctx.config.distill
     teacher_name = str(settings["teacher"])
-    if teacher_name == ctx.network:
-        raise ConfigError(
-            f"Network `{ctx.network}` is the one being trained and cannot be its own teacher; train "
-            f"the student network (the command line trains the project's first network) or give the "
-            f"teacher as a .keras file. Received: teacher={teacher_name!r}."
-        )
+    problems = teacher_problems(ctx.project.networks, ctx.project.weights, teacher_name, ctx.network)
+    if problems:
+        raise ConfigError(problems[0])
     if ctx.project.data.get("augment"):
         from nnstudio.core.data import augmentation_layers
 

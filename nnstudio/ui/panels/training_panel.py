@@ -218,6 +218,7 @@ class TrainingPanel(QWidget):
     def _on_network_chosen(self, _index: int) -> None:
         self.form.finetune_group.set_trained_network(self.project, self.network())
         self.form.loss_settings.set_network(self.project, self.network())
+        self.form.recipe_group.set_network(self.project, self.network())
         if not self.is_training():
             self.show_last_run()
         self._offer_to_continue()
@@ -277,7 +278,9 @@ class TrainingPanel(QWidget):
         self._last_progress = 0.0
         self.progress.setValue(0)
         self.progress_label.setText("Building the model…")
-        self._set_status("Starting: loading data and building the model…", "info")
+        recipe = self.project.training.get("recipe", "supervised")
+        named = "" if recipe == "supervised" else f" the {recipe} recipe"
+        self._set_status(f"Starting{named}: loading data and building the model…", "info")
         self.continue_button.hide()
         folder = self.checkpoint_dir(create=True)
         folder.mkdir(parents=True, exist_ok=True)
@@ -302,6 +305,7 @@ class TrainingPanel(QWidget):
         self.network_label.setHidden(not several)
         self.form.finetune_group.set_trained_network(self.project, self.network())
         self.form.loss_settings.set_network(self.project, self.network())
+        self.form.recipe_group.set_network(self.project, self.network())
 
     def network(self) -> str | None:
         """The network that Start trains (None: the project's first, or a GAN's pair)."""

@@ -31,6 +31,7 @@ from nnstudio.core.training.config import BACKENDS, METRICS, OPTIMIZERS, SCHEDUL
 from nnstudio.ui.panels.devices_settings import DevicesGroup
 from nnstudio.ui.panels.finetune_settings import FinetuneGroup
 from nnstudio.ui.panels.loss_settings import LossSettings
+from nnstudio.ui.panels.recipe_settings import RecipeGroup
 
 
 def installed_backends() -> list[str]:
@@ -52,6 +53,10 @@ class TrainingSettingsForm(QScrollArea):
         body = QWidget()
         column = QVBoxLayout(body)
         column.setContentsMargins(6, 6, 6, 6)
+
+        self.recipe_group = RecipeGroup()
+        self.recipe_group.changed.connect(self._edited)
+        column.addWidget(self.recipe_group)
 
         self.optimizer = self._combo(OPTIMIZERS)
         self.learning_rate = self._double(1e-7, 10.0, 6, 0.0001)
@@ -214,6 +219,7 @@ class TrainingSettingsForm(QScrollArea):
             self.jit.setChecked(bool(cfg.jit_compile))
             self.devices_group.set_values(cfg.distribution, cfg.tensorboard, cfg.backend)
             self.finetune_group.set_values(self._extra.get("finetune"))
+            self.recipe_group.set_values(self._extra)
         finally:
             self._loading = False
         self._update_enabled()
@@ -256,6 +262,8 @@ class TrainingSettingsForm(QScrollArea):
         cfg.mixed_precision = self.mixed_precision.isChecked()
         cfg.jit_compile = self.jit.isChecked()
         cfg.distribution, cfg.tensorboard = self.devices_group.values()
+        recipe = self.recipe_group.values()
+        cfg.recipe, cfg.prune, cfg.distill = recipe["recipe"], recipe["prune"], recipe["distill"]
         finetune = self.finetune_group.values()
         return {**self._extra, **cfg.to_dict(), **({"finetune": finetune} if finetune is not None else {})}
 
