@@ -42,7 +42,7 @@ EDITABLE = {"supervised": "Supervised", "prune": "Prune while training", "distil
 FILE_ITEM = "File…"
 #: Why another recipe cannot be changed here.
 OTHER_REASONS = {
-    "gan": "Set by the GAN template: it trains two networks.",
+    "gan": "Set by the GAN template.",
     "autoencoder": "Set by the autoencoder template.",
 }
 
