@@ -14,32 +14,34 @@ from __future__ import annotations
 import argparse
 
 from nnstudio.cli.common import UsageError
+from nnstudio.core.compress.settings import DEFAULT_DISTILL, DEFAULT_PRUNE, distill_problems, prune_problems
 
 RECIPES = ("supervised", "autoencoder", "gan", "prune", "distill")
 
 
-def _fraction(what: str, closed: bool):
+def _checked(flag: str, problems):
+    """An argparse type for ``flag``: a number that ``problems(value)`` (the core's check) accepts."""
+
     def parse(text: str) -> float:
         try:
             value = float(text)
         except ValueError:
-            raise argparse.ArgumentTypeError(f"expected a number for {what}. Received: {text!r}") from None
-        if not (0 <= value <= 1 if closed else 0 <= value < 1):
-            interval = "[0, 1]" if closed else "[0, 1)"
-            raise argparse.ArgumentTypeError(f"expected {what} in {interval}. Received: {value}")
+            raise argparse.ArgumentTypeError(f"expected a number for {flag}. Received: {text!r}") from None
+        found = problems(value)
+        if found:
+            raise argparse.ArgumentTypeError(found[0])
         return value
 
     return parse
 
 
-def _positive(text: str) -> float:
-    try:
-        value = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a number for the temperature. Received: {text!r}") from None
-    if value <= 0:
-        raise argparse.ArgumentTypeError(f"expected a temperature > 0. Received: {value}")
-    return value
+_sparsity = _checked("--sparsity", lambda value: prune_problems({**DEFAULT_PRUNE, "sparsity": value}))
+_temperature = _checked(
+    "--temperature", lambda value: distill_problems({**DEFAULT_DISTILL, "temperature": value}, teacher_required=False)
+)
+_alpha = _checked(
+    "--alpha", lambda value: distill_problems({**DEFAULT_DISTILL, "alpha": value}, teacher_required=False)
+)
 
 
 def add_recipe_arguments(cmd: argparse.ArgumentParser) -> None:
@@ -48,7 +50,7 @@ def add_recipe_arguments(cmd: argparse.ArgumentParser) -> None:
     group.add_argument("--recipe", choices=RECIPES, help="the training recipe for this run (default: the project's)")
     group.add_argument(
         "--sparsity",
-        type=_fraction("the sparsity", closed=False),
+        type=_sparsity,
         metavar="S",
         help="prune: the final fraction of zero weights, e.g. 0.8",
     )
@@ -63,10 +65,12 @@ def add_recipe_arguments(cmd: argparse.ArgumentParser) -> None:
         help="distill: a trained network of the project or a .keras file; the student is the "
         "network being trained (the project's first)",
     )
-    group.add_argument("--temperature", type=_positive, metavar="T", help="distill: softening temperature (default 4)")
+    group.add_argument(
+        "--temperature", type=_temperature, metavar="T", help="distill: softening temperature (default 4)"
+    )
     group.add_argument(
         "--alpha",
-        type=_fraction("alpha", closed=True),
+        type=_alpha,
         metavar="A",
         help="distill: weight of the hard labels' loss, the soft targets get 1 - A (default 0.1)",
     )
