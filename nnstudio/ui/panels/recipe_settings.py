@@ -145,6 +145,10 @@ class RecipeGroup(QGroupBox):
                 self.recipe_box.addItem(self._recipe, self._recipe)  # shown, disabled
             self.recipe_box.setCurrentIndex(self.recipe_box.findData(self._recipe))
             self._show_number(self.sparsity, self._prune["sparsity"])
+            while self.scope.count() > len(SCOPES):
+                self.scope.removeItem(len(SCOPES))
+            if self._prune["scope"] not in SCOPES:
+                self.scope.addItem(str(self._prune["scope"]))  # shown as saved; the problem says why
             self.scope.setCurrentText(str(self._prune["scope"]))
             self._show_number(self.begin, self._prune["begin"])
             self._show_number(self.end, self._prune["end"])
@@ -232,7 +236,8 @@ class RecipeGroup(QGroupBox):
         for key, box in (("sparsity", self.sparsity), ("begin", self.begin), ("end", self.end)):
             if round(box.value(), 6) != self._rounded(self._prune.get(key), box):
                 self._prune[key] = round(box.value(), 6)
-        self._prune["scope"] = self.scope.currentText()
+        if self.scope.currentText() != str(self._prune.get("scope")):
+            self._prune["scope"] = self.scope.currentText()
         frequency = self.frequency.value()
         if frequency != (self._prune.get("frequency") or 0):
             self._prune["frequency"] = frequency or None

@@ -89,7 +89,11 @@ def test_recipe_group_says_inline_what_is_wrong(page, two_networks):
     assert group.problem_text().startswith("Network `main` is the one being trained and cannot be its own teacher")
     page.network_box.setCurrentText("small")
     assert group.problem_text() == ""
-    group.recipe_box.setCurrentIndex(group.recipe_box.findData("prune"))
+    two_networks.training.update(recipe="prune", prune={"scope": "everywhere"})
+    page.set_project(two_networks)
+    assert group.problem_text() == "`prune.scope` must be one of layer, global. Received: 'everywhere'."
+    group.scope.setCurrentText("layer")
+    assert group.problem_text() == "" and two_networks.training["prune"]["scope"] == "layer"
     group.begin.setValue(0.9)
     group.end.setValue(0.5)
     assert group.problem_text().startswith("`prune.begin` and `prune.end` must be fractions of training")
