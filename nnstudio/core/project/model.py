@@ -16,7 +16,7 @@ from typing import Any
 import numpy as np
 
 from nnstudio.core.graph import Graph
-from nnstudio.core.project.renames import follow_rename
+from nnstudio.core.project.renames import follow_network_rename, follow_rename
 from nnstudio.core.signals import Signal
 
 #: The JSON-compatible sections a project command may replace as a whole.
@@ -250,6 +250,7 @@ class Project:
             self.weights = {(new if key == old else key): w for key, w in self.weights.items()}
         self.network_renamed.emit(old, new)
         self.changed.emit()
+        follow_network_rename(self, old, new)
 
     def record_run(self, record: dict[str, Any], index: int | None = None) -> int:
         """Insert run ``record`` (at ``index``, default last); return its index."""

@@ -5,7 +5,9 @@ graph: the trained weights (``{layer path: arrays}``), per-output losses and los
 (``training["loss"]``, ``training["loss_weights"]``, keyed by output id) and search spaces
 (``search["spaces"]``, keyed ``"<node>.<param>"``). :class:`~nnstudio.core.project.model.Project`
 calls :func:`follow_rename` when one of its networks renames a node, so renaming a trained
-layer keeps its weights and renaming an output keeps its loss. Undoing the rename renames the
+layer keeps its weights and renaming an output keeps its loss, and
+:func:`follow_network_rename` when a network is renamed (a distillation teacher is named by
+its network). Undoing the rename renames the
 node back, which renames these references back: no undo step of their own is needed.
 
 Must not import Qt or Keras.
@@ -78,3 +80,18 @@ def follow_rename(project: Project, network: str, old: str, new: str) -> None:
         renamed = _renamed_keys(spaces, lambda key: new + key[len(old) :] if key.startswith(dotted) else key)
         if renamed is not None:
             project.set_section("search", {**project.search, "spaces": renamed})
+
+
+def follow_network_rename(project: Project, old: str, new: str) -> None:
+    """Rename the references to network ``old`` in ``project``'s training settings.
+
+    Parameters
+    ----------
+    project:
+        The project whose network was renamed.
+    old, new:
+        The network's name before and after.
+    """
+    distill = project.training.get("distill")
+    if isinstance(distill, dict) and distill.get("teacher") == old:
+        project.set_section("training", {**project.training, "distill": {**distill, "teacher": new}})

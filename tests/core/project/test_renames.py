@@ -8,7 +8,7 @@ import numpy as np
 
 from nnstudio.core.graph import Graph, Node
 from nnstudio.core.graph.commands import RenameNode
-from nnstudio.core.project.commands import AddNetwork, RemoveNetwork
+from nnstudio.core.project.commands import AddNetwork, RemoveNetwork, RenameNetwork
 
 from .builders import small_project
 
@@ -74,3 +74,14 @@ def test_a_removed_network_kept_for_undo_no_longer_renames_the_project():
     RemoveNetwork(project, "critic").do()
     critic.rename_node("dense_1", "judge")
     assert list(project.training["loss"]) == ["dense_1", "dense_2"]
+
+
+def test_renaming_the_teacher_network_renames_the_distillation_teacher_and_undo_restores_it():
+    project = small_project()
+    AddNetwork(project, "teacher").do()
+    project.training = {"recipe": "distill", "distill": {"teacher": "teacher", "temperature": 4.0}}
+    rename = RenameNetwork(project, "teacher", "big")
+    rename.do()
+    assert project.training["distill"] == {"teacher": "big", "temperature": 4.0}
+    rename.undo()
+    assert project.training["distill"]["teacher"] == "teacher"
