@@ -6,9 +6,12 @@ import math
 
 import numpy as np
 import pytest
+from PySide6.QtGui import QUndoStack
 
 from nnstudio.core.training import events as ev
 from nnstudio.ui import settings as app_settings
+from nnstudio.ui.panels.training_panel import TrainingPanel
+from nnstudio.ui.undo import push
 
 
 @pytest.fixture(autouse=True)
@@ -110,3 +113,14 @@ def spirals_project(epochs: int = 2, n_samples: int = 200):
 def tiny_project():
     """A real two-epoch spirals project (200 points)."""
     return spirals_project()
+
+
+@pytest.fixture
+def page(qtbot):
+    """A Train page whose edits go on an undo stack, as in the main window."""
+    panel = TrainingPanel()
+    qtbot.addWidget(panel)
+    stack = QUndoStack(panel)
+    panel.edit = lambda command, undoable=True: push(stack, command) if undoable else command.do()
+    panel.stack = stack
+    return panel

@@ -4,15 +4,12 @@ from __future__ import annotations
 
 import keras
 import pytest
-from PySide6.QtGui import QUndoStack
 
 from nnstudio.core.backbones.project import backbone_project
 from nnstudio.core.graph import Node
 from nnstudio.core.project.commands import SetProjectSection
 from nnstudio.core.project.model import Project
 from nnstudio.core.templates.families.common import data_spec, network
-from nnstudio.ui.panels.training_panel import TrainingPanel
-from nnstudio.ui.undo import push
 
 
 @pytest.fixture(scope="module")
@@ -31,17 +28,6 @@ def features_file(tmp_path_factory):
     )
     model.save(path)
     return str(path)
-
-
-@pytest.fixture
-def page(qtbot):
-    """A Train page whose edits go on an undo stack, as in the main window."""
-    panel = TrainingPanel()
-    qtbot.addWidget(panel)
-    stack = QUndoStack(panel)
-    panel.edit = lambda command, undoable=True: push(stack, command) if undoable else command.do()
-    panel.stack = stack
-    return panel
 
 
 @pytest.fixture

@@ -2,14 +2,9 @@
 
 from __future__ import annotations
 
-import pytest
-from PySide6.QtGui import QUndoStack
-
 from nnstudio.core.graph import Edge, Graph, Node
 from nnstudio.core.project.model import Project
 from nnstudio.ui.panels.loss_settings import LossSettings
-from nnstudio.ui.panels.training_panel import TrainingPanel
-from nnstudio.ui.undo import push
 
 
 def two_output_graph() -> Graph:
@@ -23,17 +18,6 @@ def two_output_graph() -> Graph:
     graph.connect(Edge("x", 0, "is_positive", 0))
     graph.connect(Edge("x", 0, "position", 0))
     return graph
-
-
-@pytest.fixture
-def page(qtbot):
-    """A Train page whose edits go on an undo stack, as in the main window."""
-    panel = TrainingPanel()
-    qtbot.addWidget(panel)
-    stack = QUndoStack(panel)
-    panel.edit = lambda command, undoable=True: push(stack, command) if undoable else command.do()
-    panel.stack = stack
-    return panel
 
 
 def test_from_logits_and_smoothing_show_only_for_losses_that_take_them(qtbot):

@@ -6,24 +6,10 @@ import copy
 
 import numpy as np
 import pytest
-from PySide6.QtGui import QUndoStack
 
 from nnstudio.core.project.io import load_project, save_project
 from nnstudio.core.templates.registry import create_project
-from nnstudio.ui.panels.training_panel import TrainingPanel
-from nnstudio.ui.undo import push
 from tests.ui.training.conftest import spirals_project
-
-
-@pytest.fixture
-def page(qtbot):
-    """A Train page whose edits go on an undo stack, as in the main window."""
-    panel = TrainingPanel()
-    qtbot.addWidget(panel)
-    stack = QUndoStack(panel)
-    panel.edit = lambda command, undoable=True: push(stack, command) if undoable else command.do()
-    panel.stack = stack
-    return panel
 
 
 @pytest.fixture
