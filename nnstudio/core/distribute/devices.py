@@ -178,6 +178,10 @@ def simulated_devices(training: dict[str, Any] | None) -> int | None:
     return int(text) if settings.distributed and text.isdigit() and int(text) > 1 else None
 
 
+#: How long simulated CPU devices wait for each other at a collective before XLA gives up (s).
+SIMULATED_COLLECTIVE_TIMEOUT_S = 600
+
+
 def split_host_devices(count: int, backend: str) -> None:
     """Present the host CPU as ``count`` devices, before the backend starts.
 
@@ -200,8 +204,17 @@ def split_host_devices(count: int, backend: str) -> None:
                 f"JAX has already started with {len(jax.devices('cpu'))} CPU device(s); "
                 f"start a new process to use {count}. Received: devices={count}."
             )
-        flags = [f for f in os.environ.get("XLA_FLAGS", "").split() if "host_platform_device_count" not in f]
-        os.environ["XLA_FLAGS"] = " ".join([*flags, f"--xla_force_host_platform_device_count={count}"])
+        ours = ("host_platform_device_count", "collective_call_terminate_timeout")
+        flags = [f for f in os.environ.get("XLA_FLAGS", "").split() if not any(key in f for key in ours)]
+        # Simulated devices share the host's cores: on a busy machine one of them can reach an
+        # all-reduce long after the others, and XLA aborts the process after 40 s by default.
+        os.environ["XLA_FLAGS"] = " ".join(
+            [
+                *flags,
+                f"--xla_force_host_platform_device_count={count}",
+                f"--xla_cpu_collective_call_terminate_timeout_seconds={SIMULATED_COLLECTIVE_TIMEOUT_S}",
+            ]
+        )
     elif backend == "tensorflow":
         import tensorflow as tf
 

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import os
 import socket
+import sys
 import threading
 import time
 
@@ -122,3 +124,16 @@ def test_simulated_devices_are_asked_for_by_a_count_with_a_distribution():
     assert simulated_devices({"distribution": {"kind": "data-parallel", "devices": "gpu"}}) is None
     assert simulated_devices({"distribution": {"kind": "none", "devices": "4"}}) is None
     assert simulated_devices({}) is None
+
+
+def test_simulated_jax_devices_wait_long_for_each_other_at_a_collective(monkeypatch):
+    from nnstudio.core.distribute.devices import SIMULATED_COLLECTIVE_TIMEOUT_S, split_host_devices
+
+    monkeypatch.delitem(sys.modules, "jax", raising=False)  # as in a fresh engine process
+    monkeypatch.setenv("XLA_FLAGS", "--xla_dump_to=/tmp/x --xla_force_host_platform_device_count=2")
+    split_host_devices(4, "jax")
+    assert os.environ["XLA_FLAGS"].split() == [
+        "--xla_dump_to=/tmp/x",
+        "--xla_force_host_platform_device_count=4",
+        f"--xla_cpu_collective_call_terminate_timeout_seconds={SIMULATED_COLLECTIVE_TIMEOUT_S}",
+    ]
