@@ -9,7 +9,10 @@ engine process by default, ``--mode thread`` for the in-process thread) → ``ru
 with the designer's telemetry → events → a ``Dashboard`` shown offscreen, redrawn by its
 adaptive timer. Headless and stack train the same project (the model imported as a graph).
 Throughput is steady state: samples per second from the end of the first epoch (tracing
-excluded) to the end of the last one, validation included in all three.
+excluded) to the end of the last one, validation included in all three. The benchmark
+freezes its heap once loaded, as the engine process does, so that a full garbage
+collection over Qt's and Keras' objects does not land in the baselines' epochs; and it
+waits for the designer's next spare engine to finish loading Keras before each baseline.
 
 Also measured during the stack runs: the GUI event loop's lateness (a 10 ms precise QTimer;
 p99 and max), the loss plot's redraw rate while batches arrive (first to last batch) and
@@ -36,6 +39,7 @@ import numpy as np
 from PySide6.QtCore import QEventLoop, Qt, QTimer
 from PySide6.QtWidgets import QApplication
 
+from nnstudio.core.heap import freeze_heap
 from nnstudio.core.project.model import Project
 from nnstudio.core.training import events as ev
 
@@ -229,12 +233,19 @@ def main(argv: list[str] | None = None) -> int:
         from nnstudio.ui.workers.engine_process import spare_engine
 
         spare_engine().wait_ready()  # as in the designer: the engine loads Keras at start-up
+    # As the engine process does: a full garbage collection over Qt's and Keras' objects
+    # (about 200 ms here) must not land inside the baselines' epochs either.
+    freeze_heap(collect=True)
     ratios, vs_headless, figures = {}, {}, {}
     for kind in ("mlp", "cnn"):
         plain_fit(kind, dataset, 2)  # warm-up: tracing, allocator
         plain, headless, stack = [], [], []
         stack_run = StackRun(app, dashboard, args.mode)
         for _ in range(args.reps):
+            if args.mode == "engine":
+                # The designer starts the next run's engine after each run; its Keras import
+                # must not share the CPU with the baselines.
+                spare_engine().wait_ready()
             plain.append(plain_fit(kind, dataset, args.epochs))
             headless.append(headless_engine(kind, dataset, args.epochs))
             stack.append(stack_run.run(kind, dataset, args.epochs))
