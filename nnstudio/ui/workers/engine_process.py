@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import os
 import signal
 import subprocess
 import sys
@@ -38,6 +39,27 @@ class EngineError(RuntimeError):
 
 #: Tells the engine child to split the host CPU into N devices before its backend starts.
 HOST_DEVICES_VARIABLE = "NNSTUDIO_ENGINE_DEVICES"
+#: Variables that bound the threads one op of the engine's backend may use (TensorFlow's
+#: intra-op pool; PyTorch's CPU ops through OpenMP). JAX has no such setting and keeps all.
+THREAD_VARIABLES = ("TF_NUM_INTRAOP_THREADS", "OMP_NUM_THREADS")
+
+
+def engine_threads() -> int:
+    """Return how many threads one op of the engine may use: every core this process may run on but one.
+
+    The window keeps a core. When an op's threads fill every core, each frame the window paints
+    takes a core from one of them and the op waits for its slowest thread, so painting cost
+    the engine about 1.4 times its own CPU time. Measured with the dashboards drawing, on 2
+    cores (``benchmarks/training_overhead.py``, and the resnet-digits template trained
+    side by side): the small CNN went from 0.76 to 0.90 of the headless engine (which keeps
+    every core), resnet-digits from 0.77 to 0.85. With nothing drawn, one thread fewer
+    costs resnet-digits about 9 % on 2 cores.
+    """
+    try:
+        cores = len(os.sched_getaffinity(0))
+    except AttributeError:  # no affinity on this platform (macOS, Windows)
+        cores = os.cpu_count() or 1
+    return max(1, cores - 1)
 
 
 class EngineProcess:
@@ -53,14 +75,15 @@ class EngineProcess:
     """
 
     def __init__(self, backend: str | None = None, host_devices: int | None = None) -> None:
-        import os
-
         env = dict(os.environ, PYTHONUNBUFFERED="1")
         env.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
         if backend:
             env["KERAS_BACKEND"] = backend
         if host_devices:
             env[HOST_DEVICES_VARIABLE] = str(host_devices)
+        else:  # simulated devices share the host's cores as they are
+            for name in THREAD_VARIABLES:
+                env.setdefault(name, str(engine_threads()))  # a user's own setting wins
         self.backend = backend
         self._stderr = tempfile.TemporaryFile()
         self.process = subprocess.Popen(

@@ -179,3 +179,26 @@ def test_the_engine_process_freezes_its_heap_once_keras_is_loaded():
 
     hello = spare_engine().wait_ready()
     assert hello["frozen_objects"] > 100_000
+
+
+@pytest.mark.skipif(not os.path.exists("/proc/self/environ"), reason="reads the child's environment from /proc")
+def test_the_engine_process_leaves_one_core_to_the_window(monkeypatch):
+    """Ops that fill every core wait for the thread whose core the window took to paint."""
+    from nnstudio.ui.workers.engine_process import THREAD_VARIABLES, EngineProcess, engine_threads
+
+    for name in THREAD_VARIABLES:
+        monkeypatch.delenv(name, raising=False)
+    assert engine_threads() == max(1, len(os.sched_getaffinity(0)) - 1)
+    engines = [EngineProcess(), EngineProcess(host_devices=2)]
+    try:
+        environs = [dict(item.split("=", 1) for item in _environ(engine.pid) if "=" in item) for engine in engines]
+    finally:
+        for engine in engines:
+            engine.kill()
+    assert all(environs[0].get(name) == str(engine_threads()) for name in THREAD_VARIABLES)
+    assert not any(name in environs[1] for name in THREAD_VARIABLES)  # simulated devices keep the host as it is
+
+
+def _environ(pid: int) -> list[str]:
+    with open(f"/proc/{pid}/environ", "rb") as fh:
+        return fh.read().decode("utf-8", "replace").split("\0")
