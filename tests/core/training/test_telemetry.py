@@ -44,15 +44,18 @@ def test_telemetry_reports_weights_gradients_activations_and_boundary(recorder):
 def test_telemetry_respects_its_time_budget(recorder):
     options = TelemetryOptions(min_interval_s=0, every_steps=1, budget_fraction=0.05)
     telemetry = Telemetry(mlp(), recorder, options, x=points_dataset().x_val, y=points_dataset().y_val)
-    train_seconds = 0.0
+    train_seconds, costs = 0.0, []
     for step in range(200):
         train_seconds += 0.002  # a 2 ms training step
         if telemetry.due(step, train_seconds):
+            before = telemetry.spent
             telemetry.sample(0, step)
-    charged = telemetry.samples_taken - 1  # the first sample's one-off setup is free
-    assert charged >= 1
-    # ``due`` checks the budget before a sample, so it can be exceeded by one sample at most.
-    assert telemetry.spent <= 0.05 * train_seconds + telemetry.spent / charged
+            costs.append(telemetry.spent - before)
+    assert telemetry.samples_taken - 1 >= 1  # the first sample's one-off setup is free
+    # ``due`` checks the budget before a sample, so it can be exceeded by one sample at most
+    # (the longest: samples vary, and the mean understated it once in CI).
+    assert telemetry.spent <= 0.05 * train_seconds + max(costs)
+    assert sum(costs) == pytest.approx(telemetry.spent)
 
 
 def test_first_sample_setup_is_not_charged_to_the_budget(recorder):
