@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
 import textwrap
+
+from tests.ui.shell.conftest import run_designer_script
 
 APP = textwrap.dedent("""
     import sys
@@ -29,15 +28,4 @@ APP = textwrap.dedent("""
 
 def test_quitting_after_a_copy_exits_with_status_zero(tmp_path):
     """Qt frees clipboard data after Python has shut down; nnstudio must take it back first."""
-    env = {
-        **os.environ,
-        "HOME": str(tmp_path),
-        "XDG_DATA_HOME": str(tmp_path / "data"),
-        "XDG_CONFIG_HOME": str(tmp_path / "config"),
-        "QT_QPA_PLATFORM": "offscreen",
-        "NNSTUDIO_SKIP_KERAS": "1",
-    }
-    script = tmp_path / "copy_and_quit.py"
-    script.write_text(APP)
-    proc = subprocess.run([sys.executable, str(script)], env=env, capture_output=True, text=True, timeout=120)
-    assert proc.returncode == 0, proc.stderr[-2000:]
+    run_designer_script(tmp_path, APP)  # exits with 0

@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
 import textwrap
+
+from tests.ui.shell.conftest import run_designer_script
 
 APP = textwrap.dedent("""
     import gc
@@ -28,18 +27,7 @@ APP = textwrap.dedent("""
 
 def test_the_window_freezes_the_objects_of_its_start_up(tmp_path):
     """A full collection walked them all: 30 ms on the GUI thread, a hitch in the middle of training."""
-    env = {
-        **os.environ,
-        "HOME": str(tmp_path),
-        "XDG_DATA_HOME": str(tmp_path / "data"),
-        "XDG_CONFIG_HOME": str(tmp_path / "config"),
-        "QT_QPA_PLATFORM": "offscreen",
-        "NNSTUDIO_SKIP_KERAS": "1",
-    }
-    script = tmp_path / "start_and_quit.py"
-    script.write_text(APP)
-    proc = subprocess.run([sys.executable, str(script)], env=env, capture_output=True, text=True, timeout=120)
-    assert proc.returncode == 0, proc.stderr[-2000:]
+    proc = run_designer_script(tmp_path, APP)
     words = next(line for line in proc.stdout.splitlines() if line.startswith("frozen")).split()
     frozen, walked = int(words[1]), int(words[3])
     assert frozen > 50_000
