@@ -36,6 +36,20 @@ from nnstudio.ui.plots.buffers import EmaState, MetricBuffer, ema
 
 #: Stored rows per curve; halves (averaging pairs) when full.
 CAPACITY = 4096
+#: A run of up to this many epochs shows its whole length from the first batch.
+WHOLE_RUN_EPOCHS = 20
+
+
+def first_x_span(epochs: int) -> float:
+    """Return the epochs the x axis shows when a run of ``epochs`` starts.
+
+    The whole run when it is short (each epoch gets at least a twentieth of the width), else
+    20 epochs or an eighth of the run, whichever is more; the axis then doubles as the run
+    goes on. Each change of span lays out and repaints all three plots at once (17-30 ms on
+    the 2-core machine, the window's longest frames), so a short run has none and a long one
+    three or four.
+    """
+    return float(epochs if epochs <= WHOLE_RUN_EPOCHS else max(WHOLE_RUN_EPOCHS, epochs / 8))
 
 
 def _is_finite(value) -> bool:
@@ -200,7 +214,12 @@ class LossPlot(LiveView):
             # data: the axes are laid out again a few times per run, not at every frame.
             self._epochs_total = max(1, int(event.epochs))
             self.loss_plot.enableAutoRange(axis="x", enable=False)
-            self._set_x_span(min(self._epochs_total, 2))
+            self._set_x_span(first_x_span(self._epochs_total))
+
+    @property
+    def epochs_shown(self) -> float:
+        """How many epochs the x axis spans now."""
+        return self._x_span
 
     def _set_x_span(self, span: float) -> None:
         self._x_span = span

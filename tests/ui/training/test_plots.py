@@ -80,6 +80,24 @@ def test_dashboard_loss_plot_draws_batch_and_epoch_curves(dashboard, qtbot, run_
     assert loss.lr_curve.yData.tolist() == pytest.approx([0.001, 0.0005, 0.001 / 3])
 
 
+@pytest.mark.parametrize(
+    ("epochs", "spans"),
+    [(8, [8.0]), (20, [20.0]), (100, [20.0, 40.0, 80.0, 100.0]), (400, [50.0, 100.0, 200.0, 400.0])],
+)
+def test_the_epoch_axis_shows_a_short_run_whole_and_doubles_for_a_long_one(dashboard, epochs, spans):
+    """Each change of span repaints all three plots at once: the longest frames of a run."""
+    loss = dashboard.loss
+    loss.handle(ev.RunStarted("r", "supervised", epochs, 1, 8, 8, "tensorflow", "cpu", ("loss",), ()))
+    seen = []
+    for epoch in range(epochs):
+        loss.handle(ev.BatchEnded(epoch, 0, epoch, {"loss": 1.0}, 0.5, None, 1.0))
+        loss.refresh()
+        if not seen or seen[-1] != loss.epochs_shown:
+            seen.append(loss.epochs_shown)
+    assert seen == spans
+    assert loss.loss_plot.getViewBox().viewRange()[0][1] >= epochs
+
+
 def test_dashboard_redraws_are_coalesced_by_the_timer(dashboard, qtbot):
     dashboard.handle_event(synthetic_run(1, 1)[0])
     for step in range(2000):
