@@ -136,6 +136,7 @@ class LossPlot(LiveView):
         self.epoch_curves: dict[str, pg.PlotDataItem] = {}
         self._curve_plots: dict[str, pg.PlotItem] = {}
         self._epochs_done = 0.0
+        self._batch_curve_coming = False  # a run with a batch loss started: list it first
         self.stage_markers: list[pg.InfiniteLine] = []  # where a fine-tuning stage 2 began
 
         layout = QVBoxLayout(self)
@@ -221,6 +222,7 @@ class LossPlot(LiveView):
             for name in event.metric_names:
                 if name != "learning_rate":
                     self.epochs[name] = MetricBuffer(2, capacity=self._capacity)
+            self._batch_curve_coming = event.steps_per_epoch > 0 and "loss" in event.metric_names
             self.loss_plot.enableAutoRange(axis="x", enable=False)
             self._set_x_span(first_x_span(self._epochs_total))
 
@@ -307,12 +309,11 @@ class LossPlot(LiveView):
             self.raw_curve.setData(x, self.batch.column(1), connect="finite")
             self.smooth_curve.setData(x, self.batch.column(2), connect="finite")
             self._drawn["__batch__"] = self.batch.revision
-            legend = self.loss_plot.legend
-            if (
-                all(sample.item is not self.smooth_curve for sample, _ in legend.items)
-                and np.isfinite(self.batch.column(1)).any()
-            ):
-                legend.addItem(self.smooth_curve, "batch loss (smoothed)")  # only once it has a curve
+            if np.isfinite(self.batch.column(1)).any():
+                self._list_batch_curve()  # only once it has a curve
+        if self._batch_curve_coming:  # listed first, before the epoch curves made below
+            self._list_batch_curve()
+            self._batch_curve_coming = False
         for name, buffer in self.epochs.items():
             if self._drawn.get(name) == buffer.revision:
                 continue
@@ -334,6 +335,11 @@ class LossPlot(LiveView):
         latest = max([b.x[-1] for b in (self.batch, *self.epochs.values()) if len(b)], default=0.0)
         while latest > 0.9 * self._x_span and self._x_span < self._epochs_total:
             self._set_x_span(min(self._epochs_total, 2 * self._x_span))
+
+    def _list_batch_curve(self) -> None:
+        legend = self.loss_plot.legend
+        if all(sample.item is not self.smooth_curve for sample, _ in legend.items):
+            legend.addItem(self.smooth_curve, "batch loss (smoothed)")
 
     def _forget_curve(self, name: str) -> None:
         curve = self.epoch_curves.pop(name, None)

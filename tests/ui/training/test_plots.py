@@ -105,6 +105,11 @@ def test_the_epoch_curves_are_made_before_the_first_epoch_ends_and_unreported_on
     loss.handle(ev.RunStarted("r", "supervised", 4, 2, 8, 16, "tensorflow", "cpu", names, ()))
     loss.refresh()  # the first frame: the backend is still tracing its first step
     assert set(loss.epoch_curves) == set(names)
+    assert [label.text for _, label in loss.loss_plot.legend.items] == [
+        "batch loss (smoothed)",
+        "training loss (epoch)",
+        "validation loss",
+    ]
     assert loss.metric_plot.isVisible()
     legend = [label.text for _, label in loss.metric_plot.legend.items]
     assert legend == ["accuracy", "auc", "val accuracy", "val auc"]
