@@ -35,6 +35,7 @@ from nnstudio.core.compress.settings import (
     prune_problems,
     teacher_problems,
 )
+from nnstudio.ui.panels.form_boxes import double_box
 
 #: The recipes the group edits, with the combo's words for them.
 EDITABLE = {"supervised": "Supervised", "prune": "Prune while training", "distill": "Distill from a teacher"}
@@ -76,14 +77,14 @@ class RecipeGroup(QGroupBox):
         self.reason.setWordWrap(True)
         self.reason.setObjectName("hint")
 
-        self.sparsity = self._double(0.0, 0.99, 2, 0.05)
+        self.sparsity = double_box(0.0, 0.99, 2, 0.05, self._edited)
         self.sparsity.setToolTip("The fraction of weights that are zero at the end of training")
         self.scope = QComboBox()
         self.scope.addItems(list(SCOPES))
         self.scope.setToolTip("layer: every layer reaches the sparsity; global: one threshold across all layers")
-        self.begin = self._double(0.0, 1.0, 2, 0.05)
+        self.begin = double_box(0.0, 1.0, 2, 0.05, self._edited)
         self.begin.setToolTip("When pruning begins, as a fraction of the training steps")
-        self.end = self._double(0.0, 1.0, 2, 0.05)
+        self.end = double_box(0.0, 1.0, 2, 0.05, self._edited)
         self.end.setToolTip("When the target sparsity is reached, as a fraction of the training steps")
         self.frequency = QSpinBox()
         self.frequency.setRange(0, 1_000_000)
@@ -94,9 +95,9 @@ class RecipeGroup(QGroupBox):
         self.teacher = QComboBox()
         self.teacher.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Fixed)
         self.teacher.setToolTip("A trained network of the project, or a .keras file")
-        self.temperature = self._double(0.0, 100.0, 2, 0.5)
+        self.temperature = double_box(0.0, 100.0, 2, 0.5, self._edited)
         self.temperature.setToolTip("Softens both networks' class scores; higher shows more of the teacher's doubts")
-        self.alpha = self._double(0.0, 1.0, 2, 0.05)
+        self.alpha = double_box(0.0, 1.0, 2, 0.05, self._edited)
         self.alpha.setToolTip("Weight of the labels' loss; the teacher's soft targets get 1 − alpha")
 
         self.problem = QLabel()
@@ -121,14 +122,6 @@ class RecipeGroup(QGroupBox):
         self.frequency.valueChanged.connect(self._edited)
         self.teacher.activated.connect(self._on_teacher_activated)
         self._update()
-
-    def _double(self, low: float, high: float, decimals: int, step: float) -> QDoubleSpinBox:
-        box = QDoubleSpinBox()
-        box.setRange(low, high)
-        box.setDecimals(decimals)
-        box.setSingleStep(step)
-        box.valueChanged.connect(self._edited)
-        return box
 
     # ---- binding -----------------------------------------------------------------
     def set_values(self, training: dict[str, Any] | None) -> None:

@@ -14,14 +14,12 @@ from PySide6.QtGui import QAction
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
-    QDoubleSpinBox,
     QFormLayout,
     QGroupBox,
     QHBoxLayout,
     QMenu,
     QScrollArea,
     QSizePolicy,
-    QSpinBox,
     QToolButton,
     QVBoxLayout,
     QWidget,
@@ -30,6 +28,7 @@ from PySide6.QtWidgets import (
 from nnstudio.core.training.config import BACKENDS, METRICS, OPTIMIZERS, SCHEDULES, TrainingConfig
 from nnstudio.ui.panels.devices_settings import DevicesGroup
 from nnstudio.ui.panels.finetune_settings import FinetuneGroup
+from nnstudio.ui.panels.form_boxes import double_box, int_box
 from nnstudio.ui.panels.loss_settings import LossSettings
 from nnstudio.ui.panels.recipe_settings import RecipeGroup
 
@@ -59,8 +58,8 @@ class TrainingSettingsForm(QScrollArea):
         column.addWidget(self.recipe_group)
 
         self.optimizer = self._combo(OPTIMIZERS)
-        self.learning_rate = self._double(1e-7, 10.0, 6, 0.0001)
-        self.momentum = self._double(0.0, 0.999, 3, 0.05)
+        self.learning_rate = double_box(1e-7, 10.0, 6, 0.0001, self._edited)
+        self.momentum = double_box(0.0, 0.999, 3, 0.05, self._edited)
         self.nesterov = QCheckBox("Nesterov momentum")
         self.schedule = self._combo(SCHEDULES)
         column.addWidget(
@@ -98,12 +97,12 @@ class TrainingSettingsForm(QScrollArea):
             )
         )
 
-        self.batch_size = self._int(1, 65536)
-        self.epochs = self._int(1, 100000)
-        self.seed = self._int(-1, 2**31 - 1)
+        self.batch_size = int_box(1, 65536, self._edited)
+        self.epochs = int_box(1, 100000, self._edited)
+        self.seed = int_box(-1, 2**31 - 1, self._edited)
         self.seed.setSpecialValueText("random")
         self.early_stopping = QCheckBox("Early stopping")
-        self.patience = self._int(0, 1000)
+        self.patience = int_box(0, 1000, self._edited)
         self.patience.setPrefix("patience ")
         self.keep_best = QCheckBox("Keep the best weights")
         stopping = QHBoxLayout()
@@ -161,20 +160,6 @@ class TrainingSettingsForm(QScrollArea):
         box.addItems(list(items))
         box.currentTextChanged.connect(self._edited)
         box.currentTextChanged.connect(box.setToolTip)
-        return box
-
-    def _double(self, low: float, high: float, decimals: int, step: float) -> QDoubleSpinBox:
-        box = QDoubleSpinBox()
-        box.setRange(low, high)
-        box.setDecimals(decimals)
-        box.setSingleStep(step)
-        box.valueChanged.connect(self._edited)
-        return box
-
-    def _int(self, low: int, high: int) -> QSpinBox:
-        box = QSpinBox()
-        box.setRange(low, high)
-        box.valueChanged.connect(self._edited)
         return box
 
     @staticmethod
