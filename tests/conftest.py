@@ -5,6 +5,8 @@ import os
 import shutil
 import tempfile
 
+import pytest
+
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 os.environ.setdefault("KERAS_BACKEND", "tensorflow")
@@ -29,3 +31,22 @@ def pytest_sessionfinish(session, exitstatus):
 
     if QGuiApplication.instance() is not None:
         QGuiApplication.clipboard().clear()
+
+
+@pytest.fixture
+def no_descriptions(tmp_path, monkeypatch):
+    """No backbone description on disk or in memory, and a test process that refuses to build one.
+
+    For the tests of descriptions made elsewhere (a child process): building a Keras model here
+    would be the very stall they guard against.
+    """
+    from nnstudio.core.backbones import source
+
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    monkeypatch.setattr(source, "_DESCRIPTIONS", {})
+    monkeypatch.setattr(source, "_FAILURES", {})
+
+    def refuse(*args, **kwargs):
+        raise AssertionError("a Keras model was built in this process")
+
+    monkeypatch.setattr(source, "_describe_with_keras", refuse)

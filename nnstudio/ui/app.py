@@ -159,6 +159,7 @@ def main(path: str | None = None, example: bool = False) -> int:
     app.aboutToQuit.connect(release_clipboard)
 
     window = MainWindow()
+    window.describe_in_background()  # before a project opens: its backbones never build here
     size = _env("NNSTUDIO_SCREENSHOT_SIZE")
     if size and "x" in size:
         window.resize(*(int(v) for v in size.split("x", 1)))

@@ -173,6 +173,11 @@ class ProjectDocument(QObject):
             self._shapes[id(graph)] = inference
         return inference
 
+    def refresh_shapes(self) -> None:
+        """Infer every network's shapes again (a backbone's description arrived from the background)."""
+        for inference in list(self._shapes.values()):
+            inference.refresh()
+
     def block_shapes(self, graph: Graph, path: tuple[str, ...]) -> InnerShapes:
         """Return the shapes inside the block reached from network ``graph`` by ``path`` (block ids)."""
         return InnerShapes(self.shapes(graph), path)

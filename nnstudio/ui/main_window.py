@@ -84,6 +84,8 @@ class MainWindow(QMainWindow):
         )
         self.resizeDocks([self.docks["summary_dock"]], [210], Qt.Orientation.Vertical)
         self._design_docks_shown: list[QDockWidget] = []
+        self.describer = None  # see describe_in_background
+        self.template_child = None  # a template being prepared (see new_from_template)
         self.pages.currentChanged.connect(self._on_page_changed)
         self.pages.training_panel.worker.finished.connect(self._on_training_finished)
         self.actions_by_name = build_actions(self)
@@ -330,7 +332,12 @@ class MainWindow(QMainWindow):
         return True
 
     def new_from_template(self, name: str | None = None, *, ask: bool = True) -> bool:
-        """Start a project from template ``name``, or from the gallery when ``name`` is None."""
+        """Start a project from template ``name``, or from the gallery when ``name`` is None.
+
+        A template that first makes files with Keras (``TemplateInfo.needs_preparing``) is
+        built in a child process first; the project opens when it is done, and the status
+        line says what happens meanwhile.
+        """
         if ask and not self.maybe_save_changes("starting a new project"):
             return False
         if name is None:
@@ -339,15 +346,41 @@ class MainWindow(QMainWindow):
             dialog = TemplateGalleryDialog(self)
             if dialog.exec() != TemplateGalleryDialog.DialogCode.Accepted:
                 return False
-            project = dialog.project()
-        else:
-            from nnstudio.core.templates import create_project
+            name = dialog.selected_name()
+            if name is None:
+                return False
+        from nnstudio.core.templates import create_project, template_info
 
-            project = create_project(name)
-        if project is None:
-            return False
-        self.document.set_project(project)
+        info = template_info(name)
+        if info.needs_preparing():
+            self._prepare_template(info)
+            return True
+        self.document.set_project(create_project(name))
         return True
+
+    def _prepare_template(self, info) -> None:
+        from nnstudio.ui.workers.child import PythonChild
+
+        if self.template_child is not None:
+            self.template_child.kill()
+            self.template_child.deleteLater()
+        child = self.template_child = PythonChild("nnstudio.core.templates.prepare", (info.name,), self)
+        child.done.connect(lambda _output, failure, name=info.name: self._template_prepared(name, failure))
+        self.statusBar().showMessage(
+            f"Preparing template “{info.title}”: its first use makes its files with Keras, in the background…"
+        )
+        child.start()
+
+    def _template_prepared(self, name: str, failure: str) -> None:
+        from nnstudio.core.templates import create_project
+
+        self.template_child.deleteLater()
+        self.template_child = None
+        self.statusBar().clearMessage()
+        if failure:
+            self.show_error("Cannot create the project", f"Preparing template `{name}` failed: {failure}.")
+            return
+        self.document.set_project(create_project(name))
 
     def open(self) -> bool:
         if not self.maybe_save_changes("opening another project"):
@@ -511,6 +544,26 @@ class MainWindow(QMainWindow):
         elif answer == "discard":
             entry.discard()
 
+    def describe_in_background(self) -> None:
+        """Describe backbones in a child process from now on (the designer's start; tests opt in).
+
+        A Backbone whose description is in no cache then waits on the canvas ("pending")
+        instead of holding the window while Keras builds it; the status line says what is
+        being described, and the shapes follow when the child answers.
+        """
+        from nnstudio.ui.workers.describer import BackgroundDescriber
+
+        self.describer = BackgroundDescriber(self)
+        self.describer.busy_changed.connect(self._on_describing)
+        self.describer.described.connect(self.document.refresh_shapes)
+        self.describer.install()
+
+    def _on_describing(self, text: str) -> None:
+        if text:
+            self.statusBar().showMessage(text)
+        else:
+            self.statusBar().clearMessage()
+
     def on_keras_ready(self, text: str) -> None:
         self.statusBar().showMessage(f"{text} is ready.", 4000)
 
@@ -537,4 +590,6 @@ class MainWindow(QMainWindow):
         store.setValue("window/geometry", self.saveGeometry())
         store.setValue("window/state", self.saveState())
         self.document.close()
+        if self.describer is not None:
+            self.describer.uninstall()
         event.accept()

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
+from nnstudio.core.catalog.spec import InferencePending
 from nnstudio.core.compile.errors import CompileError
 
 
@@ -30,3 +33,18 @@ class MissingWeightsError(BackboneError):
         super().__init__(message, "weights")
         self.filename = filename
         self.folder = folder
+
+
+class DescriptionPending(BackboneError, InferencePending):
+    """The backbone's description is being made in the background (see ``describe_elsewhere``).
+
+    A :class:`BackboneError` too, so a caller that only reports backbone errors shows its
+    message ("being described…") rather than failing.
+    """
+
+    def __init__(self, source: str) -> None:
+        name = Path(source).name or source
+        super().__init__(
+            f"Describing backbone `{name}`: its Keras model is built once in the background, then its "
+            f"shapes follow (and are cached for next time). Received: source={source!r}."
+        )

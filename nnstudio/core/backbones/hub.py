@@ -49,6 +49,21 @@ def is_hub_source(source: str) -> bool:
     return "://" in text or (bool(text) and Path(text).is_dir())
 
 
+def check_keras_hub(source: str) -> None:
+    """Say, without importing it (and Keras with it), whether KerasHub is here for preset ``source``.
+
+    Raises
+    ------
+    BackboneError
+        When KerasHub is not installed: the message says how to install it.
+    """
+    if not hub_available():
+        raise BackboneError(
+            f"`{Path(source).name}` is a KerasHub preset, and KerasHub is not installed: run {INSTALL_HINT} "
+            f"(or pip install keras-hub), then open the project again. Received: source={source!r}."
+        )
+
+
 def require_keras_hub(source: str) -> Any:
     """Import and return ``keras_hub``.
 
@@ -57,13 +72,9 @@ def require_keras_hub(source: str) -> Any:
     BackboneError
         When KerasHub is not installed: the message says how to install it.
     """
-    try:
-        import keras_hub
-    except ImportError:
-        raise BackboneError(
-            f"`{Path(source).name}` is a KerasHub preset, and KerasHub is not installed: run {INSTALL_HINT} "
-            f"(or pip install keras-hub), then open the project again. Received: source={source!r}."
-        ) from None
+    check_keras_hub(source)
+    import keras_hub
+
     return keras_hub
 
 

@@ -12,11 +12,12 @@ Keras is imported inside the functions only. Must not import Qt.
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from nnstudio.core.backbones.errors import BackboneError, MissingWeightsError
+from nnstudio.core.backbones.errors import BackboneError, DescriptionPending, MissingWeightsError
 from nnstudio.core.backbones.freezing import described_layers, trainable_flags
 
 #: ``weights`` value that asks for Keras' ImageNet weights from its cache (never downloaded).
@@ -39,6 +40,10 @@ _HEAD_CLASSES = frozenset(
     }
 )
 _DESCRIPTIONS: dict[tuple, dict] = {}
+#: Failures reported by a background description (same keys): ``(param, message)``.
+_FAILURES: dict[tuple, tuple[str, str]] = {}
+#: Where a description that is in no cache is made instead of here (see ``describe_elsewhere``).
+_elsewhere: Callable[[dict, tuple], None] | None = None
 
 
 def application_names() -> list[str]:
@@ -209,7 +214,9 @@ def describe(params: dict, input_shape: tuple) -> dict:
     """Output shape and per-layer parameter counts of a backbone (weights not loaded; cached).
 
     The description is kept in memory and on disk (:mod:`nnstudio.core.backbones.cache`), so
-    opening a project again does not build the Keras model.
+    opening a project again does not build the Keras model. Where :func:`describe_elsewhere`
+    has named a describer (the designer: a child process), a description in neither cache
+    is asked of it and :class:`DescriptionPending` is raised: Keras is never built here.
 
     Parameters
     ----------
@@ -231,20 +238,62 @@ def describe(params: dict, input_shape: tuple) -> dict:
     ------
     BackboneError
         Unknown source, unreadable or unsafe file, missing cut layer, unacceptable input.
+    DescriptionPending
+        The description is being made elsewhere; ask again once it is remembered.
     """
     from nnstudio.core.backbones import cache
 
     source, cut, pooling, _, _, _ = _settings(params)
-    key = (source, cache.stamp(source), cut, pooling, tuple(input_shape))
+    key = _key(params, input_shape)
+    if key in _FAILURES:
+        param, message = _FAILURES[key]
+        raise BackboneError(message, param)
     if key not in _DESCRIPTIONS:
         fields = cache.entry_fields(source, cut, pooling, tuple(input_shape))
         described = cache.read(fields) if fields is not None else None
         if described is None:
+            if _elsewhere is not None:
+                _elsewhere(dict(params), tuple(input_shape))
+                raise DescriptionPending(source)
             described = _describe_with_keras(source, cut, pooling, tuple(input_shape))
             if fields is not None:
                 cache.write(fields, described)
         _DESCRIPTIONS[key] = described
     return _DESCRIPTIONS[key]
+
+
+def _key(params: dict, input_shape: tuple) -> tuple:
+    from nnstudio.core.backbones import cache
+
+    source, cut, pooling, _, _, _ = _settings(params)
+    return (source, cache.stamp(source), cut, pooling, tuple(input_shape))
+
+
+def describe_elsewhere(describer: Callable[[dict, tuple], None] | None) -> None:
+    """Have descriptions that are in no cache made by ``describer`` instead of here.
+
+    ``describer(params, input_shape)`` must return at once (it is called from shape
+    inference) and later hand its answer to :func:`remember`. None restores building them
+    here, with Keras, as the command line and the engine do.
+    """
+    global _elsewhere
+    _elsewhere = describer
+
+
+def remember(
+    params: dict, input_shape: tuple, described: dict | None = None, error: tuple[str, str] | None = None
+) -> None:
+    """Keep a description made elsewhere, or the ``(param, message)`` of its failure.
+
+    A failure is remembered for this exact source file (its size and time): changing the
+    file, or any setting, asks again.
+    """
+    key = _key(params, input_shape)
+    if described is not None:
+        _DESCRIPTIONS[key] = described
+        _FAILURES.pop(key, None)
+    elif error is not None:
+        _FAILURES[key] = (str(error[0]), str(error[1]))
 
 
 def _describe_with_keras(source: str, cut: str | None, pooling: str, input_shape: tuple) -> dict:

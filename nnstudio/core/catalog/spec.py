@@ -96,6 +96,15 @@ class ShapeError(Exception):
     """
 
 
+class InferencePending(Exception):
+    """Raised by a spec's ``infer`` when its answer is being worked out elsewhere.
+
+    A backbone described in a child process, so that building its Keras model never holds the
+    window: shape inference shows the node as waiting (no shape yet, not an error) and keeps
+    nothing cached for it, so the next run asks again. The message reads alone, as a tooltip.
+    """
+
+
 class ParamError(ShapeError):
     """Raised by a spec's ``infer`` when a parameter value is unusable with these inputs.
 

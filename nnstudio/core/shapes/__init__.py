@@ -11,13 +11,14 @@ from typing import Any
 
 from nnstudio.core.graph.model import Graph
 from nnstudio.core.shapes.engine import MAX_PARAMS, MAX_VALUES, ShapeEngine, format_bytes
-from nnstudio.core.shapes.report import ERROR, WARNING, Diagnostic, NodeInfo, ShapeReport
+from nnstudio.core.shapes.report import ERROR, PENDING, WARNING, Diagnostic, NodeInfo, ShapeReport
 from nnstudio.core.signals import Signal
 
 __all__ = [
     "ERROR",
     "MAX_PARAMS",
     "MAX_VALUES",
+    "PENDING",
     "WARNING",
     "Diagnostic",
     "NodeInfo",

@@ -17,10 +17,10 @@ from typing import Any
 
 from nnstudio.core.catalog import registry
 from nnstudio.core.catalog.generic import UnknownKerasClassError
-from nnstudio.core.catalog.spec import LayerSpec, ParamError, ShapeError, format_shape
+from nnstudio.core.catalog.spec import InferencePending, LayerSpec, ParamError, ShapeError, format_shape
 from nnstudio.core.graph.model import Edge, Graph, Node
 from nnstudio.core.graph.topology import INPUT_TYPE, downstream, input_nodes, output_nodes, topological_order
-from nnstudio.core.shapes.report import ERROR, WARNING, Diagnostic, NodeInfo, ShapeReport
+from nnstudio.core.shapes.report import ERROR, PENDING, WARNING, Diagnostic, NodeInfo, ShapeReport
 
 #: Largest parameter count of one layer (4 GB of float32 weights).
 MAX_PARAMS = 1_000_000_000
@@ -87,7 +87,10 @@ class ShapeEngine:
                 infos[nid] = cached[1]
                 continue
             info = self._infer_node(graph, node, edges, shapes, overrides)
-            self._cache[nid] = (key, info)
+            if _waiting(info):
+                self._cache.pop(nid, None)  # asked again at the next run
+            else:
+                self._cache[nid] = (key, info)
             infos[nid] = info
             self.recomputed.append(nid)
         for nid in cyclic:
@@ -199,6 +202,8 @@ class ShapeEngine:
         try:
             outputs = [tuple(s) for s in spec.infer(list(port_shapes), params)]
             counts = spec.count_params(list(port_shapes), params)
+        except InferencePending as exc:
+            return NodeInfo(port_shapes, None, diagnostics=[Diagnostic(node.id, WARNING, PENDING, str(exc))])
         except ParamError as exc:
             return NodeInfo(
                 port_shapes,
@@ -350,6 +355,13 @@ class ShapeEngine:
             diagnostics,
             inner=report,
         )
+
+
+def _waiting(info: NodeInfo) -> bool:
+    """True when ``info`` (or a node inside its block) waits for an answer made elsewhere."""
+    if any(d.code == PENDING for d in info.diagnostics):
+        return True
+    return info.inner is not None and any(_waiting(inner) for inner in info.inner.nodes.values())
 
 
 def _fmt(shape) -> str:

@@ -9,6 +9,8 @@ from dataclasses import dataclass, field
 
 ERROR = "error"
 WARNING = "warning"
+#: The code of a warning that a node's shapes are being worked out elsewhere and will follow.
+PENDING = "pending"
 
 
 @dataclass(frozen=True)
@@ -24,7 +26,8 @@ class Diagnostic:
     code:
         A stable identifier: ``unknown_type``, ``invalid_param``, ``unconnected_input``,
         ``cycle``, ``shape_mismatch``, ``merge_mismatch``, ``too_large``, ``no_input``,
-        ``no_output``, ``unreachable``, ``block_error``, ``layer_error``.
+        ``no_output``, ``unreachable``, ``block_error``, ``layer_error``, ``pending`` (a
+        warning: the node's shapes are being worked out in the background and will follow).
     message:
         A sentence that reads alone (a tooltip), ending with what was received.
     param:

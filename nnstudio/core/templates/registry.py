@@ -34,12 +34,21 @@ class TemplateInfo:
         What the template teaches and what to try next; the first sentence stands alone.
     family:
         The group it is listed under ("Basics", "Vision", ...).
+    unprepared:
+        For a template that makes files with Keras the first time it is built (a pretrained
+        network trained on this machine): a function that says, without Keras, whether it
+        still has to. The designer then builds the template in a child process first.
     """
 
     name: str
     title: str
     description: str
     family: str
+    unprepared: Callable[[], bool] | None = None
+
+    def needs_preparing(self) -> bool:
+        """True while building this template would first make its files with Keras (seconds)."""
+        return self.unprepared is not None and self.unprepared()
 
     @property
     def summary(self) -> str:
@@ -70,14 +79,16 @@ _TEMPLATES: NamedRegistry[TemplateInfo, Builder] = NamedRegistry(
 )
 
 
-def register_template(name: str, title: str, description: str, family: str) -> Callable[[Builder], Builder]:
+def register_template(
+    name: str, title: str, description: str, family: str, unprepared: Callable[[], bool] | None = None
+) -> Callable[[Builder], Builder]:
     """Register the decorated ``() -> Project`` function as template ``name``.
 
     Parameters
     ----------
     name:
         Lowercase letters, digits and dashes; unique.
-    title, description, family:
+    title, description, family, unprepared:
         See :class:`TemplateInfo`.
 
     Returns
@@ -95,7 +106,7 @@ def register_template(name: str, title: str, description: str, family: str) -> C
     _TEMPLATES.check_available(name)  # a taken name is reported before empty texts
     if not title.strip() or not description.strip() or not family.strip():
         raise ValueError(f"Template `{name}` needs a title, a description and a family.")
-    info = TemplateInfo(name, title, " ".join(description.split()), family)
+    info = TemplateInfo(name, title, " ".join(description.split()), family, unprepared)
     return _TEMPLATES.register(name, lambda _builder: info)
 
 

@@ -25,6 +25,11 @@ from nnstudio.core.project import Project
 from nnstudio.ui.icons import action_icon, category_color
 
 _NAME_ROLE = Qt.ItemDataRole.UserRole
+#: The preview of a template that makes its files when first created (it is not built to preview).
+PREPARED_NOTE = (
+    "This template trains its pretrained network on this machine the first time it is created: "
+    "a few seconds, in the background. Its graph appears then."
+)
 
 
 class GraphPreview(QWidget):
@@ -33,11 +38,13 @@ class GraphPreview(QWidget):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.graph: Graph | None = None
+        self.note = ""
         self.setMinimumSize(QSize(260, 240))
 
-    def set_graph(self, graph: Graph | None) -> None:
-        """Show ``graph`` (None shows nothing)."""
+    def set_graph(self, graph: Graph | None, note: str = "") -> None:
+        """Show ``graph``; with None, ``note`` (centred, wrapped) or nothing."""
         self.graph = graph
+        self.note = note
         self.update()
 
     def paintEvent(self, _event) -> None:
@@ -46,6 +53,9 @@ class GraphPreview(QWidget):
         pal = self.palette()
         p.fillRect(self.rect(), pal.color(QPalette.ColorRole.Base))
         if self.graph is None or not len(self.graph):
+            p.setPen(pal.color(QPalette.ColorRole.PlaceholderText))
+            flags = Qt.AlignmentFlag.AlignCenter | Qt.TextFlag.TextWordWrap
+            p.drawText(QRectF(self.rect()).adjusted(24, 24, -24, -24), flags, self.note)
             return
         xs = [n.pos[0] for n in self.graph]
         ys = [n.pos[1] for n in self.graph]
@@ -163,13 +173,6 @@ class TemplateGalleryDialog(QDialog):
         item = self.list.currentItem()
         return item.data(_NAME_ROLE) if item is not None else None
 
-    def project(self) -> Project | None:
-        """A fresh project built from the selected template, or None."""
-        from nnstudio.core.templates import create_project
-
-        name = self.selected_name()
-        return create_project(name) if name else None
-
     def _show(self, item: QListWidgetItem | None, _previous: QListWidgetItem | None = None) -> None:
         from nnstudio.core.templates import create_project, template_info
 
@@ -178,10 +181,14 @@ class TemplateGalleryDialog(QDialog):
         if not name:
             return
         info = template_info(name)
+        self.title.setText(info.title)
+        if info.needs_preparing():  # building it now would hold the dialog for seconds
+            self.preview.set_graph(None, PREPARED_NOTE)
+            self.description.setText(f"<p>{info.description}</p>")
+            return
         if name not in self._projects:
             self._projects[name] = create_project(name)
         project = self._projects[name]
-        self.title.setText(info.title)
         self.preview.set_graph(project.main)
         networks = ", ".join(project.networks)
         extra = f"<p><i>Networks: {networks}</i></p>" if len(project.networks) > 1 else ""

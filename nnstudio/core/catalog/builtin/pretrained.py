@@ -17,7 +17,7 @@ POOLINGS = ("avg", "max", "none")
 
 def _described(shapes: list, params: dict) -> dict:
     from nnstudio.core.backbones import hub
-    from nnstudio.core.backbones.errors import BackboneError
+    from nnstudio.core.backbones.errors import BackboneError, DescriptionPending
     from nnstudio.core.backbones.source import describe
 
     (shape,) = shapes
@@ -25,8 +25,10 @@ def _described(shapes: list, params: dict) -> dict:
         if hub.is_hub_source(str(params.get("source") or "")):
             # A cached description would hide that the backbone cannot be built here.
             hub.check_preset_folder(str(params["source"]))
-            hub.require_keras_hub(str(params["source"]))
+            hub.check_keras_hub(str(params["source"]))
         return describe(params, tuple(shape[1:]))
+    except DescriptionPending:
+        raise  # shape inference shows the node as waiting
     except BackboneError as exc:
         raise ParamError(exc.param, str(exc)) from None
 

@@ -35,9 +35,22 @@ def transfer_folder() -> Path:
     return Path(base) / "nnstudio" / "transfer"
 
 
+def _pretrained_path() -> Path:
+    return transfer_folder() / "digits-0-4-cnn-gap.keras"
+
+
+def _few_labels_path() -> Path:
+    return transfer_folder() / f"digits-5-9-{LABELS_PER_DIGIT}-per-digit.npz"
+
+
+def unprepared() -> bool:
+    """True until the pretrained CNN and the few-label data exist (checked without Keras)."""
+    return not (_pretrained_path().is_file() and _few_labels_path().is_file())
+
+
 def pretrained_digits_file() -> Path:
     """The CNN trained on digits 0-4, made on first use (a few seconds) and then reused."""
-    path = transfer_folder() / "digits-0-4-cnn-gap.keras"
+    path = _pretrained_path()
     if not path.is_file():
         _pretrain(path)
     return path
@@ -45,7 +58,7 @@ def pretrained_digits_file() -> Path:
 
 def few_labels_file() -> Path:
     """Digits 5-9 as an .npz: ``LABELS_PER_DIGIT`` training images per digit, the rest as test."""
-    path = transfer_folder() / f"digits-5-9-{LABELS_PER_DIGIT}-per-digit.npz"
+    path = _few_labels_path()
     if path.is_file():
         return path
     import numpy as np
@@ -93,6 +106,7 @@ def _pretrain(path: Path) -> None:
     "honest gain (with 10 labels per digit scratch catches up). Try next: freeze the whole backbone "
     "(freeze = all) and see that frozen 0-4 features alone are not enough, or unfreeze everything.",
     "Vision",
+    unprepared=unprepared,
 )
 def transfer_digits() -> Project:
     """Build the transfer project: a frozen pretrained Backbone + head, and the same CNN from scratch."""

@@ -1,0 +1,116 @@
+"""Keras work the designer needs at once runs in a child Python; the window never builds a model.
+
+A Backbone whose description is in no cache waits on the canvas while a child describes it;
+a template that first trains its pretrained network is prepared in a child before it opens.
+Real child processes throughout.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+
+import keras
+import pytest
+
+import nnstudio.core.templates as templates
+from nnstudio.core.project.model import Project
+from nnstudio.core.shapes import PENDING
+from nnstudio.core.templates.families.common import network
+
+CHILD_SECONDS = 120_000  # ms: the child imports Keras (seconds) on a loaded 2-core machine
+
+
+@pytest.fixture
+def describing_window(open_window):
+    window = open_window(template=None)
+    window.describe_in_background()
+    yield window
+    window.describer.uninstall()
+
+
+def _saved_model(path) -> str:
+    inputs = keras.Input((6,), name="x")
+    hidden = keras.layers.Dense(5, activation="relu", name="features")(inputs)
+    keras.Model(inputs, keras.layers.Dense(2, name="head")(hidden)).save(path)
+    return str(path)
+
+
+def test_backbones_wait_on_the_canvas_while_a_child_describes_them(qtbot, tmp_path, no_descriptions, describing_window):
+    window = describing_window
+    good = _saved_model(tmp_path / "features.keras")
+    broken = tmp_path / "broken.keras"
+    broken.write_bytes(b"PK\x03\x04 not a model")
+    graph = network(
+        "net", [("Input", {"shape": [6]}), ("Backbone", {"source": good, "pooling": "none"}), ("Dense", {"units": 3})]
+    )
+    other = network("other", [("Input", {"shape": [6]}), ("Backbone", {"source": str(broken)})])
+    project = Project(name="two backbones", networks={"net": graph, "other": other})
+    with qtbot.waitSignal(window.describer.described, timeout=CHILD_SECONDS):
+        window.document.set_project(project)
+        waiting = window.document.shapes(graph).report
+        assert [d.code for d in waiting.diagnostics] == [PENDING]
+        assert waiting.nodes["dense_1"].output_shapes is None
+        assert window.document.shapes(other).report.diagnostics[0].code == PENDING
+        qtbot.waitUntil(lambda: window.statusBar().currentMessage().startswith("Describing backbone"))
+        assert "`features.keras`" in window.statusBar().currentMessage()
+    report = window.document.shapes(graph).report
+    assert report.diagnostics == []
+    assert report.nodes["backbone_1"].output_shapes == [(None, 5)]
+    assert report.nodes["dense_1"].output_shapes == [(None, 3)]
+    (failure,) = window.document.shapes(other).report.diagnostics
+    assert failure.code == "invalid_param" and "broken.keras" in failure.message
+    assert window.statusBar().currentMessage() == ""
+    assert not window.describer.busy
+
+
+def _unprepared(monkeypatch, name: str) -> None:
+    """Make template ``name`` say it still has to make its files (as transfer-digits does at first)."""
+    real = templates.template_info
+
+    def info(asked: str):
+        found = real(asked)
+        return dataclasses.replace(found, unprepared=lambda: True) if asked == name else found
+
+    monkeypatch.setattr(templates, "template_info", info)
+
+
+def test_a_template_that_makes_files_is_prepared_in_a_child_then_opens(qtbot, monkeypatch, open_window):
+    window = open_window(template=None)
+    _unprepared(monkeypatch, "mlp-spirals")
+    before = window.document.project
+    with qtbot.waitSignal(window.document.project_changed, timeout=CHILD_SECONDS):
+        assert window.new_from_template("mlp-spirals", ask=False)
+        assert window.document.project is before  # not built in the window
+        assert window.statusBar().currentMessage().startswith("Preparing template")
+    assert any(node.type == "Dense" for node in window.document.project.main)
+    assert window.statusBar().currentMessage() == "" and window.template_child is None
+
+
+def test_a_template_whose_preparation_fails_says_why(qtbot, monkeypatch, open_window):
+    window = open_window(template=None)
+    shown = []
+    monkeypatch.setattr(window, "show_error", lambda title, message: shown.append((title, message)))
+    info = dataclasses.replace(templates.template_info("mlp-spirals"), name="no-such-template")
+    window._prepare_template(info)
+    qtbot.waitUntil(lambda: bool(shown), timeout=CHILD_SECONDS)
+    ((title, message),) = shown
+    assert title == "Cannot create the project"
+    assert "no-such-template" in message and "exit status 1" in message
+
+
+def test_the_gallery_does_not_build_an_unprepared_template_to_preview_it(qtbot, monkeypatch, window):
+    from nnstudio.ui.dialogs.templates import PREPARED_NOTE, TemplateGalleryDialog
+
+    _unprepared(monkeypatch, "cnn-digits")
+    build = templates.create_project
+
+    def create(name: str):
+        assert name != "cnn-digits", "the gallery built an unprepared template to preview it"
+        return build(name)
+
+    monkeypatch.setattr(templates, "create_project", create)
+    dialog = TemplateGalleryDialog(window)
+    qtbot.addWidget(dialog)
+    dialog.select("cnn-digits")
+    assert dialog.preview.graph is None and dialog.preview.note == PREPARED_NOTE
+    assert dialog.title.text() and dialog.description.text()
