@@ -1,0 +1,106 @@
+"""How long the window is held when a project needs Keras at once: a template's first use, an uncached backbone.
+
+Two scenes in a real main window, with fresh data and cache folders (temporary ones):
+
+1. ``transfer-digits`` is created for the first time: the template trains its pretrained CNN.
+2. The same project is opened again with its backbone description missing from every cache
+   (another machine, or a Keras upgrade).
+
+For each, a 10 ms precise timer on the GUI thread records its lateness from the moment the
+action starts until the project's shapes are all known; printed: the wall time until then,
+and the longest tick (the longest the window could not answer). Before the child describer
+(commit 9d5498d) both scenes ran on the GUI thread: one tick of 9.7 s and one of 6.2 s.
+
+Run: ``QT_QPA_PLATFORM=offscreen python benchmarks/backbone_open.py``
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+import tempfile
+import time
+
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+os.environ["NNSTUDIO_SKIP_KERAS"] = "1"
+_home = tempfile.mkdtemp(prefix="nnstudio-bench-")
+os.environ["XDG_CACHE_HOME"] = os.path.join(_home, "cache")
+os.environ["XDG_DATA_HOME"] = os.path.join(_home, "data")
+
+from PySide6.QtCore import QEventLoop, Qt, QTimer  # noqa: E402
+
+
+class Lateness:
+    """A 10 ms precise timer; ``worst`` is the longest it was late, in seconds."""
+
+    def __init__(self) -> None:
+        self.worst = 0.0
+        self._last = time.perf_counter()
+        self.timer = QTimer()
+        self.timer.setTimerType(Qt.TimerType.PreciseTimer)
+        self.timer.setInterval(10)
+        self.timer.timeout.connect(self._tick)
+
+    def _tick(self) -> None:
+        now = time.perf_counter()
+        self.worst = max(self.worst, now - self._last - 0.010)
+        self._last = now
+
+    def start(self) -> None:
+        self._last = time.perf_counter()
+        self.timer.start()
+
+
+def settled(window) -> bool:
+    """True once every network of the window's project has all its shapes (nothing pending)."""
+    project = window.document.project
+    return project.name == "Transfer digits" and all(
+        not window.document.shapes(graph).report.diagnostics for graph in project.networks.values()
+    )
+
+
+def scene(window, action, limit: float = 120.0) -> tuple[float, float]:
+    """Run ``action`` and wait until :func:`settled`; return (wall seconds, longest tick in seconds)."""
+    late = Lateness()
+    started = time.perf_counter()
+    late.start()
+    action()
+    loop = QEventLoop()
+    poll = QTimer()
+    poll.timeout.connect(lambda: (settled(window) or time.perf_counter() - started > limit) and loop.quit())
+    poll.start(20)
+    loop.exec()
+    poll.stop()
+    late.timer.stop()
+    return time.perf_counter() - started, late.worst
+
+
+def main() -> int:
+    from nnstudio.core.backbones import source
+    from nnstudio.core.templates import create_project
+    from nnstudio.ui.app import create_application
+    from nnstudio.ui.main_window import MainWindow
+
+    app = create_application([])
+    window = MainWindow()
+    window.describe_in_background()
+    window.resize(1300, 800)
+    window.show()
+    app.processEvents()
+    wall, worst = scene(window, lambda: window.new_from_template("transfer-digits", ask=False))
+    print(f"transfer-digits, first use: shapes known after {wall:.1f} s; longest GUI tick {1000 * worst:.0f} ms")
+    project = create_project("transfer-digits")  # its files exist now: new graphs, built at once
+    for entry in os.scandir(os.path.join(os.environ["XDG_CACHE_HOME"], "nnstudio", "backbones")):
+        os.unlink(entry.path)
+    source._DESCRIPTIONS.clear()
+    wall, worst = scene(window, lambda: window.document.set_project(project))
+    print(f"uncached backbone description: shapes known after {wall:.1f} s; longest GUI tick {1000 * worst:.0f} ms")
+    window.describer.uninstall()
+    window.document.undo_stack.setClean()
+    window.close()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
