@@ -8,13 +8,16 @@ Must not import Keras at module level.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
+import os
+import shutil
+import tempfile
+from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 from PySide6.QtCore import QByteArray, QPointF, Qt, QTimer
 from PySide6.QtGui import QCloseEvent
-from PySide6.QtWidgets import QApplication, QDockWidget, QInputDialog, QLabel, QMainWindow, QToolButton, QWidget
+from PySide6.QtWidgets import QDockWidget, QInputDialog, QLabel, QMainWindow, QToolButton, QWidget
 
 from nnstudio.core.graph import GraphError, Node
 from nnstudio.core.messages import one_line
@@ -35,16 +38,8 @@ from nnstudio.ui.workspace import CanvasTab, Workspace
 Area = Qt.DockWidgetArea
 #: Below this zoom a fitted network is too small to read; it is shown from its top instead.
 READABLE_ZOOM = 0.6
-
-
-@contextmanager
-def _busy() -> Iterator[None]:
-    """Show the wait cursor while Keras works in the GUI thread (import, export)."""
-    QApplication.setOverrideCursor(Qt.CursorShape.WaitCursor)
-    try:
-        yield
-    finally:
-        QApplication.restoreOverrideCursor()
+#: How the ``nnstudio`` command starts an error line (dropped from the message box).
+CLI_ERROR = "nnstudio: error: "
 
 
 class MainWindow(QMainWindow):
@@ -86,6 +81,7 @@ class MainWindow(QMainWindow):
         self._design_docks_shown: list[QDockWidget] = []
         self.describer = None  # see describe_in_background
         self.template_child = None  # a template being prepared (see new_from_template)
+        self.cli_children: list = []  # imports and exports under way (see _cli_child)
         self.pages.currentChanged.connect(self._on_page_changed)
         self.pages.training_panel.worker.finished.connect(self._on_training_finished)
         self.actions_by_name = build_actions(self)
@@ -433,16 +429,32 @@ class MainWindow(QMainWindow):
         return bool(path) and self.import_keras_path(path)
 
     def import_keras_path(self, path: str) -> bool:
-        """Replace the project by the Keras model in ``path`` (with its weights)."""
-        from nnstudio.core.compile import import_keras_file
+        """Replace the project by the Keras model in ``path`` (with its weights), read in a child.
 
-        try:
-            with _busy():
-                project = import_keras_file(path)
-        except Exception as exc:  # importer errors are one-line ModelImportError or OSError
-            self.show_error("Cannot import model", one_line(exc, first_line=True))
-            return False
-        self.document.set_project(project, modified=True)
+        Returns at once (True: the import started); ``nnstudio import`` runs in a child Python,
+        so loading Keras and the model never holds the window. The project is replaced when it
+        is done (``document.project_changed``); a failure is shown in a message box.
+        """
+        folder = tempfile.mkdtemp(prefix="nnstudio-import-")
+        output = os.path.join(folder, "imported.nnstudio")
+
+        def imported() -> None:
+            from nnstudio.core.project import load_project
+
+            try:
+                project = load_project(output)
+            finally:
+                shutil.rmtree(folder, ignore_errors=True)
+            self.document.set_project(project, modified=True)
+            self.statusBar().showMessage(f"Imported {path}", 4000)
+
+        self._cli_child(
+            ("import", path, "-o", output, "--force"),
+            f"Importing {Path(path).name} in the background…",
+            "Cannot import model",
+            imported,
+            lambda: shutil.rmtree(folder, ignore_errors=True),
+        )
         return True
 
     def export(self, kind: str) -> bool:
@@ -450,19 +462,59 @@ class MainWindow(QMainWindow):
         return bool(path) and self.export_path(kind, path)
 
     def export_path(self, kind: str, path: str) -> bool:
-        """Export the project as ``kind`` (``"keras"`` or ``"python"``) to ``path``."""
-        if kind == "keras":
-            from nnstudio.core.export import export_keras as exporter
-        else:
-            from nnstudio.core.export import export_python as exporter
-        try:
-            with _busy():
-                exporter(self.document.project, path)
-        except Exception as exc:  # an invalid graph or a write error: shown, not raised
-            self.show_error("Cannot export", one_line(exc, first_line=True))
+        """Export the project as ``kind`` (``"keras"`` or ``"python"``) to ``path``, in a child.
+
+        An invalid network is refused at once (False, with its first error); otherwise the
+        project is handed to ``nnstudio export`` in a child Python (True: started), so that
+        building the Keras model never holds the window. The status line says when it is done.
+        """
+        from nnstudio.core.project import save_project
+        from nnstudio.core.shapes import infer_shapes
+
+        project = self.document.project
+        errors = infer_shapes(project.main).errors
+        if errors:
+            self.show_error("Cannot export", errors[0].message)
             return False
-        self.statusBar().showMessage(f"Exported {path}", 5000)
+        folder = tempfile.mkdtemp(prefix="nnstudio-export-")
+        source = os.path.join(folder, "export.nnstudio")
+        save_project(project, source)
+
+        def exported() -> None:
+            shutil.rmtree(folder, ignore_errors=True)
+            self.statusBar().showMessage(f"Exported {path}", 5000)
+
+        self._cli_child(
+            ("export", source, "--format", kind, "-o", path),
+            f"Exporting {Path(path).name} in the background…",
+            "Cannot export",
+            exported,
+            lambda: shutil.rmtree(folder, ignore_errors=True),
+        )
         return True
+
+    def _cli_child(
+        self, args: tuple[str, ...], busy: str, title: str, succeeded: Callable[[], None], ended: Callable[[], None]
+    ) -> None:
+        """Run ``nnstudio ARGS`` in a child; then ``succeeded()``, or show its error under ``title``."""
+        from nnstudio.ui.workers.child import PythonChild
+
+        child = PythonChild("nnstudio.cli", args, self)
+        self.cli_children.append(child)
+
+        def done(_output: bytes, failure: str) -> None:
+            self.cli_children.remove(child)
+            child.deleteLater()
+            self.statusBar().clearMessage()
+            if not failure:
+                succeeded()
+                return
+            ended()
+            self.show_error(title, child.last_error.removeprefix(CLI_ERROR) or failure)
+
+        child.done.connect(done)
+        self.statusBar().showMessage(busy)
+        child.start()
 
     def show_error(self, title: str, message: str) -> None:
         files.show_error(self, title, message)
@@ -592,4 +644,6 @@ class MainWindow(QMainWindow):
         self.document.close()
         if self.describer is not None:
             self.describer.uninstall()
+        for child in [*self.cli_children, *filter(None, [self.template_child])]:
+            child.kill()
         event.accept()

@@ -29,6 +29,8 @@ class PythonChild(QObject):
 
     def __init__(self, module: str, args: tuple[str, ...] = (), parent: QObject | None = None) -> None:
         super().__init__(parent)
+        #: The last line the child wrote to stderr, once it failed ("" before, or when it wrote none).
+        self.last_error = ""
         self.process = QProcess(self)
         self.process.setProgram(sys.executable)
         self.process.setArguments(["-m", module, *args])
@@ -59,6 +61,6 @@ class PythonChild(QObject):
             self.done.emit(output, "")
             return
         tail = bytes(self.process.readAllStandardError().data())[-STDERR_TAIL:].decode("utf-8", errors="replace")
-        last = tail.strip().splitlines()[-1] if tail.strip() else "no message"
+        self.last_error = tail.strip().splitlines()[-1] if tail.strip() else ""
         how = "crashed" if status == QProcess.ExitStatus.CrashExit else f"stopped with exit status {code}"
-        self.done.emit(output, f"it {how}: {last}")
+        self.done.emit(output, f"it {how}: {self.last_error or 'no message'}")

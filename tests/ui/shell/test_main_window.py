@@ -188,18 +188,3 @@ def test_window_geometry_and_docks_are_remembered(qtbot, window):
     again = MainWindow()
     qtbot.addWidget(again)
     assert (again.size().width(), again.size().height()) == (701, 503)
-
-
-def test_an_export_error_without_text_is_shown_by_its_name(window, monkeypatch, tmp_path):
-    """An exception with an empty message used to raise IndexError in the error path."""
-    import nnstudio.core.export as export
-
-    shown = []
-    monkeypatch.setattr(window, "show_error", lambda title, text: shown.append((title, text)))
-
-    def broken(project, path):
-        raise RuntimeError("")
-
-    monkeypatch.setattr(export, "export_keras", broken)
-    assert window.export_path("keras", str(tmp_path / "m.keras")) is False
-    assert shown == [("Cannot export", "RuntimeError")]
