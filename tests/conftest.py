@@ -35,18 +35,22 @@ def pytest_sessionfinish(session, exitstatus):
 
 @pytest.fixture
 def no_descriptions(tmp_path, monkeypatch):
-    """No backbone description on disk or in memory, and a test process that refuses to build one.
+    """No backbone description nor generic-layer measure cached, and a process that refuses to make one.
 
-    For the tests of descriptions made elsewhere (a child process): building a Keras model here
+    For the tests of shape answers made elsewhere (a child process): building a Keras model here
     would be the very stall they guard against.
     """
     from nnstudio.core.backbones import source
+    from nnstudio.core.catalog import generic
 
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
     monkeypatch.setattr(source, "_DESCRIPTIONS", {})
     monkeypatch.setattr(source, "_FAILURES", {})
+    monkeypatch.setattr(generic, "_CACHE", type(generic._CACHE)())
+    monkeypatch.setattr(generic, "_FAILURES", {})
 
     def refuse(*args, **kwargs):
         raise AssertionError("a Keras model was built in this process")
 
     monkeypatch.setattr(source, "_describe_with_keras", refuse)
+    monkeypatch.setattr(generic, "_measure_uncached", refuse)

@@ -19,9 +19,10 @@ import json
 import math
 import re
 from collections import OrderedDict
+from collections.abc import Callable
 from typing import Any
 
-from nnstudio.core.catalog.spec import LayerSpec, ParamError, ParamSpec, ShapeError, format_shape
+from nnstudio.core.catalog.spec import InferencePending, LayerSpec, ParamError, ParamSpec, ShapeError, format_shape
 
 GENERIC_PREFIX = "keras."
 _TYPE_RE = re.compile(r"^keras\.([A-Za-z_][A-Za-z0-9_]*)(?::(\d{1,2}):(\d{1,2}))?$")
@@ -29,6 +30,10 @@ _TYPE_RE = re.compile(r"^keras\.([A-Za-z_][A-Za-z0-9_]*)(?::(\d{1,2}):(\d{1,2}))
 MAX_BUILD_ESTIMATE = 200_000_000
 _CACHE: OrderedDict[tuple, tuple] = OrderedDict()
 _CACHE_SIZE = 512
+#: Failures measured elsewhere (same keys): ``(kind, param, message)``, kind "param", "shape" or "unknown".
+_FAILURES: dict[tuple, tuple[str, str, str]] = {}
+#: Where a layer in no cache is measured instead of here (see ``measure_elsewhere``).
+_elsewhere: Callable[[str, dict, list], None] | None = None
 
 
 class UnsafeLayerError(ValueError):
@@ -171,17 +176,74 @@ def _config_of(class_name: str, params: dict) -> dict:
 
 
 def _measure(class_name: str, params: dict, shapes: list) -> tuple[list, tuple]:
-    """Output shapes and (trainable, non_trainable) of a generic layer, through Keras (cached)."""
+    """Output shapes and (trainable, non_trainable) of a generic layer, through Keras (cached).
+
+    Where :func:`measure_elsewhere` named a measurer (the designer: a child process), a layer in
+    no cache is asked of it and :class:`InferencePending` raised: Keras never loads here.
+    """
     config = _config_of(class_name, params)
-    key = (class_name, json.dumps(config, sort_keys=True, default=repr), tuple(shapes))
+    key = _key(class_name, config, shapes)
+    if key in _FAILURES:
+        kind, param, message = _FAILURES[key]
+        if kind == "param":
+            raise ParamError(param or "config", message)
+        raise (UnknownKerasClassError if kind == "unknown" else ShapeError)(message)
+    if key not in _CACHE and _elsewhere is not None:
+        _elsewhere(class_name, config, list(shapes))
+        raise InferencePending(
+            f"Checking layer `{class_name}` with Keras in the background (it is not in nnstudio's catalog); "
+            f"its shapes follow. Received: shape={', '.join(format_shape(s) for s in shapes)}."
+        )
+    return measure(class_name, config, shapes)
+
+
+def _key(class_name: str, config: dict, shapes: list) -> tuple:
+    return (class_name, json.dumps(config, sort_keys=True, default=repr), tuple(tuple(s) for s in shapes))
+
+
+def measure(class_name: str, config: dict, shapes: list) -> tuple[list, tuple]:
+    """Output shapes and (trainable, non_trainable) of generic layer ``class_name`` with Keras (cached here).
+
+    Raises
+    ------
+    ParamError, ShapeError, UnknownKerasClassError
+        The config or the input shapes are not acceptable to Keras.
+    """
+    key = _key(class_name, config, shapes)
     if key in _CACHE:
         _CACHE.move_to_end(key)
         return _CACHE[key]
     result = _measure_uncached(class_name, config, shapes)
+    _keep(key, result)
+    return result
+
+
+def _keep(key: tuple, result: tuple) -> None:
     _CACHE[key] = result
+    _FAILURES.pop(key, None)
     if len(_CACHE) > _CACHE_SIZE:
         _CACHE.popitem(last=False)
-    return result
+
+
+def measure_elsewhere(measurer: Callable[[str, dict, list], None] | None) -> None:
+    """Have generic layers that are in no cache measured by ``measurer`` instead of here.
+
+    ``measurer(class_name, config, shapes)`` must return at once (shape inference calls it)
+    and later hand its answer to :func:`remember`. None restores measuring here, with Keras.
+    """
+    global _elsewhere
+    _elsewhere = measurer
+
+
+def remember(
+    class_name: str, config: dict, shapes: list, result: tuple | None = None, error: tuple[str, str, str] | None = None
+) -> None:
+    """Keep a measurement made elsewhere, or its failure ``(kind, param, message)``."""
+    key = _key(class_name, config, shapes)
+    if result is not None:
+        _keep(key, result)
+    elif error is not None:
+        _FAILURES[key] = error
 
 
 def _keras_message(exc: Exception, shapes: list) -> str:

@@ -1,8 +1,9 @@
-"""Descriptions made elsewhere: shape inference waits for them instead of building Keras models.
+"""Answers made elsewhere: shape inference waits for them instead of building Keras models.
 
-The designer names a describer (a child process) with ``describe_elsewhere``; these tests
-name a recording function, to isolate what shape inference and ``describe`` do with it. The
-real child is exercised in ``tests/ui/workers/test_describer.py``.
+The designer names a describer (a child process) with ``describe_elsewhere`` (backbones) and
+``measure_elsewhere`` (Keras layers outside the catalog); these tests name recording
+functions, to isolate what shape inference does with them. The real child is exercised in
+``tests/ui/workers/test_describer.py``.
 """
 
 from __future__ import annotations
@@ -11,10 +12,11 @@ import json
 
 import pytest
 
-from nnstudio.core.backbones import background, source
+from nnstudio.core.backbones import source
 from nnstudio.core.backbones.errors import BackboneError, DescriptionPending
+from nnstudio.core.catalog import generic
 from nnstudio.core.graph.model import Edge, Graph, Node
-from nnstudio.core.shapes import PENDING, ShapeInference, infer_shapes
+from nnstudio.core.shapes import PENDING, ShapeInference, background, infer_shapes
 from nnstudio.core.templates.families.common import network
 
 DESCRIPTION = {
@@ -88,22 +90,74 @@ def test_a_failure_made_elsewhere_shows_on_the_node_until_the_settings_change(as
         source.describe({**params, "pooling": "max"}, shape)
 
 
-def test_answers_pair_requests_with_lines_and_refuse_what_is_not_a_description():
-    requests = [({"source": "a"}, (6,)), ({"source": "b"}, (6,)), ({"source": "c"}, (6,)), ({"source": "d"}, (6,))]
+def test_answers_pair_requests_with_lines_and_refuse_what_is_not_an_answer():
+    requests = [
+        background.backbone_request({"source": "a"}, (6,)),
+        background.backbone_request({"source": "b"}, (6,)),
+        background.layer_request("UnitNormalization", {}, [(None, 6)]),
+        background.backbone_request({"source": "c"}, (6,)),
+        background.layer_request("UnitNormalization", {}, [(None, 6)]),
+    ]
     lines = [
         json.dumps({"described": DESCRIPTION}),
-        json.dumps({"error": {"param": "cut", "message": "No layer `z`."}}),
+        json.dumps({"error": {"kind": "param", "param": "cut", "message": "No layer `z`."}}),
+        json.dumps({"measured": {"shapes": [[None, 6]], "counts": [0, 0]}}),
         json.dumps({"described": {**DESCRIPTION, "layers": "all of them"}}),
     ]
-    result = background.answers(requests, "\n".join(lines).encode(), "the child crashed")
-    assert result == [
-        (DESCRIPTION, None),
-        (None, ("cut", "No layer `z`.")),
-        (None, ("source", "the child crashed")),  # not a valid description
-        (None, ("source", "the child crashed")),  # no line at all
+    crashed = {"error": {"kind": "shape", "param": "", "message": "the child crashed"}}
+    assert background.answers(requests, "\n".join(lines).encode(), "the child crashed") == [
+        {"described": DESCRIPTION},
+        {"error": {"kind": "param", "param": "cut", "message": "No layer `z`."}},
+        {"measured": {"shapes": [[None, 6]], "counts": [0, 0]}},
+        crashed,  # not a valid description
+        crashed,  # no line at all
     ]
 
 
 def test_the_request_line_names_each_setting_and_shape():
-    line = background.request_line([({"source": "a"}, (8, 8, 1))])
-    assert json.loads(line) == {"requests": [{"params": {"source": "a"}, "input_shape": [8, 8, 1]}]}
+    line = background.request_line([background.backbone_request({"source": "a"}, (8, 8, 1))])
+    assert json.loads(line) == {"requests": [{"kind": "backbone", "params": {"source": "a"}, "input_shape": [8, 8, 1]}]}
+
+
+@pytest.fixture
+def measured(no_descriptions):
+    """A recording measurer for generic layers; yields what was asked."""
+    requests: list[tuple] = []
+    generic.measure_elsewhere(lambda name, config, shapes: requests.append((name, config, shapes)))
+    yield requests
+    generic.measure_elsewhere(None)
+
+
+def generic_graph() -> Graph:
+    """Input (6,) → keras.UnitNormalization (not in the catalog) → Dense(3)."""
+    return network(
+        "net",
+        [
+            ("Input", {"shape": [6]}),
+            (generic.generic_type_for("UnitNormalization"), {"config": {}}),
+            ("Dense", {"units": 3}),
+        ],
+    )
+
+
+def test_a_layer_outside_the_catalog_waits_while_keras_measures_it_elsewhere(measured):
+    graph = generic_graph()
+    inference = ShapeInference(graph)
+    (layer_id,) = [n.id for n in graph if n.type.startswith("keras.")]
+    (diagnostic,) = inference.report.diagnostics_for(layer_id)
+    assert diagnostic.code == PENDING and "`UnitNormalization`" in diagnostic.message
+    assert measured == [("UnitNormalization", {}, [(None, 6)])]
+    background.remember(background.layer_request(*measured[0]), {"measured": {"shapes": [[None, 6]], "counts": [0, 0]}})
+    report = inference.refresh()
+    assert report.diagnostics == [] and report.nodes["dense_1"].output_shapes == [(None, 3)]
+
+
+def test_a_layer_keras_refused_elsewhere_shows_its_reason(measured):
+    graph = generic_graph()
+    inference = ShapeInference(graph)
+    error = {"kind": "param", "param": "config", "message": "Keras refuses this UnitNormalization config."}
+    background.remember(background.layer_request(*measured[0]), {"error": error})
+    (layer_id,) = [n.id for n in graph if n.type.startswith("keras.")]
+    (diagnostic,) = inference.refresh().diagnostics_for(layer_id)
+    assert diagnostic.code == "invalid_param" and diagnostic.param == "config"
+    assert "refuses this UnitNormalization config" in diagnostic.message

@@ -1,6 +1,7 @@
 """Keras work the designer needs at once runs in a child Python; the window never builds a model.
 
-A Backbone whose description is in no cache waits on the canvas while a child describes it;
+A Backbone whose description is in no cache, or a Keras layer outside the catalog, waits on
+the canvas while a child answers for it;
 a template that first trains its pretrained network is prepared in a child before it opens.
 Real child processes throughout.
 """
@@ -13,6 +14,7 @@ import keras
 import pytest
 
 import nnstudio.core.templates as templates
+from nnstudio.core.catalog.generic import generic_type_for
 from nnstudio.core.project.model import Project
 from nnstudio.core.shapes import PENDING
 from nnstudio.core.templates.families.common import network
@@ -43,20 +45,25 @@ def test_backbones_wait_on_the_canvas_while_a_child_describes_them(qtbot, tmp_pa
     graph = network(
         "net", [("Input", {"shape": [6]}), ("Backbone", {"source": good, "pooling": "none"}), ("Dense", {"units": 3})]
     )
+    # Not in the catalog: Keras measures them, the second once the first has a shape.
+    padding = (generic_type_for("ZeroPadding1D"), {"config": {"padding": 1}})
+    plain = network("plain", [("Input", {"shape": [5, 3]}), padding, padding, ("Flatten", {})])
     other = network("other", [("Input", {"shape": [6]}), ("Backbone", {"source": str(broken)})])
-    project = Project(name="two backbones", networks={"net": graph, "other": other})
+    project = Project(name="two backbones", networks={"net": graph, "other": other, "plain": plain})
     with qtbot.waitSignal(window.describer.described, timeout=CHILD_SECONDS):
         window.document.set_project(project)
         waiting = window.document.shapes(graph).report
-        assert [d.code for d in waiting.diagnostics] == [PENDING]
+        assert [d.code for d in waiting.diagnostics] == [PENDING]  # the layer after it has no shape yet
         assert waiting.nodes["dense_1"].output_shapes is None
         assert window.document.shapes(other).report.diagnostics[0].code == PENDING
         qtbot.waitUntil(lambda: window.statusBar().currentMessage().startswith("Describing backbone"))
         assert "`features.keras`" in window.statusBar().currentMessage()
+    qtbot.waitUntil(lambda: not window.describer.busy, timeout=CHILD_SECONDS)  # then the layer, measured
     report = window.document.shapes(graph).report
     assert report.diagnostics == []
     assert report.nodes["backbone_1"].output_shapes == [(None, 5)]
     assert report.nodes["dense_1"].output_shapes == [(None, 3)]
+    assert window.document.shapes(plain).report.nodes["flatten_1"].output_shapes == [(None, 27)]
     (failure,) = window.document.shapes(other).report.diagnostics
     assert failure.code == "invalid_param" and "broken.keras" in failure.message
     assert window.statusBar().currentMessage() == ""
@@ -114,3 +121,15 @@ def test_the_gallery_does_not_build_an_unprepared_template_to_preview_it(qtbot, 
     dialog.select("cnn-digits")
     assert dialog.preview.graph is None and dialog.preview.note == PREPARED_NOTE
     assert dialog.title.text() and dialog.description.text()
+
+
+def test_a_child_that_dies_fails_its_batch_with_the_reason(qtbot, no_descriptions, describing_window):
+    window = describing_window
+    graph = network("net", [("Input", {"shape": [6]}), (generic_type_for("UnitNormalization"), {"config": {}})])
+    with qtbot.waitSignal(window.describer.described, timeout=CHILD_SECONDS):
+        window.document.set_project(Project(name="crash", networks={"net": graph}))
+        qtbot.waitUntil(lambda: window.describer.busy)
+        window.describer._process.kill()  # as a native crash or the system's OOM killer would
+    (failure,) = window.document.shapes(graph).report.diagnostics
+    assert failure.severity == "error" and "the child process crashed" in failure.message
+    assert not window.describer.child_running and window.statusBar().currentMessage() == ""
