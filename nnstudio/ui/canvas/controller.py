@@ -107,6 +107,9 @@ class CanvasController(QObject):
             )
             return None
         dialog = BackboneViewer(node_id, node.params, tuple(shape[1:]), self.view)
+        describer = getattr(self.view.window(), "describer", None)
+        if describer is not None:  # a description made in the background fills the open dialog
+            describer.described.connect(dialog.refresh)
         dialog.open()
         return dialog
 

@@ -60,15 +60,18 @@ class BackboneViewer(QDialog):
         layout.addWidget(self.summary)
         layout.addWidget(self.table)
         layout.addWidget(buttons)
-        self._fill(values, tuple(input_shape))
+        self._values, self._input_shape = values, tuple(input_shape)
+        self.refresh()
 
-    def _fill(self, values: dict, input_shape: tuple) -> None:
+    def refresh(self) -> None:
+        """Show the description again (it arrived from the background: the designer's ``described``)."""
         from nnstudio.core.backbones.errors import BackboneError
         from nnstudio.core.backbones.source import describe
 
+        values = self._values
         try:
-            described = describe(values, input_shape)
-        except BackboneError as exc:
+            described = describe(values, self._input_shape)
+        except BackboneError as exc:  # a failure, or "being described" (DescriptionPending)
             self.summary.setText(str(exc))
             return
         layers = described["layers"]

@@ -56,11 +56,14 @@ def test_backbones_wait_on_the_canvas_while_a_child_describes_them(qtbot, tmp_pa
         assert [d.code for d in waiting.diagnostics] == [PENDING]  # the layer after it has no shape yet
         assert waiting.nodes["dense_1"].output_shapes is None
         assert window.document.shapes(other).report.diagnostics[0].code == PENDING
+        viewer = window.current_controller().open_backbone("backbone_1")  # double click, while it waits
+        assert viewer.summary.text().startswith("Describing backbone `features.keras`")
         qtbot.waitUntil(lambda: window.statusBar().currentMessage().startswith("Describing backbone"))
         assert "`features.keras`" in window.statusBar().currentMessage()
     qtbot.waitUntil(lambda: not window.describer.busy, timeout=CHILD_SECONDS)  # then the layer, measured
     report = window.document.shapes(graph).report
     assert report.diagnostics == []
+    assert viewer.row_states() == [("features", "frozen")]  # the open viewer filled itself
     assert report.nodes["backbone_1"].output_shapes == [(None, 5)]
     assert report.nodes["dense_1"].output_shapes == [(None, 3)]
     assert window.document.shapes(plain).report.nodes["flatten_1"].output_shapes == [(None, 27)]
