@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import gc
+
 import numpy as np
 import pytest
 from core.export.digits import (
@@ -99,6 +101,10 @@ def test_distill_box_trains_the_student_and_stores_its_weights_and_run(qtbot, pa
 
     project = create_project("cnn-digits")
     project.weights["main"] = extract_weights(compile_project(project))  # stands in for a trained teacher
+    # The Keras model just built here is garbage now: collect it before the job thread builds its
+    # graphs. Collected on this thread while that thread traced, it crashed TensorFlow once (SIGSEGV
+    # in tf_stack.extract_stack, CI on 5615835).
+    gc.collect()
     project.networks["student"] = student_network()
     page.set_project(project)
     box = page.distill_box
