@@ -443,6 +443,9 @@ class MainWindow(QMainWindow):
 
             try:
                 project = load_project(output)
+            except Exception as exc:  # the child's file is checked like any other; shown, not raised
+                self.show_error("Cannot import model", one_line(exc, first_line=True))
+                return
             finally:
                 shutil.rmtree(folder, ignore_errors=True)
             self.document.set_project(project, modified=True)
@@ -597,11 +600,12 @@ class MainWindow(QMainWindow):
             entry.discard()
 
     def describe_in_background(self) -> None:
-        """Describe backbones in a child process from now on (the designer's start; tests opt in).
+        """Have Keras answer shape inference in a child process from now on (the designer's start; tests opt in).
 
-        A Backbone whose description is in no cache then waits on the canvas ("pending")
-        instead of holding the window while Keras builds it; the status line says what is
-        being described, and the shapes follow when the child answers.
+        A Backbone whose description is in no cache, or a Keras layer outside the catalog, then
+        waits on the canvas ("pending") instead of holding the window while Keras builds it;
+        the status line says what is being described, and the shapes follow when the child
+        answers.
         """
         from nnstudio.ui.workers.describer import BackgroundDescriber
 
