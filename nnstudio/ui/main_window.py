@@ -446,8 +446,6 @@ class MainWindow(QMainWindow):
             except Exception as exc:  # the child's file is checked like any other; shown, not raised
                 self.show_error("Cannot import model", one_line(exc, first_line=True))
                 return
-            finally:
-                shutil.rmtree(folder, ignore_errors=True)
             self.document.set_project(project, modified=True)
             self.statusBar().showMessage(f"Imported {path}", 4000)
 
@@ -456,7 +454,7 @@ class MainWindow(QMainWindow):
             f"Importing {Path(path).name} in the background…",
             "Cannot import model",
             imported,
-            lambda: shutil.rmtree(folder, ignore_errors=True),
+            folder,
         )
         return True
 
@@ -483,23 +481,22 @@ class MainWindow(QMainWindow):
         source = os.path.join(folder, "export.nnstudio")
         save_project(project, source)
 
-        def exported() -> None:
-            shutil.rmtree(folder, ignore_errors=True)
-            self.statusBar().showMessage(f"Exported {path}", 5000)
-
         self._cli_child(
             ("export", source, "--format", kind, "-o", path),
             f"Exporting {Path(path).name} in the background…",
             "Cannot export",
-            exported,
-            lambda: shutil.rmtree(folder, ignore_errors=True),
+            lambda: self.statusBar().showMessage(f"Exported {path}", 5000),
+            folder,
         )
         return True
 
     def _cli_child(
-        self, args: tuple[str, ...], busy: str, title: str, succeeded: Callable[[], None], ended: Callable[[], None]
+        self, args: tuple[str, ...], busy: str, title: str, succeeded: Callable[[], None], folder: str
     ) -> None:
-        """Run ``nnstudio ARGS`` in a child; then ``succeeded()``, or show its error under ``title``."""
+        """Run ``nnstudio ARGS`` in a child; then ``succeeded()``, or show its error under ``title``.
+
+        ``folder`` holds the files handed to or from the child; it is removed either way.
+        """
         from nnstudio.ui.workers.child import PythonChild
 
         child = PythonChild("nnstudio.cli", args, self)
@@ -509,11 +506,13 @@ class MainWindow(QMainWindow):
             self.cli_children.remove(child)
             child.deleteLater()
             self.statusBar().clearMessage()
-            if not failure:
-                succeeded()
-                return
-            ended()
-            self.show_error(title, child.last_error.removeprefix(CLI_ERROR) or failure)
+            try:
+                if not failure:
+                    succeeded()
+                else:
+                    self.show_error(title, child.last_error.removeprefix(CLI_ERROR) or failure)
+            finally:
+                shutil.rmtree(folder, ignore_errors=True)
 
         child.done.connect(done)
         self.statusBar().showMessage(busy)
