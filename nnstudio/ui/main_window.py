@@ -8,11 +8,6 @@ Must not import Keras at module level.
 
 from __future__ import annotations
 
-import os
-import shutil
-import tempfile
-from collections.abc import Callable
-from pathlib import Path
 from typing import Any
 
 from PySide6.QtCore import QByteArray, QPointF, Qt, QTimer
@@ -33,13 +28,12 @@ from nnstudio.ui.panels.inspector import InspectorPanel
 from nnstudio.ui.panels.palette import PalettePanel
 from nnstudio.ui.panels.problems import ProblemsPanel
 from nnstudio.ui.panels.summary import SummaryPanel
+from nnstudio.ui.workers.keras_files import KerasFileJobs
 from nnstudio.ui.workspace import CanvasTab, Workspace
 
 Area = Qt.DockWidgetArea
 #: Below this zoom a fitted network is too small to read; it is shown from its top instead.
 READABLE_ZOOM = 0.6
-#: How the ``nnstudio`` command starts an error line (dropped from the message box).
-CLI_ERROR = "nnstudio: error: "
 
 
 class MainWindow(QMainWindow):
@@ -80,8 +74,7 @@ class MainWindow(QMainWindow):
         self.resizeDocks([self.docks["summary_dock"]], [210], Qt.Orientation.Vertical)
         self._design_docks_shown: list[QDockWidget] = []
         self.describer = None  # see describe_in_background
-        self.template_child = None  # a template being prepared (see new_from_template)
-        self.cli_children: list = []  # imports and exports under way (see _cli_child)
+        self.keras_jobs = KerasFileJobs(self)  # templates' first files, Import and Export
         self.pages.currentChanged.connect(self._on_page_changed)
         self.pages.training_panel.worker.finished.connect(self._on_training_finished)
         self.actions_by_name = build_actions(self)
@@ -349,34 +342,10 @@ class MainWindow(QMainWindow):
 
         info = template_info(name)
         if info.needs_preparing():
-            self._prepare_template(info)
+            self.keras_jobs.prepare_template(info)
             return True
         self.document.set_project(create_project(name))
         return True
-
-    def _prepare_template(self, info) -> None:
-        from nnstudio.ui.workers.child import PythonChild
-
-        if self.template_child is not None:
-            self.template_child.kill()
-            self.template_child.deleteLater()
-        child = self.template_child = PythonChild("nnstudio.core.templates.prepare", (info.name,), self)
-        child.done.connect(lambda _output, failure, name=info.name: self._template_prepared(name, failure))
-        self.statusBar().showMessage(
-            f"Preparing template “{info.title}”: its first use makes its files with Keras, in the background…"
-        )
-        child.start()
-
-    def _template_prepared(self, name: str, failure: str) -> None:
-        from nnstudio.core.templates import create_project
-
-        self.template_child.deleteLater()
-        self.template_child = None
-        self.statusBar().clearMessage()
-        if failure:
-            self.show_error("Cannot create the project", f"Preparing template `{name}` failed: {failure}.")
-            return
-        self.document.set_project(create_project(name))
 
     def open(self) -> bool:
         if not self.maybe_save_changes("opening another project"):
@@ -435,27 +404,7 @@ class MainWindow(QMainWindow):
         so loading Keras and the model never holds the window. The project is replaced when it
         is done (``document.project_changed``); a failure is shown in a message box.
         """
-        folder = tempfile.mkdtemp(prefix="nnstudio-import-")
-        output = os.path.join(folder, "imported.nnstudio")
-
-        def imported() -> None:
-            from nnstudio.core.project import load_project
-
-            try:
-                project = load_project(output)
-            except Exception as exc:  # the child's file is checked like any other; shown, not raised
-                self.show_error("Cannot import model", one_line(exc, first_line=True))
-                return
-            self.document.set_project(project, modified=True)
-            self.statusBar().showMessage(f"Imported {path}", 4000)
-
-        self._cli_child(
-            ("import", path, "-o", output, "--force"),
-            f"Importing {Path(path).name} in the background…",
-            "Cannot import model",
-            imported,
-            folder,
-        )
+        self.keras_jobs.import_keras(path)
         return True
 
     def export(self, kind: str) -> bool:
@@ -469,7 +418,6 @@ class MainWindow(QMainWindow):
         project is handed to ``nnstudio export`` in a child Python (True: started), so that
         building the Keras model never holds the window. The status line says when it is done.
         """
-        from nnstudio.core.project import save_project
         from nnstudio.core.shapes import infer_shapes
 
         project = self.document.project
@@ -477,46 +425,8 @@ class MainWindow(QMainWindow):
         if errors:
             self.show_error("Cannot export", errors[0].message)
             return False
-        folder = tempfile.mkdtemp(prefix="nnstudio-export-")
-        source = os.path.join(folder, "export.nnstudio")
-        save_project(project, source)
-
-        self._cli_child(
-            ("export", source, "--format", kind, "-o", path),
-            f"Exporting {Path(path).name} in the background…",
-            "Cannot export",
-            lambda: self.statusBar().showMessage(f"Exported {path}", 5000),
-            folder,
-        )
+        self.keras_jobs.export(project, kind, path)
         return True
-
-    def _cli_child(
-        self, args: tuple[str, ...], busy: str, title: str, succeeded: Callable[[], None], folder: str
-    ) -> None:
-        """Run ``nnstudio ARGS`` in a child; then ``succeeded()``, or show its error under ``title``.
-
-        ``folder`` holds the files handed to or from the child; it is removed either way.
-        """
-        from nnstudio.ui.workers.child import PythonChild
-
-        child = PythonChild("nnstudio.cli", args, self)
-        self.cli_children.append(child)
-
-        def done(_output: bytes, failure: str) -> None:
-            self.cli_children.remove(child)
-            child.deleteLater()
-            self.statusBar().clearMessage()
-            try:
-                if not failure:
-                    succeeded()
-                else:
-                    self.show_error(title, child.last_error.removeprefix(CLI_ERROR) or failure)
-            finally:
-                shutil.rmtree(folder, ignore_errors=True)
-
-        child.done.connect(done)
-        self.statusBar().showMessage(busy)
-        child.start()
 
     def show_error(self, title: str, message: str) -> None:
         files.show_error(self, title, message)
@@ -647,6 +557,5 @@ class MainWindow(QMainWindow):
         self.document.close()
         if self.describer is not None:
             self.describer.uninstall()
-        for child in [*self.cli_children, *filter(None, [self.template_child])]:
-            child.kill()
+        self.keras_jobs.kill_all()
         event.accept()

@@ -21,7 +21,7 @@ def _exported(qtbot, window, kind: str, target) -> None:
     assert window.export_path(kind, str(target))
     assert window.statusBar().currentMessage() == f"Exporting {target.name} in the background…"
     qtbot.waitUntil(lambda: window.statusBar().currentMessage().startswith("Exported"), timeout=CHILD_MS)
-    assert not window.cli_children
+    assert not window.keras_jobs.cli_children
 
 
 def test_export_keras_then_import_gives_the_same_layers(qtbot, window, tmp_path):
@@ -68,4 +68,4 @@ def test_export_of_an_invalid_network_is_refused_at_once(qtbot, window, tmp_path
     window.current_controller().add_layer_at("Conv2D", None, "dense_1")
     assert not window.export_path("keras", str(tmp_path / "bad.keras"))
     assert shown and shown[0][0] == "Cannot export" and "conv2d" in shown[0][1].lower()
-    assert not window.cli_children and not (tmp_path / "bad.keras").exists()
+    assert not window.keras_jobs.cli_children and not (tmp_path / "bad.keras").exists()

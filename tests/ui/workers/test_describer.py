@@ -93,7 +93,7 @@ def test_a_template_that_makes_files_is_prepared_in_a_child_then_opens(qtbot, mo
         assert window.document.project is before  # not built in the window
         assert window.statusBar().currentMessage().startswith("Preparing template")
     assert any(node.type == "Dense" for node in window.document.project.main)
-    assert window.statusBar().currentMessage() == "" and window.template_child is None
+    assert window.statusBar().currentMessage() == "" and window.keras_jobs.template_child is None
 
 
 def test_a_template_whose_preparation_fails_says_why(qtbot, monkeypatch, open_window):
@@ -101,7 +101,7 @@ def test_a_template_whose_preparation_fails_says_why(qtbot, monkeypatch, open_wi
     shown = []
     monkeypatch.setattr(window, "show_error", lambda title, message: shown.append((title, message)))
     info = dataclasses.replace(templates.template_info("mlp-spirals"), name="no-such-template")
-    window._prepare_template(info)
+    window.keras_jobs.prepare_template(info)
     qtbot.waitUntil(lambda: bool(shown), timeout=CHILD_SECONDS)
     ((title, message),) = shown
     assert title == "Cannot create the project"
