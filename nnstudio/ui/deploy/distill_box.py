@@ -1,13 +1,14 @@
 """The Deploy page's distillation form: train a smaller network as the student of a trained one.
 
 Runs the ``distill`` training recipe (see :mod:`nnstudio.core.compress.recipes`) on a
-snapshot of the project in the background, then stores the student's weights and the run's
-record through project commands, so the student gets its own row on the Deploy page and its
-curves on the Evaluate page. Must not import Keras.
+snapshot of the project in the training engine's process, as the Train page's runs do, then
+stores the student's weights and the run's record through project commands, so the student
+gets its own row on the Deploy page and its curves on the Evaluate page. Must not import Keras.
 """
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Callable
 from typing import Any
 
@@ -15,34 +16,48 @@ from PySide6.QtCore import Signal
 from PySide6.QtWidgets import QComboBox, QDoubleSpinBox, QFormLayout, QGroupBox, QLabel, QPushButton, QSpinBox
 
 from nnstudio.core.project.commands import RecordRun, SetWeights
+from nnstudio.core.training.telemetry import TelemetryOptions
+from nnstudio.ui.workers.engine_process import EngineJob, drive_training, spare_engine
 from nnstudio.ui.workers.jobs import JobRunner
 
 
-def _distill(context, project, student: str, settings: dict[str, Any], epochs: int) -> dict[str, Any]:
-    """The background job: one distillation run on ``project`` (a snapshot)."""
-    from nnstudio.core.training import events as ev
-    from nnstudio.core.training.engine import run_training
-    from nnstudio.core.training.telemetry import TelemetryOptions
+class _EngineProgress:
+    """What :func:`drive_training` reports to for a distillation: epochs become status text.
 
-    project.training = {**project.training, "recipe": "distill", "distill": settings, "epochs": epochs}
-    messages: list[str] = []
+    A cancelled job (Stop, or another project opened) stops the engine after its current
+    batch; the student keeps the weights it has by then.
+    """
 
-    def report(event) -> None:
+    def __init__(self, context, job: EngineJob, epochs: int) -> None:
+        self.context, self.job, self.epochs = context, job, epochs
+        self.messages: list[str] = []
+        self._stopping = False
+
+    def cancelled(self) -> bool:
+        return self.context.cancelled()
+
+    def progress(self, event) -> None:
+        from nnstudio.core.training import events as ev
+
+        if not self._stopping and self.context.cancelled() and self.job.engine is not None:
+            self._stopping = self.job.engine.send("stop")
         if isinstance(event, ev.EpochEnded):
-            context.progress(f"Epoch {event.epoch + 1} of {epochs}")
+            self.context.progress(f"Epoch {event.epoch + 1} of {self.epochs}")
         elif isinstance(event, ev.LogMessage):
-            messages.append(event.message)
+            self.messages.append(event.message)
 
-    finished = run_training(
-        project, network=student, report=report, should_stop=context.cancelled, telemetry=TelemetryOptions.none()
-    )
+
+def _distill(context, job: EngineJob, student: str, epochs: int) -> dict[str, Any]:
+    """The background job: the distillation run ``job`` (its project a snapshot), in the engine process."""
+    progress = _EngineProgress(context, job, epochs)
+    finished = drive_training(progress, job)
     return {
         "status": finished.status,
         "message": finished.message,
         "record": finished.record,
-        "weights": project.weights.get(student),
+        "weights": job.project.weights.get(student),
         "student": student,
-        "summary": messages[-1] if messages else "",
+        "summary": progress.messages[-1] if progress.messages else "",
     }
 
 
@@ -62,6 +77,9 @@ class DistillBox(QGroupBox):
         self.setObjectName("deploy_distill")
         self.edit: Callable[[Any, bool], None] = lambda command, undoable=True: command.do()
         self.project = None
+        #: The distillation under way (its ``engine`` is the child training the student), or None.
+        self.engine_job: EngineJob | None = None
+        self._stopping = False
         self.student_box = QComboBox(objectName="distill_student")
         self.teacher_box = QComboBox(objectName="distill_teacher")
         self.temperature_box = QDoubleSpinBox(
@@ -74,7 +92,7 @@ class DistillBox(QGroupBox):
         self.epochs_box = QSpinBox(objectName="distill_epochs", minimum=1, maximum=500, value=20)
         self.button = QPushButton("Distill", objectName="distill_run")
         self.button.setToolTip("Train the student on the teacher's softened answers (in the background).")
-        self.button.clicked.connect(self.start)
+        self.button.clicked.connect(self._on_button)
         self.status = QLabel("", objectName="distill_status", wordWrap=True)
         form = QFormLayout(self)
         form.addRow("Student", self.student_box)
@@ -85,7 +103,7 @@ class DistillBox(QGroupBox):
         form.addRow(self.button)
         form.addRow(self.status)
         self.jobs = JobRunner("nnstudio-distill", self)
-        self.jobs.progress.connect(lambda text: self.status.setText(f"Distilling… {text}"))
+        self.jobs.progress.connect(self._on_progress)
         self.jobs.finished.connect(self._on_finished)
         self.jobs.failed.connect(self._on_failed)
 
@@ -99,7 +117,8 @@ class DistillBox(QGroupBox):
             box.addItems(names)
         if len(names) > 1:
             self.student_box.setCurrentIndex(len(names) - 1)
-        self.button.setEnabled(True)
+        self._set_running(False)
+        self.engine_job = None
         self.status.setText("" if len(names) > 1 else "Add a smaller network to the project to distill into.")
 
     def start(self) -> int:
@@ -112,12 +131,42 @@ class DistillBox(QGroupBox):
             self.status.setText(f"The teacher `{teacher}` has no trained weights; train it first.")
             return 0
         settings = {"teacher": teacher, "temperature": self.temperature_box.value(), "alpha": self.alpha_box.value()}
-        self.button.setEnabled(False)
+        epochs = self.epochs_box.value()
+        snapshot = self.project.snapshot()
+        snapshot.training = {**snapshot.training, "recipe": "distill", "distill": settings, "epochs": epochs}
+        telemetry = dataclasses.asdict(TelemetryOptions.none())
+        self.engine_job = EngineJob(snapshot, network=student, telemetry=telemetry)
+        self._set_running(True)
         self.status.setText("Distilling…")
-        return self.jobs.submit(_distill, self.project.snapshot(), student, settings, self.epochs_box.value())
+        return self.jobs.submit(_distill, self.engine_job, student, epochs)
+
+    def stop(self) -> None:
+        """Stop the distillation after its current batch; the student keeps what it learnt."""
+        if self.jobs.is_running():
+            self.jobs.cancel()
+            self._stopping = True
+            self.status.setText("Stopping after this batch…")
+
+    def _on_progress(self, text: str) -> None:
+        if not self._stopping:
+            self.status.setText(f"Distilling… {text}")
+
+    def _on_button(self) -> None:
+        if self.jobs.is_running():
+            self.stop()
+        else:
+            self.start()
+
+    def _set_running(self, running: bool) -> None:
+        self._stopping = False
+        self.button.setText("Stop" if running else "Distill")
+        for box in (self.student_box, self.teacher_box, self.temperature_box, self.alpha_box, self.epochs_box):
+            box.setEnabled(not running)
 
     def _on_finished(self, result: dict[str, Any]) -> None:
-        self.button.setEnabled(True)
+        self._set_running(False)
+        self.engine_job = None
+        spare_engine()  # warm the next run's engine, as the Train page does
         if result["status"] not in ("completed", "stopped") or not result["weights"]:
             self.status.setText(result["message"])
             return
@@ -129,5 +178,6 @@ class DistillBox(QGroupBox):
         self.distilled.emit(student)
 
     def _on_failed(self, message: str) -> None:
-        self.button.setEnabled(True)
+        self._set_running(False)
+        self.engine_job = None
         self.status.setText(message)

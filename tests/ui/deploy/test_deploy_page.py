@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-import gc
+import os
+import signal
 
 import numpy as np
 import pytest
@@ -96,27 +97,54 @@ def test_canvas_tags_each_pruned_layer_with_its_share_of_zeros(qtbot, window):
     assert window.pages.tabText(window.pages.indexOf(window.pages.deploy_page)) == "Deploy"
 
 
-def test_distill_box_trains_the_student_and_stores_its_weights_and_run(qtbot, page):
+def _distilling(page, epochs: int):
+    """A trained-looking cnn-digits teacher and a small student, on the page, for ``epochs``."""
     from core.export.digits import student_network
 
     project = create_project("cnn-digits")
     project.weights["main"] = extract_weights(compile_project(project))  # stands in for a trained teacher
-    # The Keras model just built here is garbage now: collect it before the job thread builds its
-    # graphs. Collected on this thread while that thread traced, it crashed TensorFlow once (SIGSEGV
-    # in tf_stack.extract_stack, CI on 5615835).
-    gc.collect()
     project.networks["student"] = student_network()
     page.set_project(project)
     box = page.distill_box
+    box.epochs_box.setValue(epochs)
+    return project, box
+
+
+def test_distill_box_trains_the_student_in_the_engine_and_stores_its_weights_and_run(qtbot, page):
+    project, box = _distilling(page, 1)
     assert box.student_box.currentText() == "student" and box.teacher_box.currentText() == "main"
-    box.epochs_box.setValue(1)
     with qtbot.waitSignal(box.distilled, timeout=JOB_TIMEOUT_MS) as blocker:
         assert box.start() > 0
+        assert box.button.text() == "Stop" and not box.epochs_box.isEnabled()
+        qtbot.waitUntil(lambda: box.engine_job.engine is not None)
+        assert box.engine_job.engine.pid != os.getpid()  # a child trains, not this process
     assert blocker.args == ["student"]
     assert project.weights.get("student")
     assert project.runs[-1]["recipe"] == "distill" and project.runs[-1]["network"] == "student"
     assert "Test accuracy: student `student`" in box.status.text()
+    assert box.button.text() == "Distill" and box.epochs_box.isEnabled() and box.engine_job is None
     assert [page.network_box.itemText(i) for i in range(page.network_box.count())] == ["main", "student"]
+
+
+def test_stop_ends_the_distillation_after_a_batch_and_keeps_what_the_student_learnt(qtbot, page):
+    project, box = _distilling(page, 200)
+    with qtbot.waitSignal(box.distilled, timeout=JOB_TIMEOUT_MS):
+        box.start()
+        qtbot.waitUntil(lambda: "Epoch 1 of 200" in box.status.text(), timeout=JOB_TIMEOUT_MS)
+        box.button.click()
+        assert box.status.text() == "Stopping after this batch…"
+    assert project.weights.get("student")
+    assert project.runs[-1]["status"] == "stopped" and 1 <= project.runs[-1]["epochs_completed"] < 200
+
+
+def test_a_crashed_distillation_says_how_the_engine_died_and_keeps_the_project(qtbot, page):
+    project, box = _distilling(page, 200)
+    box.start()
+    qtbot.waitUntil(lambda: "Epoch 1 of 200" in box.status.text(), timeout=JOB_TIMEOUT_MS)
+    box.engine_job.engine.process.send_signal(signal.SIGKILL)
+    qtbot.waitUntil(lambda: box.button.text() == "Distill", timeout=JOB_TIMEOUT_MS)
+    assert "killed by SIGKILL" in box.status.text()
+    assert "student" not in project.weights and not project.runs
 
 
 def test_distill_box_refuses_a_network_as_its_own_teacher(page):
