@@ -212,7 +212,7 @@ def train_supervised(ctx: RunContext) -> RecipeResult:
                 optimizer=optimizer,
                 **losses,
                 metrics=targets.metrics() if targets is not None else build_metrics(cfg.metrics),
-                jit_compile=cfg.jit_compile,
+                jit_compile=cfg.keras_jit_compile(current_backend()),
             )
         history, best = [], {}
         checkpoint = load_checkpoint(ctx.checkpoint_dir) if ctx.resume and ctx.checkpoint_dir else None
