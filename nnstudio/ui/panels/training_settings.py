@@ -132,6 +132,10 @@ class TrainingSettingsForm(QScrollArea):
         self.device = self._combo(["cpu"])
         self.mixed_precision = QCheckBox("Mixed precision (float16)")
         self.jit = QCheckBox("XLA compilation")
+        self.jit.setToolTip(
+            "Compile each whole training step with XLA: slower to start, often faster on a GPU. "
+            "JAX compiles its step with XLA either way; this forces it even where Keras would not."
+        )
         column.addWidget(
             self._group(
                 "Hardware",
