@@ -11,11 +11,12 @@ from typing import Any
 
 from nnstudio.core.graph.model import Graph
 from nnstudio.core.shapes.engine import MAX_PARAMS, MAX_VALUES, ShapeEngine, format_bytes
-from nnstudio.core.shapes.report import ERROR, PENDING, WARNING, Diagnostic, NodeInfo, ShapeReport
+from nnstudio.core.shapes.report import ERROR, INFO, PENDING, WARNING, Diagnostic, NodeInfo, ShapeReport
 from nnstudio.core.signals import Signal
 
 __all__ = [
     "ERROR",
+    "INFO",
     "MAX_PARAMS",
     "MAX_VALUES",
     "PENDING",

@@ -20,7 +20,7 @@ from nnstudio.core.catalog.generic import UnknownKerasClassError
 from nnstudio.core.catalog.spec import InferencePending, LayerSpec, ParamError, ShapeError, format_shape
 from nnstudio.core.graph.model import Edge, Graph, Node
 from nnstudio.core.graph.topology import INPUT_TYPE, downstream, input_nodes, output_nodes, topological_order
-from nnstudio.core.shapes.report import ERROR, PENDING, WARNING, Diagnostic, NodeInfo, ShapeReport
+from nnstudio.core.shapes.report import ERROR, INFO, PENDING, WARNING, Diagnostic, NodeInfo, ShapeReport
 
 #: Largest parameter count of one layer (4 GB of float32 weights).
 MAX_PARAMS = 1_000_000_000
@@ -203,7 +203,7 @@ class ShapeEngine:
             outputs = [tuple(s) for s in spec.infer(list(port_shapes), params)]
             counts = spec.count_params(list(port_shapes), params)
         except InferencePending as exc:
-            return NodeInfo(port_shapes, None, diagnostics=[Diagnostic(node.id, WARNING, PENDING, str(exc))])
+            return NodeInfo(port_shapes, None, diagnostics=[Diagnostic(node.id, INFO, PENDING, str(exc))])
         except ParamError as exc:
             return NodeInfo(
                 port_shapes,

@@ -9,7 +9,10 @@ from dataclasses import dataclass, field
 
 ERROR = "error"
 WARNING = "warning"
-#: The code of a warning that a node's shapes are being worked out elsewhere and will follow.
+#: The severity of a note that is no problem: a node whose shapes are on their way (:data:`PENDING`).
+INFO = "info"
+#: The code of a note (severity :data:`INFO`) that a node's shapes are being worked out
+#: elsewhere and will follow.
 PENDING = "pending"
 
 
@@ -22,12 +25,13 @@ class Diagnostic:
     node_id:
         The node to highlight; None for a problem of the whole network (no Input).
     severity:
-        ``"error"`` (the network cannot be built) or ``"warning"``.
+        ``"error"`` (the network cannot be built), ``"warning"``, or ``"info"`` (no problem:
+        the ``pending`` note).
     code:
         A stable identifier: ``unknown_type``, ``invalid_param``, ``unconnected_input``,
         ``cycle``, ``shape_mismatch``, ``merge_mismatch``, ``too_large``, ``no_input``,
-        ``no_output``, ``unreachable``, ``block_error``, ``layer_error``, ``pending`` (a
-        warning: the node's shapes are being worked out in the background and will follow).
+        ``no_output``, ``unreachable``, ``block_error``, ``layer_error``, ``pending`` (an
+        info: the node's shapes are being worked out in the background and will follow).
     message:
         A sentence that reads alone (a tooltip), ending with what was received.
     param:

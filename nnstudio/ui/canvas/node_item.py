@@ -16,7 +16,7 @@ import html
 from collections.abc import Iterable
 
 from PySide6.QtCore import QPointF, QRectF, Qt
-from PySide6.QtGui import QFontMetricsF, QImage, QPainter, QPainterPath, QPolygonF, QStaticText
+from PySide6.QtGui import QFontMetricsF, QImage, QPainter, QPainterPath, QPen, QPolygonF, QStaticText
 from PySide6.QtWidgets import QGraphicsItem, QStyleOptionGraphicsItem, QWidget
 
 from nnstudio.ui.canvas.hover import HoverHighlight
@@ -105,6 +105,7 @@ class NodeItem(HoverHighlight, QGraphicsItem):
         self._counts: tuple[int, int] | None = None
         self._errors: list[str] = []
         self._warnings: list[str] = []
+        self._pending: list[str] = []  # shapes on their way (worked out in the background)
         self._in_shapes: list | None = None
         self._texts: dict[str, QStaticText] = {}
         self._count_width = 0.0
@@ -185,12 +186,18 @@ class NodeItem(HoverHighlight, QGraphicsItem):
         counts: tuple[int, int] | None,
         errors: list[str],
         warnings: list[str],
+        pending: list[str] = (),
     ) -> bool:
-        """Show the shape report's facts for this node; return True when anything changed."""
-        new = (input_shapes, output_shapes, counts, list(errors), list(warnings))
-        if new == (self._in_shapes, self._output_shapes, self._counts, self._errors, self._warnings):
+        """Show the shape report's facts for this node; return True when anything changed.
+
+        ``pending`` holds the notes of shapes being worked out in the background: a clock
+        badge and "shapes follow…", not a problem.
+        """
+        new = (input_shapes, output_shapes, counts, list(errors), list(warnings), list(pending))
+        old = (self._in_shapes, self._output_shapes, self._counts, self._errors, self._warnings, self._pending)
+        if new == old:
             return False
-        self._in_shapes, self._output_shapes, self._counts, self._errors, self._warnings = new
+        self._in_shapes, self._output_shapes, self._counts, self._errors, self._warnings, self._pending = new
         self._text_dirty = True
         self.update()
         return True
@@ -209,6 +216,10 @@ class NodeItem(HoverHighlight, QGraphicsItem):
     @property
     def warnings(self) -> list[str]:
         return list(self._warnings)
+
+    @property
+    def pending(self) -> list[str]:
+        return list(self._pending)
 
     @property
     def output_shapes(self) -> list | None:
@@ -265,11 +276,12 @@ class NodeItem(HoverHighlight, QGraphicsItem):
             rows.append(f"Parameters: {trainable + frozen:,} ({trainable:,} trainable)")
         rows += [f"<span style='color:{self.style.error.name()}'>● {html.escape(m)}</span>" for m in self._errors]
         rows += [f"<span style='color:{self.style.warning.name()}'>▲ {html.escape(m)}</span>" for m in self._warnings]
+        rows += [f"<span style='color:{self.style.info.name()}'>○ {html.escape(m)}</span>" for m in self._pending]
         return "<br>".join(rows)
 
     def diagnostics_html(self, kind: str) -> str:
         """The messages of one badge, as a tooltip."""
-        messages = self._errors if kind == "error" else self._warnings
+        messages = {"error": self._errors, "warning": self._warnings}.get(kind, self._pending)
         return "<br>".join(html.escape(m) for m in messages)
 
     # ---------------------------------------------------------------- geometry
@@ -295,7 +307,7 @@ class NodeItem(HoverHighlight, QGraphicsItem):
     # ------------------------------------------------------------------- text
     def _badge_rects(self) -> list[tuple[str, QRectF]]:
         rects, x = [], self._badge_right() - BADGE_SIZE
-        for kind, present in (("error", self._errors), ("warning", self._warnings)):
+        for kind, present in (("error", self._errors), ("warning", self._warnings), ("pending", self._pending)):
             if present:
                 rects.append((kind, QRectF(x, 9.0, BADGE_SIZE, BADGE_SIZE)))
                 x -= BADGE_SIZE + 4.0
@@ -339,11 +351,14 @@ class NodeItem(HoverHighlight, QGraphicsItem):
             self._search_text or self._params_text, s.body_font, NODE_WIDTH - TEXT_LEFT - 10.0 - preview_room
         )
         shape_width = NODE_WIDTH - TEXT_LEFT - 14.0 - (self._count_width + 8.0 if count_text else 0.0)
-        self._texts["shape"] = static_text(self._shape_line(), s.mono_font, shape_width)
+        self._texts["shape"] = static_text(self.shape_line(), s.mono_font, shape_width)
 
-    def _shape_line(self) -> str:
+    def shape_line(self) -> str:
+        """The card's bottom line: its output shapes, or why there are none yet."""
         if self._output_shapes is None:
-            return "shape unknown" if self._errors else ""
+            if self._errors:
+                return "shape unknown"
+            return "shapes follow…" if self._pending else ""
         if not self._output_shapes:
             return "→ " + ", ".join(format_shape(s) for s in (self._in_shapes or []))
         return "  ".join(format_shape(s) for s in self._output_shapes)
@@ -440,6 +455,9 @@ class NodeItem(HoverHighlight, QGraphicsItem):
         painter.setFont(s.badge_font)
         for kind, rect in self._badge_rects():
             painter.setPen(s.no_pen)
+            if kind == "pending":
+                self._paint_clock(painter, rect)
+                continue
             if kind == "error":
                 painter.setBrush(s.error)
                 painter.drawEllipse(rect)
@@ -457,6 +475,18 @@ class NodeItem(HoverHighlight, QGraphicsItem):
             painter.drawText(
                 rect.adjusted(0, 2.0 if kind == "warning" else 0.0, 0, 0), Qt.AlignmentFlag.AlignCenter, "!"
             )
+
+    def _paint_clock(self, painter: QPainter, rect: QRectF) -> None:
+        """The pending badge: a clock face (wait, the shapes follow), not a problem's sign."""
+        painter.setBrush(self.style.info)
+        painter.drawEllipse(rect)
+        centre = rect.center()
+        hands = QPen(Qt.GlobalColor.white)
+        hands.setWidthF(1.6)
+        hands.setCapStyle(Qt.PenCapStyle.RoundCap)
+        painter.setPen(hands)
+        painter.drawLine(centre, QPointF(centre.x(), rect.top() + 3.0))
+        painter.drawLine(centre, QPointF(rect.right() - 3.5, centre.y()))
 
     def _paint_ports(self, painter: QPainter) -> None:
         s = self.style

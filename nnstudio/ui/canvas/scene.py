@@ -487,16 +487,17 @@ class GraphScene(SceneGestures, QGraphicsScene):
             info = report.nodes.get(nid)
             diags = by_node.get(nid, [])
             errors = [d.message for d in diags if d.severity == "error"]
-            warnings = [d.message for d in diags if d.severity != "error"]
+            warnings = [d.message for d in diags if d.severity == "warning"]
+            pending = [d.message for d in diags if d.severity == "info"]
             if info is None:
-                item.set_info(None, None, None, errors, warnings)
+                item.set_info(None, None, None, errors, warnings, pending)
                 continue
             counts = None
             if info.output_shapes is not None or info.trainable or info.non_trainable:
                 counts = (int(info.trainable or 0), int(info.non_trainable or 0))
             inputs = list(info.input_shapes) if info.input_shapes is not None else None
             outputs = list(info.output_shapes) if info.output_shapes is not None else None
-            item.set_info(inputs, outputs, counts, errors, warnings)
+            item.set_info(inputs, outputs, counts, errors, warnings, pending)
             if isinstance(item, BlockItem):
                 self._refresh_block(item, self.graph.node(nid))
         for edge, item in self._edges.items():

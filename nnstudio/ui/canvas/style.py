@@ -94,6 +94,7 @@ class CanvasStyle:
         self.highlight = palette.color(role.Highlight)
         self.error = QColor("#ff6b6b" if self.dark else "#c62828")
         self.warning = QColor("#f0b429" if self.dark else "#b26a00")
+        self.info = QColor("#6ea8ff" if self.dark else "#1f5fbf")
         self.valid = QColor("#4cc38a" if self.dark else "#1e8e4e")
         self.edge = _mix(text, self.background, 0.45)
         self.label_bg = _mix(self.background, base, 0.6)

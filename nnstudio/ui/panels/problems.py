@@ -116,7 +116,7 @@ class ProblemsPanel(QWidget):
             item.setToolTip(1, d.message)
             item.setData(0, _ID_ROLE, d.path[0] if getattr(d, "path", ()) else d.node_id)
         self.errors = sum(d.severity == "error" for d in diagnostics) + len(self._data_problems)
-        self.warnings = len(diagnostics) + len(self._data_problems) - self.errors
+        self.warnings = sum(d.severity == "warning" for d in diagnostics)  # "info" (pending) is no problem
         shown = bool(diagnostics or self._data_problems)
         self.empty.setVisible(not shown)
         self.list.setVisible(shown)

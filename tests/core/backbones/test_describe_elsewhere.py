@@ -45,7 +45,7 @@ def backbone_graph() -> Graph:
 def test_an_undescribed_backbone_waits_instead_of_building_keras(asked):
     report = infer_shapes(backbone_graph())
     (diagnostic,) = report.diagnostics_for("backbone_1")
-    assert diagnostic.code == PENDING and diagnostic.severity == "warning"
+    assert diagnostic.code == PENDING and diagnostic.severity == "info"  # no problem: the shapes follow
     assert "in the background" in diagnostic.message
     assert report.ok  # waiting is not an error
     assert report.nodes["backbone_1"].output_shapes is None and report.nodes["dense_1"].output_shapes is None

@@ -56,6 +56,10 @@ def test_backbones_wait_on_the_canvas_while_a_child_describes_them(qtbot, tmp_pa
         assert [d.code for d in waiting.diagnostics] == [PENDING]  # the layer after it has no shape yet
         assert waiting.nodes["dense_1"].output_shapes is None
         assert window.document.shapes(other).report.diagnostics[0].code == PENDING
+        card = window.current_controller().scene.node_item("backbone_1")
+        assert card.pending and not card.warnings and not card.errors  # a clock, not a problem
+        assert "shapes follow…" in card.shape_line()
+        assert window.problems_button.text() == "No problems"
         viewer = window.current_controller().open_backbone("backbone_1")  # double click, while it waits
         assert viewer.summary.text().startswith("Describing backbone `features.keras`")
         qtbot.waitUntil(lambda: window.statusBar().currentMessage().startswith("Describing backbone"))
