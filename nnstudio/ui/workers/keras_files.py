@@ -32,7 +32,8 @@ class KerasFileJobs(QObject):
     template_child:
         The template being prepared, or None.
     cli_children:
-        The imports and exports under way (each an ``nnstudio`` command in a child).
+        The imports and exports under way (each an ``nnstudio`` command in a child). A new
+        import drops the one under way: only the model asked for last replaces the project.
     """
 
     def __init__(self, window) -> None:
@@ -40,6 +41,8 @@ class KerasFileJobs(QObject):
         self.window = window
         self.template_child: PythonChild | None = None
         self.cli_children: list[PythonChild] = []
+        self._import: PythonChild | None = None
+        self._folders: dict[PythonChild, str] = {}
 
     def prepare_template(self, info) -> None:
         """Make template ``info``'s files in a child, then start a project from it.
@@ -69,6 +72,8 @@ class KerasFileJobs(QObject):
 
     def import_keras(self, path: str) -> None:
         """Read the Keras model in ``path`` with ``nnstudio import``; it then replaces the project."""
+        if self._import in self.cli_children:
+            self._drop(self._import)
         folder = tempfile.mkdtemp(prefix="nnstudio-import-")
         output = os.path.join(folder, "imported.nnstudio")
 
@@ -83,7 +88,7 @@ class KerasFileJobs(QObject):
             self.window.document.set_project(project, modified=True)
             self.window.statusBar().showMessage(f"Imported {path}", 4000)
 
-        self._run_cli(
+        self._import = self._run_cli(
             ("import", path, "-o", output, "--force"),
             f"Importing {Path(path).name} in the background…",
             "Cannot import model",
@@ -108,17 +113,17 @@ class KerasFileJobs(QObject):
 
     def _run_cli(
         self, args: tuple[str, ...], busy: str, title: str, succeeded: Callable[[], None], folder: str
-    ) -> None:
+    ) -> PythonChild:
         """Run ``nnstudio ARGS`` in a child; then ``succeeded()``, or show its error under ``title``.
 
         ``folder`` holds the files handed to or from the child; it is removed either way.
         """
         child = PythonChild("nnstudio.cli", args, self)
         self.cli_children.append(child)
+        self._folders[child] = folder
 
         def done(_output: bytes, failure: str) -> None:
-            self.cli_children.remove(child)
-            child.deleteLater()
+            self._forget(child)
             self.window.statusBar().clearMessage()
             try:
                 if not failure:
@@ -131,8 +136,21 @@ class KerasFileJobs(QObject):
         child.done.connect(done)
         self.window.statusBar().showMessage(busy)
         child.start()
+        return child
+
+    def _forget(self, child: PythonChild) -> str:
+        self.cli_children.remove(child)
+        child.deleteLater()
+        return self._folders.pop(child)
+
+    def _drop(self, child: PythonChild) -> None:
+        """Stop ``child`` without reporting it, and remove its files."""
+        child.kill()
+        shutil.rmtree(self._forget(child), ignore_errors=True)
 
     def kill_all(self) -> None:
-        """Stop every child without reporting it (the window closes)."""
-        for child in [*self.cli_children, *filter(None, [self.template_child])]:
-            child.kill()
+        """Stop every child without reporting it (the window closes), and remove their files."""
+        for child in list(self.cli_children):
+            self._drop(child)
+        if self.template_child is not None:
+            self.template_child.kill()

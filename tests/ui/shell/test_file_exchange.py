@@ -69,3 +69,22 @@ def test_export_of_an_invalid_network_is_refused_at_once(qtbot, window, tmp_path
     assert not window.export_path("keras", str(tmp_path / "bad.keras"))
     assert shown and shown[0][0] == "Cannot export" and "conv2d" in shown[0][1].lower()
     assert not window.keras_jobs.cli_children and not (tmp_path / "bad.keras").exists()
+
+
+def test_a_second_import_drops_the_first_so_the_model_asked_for_last_opens(qtbot, window, tmp_path, monkeypatch):
+    import keras
+
+    shown = []
+    monkeypatch.setattr(QMessageBox, "critical", lambda parent, title, text: shown.append((title, text)))
+    first = tmp_path / "first.keras"
+    first.write_bytes(b"not a keras archive")  # would fail, if it were still read
+    second = tmp_path / "second.keras"
+    inputs = keras.Input((3,))
+    keras.Model(inputs, keras.layers.Dense(2)(inputs)).save(second)
+    assert window.import_keras_path(str(first))
+    (dropped,) = window.keras_jobs.cli_children
+    with qtbot.waitSignal(window.document.project_changed, timeout=CHILD_MS):
+        assert window.import_keras_path(str(second))
+        assert window.keras_jobs.cli_children != [dropped] and len(window.keras_jobs.cli_children) == 1
+    assert not shown and window.statusBar().currentMessage() == f"Imported {second}"
+    assert sorted(n.type for n in window.document.project.main) == ["Dense", "Input"]
