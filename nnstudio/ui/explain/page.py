@@ -108,7 +108,7 @@ class EvaluatePage(QTabWidget):
                     "button_press_event", lambda event: self._on_misclassified_click(event, result, misclassified)
                 )
             )
-            misclassified.caption.setText(misclassified.caption.text() + " · click one to explain it")
+            misclassified.set_hint(" · click one to explain it")
         confusion = figures.get("Confusion matrix")
         if confusion is not None and result.true_labels is not None and result.predicted_labels is not None:
             self._connections.append(
@@ -116,7 +116,7 @@ class EvaluatePage(QTabWidget):
                     "button_press_event", lambda event: self._on_confusion_click(event, result, confusion)
                 )
             )
-            confusion.caption.setText(confusion.caption.text() + " · click a cell to explain its samples")
+            confusion.set_hint(" · click a cell to explain its samples")
 
     def _on_misclassified_click(self, event, result, view) -> None:
         axes = [ax for ax in view.figure.axes if ax.images]

@@ -2,8 +2,9 @@
 
 Each function takes a :class:`~nnstudio.ui.plots.figures.FigureView` and an
 :class:`~nnstudio.core.training.evaluation.EvaluationResult` (plus what it needs beyond),
-draws with matplotlib's object API (never pyplot) and sets the view's caption. Must not
-import Keras.
+draws with matplotlib's object API (never pyplot) and sets the view's caption. The panel
+hands them to :meth:`~nnstudio.ui.plots.figures.FigureView.set_builder`, so that a chart is
+made when it is seen. Must not import Keras.
 """
 
 from __future__ import annotations
@@ -58,9 +59,9 @@ def confusion_chart(view: FigureView, result) -> None:
                 )  # on the cell, any theme
     correct, total = int(np.trace(matrix)), int(matrix.sum())
     if result.task == "anomaly_detection":
-        view.caption.setText(f"{correct} of {total} samples judged right at the threshold {result.threshold:.4g}")
+        view.set_caption(f"{correct} of {total} samples judged right at the threshold {result.threshold:.4g}")
     else:
-        view.caption.setText(f"{correct} of {total} correct")
+        view.set_caption(f"{correct} of {total} correct")
     view.draw()
 
 
@@ -77,7 +78,7 @@ def curves_chart(view: FigureView, curves, xlabel: str, ylabel: str, area: str, 
     ax.set_ylabel(ylabel)
     ax.grid(alpha=0.3)
     ax.legend(loc="lower right" if diagonal else "lower left", fontsize=LEGEND_SIZE)
-    view.caption.setText(caption)
+    view.set_caption(caption)
     view.draw()
 
 
@@ -92,7 +93,7 @@ def per_class_chart(view: FigureView, result) -> None:
     ax.set_ylabel("Accuracy (recall)")
     ax.grid(axis="y", alpha=0.3)
     pairs = ", ".join(f"{t}→{p} ({n})" for t, p, n in result.most_confused[:5])
-    view.caption.setText(f"Most confused: {pairs}" if pairs else "No confusions")
+    view.set_caption(f"Most confused: {pairs}" if pairs else "No confusions")
     view.draw()
 
 
@@ -131,7 +132,7 @@ def misclassified_chart(view: FigureView, result, inputs: np.ndarray | None) -> 
                 misclassified_title(result, index) if result.true_labels is not None else f"#{index}", fontsize=9
             )
             ax.axis("off")
-    view.caption.setText(
+    view.set_caption(
         f"{len(result.misclassified)} misclassified samples" + (f", first {len(images)} shown" if images else "")
     )
     view.draw()
@@ -149,7 +150,7 @@ def predicted_vs_actual_chart(view: FigureView, result) -> None:
     ax.set_ylabel("Predicted")
     ax.grid(alpha=0.3)
     r2 = result.metrics.get("r2")
-    view.caption.setText(f"R² {r2:.3f}" if r2 is not None else "")
+    view.set_caption(f"R² {r2:.3f}" if r2 is not None else "")
     view.draw()
 
 
@@ -173,7 +174,7 @@ def residuals_chart(view: FigureView, result) -> None:
     )
     right.set_xlabel("Residual")
     right.set_ylabel("Samples")
-    view.caption.setText(f"mean {residuals.mean():.3g}, std {residuals.std():.3g}")
+    view.set_caption(f"mean {residuals.mean():.3g}, std {residuals.std():.3g}")
     view.draw()
 
 
@@ -201,7 +202,7 @@ def reconstructions_chart(view: FigureView, result) -> None:
             ax.axis("off")
             if slot == 0:
                 ax.set_title("original" if row == 0 else "rebuilt", fontsize=9)
-    view.caption.setText(f"The first {len(pairs) or 1} {result.split} samples (top) and their reconstructions (bottom)")
+    view.set_caption(f"The first {len(pairs) or 1} {result.split} samples (top) and their reconstructions (bottom)")
     view.draw()
 
 
@@ -229,10 +230,10 @@ def error_histogram_chart(view: FigureView, result) -> None:
     ax.legend(fontsize=LEGEND_SIZE)
     if result.anomaly is not None:
         m = result.metrics
-        view.caption.setText(
+        view.set_caption(
             f"Errors above the threshold are flagged: precision {m['precision']:.0%}, "
             f"recall {m['recall']:.0%}, false alarms {m['false_alarm_rate']:.0%}"
         )
     else:
-        view.caption.setText(f"mean {errors.mean():.4g}, largest {errors.max():.4g}" if errors.size else "")
+        view.set_caption(f"mean {errors.mean():.4g}, largest {errors.max():.4g}" if errors.size else "")
     view.draw()

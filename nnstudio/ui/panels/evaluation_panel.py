@@ -245,23 +245,23 @@ class EvaluationPanel(QWidget):
         self.charts.setCurrentWidget(self.tabs)
         if result.errors is not None:
             if result.anomaly is not None:
-                error_histogram_chart(self._figure("Error histogram"), result)
+                self._chart("Error histogram", error_histogram_chart, result)
                 self._classification_charts(result)
             else:
-                error_histogram_chart(self._figure("Reconstruction error"), result)
-            reconstructions_chart(self._figure("Reconstructions"), result)
+                self._chart("Reconstruction error", error_histogram_chart, result)
+            self._chart("Reconstructions", reconstructions_chart, result)
         elif result.confusion is not None:
             self._classification_charts(result)
-            per_class_chart(self._figure("Per-class accuracy"), result)
+            self._chart("Per-class accuracy", per_class_chart, result)
         elif result.y_true is not None and result.y_pred is not None:
-            predicted_vs_actual_chart(self._figure("Predicted vs actual"), result)
-            residuals_chart(self._figure("Residuals"), result)
+            self._chart("Predicted vs actual", predicted_vs_actual_chart, result)
+            self._chart("Residuals", residuals_chart, result)
         self._update_buttons()
         self.status.setText(self._result_text(result))
         self.evaluated.emit(result)
 
     def _classification_charts(self, result) -> None:
-        confusion_chart(self._figure("Confusion matrix"), result)
+        self._chart("Confusion matrix", confusion_chart, result)
         anomaly = result.task == "anomaly_detection"
         caption = (
             "the reconstruction error as the anomaly score"
@@ -271,15 +271,16 @@ class EvaluationPanel(QWidget):
             else "positive class"
         )
         if result.roc:
-            curves_chart(
-                self._figure("ROC"), result.roc, "False positive rate", "True positive rate", "AUC", True, caption
-            )
+            roc = (result.roc, "False positive rate", "True positive rate", "AUC", True, caption)
+            self._chart("ROC", curves_chart, *roc)
         if result.pr:
-            curves_chart(self._figure("Precision–recall"), result.pr, "Recall", "Precision", "AP", False, caption)
-        misclassified_chart(self._figure("Misclassified"), result, self.inputs)
+            self._chart("Precision–recall", curves_chart, result.pr, "Recall", "Precision", "AP", False, caption)
+        self._chart("Misclassified", misclassified_chart, result, self.inputs)
 
-    def _figure(self, title: str) -> FigureView:
+    def _chart(self, title: str, chart: Callable[..., None], *args) -> FigureView:
+        """Add tab ``title`` whose chart ``chart(view, *args)`` makes when it is first seen."""
         view = FigureView(title)
+        view.set_builder(lambda view: chart(view, *args))
         self.figures[title] = view
         self.tabs.addTab(view, title)
         return view

@@ -175,3 +175,26 @@ def test_plain_chart_text_follows_every_theme_switch(evaluation, qapp):
             assert text.get_color() == expected
     finally:
         theme.apply_theme("light", qapp)
+
+
+def test_a_chart_is_made_only_when_its_tab_is_first_shown(evaluation, monkeypatch):
+    """Making and drawing a classifier's seven charts at once held the window for over a second."""
+    from nnstudio.ui.panels import evaluation_panel
+
+    made = []
+    real = evaluation_panel.misclassified_chart
+    monkeypatch.setattr(
+        evaluation_panel, "misclassified_chart", lambda view, *args: (made.append(view.title), real(view, *args))
+    )
+    probs = np.eye(3)[[0, 2, 2, 1]]
+    evaluation.set_result(
+        evaluate_predictions("classification", np.array([0, 1, 2, 2]), probs, ("cat", "dog", "owl")),
+        np.random.default_rng(0).random((4, 8, 8, 1)),
+    )
+    view = evaluation.figures["Misclassified"]
+    assert made == [] and evaluation.tabs.currentWidget() is not view
+    evaluation.tabs.setCurrentWidget(view)
+    assert made == ["Misclassified"] and len(view.figure.axes) == 2
+    evaluation.tabs.setCurrentIndex(0)
+    evaluation.tabs.setCurrentWidget(view)
+    assert made == ["Misclassified"]  # made once
