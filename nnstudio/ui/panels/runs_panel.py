@@ -34,7 +34,36 @@ from nnstudio.core.project.commands import RemoveRuns
 from nnstudio.ui.plots.base import PALETTE, export_canvas, make_canvas, plot_colors, style_plot
 from nnstudio.ui.undo import run_now
 
-COLUMNS = ("Date", "Network", "Status", "Epochs", "Best val metric", "Duration", "Backend", "Device")
+COLUMNS = ("Date", "Network", "Recipe", "Status", "Epochs", "Best val metric", "Duration", "Backend", "Device")
+
+
+def recipe_text(run: dict) -> str:
+    """Return how the run trained, with what sets it apart.
+
+    ``supervised``, ``fine-tuned in 2 stages``, ``prune 80 % (global)``, ``distill from main
+    (T 4, α 0.1)``, ``gan``, ``autoencoder``: read from the run's record (its ``config``).
+    """
+    config = run.get("config") if isinstance(run.get("config"), dict) else {}
+    recipe = str(run.get("recipe") or config.get("recipe") or "supervised")
+    if recipe == "prune" and isinstance(config.get("prune"), dict):
+        prune = config["prune"]
+        sparsity = prune.get("sparsity")
+        if isinstance(sparsity, (int, float)):
+            return f"prune {100 * sparsity:.0f} % ({prune.get('scope', 'layer')})"
+    if recipe == "distill" and isinstance(config.get("distill"), dict):
+        distill = config["distill"]
+        teacher = distill.get("teacher")
+        if teacher:
+            return (
+                f"distill from {teacher} (T {_number(distill.get('temperature'))}, α {_number(distill.get('alpha'))})"
+            )
+    if recipe == "supervised" and run.get("finetune"):
+        return "fine-tuned in 2 stages"
+    return recipe
+
+
+def _number(value) -> str:
+    return f"{value:g}" if isinstance(value, (int, float)) else "?"
 
 
 def best_metric(run: dict) -> tuple[str, float | None]:
@@ -134,6 +163,7 @@ class RunsPanel(QWidget):
             cells = (
                 str(run.get("started", "")).replace("T", " ")[:19],
                 run.get("network", ""),
+                recipe_text(run),
                 run.get("status", ""),
                 str(run.get("epochs_completed", len(run.get("history") or []))),
                 f"{name} {value:.4f}" if value is not None else "—",

@@ -9,7 +9,7 @@ from nnstudio.core.project.commands import SetProjectSection
 from nnstudio.core.project.model import Project
 from nnstudio.core.training.evaluation import evaluate_predictions
 from nnstudio.ui.panels.evaluation_panel import EvaluationPanel
-from nnstudio.ui.panels.runs_panel import RunsPanel, best_metric
+from nnstudio.ui.panels.runs_panel import COLUMNS, RunsPanel, best_metric, recipe_text
 from nnstudio.ui.panels.training_panel import TrainingPanel, format_seconds
 
 
@@ -167,7 +167,8 @@ def test_runs_panel_lists_overlays_and_deletes_runs(qtbot):
     qtbot.addWidget(panel)
     panel.set_project(project)
     assert panel.table.rowCount() == 2
-    assert panel.table.item(1, 4).text() == "val_loss 0.2200"
+    assert panel.table.item(1, COLUMNS.index("Best val metric")).text() == "val_loss 0.2200"
+    assert panel.table.item(1, COLUMNS.index("Recipe")).text() == "supervised"
     assert panel.selected_rows() == [1] and [len(c.yData) for c in panel.curves] == [3]  # the newest, shown
     panel.select_rows([0, 1])
     assert [len(c.yData) for c in panel.curves] == [2, 3]
@@ -216,3 +217,16 @@ def test_training_panel_shows_the_last_run_of_the_chosen_network(panel):
     panel.set_project(Project())
     assert panel.progress_label.text() == "Not started"
     assert len(panel.dashboard.loss.epochs.get("val_loss", [])) == 0
+
+
+def test_the_runs_table_says_how_each_run_trained():
+    config = {
+        "prune": {"sparsity": 0.8, "scope": "global"},
+        "distill": {"teacher": "main", "temperature": 4.0, "alpha": 0.1},
+    }
+    assert recipe_text({"recipe": "prune", "config": config}) == "prune 80 % (global)"
+    assert recipe_text({"recipe": "distill", "config": config}) == "distill from main (T 4, α 0.1)"
+    assert recipe_text({"recipe": "supervised", "finetune": {"stage_one_epochs": 3}}) == "fine-tuned in 2 stages"
+    assert recipe_text({"recipe": "gan"}) == "gan" and recipe_text({}) == "supervised"
+    hostile = {"recipe": "distill", "config": {"distill": {"teacher": "main", "temperature": "hot", "alpha": None}}}
+    assert recipe_text(hostile) == "distill from main (T ?, α ?)"
