@@ -158,9 +158,9 @@ def _answer(request: dict) -> dict:
 
 def main() -> int:
     """Answer each request line on stdin until it closes; return the exit status."""
-    results = os.fdopen(os.dup(1), "w", encoding="utf-8")
-    os.dup2(2, 1)  # stray prints of any library go to stderr, not into the answers
-    sys.stdout = sys.stderr
+    from nnstudio.core.child import answer_stream
+
+    results = answer_stream()
     if hasattr(os, "nice"):
         os.nice(NICENESS)
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")

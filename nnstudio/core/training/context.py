@@ -71,6 +71,18 @@ def one_line(exc: BaseException) -> str:
     return f"{name}: {text}" if text else name
 
 
+def error_message(exc: BaseException) -> str:
+    """Return the one-line message a failed job (in the window or in a child) delivers.
+
+    nnstudio's own typed errors and ``ValueError`` give their sentence alone (they are
+    written to read alone); any other exception gives ``"TypeName: text"``; running out of
+    memory adds advice.
+    """
+    if type(exc).__module__.startswith("nnstudio.") and str(exc).strip():
+        return messages.one_line(exc)
+    return one_line(exc)
+
+
 def json_safe(value: Any) -> Any:
     """Return ``value`` with non-finite floats as ``None`` and tuples as lists (strict JSON)."""
     if isinstance(value, float) and not math.isfinite(value):

@@ -1,9 +1,10 @@
 """The Deploy page: the trained float model and its variants in one table, with a size/accuracy chart.
 
 Choose a network, a format (Keras, SavedModel, TFLite, ONNX), a quantization and a sparsity,
-and *Add variant*: a background job (:class:`~nnstudio.ui.workers.jobs.JobRunner`) prunes a
-copy if asked, writes the file, runs it in its own runtime on the test split and measures it
-against the float model (see :func:`nnstudio.core.export.variants.build_variant`). The
+and *Add variant*: a child Python (driven by :func:`nnstudio.ui.deploy.worker.measure_in_child`)
+prunes a copy if asked, writes the file, runs it in its own runtime on the test split and
+measures it against the float model (see :func:`nnstudio.core.export.variants.build_variant`);
+a converter that crashes ends the child, never the window. The
 float model's own row is measured first when the network has none. Rows are kept in
 ``project.deploy["variants"]`` through an undoable project command; their files live in a
 folder of this session, and *Export…* copies the selected row's file where the user wants
@@ -40,11 +41,12 @@ from PySide6.QtWidgets import (
 )
 
 from nnstudio.core.export.artifacts import FORMAT_QUANTIZE
-from nnstudio.core.export.variants import FORMAT_NAMES, build_variant
+from nnstudio.core.export.variants import FORMAT_NAMES
 from nnstudio.core.project.commands import SetProjectSection
 from nnstudio.core.shapes import format_bytes
 from nnstudio.ui.deploy.chart import AccuracySizeChart
 from nnstudio.ui.deploy.distill_box import DistillBox
+from nnstudio.ui.deploy.worker import measure_in_child, warm_worker
 from nnstudio.ui.workers.jobs import JobRunner
 
 COLUMNS = (
@@ -103,25 +105,6 @@ def _cells(variant: dict[str, Any]) -> list[str]:
         _percent(variant.get("agreement")),
         "—" if diff is None else f"{diff:.2g}",
     ]
-
-
-def _measure(context, project, specs: list[dict[str, Any]], folder: str) -> list[dict[str, Any]]:
-    """The background job: build each spec in turn, reporting ``(text, fraction)`` progress."""
-    from nnstudio.core.data import load_dataset
-
-    context.progress(("Loading the data", 0.02))
-    dataset = load_dataset(project.data)
-    records = []
-    for index, spec in enumerate(specs):
-
-        def report(text: str, fraction: float, index=index) -> None:
-            context.progress((text, (index + fraction) / len(specs)))
-
-        context.check()
-        records.append(
-            build_variant(project, spec, folder, dataset=dataset, report=report, should_stop=context.cancelled)
-        )
-    return records
 
 
 class DeployPage(QWidget):
@@ -333,7 +316,7 @@ class DeployPage(QWidget):
             specs.append({"network": network, "samples": spec.get("samples", 500)})
         specs.append(spec)
         self._set_busy(True, "Starting…")
-        return self.jobs.submit(_measure, self.project.snapshot(), specs, self.folder)
+        return self.jobs.submit(measure_in_child, self.project.snapshot(), specs, self.folder)
 
     def _on_progress(self, value) -> None:
         text, fraction = value
@@ -347,7 +330,13 @@ class DeployPage(QWidget):
     def _on_failed(self, message: str) -> None:
         self._set_busy(False, message)
 
+    def showEvent(self, event) -> None:  # Qt override
+        super().showEvent(event)
+        warm_worker()  # Keras loads in the next measurement's child while the user chooses
+
     def _set_busy(self, busy: bool, text: str) -> None:
+        if not busy and self.isVisible():
+            warm_worker()
         self.add_button.setEnabled(not busy)
         self.cancel_button.setEnabled(busy)
         self.progress.setVisible(busy)

@@ -36,7 +36,8 @@ import json
 import os
 import sys
 import threading
-from typing import BinaryIO
+
+from nnstudio.core.child import answer_stream
 
 #: How much the engine lowers its CPU priority (``os.nice``; 0 is the window's, 19 the lowest).
 ENGINE_NICENESS = 10
@@ -46,14 +47,6 @@ def _lower_priority() -> None:
     """Yield the CPU to the window; where the platform has no ``nice`` (Windows), do nothing."""
     if hasattr(os, "nice"):
         os.nice(ENGINE_NICENESS)
-
-
-def _frame_writer() -> tuple[BinaryIO, threading.Lock]:
-    """Keep the real stdout for frames; send fd 1 (stray prints of any library) to stderr."""
-    frames = os.fdopen(os.dup(1), "wb", buffering=0)
-    os.dup2(2, 1)
-    sys.stdout = sys.stderr
-    return frames, threading.Lock()
 
 
 def _limit_memory(extra: int | None) -> None:
@@ -85,7 +78,7 @@ def _listen(pause: threading.Event, stop: threading.Event) -> None:
 
 def main() -> int:
     """Run the protocol above; return the exit status."""
-    frames, lock = _frame_writer()
+    frames, lock = answer_stream(binary=True), threading.Lock()
     _lower_priority()
     from nnstudio.core.training.stream import encode_frame
 

@@ -23,7 +23,7 @@ import threading
 import time
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
 from nnstudio.core.training.events import RunFinished
 from nnstudio.core.training.stream import EventDecodeError, read_frame
@@ -155,24 +155,33 @@ class EngineProcess:
     def describe_exit(self, timeout: float = 5.0) -> str:
         """Wait for the child to end and say how it ended, with its last error line."""
         try:
-            code = self.process.wait(timeout)
+            self.process.wait(timeout)
         except subprocess.TimeoutExpired:
             self.kill()
-            code = self.process.returncode
-        self._stderr.seek(0, 2)
-        self._stderr.seek(max(0, self._stderr.tell() - STDERR_TAIL))
-        lines = [ln for ln in self._stderr.read().decode("utf-8", "replace").splitlines() if ln.strip()]
-        last = lines[-1].strip() if lines else ""
-        if code is not None and code < 0:
-            name = signal.Signals(-code).name if -code in signal.valid_signals() else str(-code)
-            why = f"it was killed by {name}"
-            if -code == signal.SIGKILL:
-                why += " (by the user, or by the system when memory ran out)"
-        elif any("MemoryError" in ln or "bad_alloc" in ln or "out of memory" in ln.lower() for ln in lines):
-            why = "it ran out of memory"
-        else:
-            why = f"it exited with code {code}"
-        return f"The training engine stopped unexpectedly: {why}." + (f" Last error: {last}" if last else "")
+        return describe_exit("The training engine", self.process, self._stderr)
+
+
+def describe_exit(what: str, process: subprocess.Popen, stderr: IO[bytes]) -> str:
+    """Say how ``process`` (ended; its stderr in the file ``stderr``) ended: ``"<what> stopped unexpectedly: …"``.
+
+    A signal is named (SIGKILL: by the user, or by the system when memory ran out), so is
+    running out of memory, else the exit code; the last line it wrote to stderr follows.
+    """
+    code = process.returncode
+    stderr.seek(0, 2)
+    stderr.seek(max(0, stderr.tell() - STDERR_TAIL))
+    lines = [ln for ln in stderr.read().decode("utf-8", "replace").splitlines() if ln.strip()]
+    last = lines[-1].strip() if lines else ""
+    if code is not None and code < 0:
+        name = signal.Signals(-code).name if -code in signal.valid_signals() else str(-code)
+        why = f"it was killed by {name}"
+        if -code == signal.SIGKILL:
+            why += " (by the user, or by the system when memory ran out)"
+    elif any("MemoryError" in ln or "bad_alloc" in ln or "out of memory" in ln.lower() for ln in lines):
+        why = "it ran out of memory"
+    else:
+        why = f"it exited with code {code}"
+    return f"{what} stopped unexpectedly: {why}." + (f" Last error: {last}" if last else "")
 
 
 def spare_engine() -> EngineProcess:

@@ -27,24 +27,11 @@ from typing import Any
 
 from PySide6.QtCore import QObject, Signal, Slot
 
-from nnstudio.core import messages
-from nnstudio.core.training.context import one_line
+from nnstudio.core.training.context import error_message
 
 
 class JobCancelled(Exception):
     """Raised by :meth:`JobContext.check` inside a job that was cancelled."""
-
-
-def error_message(exc: BaseException) -> str:
-    """Return the one-line message a failed job delivers.
-
-    nnstudio's own typed errors and ``ValueError`` give their sentence alone (they are
-    written to read alone); any other exception gives ``"TypeName: text"``; running out of
-    memory adds advice.
-    """
-    if type(exc).__module__.startswith("nnstudio.") and str(exc).strip():
-        return messages.one_line(exc)
-    return one_line(exc)
 
 
 class JobContext:

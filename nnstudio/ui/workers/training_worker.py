@@ -22,10 +22,11 @@ from typing import Any
 from PySide6.QtCore import QObject, Signal, Slot
 
 from nnstudio.core.project.model import Project
+from nnstudio.core.training.context import error_message
 from nnstudio.core.training.events import Paused, Resumed, RunFinished
 from nnstudio.core.training.telemetry import TelemetryOptions
 from nnstudio.ui.workers.engine_process import EngineJob, drive_training, failed_run, spare_engine
-from nnstudio.ui.workers.jobs import JobContext, JobRunner, error_message
+from nnstudio.ui.workers.jobs import JobContext, JobRunner
 
 #: Telemetry for runs watched in the designer. The engine's budget is a share of pure
 #: batch time, which is only part of wall time for small models (validation, input

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import signal
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -15,6 +16,7 @@ from nnstudio.core.compile import compile_project, extract_weights
 from nnstudio.core.templates import create_project
 from nnstudio.ui.deploy import DeployPage
 from nnstudio.ui.deploy.page import COLUMNS
+from nnstudio.ui.deploy.worker import close_worker
 
 JOB_TIMEOUT_MS = 180_000
 
@@ -46,6 +48,63 @@ def test_deploy_page_adds_the_float_model_and_a_variant_as_rows(qtbot, page, tmp
     page.remove_selected()
     assert [v["label"] for v in project.deploy["variants"]] == ["Float model (Keras)"]
     assert page.table.rowCount() == 1
+
+
+def _deployment_worker() -> int | None:
+    """The pid of this process's deployment-worker child, or None (Linux's /proc)."""
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            ppid = int(stat.read_text().rsplit(")", 1)[1].split()[1])
+            command = (stat.parent / "cmdline").read_bytes()
+        except (OSError, IndexError, ValueError):
+            continue
+        if ppid == os.getpid() and b"nnstudio.core.export.variant_worker" in command:
+            return int(stat.parent.name)
+    return None
+
+
+def _spirals_page(page):
+    project = create_project("mlp-spirals")
+    project.weights["main"] = extract_weights(compile_project(project))  # stands in for trained weights
+    page.set_project(project)
+    return project
+
+
+@pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="finds the child through /proc")
+def test_a_crashed_deployment_worker_fails_the_job_with_how_it_died_and_the_page_stays(qtbot, page):
+    project = _spirals_page(page)
+    with qtbot.waitSignal(page.jobs.failed, timeout=JOB_TIMEOUT_MS) as failed:
+        page.add_variant()
+        qtbot.waitUntil(lambda: _deployment_worker() is not None, timeout=JOB_TIMEOUT_MS)
+        os.kill(_deployment_worker(), signal.SIGKILL)  # as a converter's native crash would end it
+    assert failed.args[0].startswith("The deployment worker stopped unexpectedly: it was killed by SIGKILL")
+    assert page.status.text() == failed.args[0] and not page.cancel_button.isEnabled()
+    assert not project.deploy.get("variants") and page.table.rowCount() == 0
+
+
+@pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="finds the child through /proc")
+def test_a_shown_deploy_page_starts_the_next_measurements_worker_ahead(qtbot, page):
+    _spirals_page(page)
+    page.show()
+    qtbot.waitUntil(lambda: _deployment_worker() is not None, timeout=5000)
+    ahead = _deployment_worker()
+    with qtbot.waitSignal(page.variants_changed, timeout=JOB_TIMEOUT_MS):
+        page.add_variant()
+        assert _deployment_worker() == ahead  # measuring in the worker that loaded Keras ahead
+    qtbot.waitUntil(lambda: _deployment_worker() not in (None, ahead), timeout=5000)  # and the next one waits
+    close_worker()
+    assert _deployment_worker() is None
+
+
+@pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="finds the child through /proc")
+def test_cancel_ends_the_deployment_worker_at_once(qtbot, page):
+    _spirals_page(page)
+    with qtbot.waitSignal(page.jobs.cancelled, timeout=JOB_TIMEOUT_MS):
+        page.add_variant()
+        qtbot.waitUntil(lambda: _deployment_worker() is not None, timeout=JOB_TIMEOUT_MS)
+        page.cancel_button.click()
+    qtbot.waitUntil(lambda: _deployment_worker() is None, timeout=5000)
+    assert page.status.text() == "Cancelled."
 
 
 @pytest.mark.slow

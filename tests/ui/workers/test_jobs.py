@@ -8,7 +8,8 @@ import threading
 import pytest
 
 from nnstudio.core.data.errors import DataError
-from nnstudio.ui.workers.jobs import JobCancelled, JobRunner, error_message
+from nnstudio.core.training.context import error_message
+from nnstudio.ui.workers.jobs import JobCancelled, JobRunner
 
 TIMEOUT = 10_000
 
