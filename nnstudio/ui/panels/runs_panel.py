@@ -34,7 +34,7 @@ from nnstudio.core.project.commands import RemoveRuns
 from nnstudio.ui.plots.base import PALETTE, export_canvas, make_canvas, plot_colors, style_plot
 from nnstudio.ui.undo import run_now
 
-COLUMNS = ("Date", "Network", "Recipe", "Status", "Epochs", "Best val metric", "Duration", "Backend", "Device")
+COLUMNS = ("Date", "Network", "Status", "Epochs", "Best val metric", "Duration", "Backend", "Device")
 
 
 def recipe_text(run: dict) -> str:
@@ -60,6 +60,21 @@ def recipe_text(run: dict) -> str:
     if recipe == "supervised" and run.get("finetune"):
         return "fine-tuned in 2 stages"
     return recipe
+
+
+def network_text(run: dict) -> str:
+    """The Network cell: the network, and how it trained when that was not plain supervised.
+
+    ``main``, ``main · prune 80 %``, ``student · distill``, ``finetune · 2 stages``; the cell's
+    tooltip gives the whole :func:`recipe_text`. A column of its own pushed the best metric
+    off a 1500-pixel window.
+    """
+    network = str(run.get("network", ""))
+    recipe = recipe_text(run)
+    if recipe == "supervised":
+        return network
+    short = recipe.split(" (")[0].replace("distill from ", "distill ← ").replace("fine-tuned in ", "")
+    return f"{network} · {short}"
 
 
 def _number(value) -> str:
@@ -162,8 +177,7 @@ class RunsPanel(QWidget):
             seconds = run.get("seconds") or 0.0
             cells = (
                 str(run.get("started", "")).replace("T", " ")[:19],
-                run.get("network", ""),
-                recipe_text(run),
+                network_text(run),
                 run.get("status", ""),
                 str(run.get("epochs_completed", len(run.get("history") or []))),
                 f"{name} {value:.4f}" if value is not None else "—",
@@ -173,6 +187,7 @@ class RunsPanel(QWidget):
             )
             for col, text in enumerate(cells):
                 self.table.setItem(row, col, QTableWidgetItem(str(text)))
+            self.table.item(row, COLUMNS.index("Network")).setToolTip(f"Recipe: {recipe_text(run)}")
         metrics = sorted({k for run in runs for h in run.get("history") or [] for k in h})
         current = self.metric_box.currentText()
         self.metric_box.blockSignals(True)

@@ -9,7 +9,7 @@ from nnstudio.core.project.commands import SetProjectSection
 from nnstudio.core.project.model import Project
 from nnstudio.core.training.evaluation import evaluate_predictions
 from nnstudio.ui.panels.evaluation_panel import EvaluationPanel
-from nnstudio.ui.panels.runs_panel import COLUMNS, RunsPanel, best_metric, recipe_text
+from nnstudio.ui.panels.runs_panel import COLUMNS, RunsPanel, best_metric, network_text, recipe_text
 from nnstudio.ui.panels.training_panel import TrainingPanel, format_seconds
 
 
@@ -168,7 +168,7 @@ def test_runs_panel_lists_overlays_and_deletes_runs(qtbot):
     panel.set_project(project)
     assert panel.table.rowCount() == 2
     assert panel.table.item(1, COLUMNS.index("Best val metric")).text() == "val_loss 0.2200"
-    assert panel.table.item(1, COLUMNS.index("Recipe")).text() == "supervised"
+    assert panel.table.item(1, COLUMNS.index("Network")).toolTip() == "Recipe: supervised"
     assert panel.selected_rows() == [1] and [len(c.yData) for c in panel.curves] == [3]  # the newest, shown
     panel.select_rows([0, 1])
     assert [len(c.yData) for c in panel.curves] == [2, 3]
@@ -219,7 +219,7 @@ def test_training_panel_shows_the_last_run_of_the_chosen_network(panel):
     assert len(panel.dashboard.loss.epochs.get("val_loss", [])) == 0
 
 
-def test_the_runs_table_says_how_each_run_trained():
+def test_the_runs_table_says_how_each_run_trained_beside_its_network():
     config = {
         "prune": {"sparsity": 0.8, "scope": "global"},
         "distill": {"teacher": "main", "temperature": 4.0, "alpha": 0.1},
@@ -230,3 +230,7 @@ def test_the_runs_table_says_how_each_run_trained():
     assert recipe_text({"recipe": "gan"}) == "gan" and recipe_text({}) == "supervised"
     hostile = {"recipe": "distill", "config": {"distill": {"teacher": "main", "temperature": "hot", "alpha": None}}}
     assert recipe_text(hostile) == "distill from main (T ?, α ?)"
+    assert network_text({"network": "student", "recipe": "distill", "config": config}) == "student · distill ← main"
+    assert network_text({"network": "main", "recipe": "prune", "config": config}) == "main · prune 80 %"
+    assert network_text({"network": "net", "finetune": {"stage_one_epochs": 3}}) == "net · 2 stages"
+    assert network_text({"network": "main", "recipe": "supervised"}) == "main"
