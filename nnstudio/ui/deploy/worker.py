@@ -50,7 +50,7 @@ def close_worker() -> None:
     with _spare_lock:
         spare, _spare = _spare, None
     if spare is not None:
-        spare[0].stdin.close()
+        _close(spare[0].stdin)
         spare[0].wait()
         spare[1].close()
 
@@ -102,7 +102,7 @@ def measure_in_child(context, project, specs: list[dict[str, Any]], folder: str)
                 records.append(item["record"])
             elif "error" in item:
                 error = str(item["error"])
-        child.stdin.close()
+        _close(child.stdin)
         child.wait()
         if context.cancelled():
             raise JobCancelled("The deployment job was cancelled.")
@@ -111,6 +111,14 @@ def measure_in_child(context, project, specs: list[dict[str, Any]], folder: str)
         if child.returncode != 0 or len(records) != len(specs):
             raise ExportError(describe_exit("The deployment worker", child, stderr))
         return records
+
+
+def _close(stream: IO[bytes]) -> None:
+    """Close a child's stdin; one that died first leaves a broken pipe, which is no news here."""
+    try:
+        stream.close()
+    except OSError:
+        pass
 
 
 def _kill_when_cancelled(context, child: subprocess.Popen) -> None:
