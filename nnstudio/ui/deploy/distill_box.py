@@ -22,16 +22,11 @@ from nnstudio.ui.workers.jobs import JobRunner
 
 
 class _EngineProgress:
-    """What :func:`drive_training` reports to for a distillation: epochs become status text.
+    """What :func:`drive_training` reports to for a distillation: epochs become status text."""
 
-    A cancelled job (Stop, or another project opened) stops the engine after its current
-    batch; the student keeps the weights it has by then.
-    """
-
-    def __init__(self, context, job: EngineJob, epochs: int) -> None:
-        self.context, self.job, self.epochs = context, job, epochs
+    def __init__(self, context, epochs: int) -> None:
+        self.context, self.epochs = context, epochs
         self.messages: list[str] = []
-        self._stopping = False
 
     def cancelled(self) -> bool:
         return self.context.cancelled()
@@ -39,8 +34,6 @@ class _EngineProgress:
     def progress(self, event) -> None:
         from nnstudio.core.training import events as ev
 
-        if not self._stopping and self.context.cancelled() and self.job.engine is not None:
-            self._stopping = self.job.engine.send("stop")
         if isinstance(event, ev.EpochEnded):
             self.context.progress(f"Epoch {event.epoch + 1} of {self.epochs}")
         elif isinstance(event, ev.LogMessage):
@@ -49,7 +42,7 @@ class _EngineProgress:
 
 def _distill(context, job: EngineJob, student: str, epochs: int) -> dict[str, Any]:
     """The background job: the distillation run ``job`` (its project a snapshot), in the engine process."""
-    progress = _EngineProgress(context, job, epochs)
+    progress = _EngineProgress(context, epochs)
     finished = drive_training(progress, job)
     return {
         "status": finished.status,
@@ -108,7 +101,8 @@ class DistillBox(QGroupBox):
         self.jobs.failed.connect(self._on_failed)
 
     def set_project(self, project) -> None:
-        """Offer ``project``'s networks as students and teachers."""
+        """Offer ``project``'s networks as students and teachers (a distillation under way stops)."""
+        self._stop_engine()
         self.jobs.discard()
         self.project = project
         names = list(project.networks)
@@ -144,8 +138,16 @@ class DistillBox(QGroupBox):
         """Stop the distillation after its current batch; the student keeps what it learnt."""
         if self.jobs.is_running():
             self.jobs.cancel()
+            self._stop_engine()
             self._stopping = True
             self.status.setText("Stopping after this batch…")
+
+    def _stop_engine(self) -> None:
+        """Ask the engine to stop after its batch, as the Train page does; a job whose engine
+        is not started yet sees its cancelled flag instead (see ``drive_training``)."""
+        job = self.engine_job
+        if job is not None and job.engine is not None:
+            job.engine.send("stop")
 
     def _on_progress(self, text: str) -> None:
         if not self._stopping:

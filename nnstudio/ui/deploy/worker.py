@@ -20,14 +20,11 @@ from pathlib import Path
 from typing import IO, Any
 
 from nnstudio.core.export.deployment import ExportError
-from nnstudio.ui.workers.engine_process import describe_exit
+from nnstudio.ui.workers.engine_process import Spare, describe_exit
 from nnstudio.ui.workers.jobs import JobCancelled
 
 #: Seconds between two looks at the job's cancel flag while the child works.
 CANCEL_POLL_S = 0.1
-
-_spare: tuple[subprocess.Popen, IO[bytes]] | None = None
-_spare_lock = threading.Lock()
 
 
 def _start_worker() -> tuple[subprocess.Popen, IO[bytes]]:
@@ -36,32 +33,21 @@ def _start_worker() -> tuple[subprocess.Popen, IO[bytes]]:
     return subprocess.Popen(command, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=stderr), stderr
 
 
+_workers: Spare[tuple[subprocess.Popen, IO[bytes]]] = Spare(_start_worker, lambda worker: worker[0].poll() is None)
+
+
 def warm_worker() -> None:
     """Start a spare worker now, unless one waits already: it loads Keras before it is needed."""
-    global _spare
-    with _spare_lock:
-        if _spare is None or _spare[0].poll() is not None:
-            _spare = _start_worker()
+    _workers.warm()
 
 
 def close_worker() -> None:
     """End the spare worker, if any (it exits when its stdin closes)."""
-    global _spare
-    with _spare_lock:
-        spare, _spare = _spare, None
+    spare = _workers.drop()
     if spare is not None:
         _close(spare[0].stdin)
         spare[0].wait()
         spare[1].close()
-
-
-def _take_worker() -> tuple[subprocess.Popen, IO[bytes]]:
-    global _spare
-    with _spare_lock:
-        worker, _spare = _spare, None
-    if worker is None or worker[0].poll() is not None:
-        worker = _start_worker()
-    return worker
 
 
 def measure_in_child(context, project, specs: list[dict[str, Any]], folder: str) -> list[dict[str, Any]]:
@@ -79,7 +65,7 @@ def measure_in_child(context, project, specs: list[dict[str, Any]], folder: str)
     """
     from nnstudio.core.project import save_project
 
-    child, stderr = _take_worker()
+    child, stderr = _workers.take()
     with tempfile.TemporaryDirectory(prefix="nnstudio-deploy-") as scratch, stderr:
         source = Path(scratch) / "deploy.nnstudio"
         save_project(project, source)

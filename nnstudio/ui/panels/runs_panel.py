@@ -43,38 +43,40 @@ def recipe_text(run: dict) -> str:
     ``supervised``, ``fine-tuned in 2 stages``, ``prune 80 % (global)``, ``distill from main
     (T 4, α 0.1)``, ``gan``, ``autoencoder``: read from the run's record (its ``config``).
     """
+    return _recipe(run)[1]
+
+
+def network_text(run: dict) -> str:
+    """The Network cell: the network, and how it trained when that was not plain supervised.
+
+    ``main``, ``main · prune 80 %``, ``student · distill ← main``, ``finetune · 2 stages``; the
+    cell's tooltip gives the whole :func:`recipe_text`. A column of its own pushed the best
+    metric off a 1500-pixel window.
+    """
+    network = str(run.get("network", ""))
+    short = _recipe(run)[0]
+    return f"{network} · {short}" if short else network
+
+
+def _recipe(run: dict) -> tuple[str, str]:
+    """``(short, whole)`` descriptions of the run's recipe; short is "" for plain supervised."""
     config = run.get("config") if isinstance(run.get("config"), dict) else {}
     recipe = str(run.get("recipe") or config.get("recipe") or "supervised")
     if recipe == "prune" and isinstance(config.get("prune"), dict):
         prune = config["prune"]
         sparsity = prune.get("sparsity")
         if isinstance(sparsity, (int, float)):
-            return f"prune {100 * sparsity:.0f} % ({prune.get('scope', 'layer')})"
+            short = f"prune {100 * sparsity:.0f} %"
+            return short, f"{short} ({prune.get('scope', 'layer')})"
     if recipe == "distill" and isinstance(config.get("distill"), dict):
         distill = config["distill"]
         teacher = distill.get("teacher")
         if teacher:
-            return (
-                f"distill from {teacher} (T {_number(distill.get('temperature'))}, α {_number(distill.get('alpha'))})"
-            )
-    if recipe == "supervised" and run.get("finetune"):
-        return "fine-tuned in 2 stages"
-    return recipe
-
-
-def network_text(run: dict) -> str:
-    """The Network cell: the network, and how it trained when that was not plain supervised.
-
-    ``main``, ``main · prune 80 %``, ``student · distill``, ``finetune · 2 stages``; the cell's
-    tooltip gives the whole :func:`recipe_text`. A column of its own pushed the best metric
-    off a 1500-pixel window.
-    """
-    network = str(run.get("network", ""))
-    recipe = recipe_text(run)
+            settings = f"T {_number(distill.get('temperature'))}, α {_number(distill.get('alpha'))}"
+            return f"distill ← {teacher}", f"distill from {teacher} ({settings})"
     if recipe == "supervised":
-        return network
-    short = recipe.split(" (")[0].replace("distill from ", "distill ← ").replace("fine-tuned in ", "")
-    return f"{network} · {short}"
+        return ("2 stages", "fine-tuned in 2 stages") if run.get("finetune") else ("", recipe)
+    return recipe, recipe
 
 
 def _number(value) -> str:

@@ -23,14 +23,14 @@ import threading
 import time
 from collections.abc import Callable
 from pathlib import Path
-from typing import IO, Any
+from typing import IO, Any, Generic, TypeVar
 
 from nnstudio.core.training.events import RunFinished
 from nnstudio.core.training.stream import EventDecodeError, read_frame
 
+T = TypeVar("T")
+
 STDERR_TAIL = 4000
-_spare_lock = threading.Lock()
-_spare: EngineProcess | None = None
 
 
 class EngineError(RuntimeError):
@@ -184,25 +184,55 @@ def describe_exit(what: str, process: subprocess.Popen, stderr: IO[bytes]) -> st
     return f"{what} stopped unexpectedly: {why}." + (f" Last error: {last}" if last else "")
 
 
+class Spare(Generic[T]):
+    """One child started ahead of need (it imports Keras meanwhile), handed out to one job.
+
+    Parameters
+    ----------
+    start:
+        Starts a child.
+    alive:
+        Whether a child still runs (a dead spare is replaced, never handed out).
+    """
+
+    def __init__(self, start: Callable[[], T], alive: Callable[[T], bool]) -> None:
+        self._start, self._alive = start, alive
+        self._child: T | None = None
+        self._lock = threading.Lock()
+
+    def warm(self) -> T:
+        """Return the waiting child, starting one when none waits (or it died)."""
+        with self._lock:
+            if self._child is None or not self._alive(self._child):
+                self._child = self._start()
+            return self._child
+
+    def take(self) -> T:
+        """Hand out the waiting child, or a new one when none waits; the next ``warm`` starts another."""
+        with self._lock:
+            child, self._child = self._child, None
+        return child if child is not None and self._alive(child) else self._start()
+
+    def drop(self) -> T | None:
+        """Forget the waiting child and return it (for the caller to end), or None."""
+        with self._lock:
+            child, self._child = self._child, None
+        return child
+
+
+_engines: Spare[EngineProcess] = Spare(EngineProcess, EngineProcess.is_alive)
+
+
 def spare_engine() -> EngineProcess:
     """Return the warm spare engine of the default backend, starting one if there is none."""
-    global _spare
-    with _spare_lock:
-        if _spare is None or not _spare.is_alive():
-            _spare = EngineProcess()
-        return _spare
+    return _engines.warm()
 
 
 def take_engine(backend: str | None = None, host_devices: int | None = None) -> EngineProcess:
     """Return an engine for one job: the spare (for the default backend) or a new child."""
-    global _spare
     if backend or host_devices:
         return EngineProcess(backend, host_devices)
-    with _spare_lock:
-        engine, _spare = _spare, None
-    if engine is None or not engine.is_alive():
-        engine = EngineProcess()
-    return engine
+    return _engines.take()
 
 
 def failed_run(message: str, seconds: float = 0.0) -> RunFinished:
